@@ -1,0 +1,62 @@
+# vqscope top-level Makefile: delegates to scripts/ and the folders. Quiet by default; V=1 shows commands.
+#
+#   make demo     set up everything (apt packages, QEMU, guest image) and run the main job
+#   make test     set up everything and run every test (unit + guest boots + KVM lab)
+#   make check    fast unit tests only (no boot, no root, no network)
+#
+# Downloads and builds go to $(VQSCOPE_CACHE) (default .cache/, git-ignored).
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+SHELL := /bin/bash
+
+export VQSCOPE_TOP := $(CURDIR)
+export VQSCOPE_CACHE ?= $(CURDIR)/.cache
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+MAKEFLAGS += --no-print-directory
+endif
+
+QEMU_BIN := $(VQSCOPE_CACHE)/qemu/build/qemu-system-x86_64
+STAMPS := $(VQSCOPE_CACHE)/stamps
+
+.PHONY: all deps qemu guest-driver image check test test-integration demo clean distclean help
+
+all: qemu guest-driver image
+
+help:
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+
+# apt packages, trixie deb-src/meson, guest kernel headers. Cheap to re-run (checks, then does nothing).
+deps:
+	$(Q)scripts/deps.sh
+
+qemu: deps
+	$(Q)scripts/qemu.sh
+
+guest-driver: deps
+	$(Q)$(MAKE) -C guest-driver KDIR=$$(scripts/kdir.sh)
+
+image: guest-driver
+	$(Q)lab/mkimage.sh $$(scripts/image-files.sh)
+
+# Fast unit tests: no guest boots, no root needed beyond what the build needed.
+check:
+	$(Q)tests/run --suite unit
+
+test: all
+	$(Q)tests/run --suite all
+
+demo: all
+	$(Q)scripts/demo.sh
+
+clean:
+	$(Q)$(MAKE) -C guest-driver clean KDIR=$$(scripts/kdir.sh 2>/dev/null || echo /nonexistent) || true
+	$(Q)rm -rf tests/out results
+
+# Also drops the cache: the next build downloads and compiles QEMU and the guest kernel again.
+distclean: clean
+	$(Q)rm -rf $(VQSCOPE_CACHE)

@@ -1,0 +1,25 @@
+# Helpers for vqscope's integration tests (sourced).
+set -u
+VQSCOPE_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export VQSCOPE_TOP
+export VQSCOPE_CACHE=${VQSCOPE_CACHE:-$VQSCOPE_TOP/.cache}
+QEMU=${VQSCOPE_QEMU:-$VQSCOPE_CACHE/qemu/build/qemu-system-x86_64}
+FIRMWARE=(-L /usr/share/seabios -L /usr/share/qemu -L /usr/lib/ipxe/qemu)
+TEST_NAME=$(basename "$0")
+WORK=$VQSCOPE_TOP/tests/out/$TEST_NAME.d
+rm -rf "$WORK"; mkdir -p "$WORK"
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "skipped: $*"; exit 77; }
+note() { echo "--- $*"; }
+# expect_grep PATTERN FILE WHAT: FILE must match PATTERN
+expect_grep() { grep -Eq -- "$1" "$2" || fail "$3 (no line matching '$1' in $2)"; }
+[ -x "$QEMU" ] || fail "QEMU not built at $QEMU (make qemu)"
+
+kvm_usable() {
+  python3 - <<'PY' 2>/dev/null
+import fcntl, os
+fd = os.open('/dev/kvm', os.O_RDWR)
+fcntl.ioctl(fd, 0xAE01, 0)  # KVM_CREATE_VM
+PY
+}
