@@ -23,7 +23,7 @@ endif
 QEMU_BIN := $(VQSCOPE_CACHE)/qemu/build/qemu-system-x86_64
 STAMPS := $(VQSCOPE_CACHE)/stamps
 
-.PHONY: all deps qemu guest-driver image check test test-integration demo clean distclean help
+.PHONY: all deps qemu fio guest-driver image check test test-integration demo clean distclean help
 
 all: qemu guest-driver image
 
@@ -40,7 +40,11 @@ qemu: deps
 guest-driver: deps
 	$(Q)$(MAKE) -C guest-driver KDIR=$$(scripts/kdir.sh)
 
-image: guest-driver
+# A static fio for the guest (Debian's links ~80 MiB of storage client libraries).
+fio: deps
+	$(Q)scripts/fio.sh
+
+image: guest-driver fio
 	$(Q)lab/mkimage.sh $$(scripts/image-files.sh)
 
 # Fast unit tests: no guest boots, no root needed beyond what the build needed.

@@ -20,7 +20,9 @@ pkgs=(
   # probes: libbpf CO-RE + bpftool skeletons
   clang llvm libbpf-dev bpftool libelf-dev
   # guest image
-  busybox-static kmod cpio xz-utils zstd fio dwarves
+  busybox-static kmod cpio xz-utils zstd dwarves file
+  # static fio for the guest (scripts/fio.sh)
+  libaio-dev liburing-dev zlib1g-dev
   # fetching sources
   dpkg-dev curl ca-certificates
 )
@@ -33,16 +35,23 @@ done
 need_update=0
 # trixie: only for QEMU 10.0's source package and meson >= 1.5 / pycotap, which bookworm lacks. Pinned
 # to priority 1 so nothing on the host is ever upgraded from it by accident.
-trixie_list=/etc/apt/sources.list.d/vqscope-trixie.sources
-if [ ! -f "$trixie_list" ]; then
-  progress "deps: adding trixie (deb + deb-src, pin priority 1) to apt"
-  cat > "$trixie_list" <<'SRC'
-Types: deb deb-src
+trixie_list=/etc/apt/sources.list.d/vqscope.sources
+want_list='Types: deb deb-src
 URIs: http://deb.debian.org/debian
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+if [ "$(cat "$trixie_list" 2>/dev/null)" != "$want_list" ]; then
+  # bookworm deb-src: fio's source (static guest build); trixie: QEMU 10.0's source and meson >= 1.5.
+  progress "deps: adding trixie (deb + deb-src, pin priority 1) and bookworm deb-src to apt"
+  rm -f /etc/apt/sources.list.d/vqscope-trixie.sources
+  echo "$want_list" > "$trixie_list"
   cat > /etc/apt/preferences.d/vqscope-trixie <<'PIN'
 Package: *
 Pin: release n=trixie
@@ -50,7 +59,7 @@ Pin-Priority: 1
 PIN
   need_update=1
 fi
-if [ ! -d /var/lib/apt/lists ] || ! ls /var/lib/apt/lists/*trixie*Sources* >/dev/null 2>&1; then
+if ! ls /var/lib/apt/lists/*trixie*Sources* /var/lib/apt/lists/*bookworm*Sources* >/dev/null 2>&1; then
   need_update=1
 fi
 # Guest kernel headers: the ABI package behind linux-headers-amd64 (resolved at set-up time).
