@@ -23,3 +23,14 @@ fd = os.open('/dev/kvm', os.O_RDWR)
 fcntl.ioctl(fd, 0xAE01, 0)  # KVM_CREATE_VM
 PY
 }
+
+# run_guest MODE [lab/run options...] -- COMMAND: boots a guest and runs COMMAND; console in
+# $WORK/console.log; returns the command's exit status.
+run_guest() {
+  local mode=$1; shift
+  "$VQSCOPE_TOP/lab/run" --mode "$mode" -q --log "$WORK/console.log" "$@"
+}
+
+# A per-run seed, printed so a failure can be replayed (VQSCOPE_SEED=N tests/run NAME).
+SEED=${VQSCOPE_SEED:-$(( $(date +%s) % 100000 ))}
+echo "--- seed $SEED"
