@@ -42,7 +42,7 @@ done
 export PATH="$PATH:/usr/sbin:/sbin"
 BUSYBOX=$(command -v busybox)
 # Debian's busybox (dynamic) does not work in a libc-less initramfs; we need busybox-static.
-if file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically linked'; then
+if command -v file >/dev/null && file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically linked'; then
   die "$BUSYBOX is dynamically linked: install busybox-static"
 fi
 

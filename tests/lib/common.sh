@@ -16,13 +16,6 @@ note() { echo "--- $*"; }
 expect_grep() { grep -Eq -- "$1" "$2" || fail "$3 (no line matching '$1' in $2)"; }
 [ -x "$QEMU" ] || fail "QEMU not built at $QEMU (make qemu)"
 
-kvm_usable() {
-  python3 - <<'PY' 2>/dev/null
-import fcntl, os
-fd = os.open('/dev/kvm', os.O_RDWR)
-fcntl.ioctl(fd, 0xAE01, 0)  # KVM_CREATE_VM
-PY
-}
 
 # run_guest MODE [lab/run options...] -- COMMAND: boots a guest and runs COMMAND; console in
 # $WORK/console.log; returns the command's exit status.
