@@ -9,6 +9,7 @@
 #if !defined(_VIRTIO_XBLK_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _VIRTIO_XBLK_TRACE_H
 
+#include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 
 /*
@@ -20,6 +21,7 @@ TRACE_EVENT(virtio_xblk_submit,
 	TP_PROTO(u64 id, u32 type, u64 block, u32 nblocks, u16 vq),
 	TP_ARGS(id, type, block, nblocks, vq),
 	TP_STRUCT__entry(
+		__field(u64, ts_ns)
 		__field(u64, id)
 		__field(u32, type)
 		__field(u64, block)
@@ -27,13 +29,14 @@ TRACE_EVENT(virtio_xblk_submit,
 		__field(u16, vq)
 	),
 	TP_fast_assign(
+		__entry->ts_ns = ktime_get_ns();
 		__entry->id = id;
 		__entry->type = type;
 		__entry->block = block;
 		__entry->nblocks = nblocks;
 		__entry->vq = vq;
 	),
-	TP_printk("id=%llu type=%u block=%llu nblocks=%u vq=%u",
+	TP_printk("ts_ns=%llu id=%llu type=%u block=%llu nblocks=%u vq=%u", __entry->ts_ns,
 		  __entry->id, __entry->type, __entry->block, __entry->nblocks,
 		  __entry->vq)
 );
@@ -48,18 +51,20 @@ TRACE_EVENT(virtio_xblk_kick,
 	TP_PROTO(u16 vq, u64 id_last, u16 num_free, bool notified),
 	TP_ARGS(vq, id_last, num_free, notified),
 	TP_STRUCT__entry(
+		__field(u64, ts_ns)
 		__field(u16, vq)
 		__field(u64, id_last)
 		__field(u16, num_free)
 		__field(bool, notified)
 	),
 	TP_fast_assign(
+		__entry->ts_ns = ktime_get_ns();
 		__entry->vq = vq;
 		__entry->id_last = id_last;
 		__entry->num_free = num_free;
 		__entry->notified = notified;
 	),
-	TP_printk("vq=%u id_last=%llu num_free=%u notified=%d",
+	TP_printk("ts_ns=%llu vq=%u id_last=%llu num_free=%u notified=%d", __entry->ts_ns,
 		  __entry->vq, __entry->id_last, __entry->num_free,
 		  __entry->notified)
 );
@@ -69,12 +74,14 @@ TRACE_EVENT(virtio_xblk_irq,
 	TP_PROTO(u16 vq),
 	TP_ARGS(vq),
 	TP_STRUCT__entry(
+		__field(u64, ts_ns)
 		__field(u16, vq)
 	),
 	TP_fast_assign(
+		__entry->ts_ns = ktime_get_ns();
 		__entry->vq = vq;
 	),
-	TP_printk("vq=%u", __entry->vq)
+	TP_printk("ts_ns=%llu vq=%u", __entry->ts_ns, __entry->vq)
 );
 
 /*
@@ -86,18 +93,20 @@ TRACE_EVENT(virtio_xblk_complete,
 	TP_PROTO(u64 id, u8 status, u32 used_len, u16 vq),
 	TP_ARGS(id, status, used_len, vq),
 	TP_STRUCT__entry(
+		__field(u64, ts_ns)
 		__field(u64, id)
 		__field(u8, status)
 		__field(u32, used_len)
 		__field(u16, vq)
 	),
 	TP_fast_assign(
+		__entry->ts_ns = ktime_get_ns();
 		__entry->id = id;
 		__entry->status = status;
 		__entry->used_len = used_len;
 		__entry->vq = vq;
 	),
-	TP_printk("id=%llu status=%u used_len=%u vq=%u",
+	TP_printk("ts_ns=%llu id=%llu status=%u used_len=%u vq=%u", __entry->ts_ns,
 		  __entry->id, __entry->status, __entry->used_len, __entry->vq)
 );
 
@@ -106,18 +115,20 @@ TRACE_EVENT(virtio_xblk_raw_submit,
 	TP_PROTO(u16 vq, u32 nsegs, u32 out_len, u32 in_len),
 	TP_ARGS(vq, nsegs, out_len, in_len),
 	TP_STRUCT__entry(
+		__field(u64, ts_ns)
 		__field(u16, vq)
 		__field(u32, nsegs)
 		__field(u32, out_len)
 		__field(u32, in_len)
 	),
 	TP_fast_assign(
+		__entry->ts_ns = ktime_get_ns();
 		__entry->vq = vq;
 		__entry->nsegs = nsegs;
 		__entry->out_len = out_len;
 		__entry->in_len = in_len;
 	),
-	TP_printk("vq=%u nsegs=%u out_len=%u in_len=%u",
+	TP_printk("ts_ns=%llu vq=%u nsegs=%u out_len=%u in_len=%u", __entry->ts_ns,
 		  __entry->vq, __entry->nsegs, __entry->out_len,
 		  __entry->in_len)
 );
@@ -130,18 +141,20 @@ TRACE_EVENT(virtio_xblk_raw_complete,
 	TP_PROTO(u16 vq, u32 in_len, u8 status, u32 used_len),
 	TP_ARGS(vq, in_len, status, used_len),
 	TP_STRUCT__entry(
+		__field(u64, ts_ns)
 		__field(u16, vq)
 		__field(u32, in_len)
 		__field(u8, status)
 		__field(u32, used_len)
 	),
 	TP_fast_assign(
+		__entry->ts_ns = ktime_get_ns();
 		__entry->vq = vq;
 		__entry->in_len = in_len;
 		__entry->status = status;
 		__entry->used_len = used_len;
 	),
-	TP_printk("vq=%u in_len=%u status=%u used_len=%u",
+	TP_printk("ts_ns=%llu vq=%u in_len=%u status=%u used_len=%u", __entry->ts_ns,
 		  __entry->vq, __entry->in_len, __entry->status,
 		  __entry->used_len)
 );
