@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vqscope analysis: status names, error messages, owned event copies. */
+#include "event.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vq_error_clear(vq_error *error)
+{
+    if (error) {
+        error->message[0] = '\0';
+    }
+}
+
+void vq_error_set(vq_error *error, const char *format, ...)
+{
+    va_list ap;
+
+    if (!error) {
+        return;
+    }
+    va_start(ap, format);
+    vsnprintf(error->message, sizeof(error->message), format, ap);
+    va_end(ap);
+}
+
+bool vq_error_is_set(const vq_error *error)
+{
+    return error && error->message[0] != '\0';
+}
+
+const char *vq_status_name(vq_status status)
+{
+    switch (status) {
+    case VQ_OK:
+        return "ok";
+    case VQ_END:
+        return "end";
+    case VQ_ERR_IO:
+        return "I/O error";
+    case VQ_ERR_FORMAT:
+        return "malformed input";
+    case VQ_ERR_NOMEM:
+        return "out of memory";
+    case VQ_ERR_USAGE:
+        return "usage error";
+    }
+    return "unknown status";
+}
+
+/*
+ * Layout of the single allocation: the vq_event, its vq_arg array, then every string (event name,
+ * argument names, string values) NUL-terminated, so that one free() releases it all.
+ */
+vq_event *vq_event_clone(const vq_event *event)
+{
+    size_t size = sizeof(vq_event) + event->arg_count * sizeof(vq_arg) + strlen(event->name) + 1;
+    vq_event *copy = NULL;
+    vq_arg *args;
+    char *cursor;
+    size_t i;
+
+    for (i = 0; i < event->arg_count; i++) {
+        size += strlen(event->args[i].name) + 1;
+        if (event->args[i].type == VQ_ARG_STRING) {
+            size += (size_t)event->args[i].string_length + 1;
+        }
+    }
+    copy = malloc(size);
+    if (!copy) {
+        goto end;
+    }
+    *copy = *event;
+    args = (vq_arg *)(copy + 1);
+    cursor = (char *)(args + event->arg_count);
+    copy->args = args;
+
+    copy->name = strcpy(cursor, event->name);
+    cursor += strlen(event->name) + 1;
+    for (i = 0; i < event->arg_count; i++) {
+        const vq_arg *from = &event->args[i];
+
+        args[i] = *from;
+        args[i].name = strcpy(cursor, from->name);
+        cursor += strlen(from->name) + 1;
+        if (from->type == VQ_ARG_STRING) {
+            memcpy(cursor, from->string, from->string_length);
+            cursor[from->string_length] = '\0';
+            args[i].string = cursor;
+            cursor += (size_t)from->string_length + 1;
+        } else {
+            args[i].string = NULL;
+        }
+    }
+end:
+    return copy;
+}
+
+void vq_event_free(vq_event *event)
+{
+    free(event);
+}

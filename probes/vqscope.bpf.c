@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vqscope host probes: one program per event, filtered in the kernel to one QEMU process, writing
+ * struct vqs_probe_record (vqscope_probe.h) to a ring buffer.
+ *
+ * Attach points and why:
+ * - KVM tracepoints as classic "tracepoint/kvm/..." programs. kvm is built in on some kernels and a
+ *   module (kvm.ko, its types in /sys/kernel/btf/kvm) on others; the record layouts below are local CO-RE
+ *   flavors (___vqs) that libbpf matches against vmlinux or module BTF, whichever has them. Fields that
+ *   not every kernel has (kvm_exit.vcpu_id, kvm_page_fault.vcpu_id, kvm_inj_virq.reinjected) are read
+ *   only if bpf_core_field_exists() says so.
+ * - sched_wakeup / sched_switch as raw tracepoints: their classic records carry pids but no tgids, and
+ *   the filter needs the tgid of the woken / switched task.
+ * - ioeventfd_write, irqfd_wakeup, irqfd_inject are static functions of KVM with no tracepoint: fentry
+ *   where trampolines work, kprobe otherwise. The loader picks per function and autoloads only one.
+ *
+ * Filtering: a record is written when the current task belongs to target_tgid, with two exceptions.
+ * sched_wakeup passes when the woken task belongs to it, sched_switch when prev or next does. And
+ * irqfd_inject runs in a kworker (the slow path of an irqfd signalled by QEMU): it passes when its irqfd
+ * was seen in irqfd_wakeup from target_tgid, and while it runs the KVM injection tracepoints it causes
+ * (kvm_set_irq, kvm_msi_set_irq, kvm_apic_accept_irq) pass too, marked per CPU by entry/exit programs.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "vqscope_probe.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before load; 0 would match the idle task, so the loader refuses it. */
+const volatile u32 target_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* bytes; the loader may resize (power of 2, page multiple) */
+} events SEC(".maps");
+
+/* Failed ring buffer reservations, per CPU, cumulative since load. Read by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} drops SEC(".maps");
+
+/* irqfds (struct kvm_kernel_irqfd addresses) that target_tgid signalled: lets irqfd_inject, which runs
+ * in a kworker, be attributed to the target. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, u64);
+	__type(value, u8);
+} target_irqfds SEC(".maps");
+
+/* Per CPU: the kworker pid currently running irqfd_inject for a target irqfd, 0 when none. */
+struct inject_marker {
+	u32 pid;
+	u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct inject_marker);
+} injecting SEC(".maps");
+
+/* --- KVM tracepoint records, as CO-RE flavors (see the top comment) --- */
+struct trace_event_raw_kvm_exit___vqs {
+	unsigned int exit_reason;
+	unsigned long guest_rip;
+	u32 isa;
+	u64 info1;
+	u64 info2;
+	u32 intr_info;
+	u32 error_code;
+	unsigned int vcpu_id;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_entry___vqs {
+	unsigned int vcpu_id;
+	unsigned long rip;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_userspace_exit___vqs {
+	u32 reason;
+	int errno;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_mmio___vqs {
+	u32 type;
+	u32 len;
+	u64 gpa;
+	u64 val;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_page_fault___vqs {
+	unsigned int vcpu_id;
+	u64 fault_address;
+	u64 error_code;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_msi_set_irq___vqs {
+	u64 address;
+	u64 data;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_set_irq___vqs {
+	unsigned int gsi;
+	int level;
+	int irq_source_id;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_apic_accept_irq___vqs {
+	u32 apicid;
+	u16 dm;
+	u16 tm;
+	u8 vec;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_inj_virq___vqs {
+	unsigned int vector;
+	u8 soft;
+	u8 reinjected;
+} __attribute__((preserve_access_index));
+
+/* include/linux/kvm_irqfd.h: only the members we need, matched by name. */
+struct kvm_kernel_irqfd___vqs {
+	wait_queue_entry_t wait;
+	int gsi;
+	struct work_struct inject;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool current_is_target(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+/* True when a KVM injection event on this CPU was caused by the target's irqfd (kworker path). */
+static __always_inline bool injecting_for_target(void)
+{
+	u32 zero = 0;
+	struct inject_marker *marker = bpf_map_lookup_elem(&injecting, &zero);
+
+	return marker && marker->pid && marker->pid == (u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline struct vqs_probe_record *record_reserve(u32 type)
+{
+	struct vqs_probe_record *record;
+	u64 pid_tgid;
+
+	record = bpf_ringbuf_reserve(&events, sizeof(*record), 0);
+	if (!record) {
+		u32 zero = 0;
+		u64 *count = bpf_map_lookup_elem(&drops, &zero);
+
+		if (count)
+			*count += 1; /* per-CPU value: no other writer */
+		return NULL;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	record->timestamp_ns = bpf_ktime_get_ns();
+	record->type = type;
+	record->cpu = bpf_get_smp_processor_id();
+	record->pid = (u32)pid_tgid;
+	record->tgid = pid_tgid >> 32;
+	__builtin_memset(record->raw, 0, sizeof(record->raw));
+	return record;
+}
+
+/* ------------------------------------------------------------------ KVM tracepoints */
+
+SEC("tracepoint/kvm/kvm_exit")
+int tp_kvm_exit(struct trace_event_raw_kvm_exit___vqs *ctx)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target())
+		return 0;
+	record = record_reserve(VQS_REC_KVM_EXIT);
+	if (!record)
+		return 0;
+	record->kvm_exit.reason = ctx->exit_reason;
+	record->kvm_exit.isa = ctx->isa;
+	record->kvm_exit.vcpu_id = 0xffffffff;
+	if (bpf_core_field_exists(ctx->vcpu_id))
+		record->kvm_exit.vcpu_id = ctx->vcpu_id;
+	record->kvm_exit.error_code = ctx->error_code;
+	record->kvm_exit.info1 = ctx->info1;
+	record->kvm_exit.info2 = ctx->info2;
+	record->kvm_exit.guest_rip = ctx->guest_rip;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_entry")
+int tp_kvm_entry(struct trace_event_raw_kvm_entry___vqs *ctx)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target())
+		return 0;
+	record = record_reserve(VQS_REC_KVM_ENTRY);
+	if (!record)
+		return 0;
+	record->kvm_entry.vcpu_id = ctx->vcpu_id;
+	record->kvm_entry.rip = ctx->rip;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_userspace_exit")
+int tp_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit___vqs *ctx)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target())
+		return 0;
+	record = record_reserve(VQS_REC_KVM_USERSPACE_EXIT);
+	if (!record)
+		return 0;
+	record->kvm_userspace_exit.reason = ctx->reason;
+	record->kvm_userspace_exit.error = ctx->errno;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_mmio")
+int tp_kvm_mmio(struct trace_event_raw_kvm_mmio___vqs *ctx)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target())
+		return 0;
+	record = record_reserve(VQS_REC_KVM_MMIO);
+	if (!record)
+		return 0;
+	record->kvm_mmio.type = ctx->type;
+	record->kvm_mmio.len = ctx->len;
+	record->kvm_mmio.gpa = ctx->gpa;
+	record->kvm_mmio.val = ctx->val;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_page_fault")
+int tp_kvm_page_fault(struct trace_event_raw_kvm_page_fault___vqs *ctx)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target())
+		return 0;
+	record = record_reserve(VQS_REC_KVM_PAGE_FAULT);
+	if (!record)
+		return 0;
+	record->kvm_page_fault.vcpu_id = 0xffffffff;
+	if (bpf_core_field_exists(ctx->vcpu_id))
+		record->kvm_page_fault.vcpu_id = ctx->vcpu_id;
+	record->kvm_page_fault.gpa = ctx->fault_address;
+	record->kvm_page_fault.error_code = ctx->error_code;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_msi_set_irq")
+int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq___vqs *ctx)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target() && !injecting_for_target())
+		return 0;
+	record = record_reserve(VQS_REC_KVM_MSI_SET_IRQ);
+	if (!record)
+		return 0;
+	record->kvm_msi_set_irq.address = ctx->address;
+	record->kvm_msi_set_irq.data = ctx->data;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_set_irq")
+int tp_kvm_set_irq(struct trace_event_raw_kvm_set_irq___vqs *ctx)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target() && !injecting_for_target())
+		return 0;
+	record = record_reserve(VQS_REC_KVM_SET_IRQ);
+	if (!record)
+		return 0;
+	record->kvm_set_irq.gsi = ctx->gsi;
+	record->kvm_set_irq.level = ctx->level;
+	record->kvm_set_irq.irq_source_id = ctx->irq_source_id;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_apic_accept_irq")
+int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq___vqs *ctx)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target() && !injecting_for_target())
+		return 0;
+	record = record_reserve(VQS_REC_KVM_APIC_ACCEPT_IRQ);
+	if (!record)
+		return 0;
+	record->kvm_apic_accept_irq.apicid = ctx->apicid;
+	record->kvm_apic_accept_irq.delivery_mode = ctx->dm;
+	record->kvm_apic_accept_irq.trigger_mode = ctx->tm;
+	record->kvm_apic_accept_irq.vector = ctx->vec;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_inj_virq")
+int tp_kvm_inj_virq(struct trace_event_raw_kvm_inj_virq___vqs *ctx)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target())
+		return 0;
+	record = record_reserve(VQS_REC_KVM_INJ_VIRQ);
+	if (!record)
+		return 0;
+	record->kvm_inj_virq.vector = ctx->vector;
+	if (bpf_core_field_exists(ctx->soft))
+		record->kvm_inj_virq.soft = ctx->soft;
+	if (bpf_core_field_exists(ctx->reinjected))
+		record->kvm_inj_virq.reinjected = ctx->reinjected;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ KVM functions (fentry / kprobe) */
+
+/* ioeventfd_write(struct kvm_vcpu *vcpu, struct kvm_io_device *this, gpa_t addr, int len, const void *val) */
+static __always_inline int on_ioeventfd_write(void *device, u64 gpa, int len)
+{
+	struct vqs_probe_record *record;
+
+	if (!current_is_target())
+		return 0;
+	record = record_reserve(VQS_REC_IOEVENTFD_WRITE);
+	if (!record)
+		return 0;
+	record->ioeventfd_write.gpa = gpa;
+	record->ioeventfd_write.len = len;
+	record->ioeventfd_write.device = (u64)device;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+/* irqfd_wakeup(wait_queue_entry_t *wait, unsigned mode, int sync, void *key) */
+static __always_inline int on_irqfd_wakeup(void *wait, u64 key)
+{
+	struct kvm_kernel_irqfd___vqs *irqfd;
+	struct vqs_probe_record *record;
+	u64 irqfd_address;
+	u8 seen = 1;
+
+	if (!current_is_target())
+		return 0;
+	irqfd_address = (u64)wait - bpf_core_field_offset(struct kvm_kernel_irqfd___vqs, wait);
+	irqfd = (void *)irqfd_address;
+	bpf_map_update_elem(&target_irqfds, &irqfd_address, &seen, BPF_ANY);
+	record = record_reserve(VQS_REC_IRQFD_WAKEUP);
+	if (!record)
+		return 0;
+	record->irqfd.irqfd = irqfd_address;
+	record->irqfd.gsi = BPF_CORE_READ(irqfd, gsi);
+	record->irqfd.flags = (u32)key;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+/* irqfd_inject(struct work_struct *work): entry */
+static __always_inline int on_irqfd_inject(void *work)
+{
+	struct kvm_kernel_irqfd___vqs *irqfd;
+	struct vqs_probe_record *record;
+	struct inject_marker *marker;
+	u64 irqfd_address;
+	u32 zero = 0;
+
+	irqfd_address = (u64)work - bpf_core_field_offset(struct kvm_kernel_irqfd___vqs, inject);
+	if (!bpf_map_lookup_elem(&target_irqfds, &irqfd_address))
+		return 0;
+	marker = bpf_map_lookup_elem(&injecting, &zero);
+	if (marker)
+		marker->pid = (u32)bpf_get_current_pid_tgid();
+	irqfd = (void *)irqfd_address;
+	record = record_reserve(VQS_REC_IRQFD_INJECT);
+	if (!record)
+		return 0;
+	record->irqfd.irqfd = irqfd_address;
+	record->irqfd.gsi = BPF_CORE_READ(irqfd, gsi);
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+/* irqfd_inject: return; ends the window in which kworker injections count as the target's. */
+static __always_inline int on_irqfd_inject_return(void)
+{
+	struct inject_marker *marker;
+	u32 zero = 0;
+
+	marker = bpf_map_lookup_elem(&injecting, &zero);
+	if (marker)
+		marker->pid = 0;
+	return 0;
+}
+
+SEC("fentry/ioeventfd_write")
+int BPF_PROG(fentry_ioeventfd_write, void *vcpu, void *device, u64 gpa, int len)
+{
+	return on_ioeventfd_write(device, gpa, len);
+}
+
+SEC("kprobe/ioeventfd_write")
+int BPF_KPROBE(kprobe_ioeventfd_write, void *vcpu, void *device, u64 gpa, int len)
+{
+	return on_ioeventfd_write(device, gpa, len);
+}
+
+SEC("fentry/irqfd_wakeup")
+int BPF_PROG(fentry_irqfd_wakeup, void *wait, unsigned int mode, int sync, void *key)
+{
+	return on_irqfd_wakeup(wait, (u64)key);
+}
+
+SEC("kprobe/irqfd_wakeup")
+int BPF_KPROBE(kprobe_irqfd_wakeup, void *wait, unsigned int mode, int sync, void *key)
+{
+	return on_irqfd_wakeup(wait, (u64)key);
+}
+
+SEC("fentry/irqfd_inject")
+int BPF_PROG(fentry_irqfd_inject, void *work)
+{
+	return on_irqfd_inject(work);
+}
+
+SEC("fexit/irqfd_inject")
+int BPF_PROG(fexit_irqfd_inject, void *work)
+{
+	return on_irqfd_inject_return();
+}
+
+SEC("kprobe/irqfd_inject")
+int BPF_KPROBE(kprobe_irqfd_inject, void *work)
+{
+	return on_irqfd_inject(work);
+}
+
+SEC("kretprobe/irqfd_inject")
+int BPF_KRETPROBE(kretprobe_irqfd_inject)
+{
+	return on_irqfd_inject_return();
+}
+
+/* ------------------------------------------------------------------ scheduler (raw tracepoints) */
+
+/* x86 kept the task's CPU in task_struct.cpu from 5.16 to 6.1 at least, in thread_info.cpu before and
+ * again later (6.18 has it there). */
+struct task_struct___cpu {
+	unsigned int cpu;
+} __attribute__((preserve_access_index));
+
+/* sched_wakeup(struct task_struct *p); runs in the waker's context. */
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(raw_sched_wakeup, struct task_struct *task)
+{
+	struct vqs_probe_record *record;
+	u32 woken_tgid = BPF_CORE_READ(task, tgid);
+
+	if (woken_tgid != target_tgid)
+		return 0;
+	record = record_reserve(VQS_REC_SCHED_WAKEUP);
+	if (!record)
+		return 0;
+	record->sched_wakeup.woken_pid = BPF_CORE_READ(task, pid);
+	record->sched_wakeup.woken_tgid = woken_tgid;
+	if (bpf_core_field_exists(task->thread_info.cpu))
+		record->sched_wakeup.target_cpu = BPF_CORE_READ(task, thread_info.cpu);
+	else
+		record->sched_wakeup.target_cpu = BPF_CORE_READ((struct task_struct___cpu *)task, cpu);
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
+
+/* sched_switch(bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state):
+ * prev_state is an argument since 5.18 (both kernels we run on). */
+SEC("raw_tp/sched_switch")
+int BPF_PROG(raw_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct vqs_probe_record *record;
+	u32 prev_tgid = BPF_CORE_READ(prev, tgid);
+	u32 next_tgid = BPF_CORE_READ(next, tgid);
+
+	if (prev_tgid != target_tgid && next_tgid != target_tgid)
+		return 0;
+	record = record_reserve(VQS_REC_SCHED_SWITCH);
+	if (!record)
+		return 0;
+	record->sched_switch.prev_pid = BPF_CORE_READ(prev, pid);
+	record->sched_switch.prev_tgid = prev_tgid;
+	record->sched_switch.next_pid = BPF_CORE_READ(next, pid);
+	record->sched_switch.next_tgid = next_tgid;
+	record->sched_switch.prev_state = prev_state;
+	bpf_ringbuf_submit(record, 0);
+	return 0;
+}
