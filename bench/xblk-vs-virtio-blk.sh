@@ -37,9 +37,9 @@ fi
 io=""
 iot=""
 if [ $iothread = 1 ]; then io="-object iothread,id=io0"; iot=",iothread=io0"; fi
-qargs="$io -device virtio-xblk-pci,id=xblk0,file=$img,read-only=on$iot
- -drive file=$img,if=none,id=d0,format=raw,readonly=on,cache=writeback,aio=threads
- -device virtio-blk-pci,drive=d0,id=blk0$iot"
+qargs="$io -device virtio-xblk-pci,id=xblk0,file=$img,read-only=on$iot"
+qargs="$qargs -drive file=$img,if=none,id=d0,format=raw,readonly=on,cache=writeback,aio=threads"
+qargs="$qargs -device virtio-blk-pci,drive=d0,id=blk0$iot"
 cat > "$out/guest.sh" <<GUEST
 modprobe virtio_xblk
 xb=/dev/xblk0; vb=\$(ls /dev/vd? | head -n1)

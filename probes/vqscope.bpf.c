@@ -30,6 +30,10 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load; 0 would match the idle task, so the loader refuses it. */
 const volatile u32 target_tgid = 0;
+/* Wake the reader only when this many bytes wait in the ring buffer (the reader also drains it every
+ * 100 ms). Waking it per record would make every record cause a wakeup and a context switch of the
+ * reader, often against a QEMU thread: a sched_switch record, another wakeup... a feedback loop. */
+const volatile u64 wakeup_bytes = 1 << 20;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -145,6 +149,14 @@ static __always_inline bool injecting_for_target(void)
 	return marker && marker->pid && marker->pid == (u32)bpf_get_current_pid_tgid();
 }
 
+static __always_inline void record_submit(struct vqs_probe_record *record)
+{
+	u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
+										     BPF_RB_NO_WAKEUP;
+
+	bpf_ringbuf_submit(record, flags);
+}
+
 static __always_inline struct vqs_probe_record *record_reserve(u32 type)
 {
 	struct vqs_probe_record *record;
@@ -190,7 +202,7 @@ int tp_kvm_exit(struct trace_event_raw_kvm_exit___vqs *ctx)
 	record->kvm_exit.info1 = ctx->info1;
 	record->kvm_exit.info2 = ctx->info2;
 	record->kvm_exit.guest_rip = ctx->guest_rip;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -206,7 +218,7 @@ int tp_kvm_entry(struct trace_event_raw_kvm_entry___vqs *ctx)
 		return 0;
 	record->kvm_entry.vcpu_id = ctx->vcpu_id;
 	record->kvm_entry.rip = ctx->rip;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -222,7 +234,7 @@ int tp_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit___vqs *ctx)
 		return 0;
 	record->kvm_userspace_exit.reason = ctx->reason;
 	record->kvm_userspace_exit.error = ctx->errno;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -240,7 +252,7 @@ int tp_kvm_mmio(struct trace_event_raw_kvm_mmio___vqs *ctx)
 	record->kvm_mmio.len = ctx->len;
 	record->kvm_mmio.gpa = ctx->gpa;
 	record->kvm_mmio.val = ctx->val;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -259,7 +271,7 @@ int tp_kvm_page_fault(struct trace_event_raw_kvm_page_fault___vqs *ctx)
 		record->kvm_page_fault.vcpu_id = ctx->vcpu_id;
 	record->kvm_page_fault.gpa = ctx->fault_address;
 	record->kvm_page_fault.error_code = ctx->error_code;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -275,7 +287,7 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq___vqs *ctx)
 		return 0;
 	record->kvm_msi_set_irq.address = ctx->address;
 	record->kvm_msi_set_irq.data = ctx->data;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -292,7 +304,7 @@ int tp_kvm_set_irq(struct trace_event_raw_kvm_set_irq___vqs *ctx)
 	record->kvm_set_irq.gsi = ctx->gsi;
 	record->kvm_set_irq.level = ctx->level;
 	record->kvm_set_irq.irq_source_id = ctx->irq_source_id;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -310,7 +322,7 @@ int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq___vqs *ctx
 	record->kvm_apic_accept_irq.delivery_mode = ctx->dm;
 	record->kvm_apic_accept_irq.trigger_mode = ctx->tm;
 	record->kvm_apic_accept_irq.vector = ctx->vec;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -329,7 +341,7 @@ int tp_kvm_inj_virq(struct trace_event_raw_kvm_inj_virq___vqs *ctx)
 		record->kvm_inj_virq.soft = ctx->soft;
 	if (bpf_core_field_exists(ctx->reinjected))
 		record->kvm_inj_virq.reinjected = ctx->reinjected;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -348,7 +360,7 @@ static __always_inline int on_ioeventfd_write(void *device, u64 gpa, int len)
 	record->ioeventfd_write.gpa = gpa;
 	record->ioeventfd_write.len = len;
 	record->ioeventfd_write.device = (u64)device;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -371,7 +383,7 @@ static __always_inline int on_irqfd_wakeup(void *wait, u64 key)
 	record->irqfd.irqfd = irqfd_address;
 	record->irqfd.gsi = BPF_CORE_READ(irqfd, gsi);
 	record->irqfd.flags = (u32)key;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -396,7 +408,7 @@ static __always_inline int on_irqfd_inject(void *work)
 		return 0;
 	record->irqfd.irqfd = irqfd_address;
 	record->irqfd.gsi = BPF_CORE_READ(irqfd, gsi);
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -486,7 +498,7 @@ int BPF_PROG(raw_sched_wakeup, struct task_struct *task)
 		record->sched_wakeup.target_cpu = BPF_CORE_READ(task, thread_info.cpu);
 	else
 		record->sched_wakeup.target_cpu = BPF_CORE_READ((struct task_struct___cpu *)task, cpu);
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }
 
@@ -510,6 +522,6 @@ int BPF_PROG(raw_sched_switch, bool preempt, struct task_struct *prev, struct ta
 	record->sched_switch.next_pid = BPF_CORE_READ(next, pid);
 	record->sched_switch.next_tgid = next_tgid;
 	record->sched_switch.prev_state = prev_state;
-	bpf_ringbuf_submit(record, 0);
+	record_submit(record);
 	return 0;
 }

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target: the simpletrace reader (file order, then through a small reorder window) and the
+ * text reporter, on arbitrary bytes. Argument types come from the fixtures' trace-events (which has
+ * string, signed, unsigned and pointer arguments). Any crash, sanitizer report or leak is a bug.
+ */
+#include "dump.h"
+#include "reorder.h"
+#include "simpletrace.h"
+#include "trace_events.h"
+
+#include <stdlib.h>
+
+static vq_trace_events *catalog;
+static FILE *sink;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    vq_error error;
+
+    (void)argc;
+    (void)argv;
+    if (vq_trace_events_load(FIXTURES "/trace-events", &catalog, &error) != VQ_OK) {
+        fprintf(stderr, "fuzz_simpletrace: %s\n", error.message);
+        abort();
+    }
+    sink = fopen("/dev/null", "w");
+    return 0;
+}
+
+static vq_status source_next(void *source, vq_event *event, vq_error *error)
+{
+    return vq_simpletrace_next(source, event, error);
+}
+
+static void read_everything(const uint8_t *data, size_t size, bool sorted)
+{
+    vq_simpletrace *reader = NULL;
+    vq_reorder *reorder = NULL;
+    vq_error error;
+    vq_event event;
+    FILE *stream = fmemopen((void *)data, size, "rb");
+
+    if (!stream || vq_simpletrace_open_stream(stream, "fuzz", catalog, &reader, &error) != VQ_OK) {
+        goto end;
+    }
+    if (sorted) {
+        vq_event_source source = { source_next, NULL, reader, "fuzz" };
+
+        if (vq_reorder_create(source, 4, &reorder, &error) != VQ_OK) {
+            goto end;
+        }
+    }
+    while ((reorder ? vq_reorder_next(reorder, &event, &error) : vq_simpletrace_next(reader, &event, &error)) ==
+           VQ_OK) {
+        vq_dump_event(sink, &event);
+    }
+end:
+    vq_reorder_free(reorder);
+    vq_simpletrace_close(reader);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0) {
+        return 0;  /* fmemopen refuses an empty buffer */
+    }
+    read_everything(data, size, false);
+    read_everything(data, size, true);
+    return 0;
+}

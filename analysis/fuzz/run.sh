@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer target for SECONDS on a corpus seeded from the fixtures; crashes are saved as
+# BUILD/artifacts/<target>-crash-*. Exit 1 if any target found a crash.
+#   fuzz/run.sh BUILD_DIR FIXTURES SECONDS
+set -u
+build=$1 fixtures=$2 seconds=$3
+status=0
+mkdir -p "$build/artifacts"
+
+seed() {  # seed TARGET FILES...
+  local corpus=$build/corpus-$1; shift
+  mkdir -p "$corpus"
+  for f in "$@"; do cp -f "$f" "$corpus/seed-$(basename "$(dirname "$f")")-$(basename "$f")"; done
+}
+seed fuzz_simpletrace "$fixtures"/*.trace
+seed fuzz_ctf "$fixtures"/ctf-demo/ust/uid/0/64-bit/channel0_0 "$fixtures"/ctf-demo/ust/uid/0/64-bit/channel0_1 \
+  "$fixtures"/ctf-corrupt-event/ust/uid/0/64-bit/channel0_0
+
+# fuzz_ctf runs in fork mode and goes on after timeouts, OOMs and crashes, because babeltrace2 2.0.4
+# itself aborts (BT_ASSERT) or loops with growing memory on some malformed packet headers (the
+# `babeltrace2` CLI does the same; reproducers in fuzz/known/). Each crash is then replayed: if the
+# first frame that is babeltrace2's or ours is babeltrace2's, it is reported as upstream; otherwise
+# it is our bug and the run fails.
+triage() {  # triage TARGET ARTIFACT -> prints "upstream" or "ours"
+  local frame
+  frame=$("$build/$1" "$2" 2>&1 | grep -E '^ +#[0-9]+ ' |
+          grep -m1 -E 'babeltrace|/analysis/(src|fuzz)/') || true
+  case "$frame" in
+    *babeltrace*) echo upstream ;;
+    *) echo ours ;;
+  esac
+}
+
+for target in fuzz_simpletrace fuzz_ctf; do
+  options=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1)
+  [ $target = fuzz_ctf ] && options+=(-fork=1 -ignore_timeouts=1 -ignore_ooms=1 -ignore_crashes=1
+                                      -rss_limit_mb=2048 -timeout=3)
+  echo "fuzz: $target for ${seconds}s (corpus $build/corpus-$target)"
+  if ! "$build/$target" "${options[@]}" \
+       -artifact_prefix="$build/artifacts/$target-" "$build/corpus-$target" > "$build/$target.log" 2>&1; then
+    echo "fuzz: $target FAILED; see $build/$target.log and $build/artifacts/"
+    grep -m5 -E 'ERROR|SUMMARY' "$build/$target.log"
+    status=1
+  fi
+  grep -E '^stat::(number_of_executed_units|peak_rss_mb|new_units_added)|^#[0-9]+: cov' "$build/$target.log" |
+    tail -n 3 | tr '\n' ' '
+  echo
+  for artifact in "$build/artifacts/$target-"*; do
+    [ -e "$artifact" ] || continue
+    case "$artifact" in
+      *-timeout-*|*-oom-*|*-slow-unit-*) echo "  $artifact: babeltrace2 did not finish (upstream, ignored)" ;;
+      *)
+        verdict=$(triage "$target" "$artifact")
+        echo "  $artifact: crash, $verdict"
+        [ "$verdict" = ours ] && status=1
+        ;;
+    esac
+  done
+done
+exit $status

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vqscope-tracedump: print every event of a QEMU trace (simpletrace file or LTTng CTF directory), one
+ * line each, then a summary line. Only option parsing and wiring here: readers in simpletrace.c /
+ * ctf.c, ordering in reorder.c, formatting in dump.c.
+ *
+ * Exit status: 0 all read; 1 malformed or unreadable input (the events read before the error are
+ * printed, then the summary, then the error on stderr); 2 usage error.
+ */
+#include "ctf.h"
+#include "dump.h"
+#include "reorder.h"
+#include "simpletrace.h"
+#include "trace_events.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_INPUT_ERROR 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: vqscope-tracedump simple FILE --events TRACE_EVENTS_ALL [--sorted [--window N]]\n"
+    "       vqscope-tracedump ctf DIR\n"
+    "\n"
+    "Prints one line per event: <timestamp_ns> <name> pid=<pid> arg=value ..., then a summary line\n"
+    "starting with '#'. Timestamps are host CLOCK_MONOTONIC ns for both formats.\n"
+    "\n"
+    "  simple FILE        QEMU simple trace backend file (format version 4, QEMU 10.0)\n"
+    "  ctf DIR            CTF trace directory written by LTTng for QEMU's ust backend\n"
+    "  -e, --events PATH  trace-events-all of the QEMU build that wrote FILE (argument types)\n"
+    "  -s, --sorted       timestamp order instead of file order (simple; CTF is always sorted)\n"
+    "  -w, --window N     events held to reorder with --sorted (default 16384); an event older than\n"
+    "                     the window allows is printed late and reported on stderr\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "Exit status: 0 ok, 1 malformed or unreadable input (after printing what could be read), 2 usage.\n"
+    "\n"
+    "EXAMPLES\n"
+    "  vqscope-tracedump simple qemu.trace --events .cache/qemu/build/trace/trace-events-all --sorted\n"
+    "  vqscope-tracedump ctf session/lttng\n";
+
+typedef struct {
+    const char *format;   /* "simple" or "ctf" */
+    const char *input;
+    const char *events_path;
+    bool sorted;
+    size_t window;
+} options;
+
+static int usage_error(const char *message)
+{
+    fprintf(stderr, "vqscope-tracedump: %s\n%s", message, usage_text);
+    return EXIT_USAGE;
+}
+
+static int parse_options(int argc, char **argv, options *parsed)
+{
+    static const struct option long_options[] = {
+        { "events", required_argument, NULL, 'e' },
+        { "sorted", no_argument, NULL, 's' },
+        { "window", required_argument, NULL, 'w' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int option;
+
+    *parsed = (options){ .window = VQ_REORDER_DEFAULT_WINDOW };
+    while ((option = getopt_long(argc, argv, "e:sw:h", long_options, NULL)) != -1) {
+        char *end = NULL;
+
+        switch (option) {
+        case 'e':
+            parsed->events_path = optarg;
+            break;
+        case 's':
+            parsed->sorted = true;
+            break;
+        case 'w':
+            errno = 0;
+            parsed->window = (size_t)strtoull(optarg, &end, 10);
+            if (errno || !end || *end || parsed->window == 0 || optarg[0] == '-') {
+                return usage_error("--window: expected a positive number of events");
+            }
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            exit(0);
+        default:
+            return usage_error("unknown option");
+        }
+    }
+    if (argc - optind != 2) {
+        return usage_error("expected a format (simple or ctf) and one input");
+    }
+    parsed->format = argv[optind];
+    parsed->input = argv[optind + 1];
+    if (strcmp(parsed->format, "simple") == 0) {
+        if (!parsed->events_path) {
+            return usage_error("simple: --events TRACE_EVENTS_ALL is required (argument types)");
+        }
+    } else if (strcmp(parsed->format, "ctf") == 0) {
+        if (parsed->events_path) {
+            return usage_error("ctf: --events does not apply (CTF metadata describes the events)");
+        }
+    } else {
+        return usage_error("unknown format; expected 'simple' or 'ctf'");
+    }
+    return 0;
+}
+
+static vq_status simpletrace_source_next(void *source, vq_event *event, vq_error *error)
+{
+    return vq_simpletrace_next(source, event, error);
+}
+
+static uint64_t simpletrace_source_position(const void *source)
+{
+    return vq_simpletrace_record_offset(source);
+}
+
+static int dump_simple(const options *parsed)
+{
+    vq_status status;
+    vq_trace_events *catalog = NULL;
+    vq_simpletrace *reader = NULL;
+    vq_reorder *reorder = NULL;
+    vq_error error;
+    vq_event event;
+    vq_simpletrace_counts counts;
+
+    vq_error_clear(&error);
+    status = vq_trace_events_load(parsed->events_path, &catalog, &error);
+    if (status != VQ_OK) {
+        goto end;
+    }
+    status = vq_simpletrace_open(parsed->input, catalog, &reader, &error);
+    if (status != VQ_OK) {
+        goto end;
+    }
+    if (parsed->sorted) {
+        vq_event_source source = { simpletrace_source_next, simpletrace_source_position, reader,
+                                   parsed->input };
+
+        status = vq_reorder_create(source, parsed->window, &reorder, &error);
+        if (status != VQ_OK) {
+            goto end;
+        }
+    }
+    for (;;) {
+        status = reorder ? vq_reorder_next(reorder, &event, &error)
+                         : vq_simpletrace_next(reader, &event, &error);
+        if (status != VQ_OK) {
+            break;
+        }
+        vq_dump_event(stdout, &event);
+    }
+    if (status == VQ_END) {
+        status = VQ_OK;
+    }
+    counts = vq_simpletrace_get_counts(reader);
+    printf("# simple %s: events=%" PRIu64 " mappings=%" PRIu64 " dropped_records=%" PRIu64
+           " dropped_events=%" PRIu64 " order=%s", parsed->input, counts.events, counts.mappings,
+           counts.dropped_records, counts.dropped_events, reorder ? "timestamp" : "file");
+    if (reorder) {
+        printf(" window=%zu late=%" PRIu64, parsed->window, vq_reorder_late_count(reorder));
+    }
+    printf(" status=%s\n", status == VQ_OK ? "ok" : "error");
+    if (reorder && vq_reorder_late_count(reorder) > 0) {
+        fprintf(stderr, "vqscope-tracedump: warning: %" PRIu64 " events out of order; first: %s\n",
+                vq_reorder_late_count(reorder), vq_reorder_late_message(reorder));
+    }
+end:
+    fflush(stdout);
+    if (status != VQ_OK) {
+        fprintf(stderr, "vqscope-tracedump: error: %s\n", error.message);
+    }
+    vq_reorder_free(reorder);
+    vq_simpletrace_close(reader);
+    vq_trace_events_free(catalog);
+    return status == VQ_OK ? 0 : status == VQ_ERR_USAGE ? EXIT_USAGE : EXIT_INPUT_ERROR;
+}
+
+static int dump_ctf(const options *parsed)
+{
+    vq_status status;
+    vq_ctf *reader = NULL;
+    vq_error error;
+    vq_event event;
+    vq_ctf_counts counts;
+    vq_ctf_clock_info clock;
+
+    vq_error_clear(&error);
+    status = vq_ctf_open(parsed->input, &reader, &error);
+    if (status != VQ_OK) {
+        goto end;
+    }
+    while ((status = vq_ctf_next(reader, &event, &error)) == VQ_OK) {
+        vq_dump_event(stdout, &event);
+    }
+    if (status == VQ_END) {
+        status = VQ_OK;
+    }
+    counts = vq_ctf_get_counts(reader);
+    clock = vq_ctf_clock(reader);
+    printf("# ctf %s: events=%" PRIu64 " discarded_events=%" PRIu64, parsed->input, counts.events,
+           counts.discarded_events);
+    if (clock.known) {
+        printf(" clock=%s frequency_hz=%" PRIu64 " offset_ns=%" PRId64, clock.name, clock.frequency_hz,
+               clock.offset_ns);
+    }
+    printf(" order=timestamp status=%s\n", status == VQ_OK ? "ok" : "error");
+end:
+    fflush(stdout);
+    if (status != VQ_OK) {
+        fprintf(stderr, "vqscope-tracedump: error: %s\n", error.message);
+    }
+    vq_ctf_close(reader);
+    return status == VQ_OK ? 0 : EXIT_INPUT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+    options parsed;
+    int exit_code = parse_options(argc, argv, &parsed);
+
+    if (exit_code != 0) {
+        return exit_code;
+    }
+    if (strcmp(parsed.format, "simple") == 0) {
+        return dump_simple(&parsed);
+    }
+    return dump_ctf(&parsed);
+}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests for the analysis library's pure parts: trace-events line parsing and type classes,
+ * the reorder buffer, event copies, quoting, CTF names, and the simpletrace decoder on records
+ * built in memory. Exit 0 when all pass; each failure prints file:line and the check.
+ */
+#include "ctf.h"
+#include "dump.h"
+#include "reorder.h"
+#include "simpletrace.h"
+#include "trace_events.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures;
+static int checks;
+
+#define CHECK(condition)                                                              \
+    do {                                                                              \
+        checks++;                                                                     \
+        if (!(condition)) {                                                           \
+            failures++;                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
+        }                                                                             \
+    } while (0)
+
+static void test_classify_type(void)
+{
+    CHECK(vq_trace_events_classify_type("const char *") == VQ_ARG_STRING);
+    CHECK(vq_trace_events_classify_type("const char*") == VQ_ARG_STRING);
+    CHECK(vq_trace_events_classify_type("char *") == VQ_ARG_STRING);
+    CHECK(vq_trace_events_classify_type("const char **") == VQ_ARG_HEX);
+    CHECK(vq_trace_events_classify_type("void *") == VQ_ARG_HEX);
+    CHECK(vq_trace_events_classify_type("VirtIODevice *") == VQ_ARG_HEX);
+    CHECK(vq_trace_events_classify_type("int") == VQ_ARG_S64);
+    CHECK(vq_trace_events_classify_type("int64_t") == VQ_ARG_S64);
+    CHECK(vq_trace_events_classify_type("long  long") == VQ_ARG_S64);
+    CHECK(vq_trace_events_classify_type("const int") == VQ_ARG_S64);
+    CHECK(vq_trace_events_classify_type("unsigned int") == VQ_ARG_U64);
+    CHECK(vq_trace_events_classify_type("uint64_t") == VQ_ARG_U64);
+    CHECK(vq_trace_events_classify_type("size_t") == VQ_ARG_U64);
+    CHECK(vq_trace_events_classify_type("bool") == VQ_ARG_U64);
+}
+
+static void test_parse_line(void)
+{
+    vq_event_decl decl;
+    const char *why = NULL;
+    bool is_event = true;
+
+    CHECK(vq_trace_events_parse_line("# comment\n", &is_event, &decl, &why) == VQ_OK && !is_event);
+    CHECK(vq_trace_events_parse_line("   \n", &is_event, &decl, &why) == VQ_OK && !is_event);
+
+    CHECK(vq_trace_events_parse_line("virtqueue_pop(void *vq, void *elem, unsigned int in_num, "
+                                     "unsigned int out_num) \"vq %p elem %p in_num %u out_num %u\"\n",
+                                     &is_event, &decl, &why) == VQ_OK);
+    CHECK(is_event && strcmp(decl.name, "virtqueue_pop") == 0 && decl.arg_count == 4);
+    if (is_event && decl.arg_count == 4) {
+        CHECK(strcmp(decl.args[0].name, "vq") == 0 && decl.args[0].type == VQ_ARG_HEX);
+        CHECK(strcmp(decl.args[3].name, "out_num") == 0 && decl.args[3].type == VQ_ARG_U64);
+        vq_event_decl_clear(&decl);
+    }
+
+    CHECK(vq_trace_events_parse_line("disable qxl_io_write_vga(int qid, const char *mode, uint32_t addr) "
+                                     "\"%d %s addr=%u\"\n", &is_event, &decl, &why) == VQ_OK);
+    CHECK(is_event && strcmp(decl.name, "qxl_io_write_vga") == 0 && decl.arg_count == 3);
+    if (is_event && decl.arg_count == 3) {
+        CHECK(decl.args[0].type == VQ_ARG_S64 && decl.args[1].type == VQ_ARG_STRING);
+        CHECK(strcmp(decl.args[1].name, "mode") == 0);
+        vq_event_decl_clear(&decl);
+    }
+
+    CHECK(vq_trace_events_parse_line("gdbstub_op_continue(void) \"Continuing all CPUs\"", &is_event, &decl,
+                                     &why) == VQ_OK);
+    CHECK(is_event && decl.arg_count == 0);
+    if (is_event) {
+        vq_event_decl_clear(&decl);
+    }
+
+    CHECK(vq_trace_events_parse_line("broken_event \"no parentheses\"\n", &is_event, &decl, &why) ==
+          VQ_ERR_FORMAT && why != NULL);
+    CHECK(vq_trace_events_parse_line("empty_args() \"x\"\n", &is_event, &decl, &why) == VQ_ERR_FORMAT);
+    CHECK(vq_trace_events_parse_line("no_name_arg(int) \"x\"\n", &is_event, &decl, &why) == VQ_ERR_FORMAT);
+    CHECK(vq_trace_events_parse_line("two_commas(int a,, int b) \"x\"\n", &is_event, &decl, &why) ==
+          VQ_ERR_FORMAT);
+}
+
+/* A source of events from an array of timestamps, for the reorder buffer. */
+typedef struct {
+    const uint64_t *timestamps;
+    size_t count;
+    size_t next;
+    vq_status final_status;
+} array_source;
+
+static vq_status array_next(void *opaque, vq_event *event, vq_error *error)
+{
+    array_source *source = opaque;
+
+    if (source->next == source->count) {
+        if (source->final_status != VQ_END) {
+            vq_error_set(error, "array: synthetic error");
+        }
+        return source->final_status;
+    }
+    *event = (vq_event){ .timestamp_ns = source->timestamps[source->next], .name = "tick",
+                         .pid = (uint32_t)source->next, .has_pid = true };
+    source->next++;
+    return VQ_OK;
+}
+
+static uint64_t array_position(const void *opaque)
+{
+    return ((const array_source *)opaque)->next - 1;
+}
+
+/* Runs TIMESTAMPS through a reorder window; writes the output timestamps and returns how many. */
+static size_t run_reorder(const uint64_t *timestamps, size_t count, size_t window, uint64_t *output,
+                          uint32_t *pids, uint64_t *late, vq_status *final_status, vq_status source_end)
+{
+    array_source source = { timestamps, count, 0, source_end };
+    vq_event_source wrapped = { array_next, array_position, &source, "array" };
+    vq_reorder *reorder = NULL;
+    vq_error error;
+    vq_event event;
+    size_t produced = 0;
+
+    vq_error_clear(&error);
+    if (vq_reorder_create(wrapped, window, &reorder, &error) != VQ_OK) {
+        return 0;
+    }
+    while ((*final_status = vq_reorder_next(reorder, &event, &error)) == VQ_OK) {
+        output[produced] = event.timestamp_ns;
+        pids[produced] = event.pid;
+        produced++;
+    }
+    *late = vq_reorder_late_count(reorder);
+    vq_reorder_free(reorder);
+    return produced;
+}
+
+static void test_reorder(void)
+{
+    static const uint64_t nearly[] = { 10, 30, 20, 40, 35, 50, 50, 45, 60 };
+    static const uint64_t sorted[] = { 10, 20, 30, 35, 40, 45, 50, 50, 60 };
+    static const uint64_t far[] = { 100, 200, 300, 400, 5 };
+    uint64_t output[16], late = 0;
+    uint32_t pids[16];
+    vq_status final_status = VQ_OK;
+    vq_error error;
+    vq_reorder *reorder = NULL;
+    size_t count;
+
+    count = run_reorder(nearly, 9, 3, output, pids, &late, &final_status, VQ_END);
+    CHECK(count == 9 && final_status == VQ_END && late == 0);
+    CHECK(memcmp(output, sorted, sizeof(sorted)) == 0);
+    CHECK(pids[6] == 5 && pids[7] == 6);  /* equal timestamps keep input order */
+
+    /* Window 2 cannot bring 5 before four earlier-read events: it comes out as soon as it is read
+     * (after 300, before 400), counted late. */
+    count = run_reorder(far, 5, 2, output, pids, &late, &final_status, VQ_END);
+    CHECK(count == 5 && late == 1 && output[2] == 300 && output[3] == 5 && output[4] == 400);
+    /* A window as large as the input sorts it completely. */
+    count = run_reorder(far, 5, 5, output, pids, &late, &final_status, VQ_END);
+    CHECK(count == 5 && late == 0 && output[0] == 5 && output[4] == 400);
+
+    /* A source error comes after the events read before it. */
+    count = run_reorder(nearly, 4, 8, output, pids, &late, &final_status, VQ_ERR_FORMAT);
+    CHECK(count == 4 && final_status == VQ_ERR_FORMAT && output[3] == 40);
+
+    vq_error_clear(&error);
+    CHECK(vq_reorder_create((vq_event_source){ array_next, NULL, NULL, "x" }, 0, &reorder, &error) ==
+          VQ_ERR_USAGE && reorder == NULL && vq_error_is_set(&error));
+}
+
+static void test_clone_and_dump(void)
+{
+    vq_arg args[3] = {
+        { "vq", VQ_ARG_HEX, 0x55aa, NULL, 0 },
+        { "delta", VQ_ARG_S64, (uint64_t)-3, NULL, 0 },
+        { "why", VQ_ARG_STRING, 0, "a \"b\"\n\x01", 7 },
+    };
+    vq_event event = { 1234, "virtio_test", 42, true, 3, args };
+    vq_event *copy = vq_event_clone(&event);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    CHECK(copy != NULL);
+    if (!copy || !out) {
+        return;
+    }
+    CHECK(copy->name != event.name && strcmp(copy->name, "virtio_test") == 0);
+    CHECK(copy->args[2].string != args[2].string && memcmp(copy->args[2].string, args[2].string, 7) == 0);
+    vq_dump_event(out, copy);
+    copy->has_pid = false;
+    copy->arg_count = 0;
+    vq_dump_event(out, copy);
+    fclose(out);
+    CHECK(strcmp(text, "1234 virtio_test pid=42 vq=0x55aa delta=-3 why=\"a \\\"b\\\"\\n\\x01\"\n"
+                       "1234 virtio_test pid=-\n") == 0);
+    free(text);
+    vq_event_free(copy);
+}
+
+static void test_ctf_names(void)
+{
+    CHECK(strcmp(vq_ctf_event_short_name("qemu:virtqueue_pop"), "virtqueue_pop") == 0);
+    CHECK(strcmp(vq_ctf_event_short_name("lttng_ust_statedump:start"), "lttng_ust_statedump:start") == 0);
+}
+
+/* Little-endian writers for in-memory simpletrace files. */
+static size_t put_u64(uint8_t *at, uint64_t value)
+{
+    memcpy(at, &value, 8);
+    return 8;
+}
+
+static size_t put_u32(uint8_t *at, uint32_t value)
+{
+    memcpy(at, &value, 4);
+    return 4;
+}
+
+static size_t put_mapping(uint8_t *at, uint64_t id, const char *name)
+{
+    size_t used = put_u64(at, 0);
+
+    used += put_u64(at + used, id);
+    used += put_u32(at + used, (uint32_t)strlen(name));
+    memcpy(at + used, name, strlen(name));
+    return used + strlen(name);
+}
+
+static size_t put_event_header(uint8_t *at, uint64_t id, uint64_t timestamp, uint32_t payload, uint32_t pid)
+{
+    size_t used = put_u64(at, 1);
+
+    used += put_u64(at + used, id);
+    used += put_u64(at + used, timestamp);
+    used += put_u32(at + used, 24 + payload);
+    used += put_u32(at + used, pid);
+    return used;
+}
+
+static vq_status read_all(uint8_t *bytes, size_t size, vq_trace_events *catalog, vq_event *last,
+                          size_t *events, vq_error *error)
+{
+    vq_simpletrace *reader = NULL;
+    vq_status status = vq_simpletrace_open_stream(fmemopen(bytes, size, "rb"), "mem", catalog, &reader, error);
+
+    *events = 0;
+    while (status == VQ_OK && (status = vq_simpletrace_next(reader, last, error)) == VQ_OK) {
+        (*events)++;
+        if (*events == 2) {
+            /* Check here: the event borrows the reader's memory. */
+            CHECK(strcmp(last->name, "test_str") == 0 && last->arg_count == 2);
+            CHECK(last->args[0].string_length == 5 && strcmp(last->args[0].string, "hello") == 0);
+            CHECK(last->args[1].type == VQ_ARG_S64 && (int64_t)last->args[1].value == -7);
+        }
+    }
+    vq_simpletrace_close(reader);
+    return status;
+}
+
+static void test_simpletrace_memory(void)
+{
+    static const char events_text[] =
+        "test_u64(uint64_t value) \"%\" PRIu64\n"
+        "test_str(const char *what, int delta) \"%s %d\"\n";
+    char events_path[] = "/tmp/vqscope-analysis-pure-XXXXXX";
+    int fd = mkstemp(events_path);
+    vq_trace_events *catalog = NULL;
+    uint8_t bytes[512];
+    size_t used = 0, events = 0, string_record;
+    vq_event last;
+    vq_error error;
+
+    vq_error_clear(&error);
+    CHECK(fd >= 0 && write(fd, events_text, sizeof(events_text) - 1) == (ssize_t)(sizeof(events_text) - 1));
+    close(fd);
+    CHECK(vq_trace_events_load(events_path, &catalog, &error) == VQ_OK);
+    unlink(events_path);
+    if (!catalog) {
+        return;
+    }
+    CHECK(vq_trace_events_count(catalog) == 2);
+
+    used += put_u64(bytes + used, UINT64_MAX);
+    used += put_u64(bytes + used, VQ_SIMPLETRACE_MAGIC);
+    used += put_u64(bytes + used, 4);
+    used += put_mapping(bytes + used, 0, "test_u64");
+    used += put_mapping(bytes + used, 7, "test_str");
+    used += put_event_header(bytes + used, 0, 100, 8, 9);
+    used += put_u64(bytes + used, 77);
+    string_record = used;
+    used += put_event_header(bytes + used, 7, 90, 4 + 5 + 8, 9);
+    used += put_u32(bytes + used, 5);
+    memcpy(bytes + used, "hello", 5);
+    used += 5;
+    used += put_u64(bytes + used, (uint64_t)-7);
+    used += put_event_header(bytes + used, VQ_SIMPLETRACE_DROPPED_ID, 200, 8, 9);
+    used += put_u64(bytes + used, 3);
+
+    CHECK(read_all(bytes, used, catalog, &last, &events, &error) == VQ_END && events == 3);
+    CHECK(strcmp(last.name, "dropped") == 0 && last.args[0].value == 3);
+
+    /* The string length runs past the record: the message gives the offset of the length field. */
+    put_u32(bytes + string_record + 32, 50);
+    CHECK(read_all(bytes, used, catalog, &last, &events, &error) == VQ_ERR_FORMAT && events == 1);
+    CHECK(strstr(error.message, "string length 50") != NULL);
+    put_u32(bytes + string_record + 32, 5);
+
+    /* Cut inside the last record: truncated. */
+    CHECK(read_all(bytes, used - 3, catalog, &last, &events, &error) == VQ_ERR_FORMAT && events == 2);
+    CHECK(strstr(error.message, "truncated event record arguments") != NULL);
+
+    /* Unmapped id. */
+    put_u64(bytes + string_record + 8, 5);
+    CHECK(read_all(bytes, used, catalog, &last, &events, &error) == VQ_ERR_FORMAT && events == 1);
+    CHECK(strstr(error.message, "unknown event id 5") != NULL);
+    vq_trace_events_free(catalog);
+}
+
+int main(void)
+{
+    test_classify_type();
+    test_parse_line();
+    test_reorder();
+    test_clone_and_dump();
+    test_ctf_names();
+    test_simpletrace_memory();
+    printf("analysis_pure: %d checks, %d failed\n", checks, failures);
+    return failures ? 1 : 0;
+}
