@@ -23,9 +23,9 @@ endif
 QEMU_BIN := $(VQSCOPE_CACHE)/qemu/build/qemu-system-x86_64
 STAMPS := $(VQSCOPE_CACHE)/stamps
 
-.PHONY: all deps qemu fio guest-driver image check test test-integration demo clean distclean help
+.PHONY: all deps qemu fio guest-driver image probes analysis check test test-integration demo clean distclean help
 
-all: qemu guest-driver image
+all: qemu guest-driver image probes analysis
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -47,6 +47,13 @@ fio: deps
 image: guest-driver fio
 	$(Q)lab/mkimage.sh $$(scripts/image-files.sh)
 
+# eBPF host probes (libbpf CO-RE; vmlinux.h generated from this host's BTF) and the analyzer.
+probes: deps
+	$(Q)$(MAKE) -C probes
+
+analysis: deps
+	$(Q)$(MAKE) -C analysis
+
 # Fast unit tests: no guest boots, no root needed beyond what the build needed.
 check:
 	$(Q)tests/run --suite unit
@@ -59,6 +66,8 @@ demo: all
 
 clean:
 	$(Q)$(MAKE) -C guest-driver clean KDIR=$$(scripts/kdir.sh 2>/dev/null || echo /nonexistent) || true
+	$(Q)$(MAKE) -C probes clean
+	$(Q)$(MAKE) -C analysis clean
 	$(Q)rm -rf tests/out results
 
 # Also drops the cache: the next build downloads and compiles QEMU and the guest kernel again.
