@@ -645,4 +645,9 @@ void vq_ctf_close(vq_ctf *reader)
     free(reader->clock_name);
     free(reader->directory);
     free(reader);
+    /*
+     * babeltrace2 sometimes appends an error cause and then carries on (status OK or END): the
+     * thread's error object would outlive the reader (found by fuzz_ctf as a leak). Drop it.
+     */
+    bt_current_thread_clear_error();
 }
