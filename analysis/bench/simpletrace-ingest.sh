@@ -54,17 +54,20 @@ PY
 bytes=$(stat -c %s "$work/big.trace")
 echo "bench: $work/big.trace: $((bytes / 1024 / 1024)) MiB"
 
-measure() {  # measure LABEL COMMAND... -> prints seconds and peak RSS (KiB)
-  local label=$1; shift
+seconds=0
+measure() {  # measure LABEL COMMAND... -> prints time and peak RSS (KiB), sets $seconds
+  local label=$1 rss; shift
   /usr/bin/time -f '%e %M' -o "$work/time" "$@" > /dev/null
   read -r seconds rss < "$work/time"
-  printf 'bench: %-34s %8.2f s  peak RSS %7d KiB\n' "$label" "$seconds" "$rss" >&2
-  echo "$seconds"
+  printf 'bench: %-34s %8.2f s  peak RSS %7d KiB\n' "$label" "$seconds" "$rss"
 }
 
-ours=$(measure "vqscope-tracedump (file order)" "$dump" simple "$work/big.trace" --events "$fixtures/trace-events")
-sorted=$(measure "vqscope-tracedump --sorted" "$dump" simple "$work/big.trace" --events "$fixtures/trace-events" --sorted)
-theirs=$(measure "QEMU scripts/simpletrace.py" python3 "$simpletrace_py" "$fixtures/trace-events" "$work/big.trace")
+measure "vqscope-tracedump (file order)" "$dump" simple "$work/big.trace" --events "$fixtures/trace-events"
+ours=$seconds
+measure "vqscope-tracedump --sorted" "$dump" simple "$work/big.trace" --events "$fixtures/trace-events" --sorted
+sorted=$seconds
+measure "QEMU scripts/simpletrace.py" python3 "$simpletrace_py" "$fixtures/trace-events" "$work/big.trace"
+theirs=$seconds
 events=$("$dump" simple "$work/big.trace" --events "$fixtures/trace-events" | tail -n 1 | sed 's/.* events=\([0-9]*\).*/\1/')
 echo "bench: $events events; simpletrace.py / vqscope-tracedump = $(awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "%.1f", a / b }')x" \
      "(sorted: $(awk -v a="$theirs" -v b="$sorted" 'BEGIN { printf "%.1f", a / b }')x)"

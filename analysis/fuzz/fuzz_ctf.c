@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static char trace_directory[] = "/tmp/vqscope-fuzz-ctf-XXXXXX";
+/* Under $TMPDIR (fuzz/run.sh points it into the build directory and removes it afterwards). */
+static char trace_directory[4096];
 static char stream_path[sizeof(trace_directory) + 32];
 static FILE *sink;
 
@@ -40,8 +41,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     char metadata[sizeof(trace_directory) + 32];
 
+    const char *temporary = getenv("TMPDIR");
+
     (void)argc;
     (void)argv;
+    snprintf(trace_directory, sizeof(trace_directory), "%s/vqscope-fuzz-ctf-XXXXXX",
+             temporary && *temporary ? temporary : "/tmp");
     if (!mkdtemp(trace_directory)) {
         abort();
     }

@@ -6,6 +6,10 @@ set -u
 build=$1 fixtures=$2 seconds=$3
 status=0
 mkdir -p "$build/artifacts"
+# fuzz_ctf makes one trace directory per process (fork mode: one per job): keep them in the build.
+export TMPDIR=$build/tmp
+rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
+trap 'rm -rf "$TMPDIR"' EXIT
 
 seed() {  # seed TARGET FILES...
   local corpus=$build/corpus-$1; shift
