@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Clock alignment by causality (see align.h). */
+#include "align.h"
+
+vq_offset_interval vq_interval_from_constraints(const vq_constraint *constraints, size_t count,
+                                                uint64_t from_guest_ns, uint64_t to_guest_ns)
+{
+    vq_offset_interval interval = { 0 };
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        const vq_constraint *c = &constraints[i];
+
+        if (c->guest_ns < from_guest_ns || c->guest_ns >= to_guest_ns) {
+            continue;
+        }
+        if (c->upper) {
+            interval.upper_count++;
+            if (!interval.has_hi || c->value < interval.hi) {
+                interval.has_hi = true;
+                interval.hi = c->value;
+                interval.hi_guest_ns = c->guest_ns;
+            }
+        } else {
+            interval.lower_count++;
+            if (!interval.has_lo || c->value > interval.lo) {
+                interval.has_lo = true;
+                interval.lo = c->value;
+                interval.lo_guest_ns = c->guest_ns;
+            }
+        }
+    }
+    return interval;
+}
+
+static bool complete(const vq_offset_interval *interval)
+{
+    return interval->has_lo && interval->has_hi;
+}
+
+/* Midpoint in guest time of the constraints of a half: where its interval applies. */
+static double half_center(const vq_constraint *constraints, size_t count, uint64_t from, uint64_t to)
+{
+    double sum = 0;
+    size_t n = 0, i;
+
+    for (i = 0; i < count; i++) {
+        if (constraints[i].guest_ns >= from && constraints[i].guest_ns < to) {
+            sum += (double)constraints[i].guest_ns;
+            n++;
+        }
+    }
+    return n ? sum / (double)n : 0;
+}
+
+vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count)
+{
+    vq_alignment result = { 0 };
+    uint64_t first_ns = UINT64_MAX, last_ns = 0;
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        if (constraints[i].guest_ns < first_ns) {
+            first_ns = constraints[i].guest_ns;
+        }
+        if (constraints[i].guest_ns > last_ns) {
+            last_ns = constraints[i].guest_ns;
+        }
+    }
+    result.whole = vq_interval_from_constraints(constraints, count, 0, UINT64_MAX);
+    if (count == 0) {
+        goto end;
+    }
+    result.split_guest_ns = first_ns + (last_ns - first_ns) / 2;
+    result.first = vq_interval_from_constraints(constraints, count, 0, result.split_guest_ns);
+    result.second = vq_interval_from_constraints(constraints, count, result.split_guest_ns, UINT64_MAX);
+    result.usable = complete(&result.whole);
+    if (result.usable) {
+        result.offset = result.whole.lo + (result.whole.hi - result.whole.lo) / 2;
+        if (result.whole.lo > result.whole.hi) {
+            result.contradiction = true;
+            result.contradiction_ns = result.whole.lo - result.whole.hi;
+        }
+    }
+    if (complete(&result.first) && complete(&result.second)) {
+        double t1 = half_center(constraints, count, 0, result.split_guest_ns);
+        double t2 = half_center(constraints, count, result.split_guest_ns, UINT64_MAX);
+        double dt = t2 - t1;
+
+        if (dt > 0) {
+            double mid1 = (result.first.lo + (double)result.first.hi) / 2;
+            double mid2 = (result.second.lo + (double)result.second.hi) / 2;
+
+            result.drift_bounded = true;
+            result.drift_min_ppm = ((double)result.second.lo - (double)result.first.hi) / dt * 1e6;
+            result.drift_max_ppm = ((double)result.second.hi - (double)result.first.lo) / dt * 1e6;
+            if (result.second.lo > result.first.hi || result.second.hi < result.first.lo) {
+                result.drift_detected = true;
+                result.drift_ppm = (mid2 - mid1) / dt * 1e6;
+            }
+        }
+    }
+end:
+    return result;
+}
+
+size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                       int64_t estimate, int64_t slack, int64_t window, ssize_t *pair)
+{
+    size_t next = 0, pairs = 0, i;
+
+    for (i = 0; i < guest_count; i++) {
+        int64_t earliest = (int64_t)guest[i] + estimate - slack;
+        int64_t latest = (int64_t)guest[i] + estimate + window;
+
+        pair[i] = -1;
+        while (next < host_count && (int64_t)host[next] < earliest) {
+            next++;
+        }
+        if (next < host_count && (int64_t)host[next] <= latest) {
+            pair[i] = (ssize_t)next++;
+            pairs++;
+        }
+    }
+    return pairs;
+}
+
+size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                        int64_t estimate, int64_t slack, int64_t window, ssize_t *pair)
+{
+    size_t next = 0, pairs = 0, i;
+
+    for (i = 0; i < guest_count; i++) {
+        int64_t latest = (int64_t)guest[i] + estimate + slack;
+        int64_t earliest = (int64_t)guest[i] + estimate - window;
+        size_t candidate = next;
+
+        pair[i] = -1;
+        /* Advance to the last host event <= latest, starting from the first unused one. */
+        while (candidate < host_count && (int64_t)host[candidate] <= latest) {
+            candidate++;
+        }
+        if (candidate > next && (int64_t)host[candidate - 1] >= earliest) {
+            pair[i] = (ssize_t)(candidate - 1);
+            next = candidate;
+            pairs++;
+        }
+    }
+    return pairs;
+}

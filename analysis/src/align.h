@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Guest -> host clock alignment by causality (pure functions).
+ *
+ * offset = host_clock - guest_clock (ns), so host_time = guest_time + offset. Two kinds of pairs:
+ *   a guest event that happens before a host event (kick -> the VM exit of its notify write):
+ *       guest + offset <= host        =>  offset <= host - guest      (an UPPER bound)
+ *   a host event that happens before a guest event (interrupt injection -> guest irq handler; the
+ *   device's request end -> the guest's completion of the same id):
+ *       host <= guest + offset        =>  offset >= host - guest      (a LOWER bound)
+ * The offset lies in [lo, hi] = [max of lower bounds, min of upper bounds]. lo > hi means the
+ * constraints contradict (a wrong pairing, or a clock that drifted): reported with the amount.
+ * Drift: the bounds of the first and second half (by guest time) are solved separately; if the two
+ * intervals do not overlap, the offset moved.
+ */
+#ifndef VQSCOPE_ANALYSIS_ALIGN_H
+#define VQSCOPE_ANALYSIS_ALIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct {
+    uint64_t guest_ns;
+    int64_t value;   /* host - guest */
+    bool upper;      /* true: offset <= value; false: offset >= value */
+} vq_constraint;
+
+typedef struct {
+    size_t upper_count, lower_count;
+    bool has_hi, has_lo;
+    int64_t hi, lo;               /* valid when has_hi / has_lo */
+    uint64_t hi_guest_ns, lo_guest_ns;   /* guest time of the binding constraints */
+} vq_offset_interval;
+
+typedef struct {
+    vq_offset_interval whole, first, second;
+    uint64_t split_guest_ns;      /* first half: guest_ns < split */
+    bool contradiction;           /* whole.lo > whole.hi */
+    int64_t contradiction_ns;     /* lo - hi when contradicting */
+    bool drift_detected;          /* the half intervals are disjoint */
+    double drift_ppm;             /* change of the midpoints per guest time, when detected */
+    /* Drift compatible with the halves (when each has both bounds): [min, max] in ppm. */
+    bool drift_bounded;
+    double drift_min_ppm, drift_max_ppm;
+    int64_t offset;               /* the midpoint of the whole interval (what stages use) */
+    bool usable;                  /* both bounds exist */
+} vq_alignment;
+
+vq_offset_interval vq_interval_from_constraints(const vq_constraint *constraints, size_t count,
+                                                uint64_t from_guest_ns, uint64_t to_guest_ns);
+vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count);
+
+/*
+ * Order pairing of guest events that precede their host events (kicks -> notifies). Both arrays are
+ * ascending. Guest event i is paired with the first host event not yet used with
+ * host >= guest + estimate - slack, if it is <= guest + estimate + window. PAIR[i] = index or -1.
+ * Returns the number of pairs. Each host event is used at most once and pairs keep order.
+ */
+size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                       int64_t estimate, int64_t slack, int64_t window, ssize_t *pair);
+/*
+ * Order pairing of host events that precede guest events (injections -> guest irqs): guest event i
+ * gets the last unused host event with host <= guest + estimate + slack, if that is
+ * >= guest + estimate - window. Coalesced injections (two injections, one irq) pair with the later.
+ */
+size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                        int64_t estimate, int64_t slack, int64_t window, ssize_t *pair);
+
+#endif

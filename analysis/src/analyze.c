@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vqscope-analyze: one recorded session -> per-request stages, clock alignment, kick and exit reports;
+ * or two sessions compared; or a Perfetto export. Only option parsing and wiring here: the model is
+ * session.c, statistics stats.c, output report.c.
+ *
+ * Exit status: 0 ok; 1 unreadable or malformed input, or a write error; 2 usage error.
+ */
+#include "report.h"
+#include "session.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_INPUT_ERROR 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: vqscope-analyze [report] SESSION [--format text|csv|json] [--requests] [-o FILE]\n"
+    "       vqscope-analyze compare SESSION_A SESSION_B [--format text|csv|json] [--resamples N]\n"
+    "                       [--seed N] [-o FILE]\n"
+    "       vqscope-analyze perfetto SESSION -o FILE\n"
+    "\n"
+    "Follows each virtio request of a session recorded by `vqscope record` through the guest, KVM and\n"
+    "QEMU: stages per request, clock alignment (guest -> host, from causality), kicks, interrupts and\n"
+    "VM exits.\n"
+    "\n"
+    "  report             (default) the session report; csv = the per-request table\n"
+    "  compare            per-stage medians of A and B, the shift B - A with a bootstrap 95% interval\n"
+    "                     (deterministic: --seed), exits per request\n"
+    "  perfetto           Chrome trace event JSON for ui.perfetto.dev: guest, vCPU and QEMU tracks, one\n"
+    "                     slice per stage per request, flows linking a request across layers\n"
+    "  -f, --format F     text (default), csv or json\n"
+    "  -r, --requests     text: add the per-request table (us)\n"
+    "  -o, --output FILE  write there instead of stdout\n"
+    "  -n, --resamples N  bootstrap resamples (default 2000)\n"
+    "  -s, --seed N       bootstrap seed (default 1)\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "Stages (ns): submit>kick, kick>exit (guest kick -> kvm_exit of the doorbell write), exit>signal\n"
+    "(-> ioeventfd_write, or kvm_userspace_exit MMIO with ioeventfd off), signal>handler (->\n"
+    "virtio_queue_notify), handler>begin, begin>end (device backend), end>inject (-> kvm_msi_set_irq or\n"
+    "irqfd_wakeup), inject>irq (-> guest irq), irq>complete, total (submit -> complete). See README.md.\n"
+    "\n"
+    "Exit status: 0 ok, 1 unreadable or malformed input, 2 usage.\n"
+    "\n"
+    "EXAMPLES\n"
+    "  vqscope-analyze results/sessions/61-record-lab-ioeventfd-on\n"
+    "  vqscope-analyze results/sessions/61-record-lab-ioeventfd-on --format csv -o requests.csv\n"
+    "  vqscope-analyze compare results/sessions/62-record-lab-ioeventfd-off \\\n"
+    "                          results/sessions/61-record-lab-ioeventfd-on --format json\n"
+    "  vqscope-analyze perfetto results/sessions/61-record-lab-ioeventfd-on -o trace.json\n";
+
+typedef enum { COMMAND_REPORT, COMMAND_COMPARE, COMMAND_PERFETTO } command;
+
+typedef struct {
+    command command;
+    const char *sessions[2];
+    size_t session_count;
+    vq_format format;
+    const char *output;
+    vq_report_options report;
+} options;
+
+static int usage_error(const char *message)
+{
+    fprintf(stderr, "vqscope-analyze: %s\n%s", message, usage_text);
+    return EXIT_USAGE;
+}
+
+static bool parse_unsigned(const char *text, uint64_t *value)
+{
+    char *end = NULL;
+
+    errno = 0;
+    *value = strtoull(text, &end, 10);
+    return errno == 0 && end != text && *end == '\0' && text[0] != '-';
+}
+
+static int parse_options(int argc, char **argv, options *parsed)
+{
+    static const struct option long_options[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "requests", no_argument, NULL, 'r' },
+        { "output", required_argument, NULL, 'o' },
+        { "resamples", required_argument, NULL, 'n' },
+        { "seed", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    uint64_t value;
+    size_t wanted;
+    int option, i;
+
+    *parsed = (options){ .report = { .resamples = 2000, .seed = 1 } };
+    while ((option = getopt_long(argc, argv, "f:ro:n:s:h", long_options, NULL)) != -1) {
+        switch (option) {
+        case 'f':
+            if (strcmp(optarg, "text") == 0) {
+                parsed->format = VQ_FORMAT_TEXT;
+            } else if (strcmp(optarg, "csv") == 0) {
+                parsed->format = VQ_FORMAT_CSV;
+            } else if (strcmp(optarg, "json") == 0) {
+                parsed->format = VQ_FORMAT_JSON;
+            } else {
+                return usage_error("--format must be text, csv or json");
+            }
+            break;
+        case 'r':
+            parsed->report.requests = true;
+            break;
+        case 'o':
+            parsed->output = optarg;
+            break;
+        case 'n':
+            if (!parse_unsigned(optarg, &value) || value == 0 || value > 1000000) {
+                return usage_error("--resamples must be 1 to 1000000");
+            }
+            parsed->report.resamples = (unsigned)value;
+            break;
+        case 's':
+            if (!parse_unsigned(optarg, &value)) {
+                return usage_error("--seed must be an unsigned integer");
+            }
+            parsed->report.seed = value;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            exit(0);
+        default:
+            return usage_error("unknown option");
+        }
+    }
+    i = optind;
+    if (i < argc && strcmp(argv[i], "compare") == 0) {
+        parsed->command = COMMAND_COMPARE;
+        i++;
+    } else if (i < argc && strcmp(argv[i], "perfetto") == 0) {
+        parsed->command = COMMAND_PERFETTO;
+        i++;
+    } else if (i < argc && strcmp(argv[i], "report") == 0) {
+        i++;
+    }
+    wanted = parsed->command == COMMAND_COMPARE ? 2 : 1;
+    for (; i < argc; i++) {
+        if (parsed->session_count == wanted) {
+            return usage_error("too many session directories");
+        }
+        parsed->sessions[parsed->session_count++] = argv[i];
+    }
+    if (parsed->session_count != wanted) {
+        return usage_error(wanted == 2 ? "compare needs two session directories" : "no session directory");
+    }
+    if (parsed->command == COMMAND_PERFETTO && !parsed->output) {
+        return usage_error("perfetto needs -o FILE");
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    options parsed;
+    vq_session *sessions[2] = { NULL, NULL };
+    vq_error error;
+    FILE *out = stdout;
+    vq_status status = VQ_OK;
+    int exit_code = parse_options(argc, argv, &parsed);
+    size_t i;
+
+    vq_error_clear(&error);
+    if (exit_code != 0) {
+        goto end;
+    }
+    for (i = 0; i < parsed.session_count; i++) {
+        status = vq_session_load(parsed.sessions[i], &sessions[i], &error);
+        if (status != VQ_OK) {
+            goto end;
+        }
+        if (parsed.format != VQ_FORMAT_TEXT || parsed.command != COMMAND_REPORT) {
+            /* Machine formats and other commands keep warnings on stderr (JSON also lists them). */
+            size_t w;
+
+            for (w = 0; w < sessions[i]->warning_count; w++) {
+                fprintf(stderr, "vqscope-analyze: warning: %s\n", sessions[i]->warnings[w]);
+            }
+        }
+    }
+    if (parsed.output) {
+        out = fopen(parsed.output, "w");
+        if (!out) {
+            vq_error_set(&error, "%s: cannot create: %s", parsed.output, strerror(errno));
+            status = VQ_ERR_IO;
+            out = stdout;
+            goto end;
+        }
+    }
+    switch (parsed.command) {
+    case COMMAND_REPORT:
+        status = vq_report_session(out, sessions[0], parsed.format, &parsed.report);
+        break;
+    case COMMAND_COMPARE:
+        status = vq_report_compare(out, sessions[0], sessions[1], parsed.format, &parsed.report);
+        break;
+    case COMMAND_PERFETTO:
+        status = vq_report_perfetto(out, sessions[0]);
+        if (status == VQ_ERR_USAGE) {
+            vq_error_set(&error, "%s: no usable clock alignment: cannot place guest and host on one timeline",
+                         parsed.sessions[0]);
+        }
+        break;
+    }
+    if (status != VQ_OK && !vq_error_is_set(&error)) {
+        vq_error_set(&error, "%s: write error: %s", parsed.output ? parsed.output : "stdout", strerror(errno));
+    }
+end:
+    if (out != stdout && fclose(out) != 0 && status == VQ_OK) {
+        vq_error_set(&error, "%s: write error: %s", parsed.output, strerror(errno));
+        status = VQ_ERR_IO;
+    }
+    if (exit_code == 0 && status != VQ_OK) {
+        fprintf(stderr, "vqscope-analyze: %s\n", error.message);
+        exit_code = EXIT_INPUT_ERROR;
+    }
+    vq_session_free(sessions[0]);
+    vq_session_free(sessions[1]);
+    return exit_code;
+}

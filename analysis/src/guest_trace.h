@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reader for the guest trace (guest.trace): ftrace text as the recorder saves it, with a header of
+ * '#' lines. Header lines of interest:
+ *   # device-bar: PCIADDR barN START END     a BAR of the traced device (guest physical, inclusive)
+ * Event lines: "TASK-PID [CPU] FLAGS SECONDS: virtio_xblk_EVENT: ts_ns=N key=value ...", where ts_ns
+ * is the guest's CLOCK_MONOTONIC in ns (ftrace's own column is only microseconds: not used).
+ *
+ * Streaming, one line at a time. Events other than the four below (virtio_xblk_raw_*, other
+ * tracepoints) are skipped. Errors name the file and line and say what was expected.
+ */
+#ifndef VQSCOPE_ANALYSIS_GUEST_TRACE_H
+#define VQSCOPE_ANALYSIS_GUEST_TRACE_H
+
+#include "event.h"
+
+#define VQ_GUEST_MAX_BARS 16
+
+typedef enum {
+    VQ_GUEST_SUBMIT,    /* id, vq: the request was added to the ring (avail idx already published) */
+    VQ_GUEST_KICK,      /* vq, id_last, num_free, notified: after kick_prepare, before the MMIO write */
+    VQ_GUEST_IRQ,       /* vq: start of the interrupt handler */
+    VQ_GUEST_COMPLETE,  /* id, status, used_len, vq: the driver took the used buffer */
+} vq_guest_type;
+
+typedef struct {
+    vq_guest_type type;
+    uint64_t ts_ns;     /* guest CLOCK_MONOTONIC */
+    uint64_t id;        /* SUBMIT, COMPLETE */
+    uint32_t vq;
+    uint64_t id_last;   /* KICK: id of the last request submitted before it */
+    uint32_t num_free;
+    bool notified;      /* KICK: the driver wrote the notify register */
+    uint32_t status;    /* COMPLETE */
+    uint64_t line;      /* line number in the file, for messages */
+} vq_guest_event;
+
+typedef struct {
+    uint64_t start;     /* inclusive */
+    uint64_t end;       /* inclusive */
+    unsigned bar;
+} vq_guest_bar;
+
+typedef struct vq_guest_trace vq_guest_trace;
+
+vq_status vq_guest_trace_open(const char *path, vq_guest_trace **out, vq_error *error);
+vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_error *error);
+/* BARs named in the header lines read so far (the header comes before any event). */
+size_t vq_guest_trace_bars(const vq_guest_trace *reader, const vq_guest_bar **bars);
+void vq_guest_trace_close(vq_guest_trace *reader);
+
+/*
+ * Parses one line (pure). *IS_EVENT false: a comment, header or other line to skip (a device-bar
+ * header line fills *BAR and sets *IS_BAR). On VQ_ERR_FORMAT, WHY (static text) says what was
+ * expected.
+ */
+vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_event *event, bool *is_bar,
+                                    vq_guest_bar *bar, const char **why);
+
+#endif

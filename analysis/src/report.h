@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reporters: read a vq_session (session.h), write to a FILE *. Text is for people (100 columns,
+ * microseconds); CSV and JSON keep nanoseconds for programs.
+ */
+#ifndef VQSCOPE_ANALYSIS_REPORT_H
+#define VQSCOPE_ANALYSIS_REPORT_H
+
+#include "session.h"
+
+typedef enum {
+    VQ_FORMAT_TEXT,
+    VQ_FORMAT_CSV,
+    VQ_FORMAT_JSON,
+} vq_format;
+
+typedef struct {
+    bool requests;          /* text: include the per-request table */
+    unsigned resamples;     /* compare: bootstrap resamples */
+    uint64_t seed;          /* compare: bootstrap seed */
+} vq_report_options;
+
+vq_status vq_report_session(FILE *out, const vq_session *session, vq_format format,
+                            const vq_report_options *options);
+vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b, vq_format format,
+                            const vq_report_options *options);
+/* Chrome trace event JSON, loadable in Perfetto (ui.perfetto.dev) and chrome://tracing. */
+vq_status vq_report_perfetto(FILE *out, const vq_session *session);
+
+#endif

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The model: one recorded session (directory written by `vqscope record`) read into requests and
+ * their stages, the clock alignment, per-kick figures and the VM exit table. Reporters (report.h)
+ * only read this.
+ *
+ * Reading: guest.trace (guest clock), the QEMU trace (qemu.simpletrace + qemu-trace-events, or
+ * qemu-ctf/) and host-probe.vqp (host clock), each streamed once. What is kept is a few compact
+ * records per request (the device's notifies, handler runs, injections, request begin/end) and one
+ * per VM exit, never the raw events: memory grows with the number of requests, not with the trace
+ * (sched_* records, most of a probe stream, are not kept).
+ *
+ * Request ids: the xblk device pair traces the same id on both sides (virtio_xblk_submit/complete
+ * in the guest, virtio_xblk_req_begin/end in QEMU). Stock devices without ids are not stitched yet.
+ */
+#ifndef VQSCOPE_ANALYSIS_SESSION_H
+#define VQSCOPE_ANALYSIS_SESSION_H
+
+#include "align.h"
+#include "event.h"
+#include "stats.h"
+
+/*
+ * Stages of one request, in path order. Host stages are differences of host timestamps; guest
+ * stages of guest timestamps; the two cross stages (kick->exit, inject->irq) use the alignment
+ * offset (midpoint of [lo, hi]).
+ */
+typedef enum {
+    VQ_STAGE_SUBMIT_KICK,     /* guest submit -> guest kick covering it (guest clock) */
+    VQ_STAGE_KICK_EXIT,       /* guest kick -> kvm_exit of the notify write (TCG: QEMU's notify handler) */
+    VQ_STAGE_EXIT_SIGNAL,     /* kvm_exit -> ioeventfd_write (ioeventfd on) or kvm_userspace_exit MMIO (off) */
+    VQ_STAGE_SIGNAL_HANDLER,  /* that signal -> virtio_queue_notify (QEMU enters the queue handler) */
+    VQ_STAGE_HANDLER_BEGIN,   /* virtio_queue_notify -> virtio_xblk_req_begin of this id (pop + parse) */
+    VQ_STAGE_BEGIN_END,       /* virtio_xblk_req_begin -> virtio_xblk_req_end (backend) */
+    VQ_STAGE_END_INJECT,      /* req_end -> kvm_msi_set_irq / irqfd_wakeup of the interrupt it got */
+    VQ_STAGE_INJECT_IRQ,      /* that injection -> guest virtio_xblk_irq */
+    VQ_STAGE_IRQ_COMPLETE,    /* guest irq -> guest virtio_xblk_complete of this id */
+    VQ_STAGE_TOTAL,           /* guest submit -> guest complete (guest clock only) */
+    VQ_STAGE_COUNT,
+} vq_stage;
+
+extern const char *const vq_stage_names[VQ_STAGE_COUNT];
+
+typedef struct {
+    uint64_t id;
+    uint32_t vq;
+    uint64_t kick_id;      /* id_last of the kick whose host notify path the request used (0: none) */
+    bool batched;          /* picked up by a handler run another kick's notify started (or already ran) */
+    bool harvested;        /* completed under an interrupt raised before its own end (no injection of its own) */
+    bool has[VQ_STAGE_COUNT];
+    int64_t stage[VQ_STAGE_COUNT];
+    /* Absolute times for exports: guest ones in guest ns, host ones in host ns (0 = unknown). */
+    uint64_t submit_guest, kick_guest, irq_guest, complete_guest;
+    uint64_t exit_host, signal_host, handler_host, begin_host, end_host, inject_host;
+    uint32_t vcpu_tid;     /* thread of the notify exit */
+} vq_request_row;
+
+typedef struct {
+    uint64_t id;
+    const char *reason;    /* static text */
+} vq_unmatched;
+
+typedef struct {
+    uint32_t isa;          /* 1 VMX, 2 SVM */
+    uint32_t reason;
+    uint64_t count;        /* exits with a matching entry (durations below) */
+    uint64_t total;        /* every exit of this reason, in the whole stream */
+    uint64_t in_window;    /* exits during the workload (first submit .. last complete, host time) */
+    int64_t *durations;    /* kvm_exit -> kvm_entry on the same thread, ns */
+    size_t duration_capacity;
+} vq_exit_reason;
+
+typedef struct {
+    uint64_t kicks, notified, suppressed;  /* guest kicks; notified=1; notified=0 */
+    uint64_t kicks_paired;                 /* notified kicks matched to a host notify */
+    uint64_t host_notifies;                /* device notifies seen on the host side */
+    uint64_t handler_runs, empty_runs;     /* virtio_queue_notify of the device; runs without a begin */
+    uint64_t guest_irqs, irqs_paired, host_injections, completions;
+    int64_t *requests_per_kick;            /* per kick that covered at least one request */
+    size_t requests_per_kick_count;
+    int64_t *pops_per_run;                 /* begins per handler run */
+    size_t pops_per_run_count;
+    int64_t *kick_to_begin;                /* notified, paired kick -> first begin it led to (aligned) */
+    size_t kick_to_begin_count;
+} vq_kick_stats;
+
+typedef struct {
+    char *directory;
+    char ioeventfd[16], mode[16], device[16], qemu_trace[16];
+    int64_t delay_ns;
+    vq_alignment alignment;
+    uint64_t lower_from_ids, lower_from_irqs, upper_from_kicks;   /* constraints by source */
+    bool has_kvm;                          /* KVM events present in the probe stream */
+    vq_request_row *rows;
+    size_t row_count;
+    vq_unmatched *unmatched;
+    size_t unmatched_count;
+    uint64_t guest_requests;               /* submits in the guest trace */
+    uint64_t negative_requests;            /* rows with at least one negative stage */
+    vq_kick_stats kick;
+    vq_exit_reason *exits;
+    size_t exit_reason_count;
+    uint64_t window_host_start, window_host_end;
+    char **warnings;
+    size_t warning_count;
+} vq_session;
+
+vq_status vq_session_load(const char *directory, vq_session **out, vq_error *error);
+void vq_session_free(vq_session *session);
+
+/* Values of one stage over the rows that have it (caller frees); *COUNT set. */
+int64_t *vq_session_stage_values(const vq_session *session, vq_stage stage, size_t *count);
+
+/* "NPF", "EXTERNAL_INTERRUPT"... or NULL when unknown (pure). */
+const char *vq_exit_reason_name(uint32_t isa, uint32_t reason);
+
+#endif
