@@ -587,6 +587,14 @@ static blk_status_t virtio_xblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 	blk_mq_start_request(rq);
 
+	/*
+	 * Before the add: once in the ring, a handler that is already running
+	 * on the host may serve the request at once. If the add fails, the
+	 * request is requeued and gets a new id; this one never completes.
+	 */
+	trace_virtio_xblk_submit(vbr->id, le32_to_cpu(vbr->hdr.type),
+				 le64_to_cpu(vbr->hdr.block), vbr->nblocks,
+				 qid);
 	spin_lock_irqsave(&xvq->lock, flags);
 	err = virtio_xblk_add_req(xvq->vq, vbr);
 	if (unlikely(err)) {
@@ -617,9 +625,6 @@ static blk_status_t virtio_xblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 
 	xvq->last_id = vbr->id;
-	trace_virtio_xblk_submit(vbr->id, le32_to_cpu(vbr->hdr.type),
-				 le64_to_cpu(vbr->hdr.block), vbr->nblocks,
-				 qid);
 	if (bd->last) {
 		notify = virtqueue_kick_prepare(xvq->vq);
 		trace_virtio_xblk_kick(qid, vbr->id, xvq->vq->num_free, notify);

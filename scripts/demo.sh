@@ -1,26 +1,190 @@
 #!/usr/bin/env bash
-# `make demo`: until the traced ioeventfd on/off comparison lands, the demo is a virtio-demo session in
-# the best mode this machine has (kvm when /dev/kvm is usable, else the nested lab): the guest loads the
-# driver, asks the device for a few products and sums, runs 1,000 checked pairs, and the results are
-# written to results/demo/.
-#
-#   scripts/demo.sh [--mode kvm|lab|tcg]
+# `make demo`: the main job. Records xblk fio sessions with ioeventfd on and off, analyses them and
+# writes a report directory with a dashboard. The manual is the --help text below.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-mode=()
-case "${1:-}" in
-  --mode) mode=(--mode "${2:?--mode needs kvm, lab or tcg}") ;;
-  "") ;;
-  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) die "demo.sh: unknown option '$1' (see --help)" ;;
-esac
-out=$VQSCOPE_TOP/results/demo
-mkdir -p "$out"
+
+usage() {
+  cat <<'EOF'
+NAME
+    scripts/demo.sh - record, analyse and compare virtio-xblk sessions with ioeventfd on and off
+
+SYNOPSIS
+    scripts/demo.sh [--workload FIO-JOB] [--mode kvm|lab|tcg] [--ioeventfd on|off|both]
+                    [--iothread] [--queues N] [--duration SEC] [-h|--help]
+
+DESCRIPTION
+    The main job of vqscope (`make demo` runs it after building everything). It boots a guest with the
+    virtio-xblk disk once per ioeventfd setting (`bin/vqscope record`: guest tracepoints, QEMU trace
+    events and the eBPF host probes), runs the fio job, analyses each session with
+    `analysis/vqscope-analyze` (report, per-kick figures, Perfetto trace), compares the two sessions
+    (per-stage medians of ioeventfd on minus off, bootstrap 95% intervals, exits per request) and
+    builds the HTML dashboard (dashboards/build.py). It ends with a ten-line summary and where the
+    files are. A lab session takes about a minute on two cores; kvm mode is faster.
+
+OPTIONS
+    --workload FIO-JOB   the fio job file run in the guest (default workloads/xblk-randrw.fio: 3000
+                         4k random I/Os, 70% reads, 4 in flight); ${XBLK_DEV} names the disk
+    --mode kvm|lab|tcg   where the guest runs (default: `lab/run --print-mode`: kvm when /dev/kvm can
+                         run a guest, else the nested lab). tcg has no KVM exits to show
+    --ioeventfd on|off|both
+                         which sessions to record (default both; one session gives no compare)
+    --iothread           serve the disk from a QEMU IOThread
+    --queues N           xblk request queues (default 1)
+    --duration SEC       run the job for SEC seconds (fio time_based + runtime; the job's number_ios
+                         and runtime lines are dropped). Long runs make large traces: 10 s is plenty
+    -h, --help           this text
+
+FILES
+    results/demo/<YYYYmmdd-HHMMSS>/      one run; results/demo/latest points to the newest
+        summary.txt                      the ten-line summary printed at the end
+        session-on/, session-off/        the recorded sessions (vqscope record), record-*.log
+        report-on.txt, report-off.txt    the analyzer's text report (with the per-request table)
+        report-on.json, report-off.json  the same as JSON (input of the dashboard)
+        kicks.txt                        the per-kick report: requests per notified kick, kick ->
+                                         device begin histogram
+        compare.txt, compare.json        ioeventfd off (A) vs on (B)
+        perfetto-on.json, perfetto-off.json  open in https://ui.perfetto.dev (offline: it loads the
+                                         file in the browser)
+        dashboard.html                   the dashboard; self-contained, open it from disk
+
+EXAMPLES
+    make demo                                        # both sessions, best mode, default job
+    scripts/demo.sh --mode tcg --ioeventfd on        # one quick session without KVM
+    scripts/demo.sh --duration 5 --queues 2 --iothread
+    scripts/demo.sh --workload workloads/xblk-randread-timed.fio
+EOF
+}
+
+bad() { printf 'demo.sh: %s (see scripts/demo.sh --help)\n' "$*" >&2; exit 2; }
+need() { if [ $# -lt 2 ] || [ -z "$2" ]; then bad "$1 needs a value"; fi; }
+
+workload=$VQSCOPE_TOP/workloads/xblk-randrw.fio mode="" which=both iothread=0 queues=1 duration=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --workload) need "$@"; workload=$2; shift 2 ;;
+    --mode) need "$@"; mode=$2; shift 2 ;;
+    --ioeventfd) need "$@"; which=$2; shift 2 ;;
+    --iothread) iothread=1; shift ;;
+    --queues) need "$@"; queues=$2; shift 2 ;;
+    --duration) need "$@"; duration=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) bad "unknown option '$1'" ;;
+  esac
+done
+case "$mode" in ""|kvm|lab|tcg) ;; *) bad "--mode is kvm, lab or tcg, not '$mode'" ;; esac
+case "$which" in on) sides=(on) ;; off) sides=(off) ;; both) sides=(off on) ;;
+  *) bad "--ioeventfd is on, off or both, not '$which'" ;; esac
+[[ $queues =~ ^[1-9][0-9]*$ ]] || bad "--queues is a positive number, not '$queues'"
+[ -z "$duration" ] || [[ $duration =~ ^[1-9][0-9]*$ ]] || bad "--duration is whole seconds, not '$duration'"
+[ -f "$workload" ] || bad "--workload $workload: no such fio job file"
+workload=$(cd "$(dirname "$workload")" && pwd)/$(basename "$workload")
+
+analyze=$VQSCOPE_TOP/analysis/vqscope-analyze
+[ -x "$analyze" ] || die "analysis/vqscope-analyze is not built (make analysis, or make demo)"
+command -v python3 >/dev/null || die "python3 is needed for the dashboard (scripts/deps.sh)"
+if [ -z "$mode" ]; then
+  mode=$("$VQSCOPE_TOP/lab/run" --print-mode | awk '{print $1}')
+  [ -n "$mode" ] || die "lab/run --print-mode gave no mode"
+fi
+
 start=$(date +%s)
-progress "demo: virtio-demo session (console: $out/console.log)"
-"$VQSCOPE_TOP/lab/run" "${mode[@]}" -q --log "$out/console.log" \
-  --qemu-args "-device virtio-demo-pci,id=demo0" -- \
-  'modprobe virtio_demo && demo-client calc 6 7 && demo-client calc -9223372036854775808 -1 &&
-   demo-client random 1000 1 | tail -n 1'
-grep -E '^(id=|demo-client:)' "$out/console.log" | tee "$out/summary.txt"
-progress "demo: done in $(( $(date +%s) - start )) s; results in $out"
+out=$VQSCOPE_TOP/results/demo/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+ln -sfn "$(basename "$out")" "$VQSCOPE_TOP/results/demo/latest"
+progress "demo: mode $mode, ioeventfd ${sides[*]}, workload $(basename "$workload")${duration:+, $duration s}; results in $out"
+
+# --duration: a copy of the job that runs for that long instead of a number of I/Os.
+if [ -n "$duration" ]; then
+  grep -Evi '^[[:space:]]*(number_ios|runtime|time_based)[[:space:]]*(=|$)' "$workload" \
+    | sed "s/^\[global\]\$/[global]\ntime_based\nruntime=${duration}s/" > "$out/workload.fio"
+  grep -q '^runtime=' "$out/workload.fio" || die "$workload has no [global] section for --duration"
+  workload=$out/workload.fio
+fi
+
+record_args=(--mode "$mode" --device xblk --workload "$workload" --queues "$queues")
+[ "$iothread" = 0 ] || record_args+=(--iothread)
+for side in "${sides[@]}"; do
+  t0=$(date +%s)
+  progress "demo: recording ioeventfd $side (log: $out/record-$side.log)"
+  if ! "$VQSCOPE_TOP/bin/vqscope" record "${record_args[@]}" --ioeventfd "$side" -o "$out/session-$side" \
+       > "$out/record-$side.log" 2>&1; then
+    tail -n 15 "$out/record-$side.log" >&2
+    die "recording ioeventfd $side failed (see $out/record-$side.log)"
+  fi
+  grep -q '"status": "complete"' "$out/session-$side/meta.json" \
+    || progress "demo: warning: session $side is partial: $(grep -o '"reason": "[^"]*"' "$out/session-$side/meta.json" || true)"
+  progress "demo: recorded ioeventfd $side in $(( $(date +%s) - t0 )) s"
+  progress "demo: analysing ioeventfd $side"
+  "$analyze" report "$out/session-$side" --requests -o "$out/report-$side.txt"
+  "$analyze" report "$out/session-$side" --format json -o "$out/report-$side.json"
+  "$analyze" perfetto "$out/session-$side" -o "$out/perfetto-$side.json"
+done
+
+reports=() compare_args=()
+for side in "${sides[@]}"; do reports+=("$out/report-$side.json"); done
+if [ ${#sides[@]} = 2 ]; then
+  progress "demo: comparing ioeventfd off (A) with on (B)"
+  # Text and JSON in parallel: each re-reads both sessions and bootstraps every stage (~10 s in the lab).
+  "$analyze" compare "$out/session-off" "$out/session-on" -o "$out/compare.txt" & text_pid=$!
+  "$analyze" compare "$out/session-off" "$out/session-on" --format json -o "$out/compare.json"
+  wait "$text_pid" || die "vqscope-analyze compare (text) failed"
+  compare_args=(--compare "$out/compare.json")
+fi
+progress "demo: building the dashboard"
+python3 "$VQSCOPE_TOP/dashboards/build.py" "${reports[@]}" "${compare_args[@]}" -o "$out/dashboard.html" \
+  --title "vqscope: virtio-xblk, ioeventfd ${sides[*]} ($mode mode)" --kick-report "$out/kicks.txt"
+
+# The ten-line summary: headline numbers from the JSON the dashboard was built from.
+python3 - "$out" "${sides[@]}" > "$out/summary.txt" <<'PY'
+import json, os, sys
+out, sides = sys.argv[1], sys.argv[2:]
+r = {s: json.load(open(os.path.join(out, f"report-{s}.json"))) for s in sides}
+us = lambda ns: "-" if ns is None else f"{ns / 1000:.1f}"
+first = r[sides[0]]
+stages = [s for s in first["stages"] if s != "total"]
+lines = [f"vqscope demo: {first['mode']} mode, xblk, " + ", ".join(
+    f"ioeventfd {s}: {r[s]['requests']['stitched']}/{r[s]['requests']['guest']} requests stitched" for s in sides)]
+head = "median us " + " ".join(f"{st:>8.8}" for st in ["sub>kick", "kick>ex", "ex>sig", "sig>hnd", "hnd>beg",
+                                                         "beg>end", "end>inj", "inj>irq", "irq>cmp", "total"])
+lines.append(head)
+for s in sides:
+    lines.append(f"  {s:<7} " + " ".join(f"{us(r[s]['stages'][st]['p50']):>8}" for st in stages + ["total"]))
+if len(sides) == 2:
+    c = json.load(open(os.path.join(out, "compare.json")))
+    sig = sorted(((st, d) for st, d in c["stages"].items() if d["significant"] and st != "total"),
+                 key=lambda kv: -abs(kv[1]["shift"]))
+    t = c["stages"]["total"]
+    lines.append(f"on - off, total: {us(t['shift'])} us [{us(t['ci_low'])}, {us(t['ci_high'])}]"
+                 f"{' (significant)' if t['significant'] else ' (not significant)'}")
+    lines.append("biggest significant shifts (on - off, us, 95% CI): " + "; ".join(
+        f"{st} {us(d['shift'])} [{us(d['ci_low'])}, {us(d['ci_high'])}]" for st, d in sig[:3]) if sig else
+        "no significant per-stage shift")
+    lines.append("  more: " + "; ".join(f"{st} {us(d['shift'])}" for st, d in sig[3:6]) if len(sig) > 3 else "")
+else:
+    lines += ["(one session: no compare)", ""]
+for s in sides:
+    ex = sorted((e for e in r[s]["exits"] if e["per_request"] > 0), key=lambda e: -e["per_request"])
+    total = sum(e["per_request"] for e in ex)
+    lines.append(f"exits per request, ioeventfd {s}: {total:.1f} (" +
+                 ", ".join(f"{e['reason']} {e['per_request']}" for e in ex[:5]) + ")" if ex else
+                 f"exits per request, ioeventfd {s}: none seen (no KVM exits in this mode)")
+lines.append("alignment width: " + ", ".join(
+    f"{s} {us(r[s]['alignment']['width_ns'])} us" if r[s]["alignment"]["usable"] else f"{s} unusable"
+    for s in sides) + "; kicks notified: " + ", ".join(
+    f"{s} {r[s]['kicks']['notified']}/{r[s]['kicks']['kicks']}" for s in sides))
+while len(lines) < 10:
+    lines.append("")
+print("\n".join(lines[:10]).rstrip())
+PY
+
+progress "demo: done in $(( $(date +%s) - start )) s"
+cat <<EOF
+Results in $out (also results/demo/latest):
+  dashboard.html    the dashboard (open in a browser; no network needed)
+  summary.txt       this summary;  report-*.txt / report-*.json: the analyzer's reports
+  kicks.txt         per-kick report;  compare.txt / compare.json: off (A) vs on (B)
+  perfetto-*.json   load in ui.perfetto.dev;  session-*/: the recorded sessions
+EOF
+echo
+cat "$out/summary.txt"

@@ -25,6 +25,8 @@ pkgs=(
   libaio-dev liburing-dev zlib1g-dev
   # fetching sources
   dpkg-dev curl ca-certificates
+  # dashboard test: headless rendering of dashboards/ (tests/integration/80-dashboard)
+  chromium
 )
 
 want_pkgs=()
