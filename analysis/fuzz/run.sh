@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for SECONDS on a corpus seeded from the fixtures; crashes are saved as
-# BUILD/artifacts/<target>-crash-*. Exit 1 if any target found a crash.
-#   fuzz/run.sh BUILD_DIR FIXTURES SECONDS
+# BUILD/artifacts/<target>-crash-*. Exit 1 if any target found a crash in our code.
+#   fuzz/run.sh BUILD_DIR FIXTURES SECONDS [SEED]
+# SEED (default 1) is libFuzzer's -seed: with the same corpus and time the runs mutate alike (not
+# byte-for-byte reproducible under time limits, but stable enough for CI); a crash is always saved.
 set -u
-build=$1 fixtures=$2 seconds=$3
+build=$1 fixtures=$2 seconds=$3 random_seed=${4:-1}
 status=0
-mkdir -p "$build/artifacts"
+# Each run starts from the fixtures alone and is judged on its own crashes (reproducible in CI).
+rm -rf "$build/artifacts" "$build"/corpus-* && mkdir -p "$build/artifacts"
 # fuzz_ctf makes one trace directory per process (fork mode: one per job): keep them in the build.
 export TMPDIR=$build/tmp
 rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
@@ -19,6 +22,8 @@ seed() {  # seed TARGET FILES...
 seed fuzz_simpletrace "$fixtures"/*.trace
 seed fuzz_ctf "$fixtures"/ctf-demo/ust/uid/0/64-bit/channel0_0 "$fixtures"/ctf-demo/ust/uid/0/64-bit/channel0_1 \
   "$fixtures"/ctf-corrupt-event/ust/uid/0/64-bit/channel0_0
+seed fuzz_probe "$fixtures"/*.vqp "$fixtures"/session-lab/host-probe.vqp
+seed fuzz_guest_trace "$fixtures"/guest-*.trace "$fixtures"/session-lab/guest.trace
 
 # fuzz_ctf runs in fork mode and goes on after timeouts, OOMs and crashes, because babeltrace2 2.0.4
 # itself aborts (BT_ASSERT) or loops with growing memory on some malformed packet headers (the
@@ -35,8 +40,8 @@ triage() {  # triage TARGET ARTIFACT -> prints "upstream" or "ours"
   esac
 }
 
-for target in fuzz_simpletrace fuzz_ctf; do
-  options=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1)
+for target in fuzz_simpletrace fuzz_probe fuzz_guest_trace fuzz_ctf; do
+  options=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1 -seed="$random_seed")
   [ $target = fuzz_ctf ] && options+=(-fork=1 -ignore_timeouts=1 -ignore_ooms=1 -ignore_crashes=1
                                       -rss_limit_mb=2048 -timeout=3)
   echo "fuzz: $target for ${seconds}s (corpus $build/corpus-$target)"

@@ -152,28 +152,36 @@ end:
     return status;
 }
 
-vq_status vq_guest_trace_open(const char *path, vq_guest_trace **out, vq_error *error)
+vq_status vq_guest_trace_open_stream(FILE *stream, const char *name, vq_guest_trace **out, vq_error *error)
 {
     vq_guest_trace *reader = calloc(1, sizeof(*reader));
     vq_status status = VQ_OK;
 
     *out = NULL;
-    if (!reader || !(reader->name = strdup(path))) {
-        vq_error_set(error, "%s: out of memory", path);
+    if (!reader || !(reader->name = strdup(name))) {
+        fclose(stream);
+        vq_error_set(error, "%s: out of memory", name);
         status = VQ_ERR_NOMEM;
         goto end;
     }
-    reader->stream = fopen(path, "r");
-    if (!reader->stream) {
-        vq_error_set(error, "%s: cannot open: %s", path, strerror(errno));
-        status = VQ_ERR_IO;
-        goto end;
-    }
+    reader->stream = stream;
     *out = reader;
     reader = NULL;
 end:
     vq_guest_trace_close(reader);
     return status;
+}
+
+vq_status vq_guest_trace_open(const char *path, vq_guest_trace **out, vq_error *error)
+{
+    FILE *stream = fopen(path, "r");
+
+    *out = NULL;
+    if (!stream) {
+        vq_error_set(error, "%s: cannot open: %s", path, strerror(errno));
+        return VQ_ERR_IO;
+    }
+    return vq_guest_trace_open_stream(stream, path, out, error);
 }
 
 vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_error *error)

@@ -44,6 +44,8 @@ typedef struct {
 typedef struct vq_guest_trace vq_guest_trace;
 
 vq_status vq_guest_trace_open(const char *path, vq_guest_trace **out, vq_error *error);
+/* Reads STREAM (owned from now on, closed by vq_guest_trace_close or on failure); NAME is for messages. */
+vq_status vq_guest_trace_open_stream(FILE *stream, const char *name, vq_guest_trace **out, vq_error *error);
 vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_error *error);
 /* BARs named in the header lines read so far (the header comes before any event). */
 size_t vq_guest_trace_bars(const vq_guest_trace *reader, const vq_guest_bar **bars);

@@ -5,9 +5,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+/* The key is kept in the entry: comparing through event-> cost a cache miss per heap level. */
 typedef struct {
-    vq_event *event;   /* owned clone */
-    uint64_t arrival;  /* ties: earlier in the input first */
+    uint64_t timestamp_ns;  /* = event->timestamp_ns */
+    uint64_t arrival;       /* ties: earlier in the input first */
+    vq_event *event;        /* owned clone */
 } heap_entry;
 
 struct vq_reorder {
@@ -28,8 +30,8 @@ struct vq_reorder {
 
 static bool entry_before(const heap_entry *a, const heap_entry *b)
 {
-    if (a->event->timestamp_ns != b->event->timestamp_ns) {
-        return a->event->timestamp_ns < b->event->timestamp_ns;
+    if (a->timestamp_ns != b->timestamp_ns) {
+        return a->timestamp_ns < b->timestamp_ns;
     }
     return a->arrival < b->arrival;
 }
@@ -124,6 +126,7 @@ static vq_status pull_one(vq_reorder *reorder)
                      reorder->source.name);
         goto end;
     }
+    entry.timestamp_ns = event.timestamp_ns;
     entry.arrival = reorder->arrivals++;
     if (reorder->released_any && event.timestamp_ns < reorder->last_released_ns) {
         if (reorder->late_count++ == 0) {
