@@ -1026,6 +1026,15 @@ static vq_status align_clocks(loader *load, vq_error *error)
                     break;
                 }
             }
+            /* A true lower bound never exceeds a true upper bound: one above the tightest kick bound
+             * comes from an injection paired with the wrong irq (e.g. a delayed completion harvested
+             * by an earlier interrupt). Drop it rather than let it contradict the interval. The
+             * bounds by request id (above) need no pairing and are always kept. */
+            if ((int64_t)(bound - irq_times[i]) > upper_estimate) {
+                session->lower_irqs_rejected++;
+                load->irqs[i].injection = NO_INDEX;
+                continue;
+            }
             c = PUSH(constraints, constraint_count, constraint_capacity);
             if (!c) {
                 goto end;
@@ -1036,6 +1045,10 @@ static vq_status align_clocks(loader *load, vq_error *error)
         }
     }
     session->alignment = vq_align_solve(constraints, constraint_count);
+    if (session->lower_irqs_rejected) {
+        add_warning(session, "%" PRIu64 " injection -> irq pairings dropped: their bound exceeded the "
+                    "kick bounds (wrong pairing)", session->lower_irqs_rejected);
+    }
     if (!session->alignment.usable) {
         add_warning(session, "clock alignment impossible: %" PRIu64 " upper and %" PRIu64 " lower bounds; "
                     "cross-clock stages are left out", session->upper_from_kicks,

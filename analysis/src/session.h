@@ -90,6 +90,7 @@ typedef struct {
     int64_t delay_ns;
     vq_alignment alignment;
     uint64_t lower_from_ids, lower_from_irqs, upper_from_kicks;   /* constraints by source */
+    uint64_t lower_irqs_rejected;   /* injection -> irq pairs dropped: above the kick bounds */
     bool has_kvm;                          /* KVM events present in the probe stream */
     vq_request_row *rows;
     size_t row_count;
