@@ -19,24 +19,6 @@
 #define PROG_NAME "vqscope-probe-dump"
 #define NR_TYPES 64
 
-static const char *const type_names[NR_TYPES] = {
-	[VQS_REC_KVM_EXIT] = "kvm_exit",
-	[VQS_REC_KVM_ENTRY] = "kvm_entry",
-	[VQS_REC_KVM_USERSPACE_EXIT] = "kvm_userspace_exit",
-	[VQS_REC_KVM_MMIO] = "kvm_mmio",
-	[VQS_REC_KVM_PAGE_FAULT] = "kvm_page_fault",
-	[VQS_REC_KVM_MSI_SET_IRQ] = "kvm_msi_set_irq",
-	[VQS_REC_KVM_SET_IRQ] = "kvm_set_irq",
-	[VQS_REC_KVM_APIC_ACCEPT_IRQ] = "kvm_apic_accept_irq",
-	[VQS_REC_KVM_INJ_VIRQ] = "kvm_inj_virq",
-	[VQS_REC_IOEVENTFD_WRITE] = "ioeventfd_write",
-	[VQS_REC_IRQFD_WAKEUP] = "irqfd_wakeup",
-	[VQS_REC_IRQFD_INJECT] = "irqfd_inject",
-	[VQS_REC_SCHED_WAKEUP] = "sched_wakeup",
-	[VQS_REC_SCHED_SWITCH] = "sched_switch",
-	[VQS_REC_DROPS] = "drops",
-	[VQS_REC_END] = "end",
-};
 
 struct summary {
 	uint64_t records;
@@ -51,7 +33,7 @@ struct summary {
 
 static void print_record(const struct vqs_probe_record *r, uint64_t start_ns)
 {
-	const char *name = r->type < NR_TYPES && type_names[r->type] ? type_names[r->type] : "unknown";
+	const char *name = vqs_rec_type_name(r->type) ? vqs_rec_type_name(r->type) : "unknown";
 	int64_t rel = (int64_t)(r->timestamp_ns - start_ns);
 
 	printf("%" PRIu64 " %+.6f cpu=%u pid=%u tgid=%u %s", r->timestamp_ns, rel / 1e9, r->cpu, r->pid, r->tgid, name);
@@ -126,14 +108,14 @@ static void print_summary(const char *path, const struct summary *s, const struc
 {
 	printf("summary: %s: %" PRIu64 " records\n", path, s->records);
 	for (unsigned int t = 0; t < NR_TYPES; t++) {
-		if (s->per_type[t] || (t < VQS_REC_NR_EVENTS && type_names[t] && (h->attached_mask >> t & 1)))
-			printf("summary: count %s %" PRIu64 "%s\n", type_names[t] ? type_names[t] : "unknown",
+		if (s->per_type[t] || (t < VQS_REC_NR_EVENTS && vqs_rec_type_name(t) && (h->attached_mask >> t & 1)))
+			printf("summary: count %s %" PRIu64 "%s\n", vqs_rec_type_name(t) ? vqs_rec_type_name(t) : "unknown",
 			       s->per_type[t],
 			       t < VQS_REC_NR_EVENTS && !(h->attached_mask >> t & 1) ? " (not attached)" : "");
 	}
 	for (unsigned int t = 1; t < VQS_REC_NR_EVENTS; t++)
-		if (type_names[t] && !(h->attached_mask >> t & 1))
-			printf("summary: not attached %s\n", type_names[t]);
+		if (vqs_rec_type_name(t) && !(h->attached_mask >> t & 1))
+			printf("summary: not attached %s\n", vqs_rec_type_name(t));
 	if (s->unknown_types)
 		printf("summary: records of unknown types %" PRIu64 "\n", s->unknown_types);
 	printf("summary: drops %" PRIu64 "\n", s->drops_total);
@@ -264,7 +246,7 @@ int main(int argc, char **argv)
 		if (summary.end_seen)
 			summary.records_after_end = true;
 		summary.records++;
-		if (record.type < NR_TYPES && type_names[record.type])
+		if (vqs_rec_type_name(record.type))
 			summary.per_type[record.type]++;
 		else
 			summary.unknown_types++;

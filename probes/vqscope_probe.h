@@ -187,4 +187,32 @@ enum vqs_probe_stop_reason {
 _Static_assert(sizeof(struct vqs_probe_header) == VQS_PROBE_HEADER_SIZE, "header layout");
 _Static_assert(sizeof(struct vqs_probe_record) == VQS_PROBE_RECORD_SIZE, "record layout");
 
+#if !defined(__bpf__)
+/* The record type's name as the tools print it ("kvm_exit"), or NULL for a type this version does not
+ * know. One table for every reader (vqscope-probe-dump, the analyzer). */
+static inline const char *vqs_rec_type_name(uint32_t type)
+{
+	static const char *const names[VQS_REC_END + 1] = {
+		[VQS_REC_KVM_EXIT] = "kvm_exit",
+		[VQS_REC_KVM_ENTRY] = "kvm_entry",
+		[VQS_REC_KVM_USERSPACE_EXIT] = "kvm_userspace_exit",
+		[VQS_REC_KVM_MMIO] = "kvm_mmio",
+		[VQS_REC_KVM_PAGE_FAULT] = "kvm_page_fault",
+		[VQS_REC_KVM_MSI_SET_IRQ] = "kvm_msi_set_irq",
+		[VQS_REC_KVM_SET_IRQ] = "kvm_set_irq",
+		[VQS_REC_KVM_APIC_ACCEPT_IRQ] = "kvm_apic_accept_irq",
+		[VQS_REC_KVM_INJ_VIRQ] = "kvm_inj_virq",
+		[VQS_REC_IOEVENTFD_WRITE] = "ioeventfd_write",
+		[VQS_REC_IRQFD_WAKEUP] = "irqfd_wakeup",
+		[VQS_REC_IRQFD_INJECT] = "irqfd_inject",
+		[VQS_REC_SCHED_WAKEUP] = "sched_wakeup",
+		[VQS_REC_SCHED_SWITCH] = "sched_switch",
+		[VQS_REC_DROPS] = "drops",
+		[VQS_REC_END] = "end",
+	};
+
+	return type <= VQS_REC_END ? names[type] : NULL;
+}
+#endif
+
 #endif /* VQSCOPE_PROBE_H */

@@ -29,29 +29,11 @@ struct vq_probe {
     char warning[VQ_ERROR_MAX];
 };
 
-static const char *const type_names[] = {
-    [VQS_REC_KVM_EXIT] = "kvm_exit",
-    [VQS_REC_KVM_ENTRY] = "kvm_entry",
-    [VQS_REC_KVM_USERSPACE_EXIT] = "kvm_userspace_exit",
-    [VQS_REC_KVM_MMIO] = "kvm_mmio",
-    [VQS_REC_KVM_PAGE_FAULT] = "kvm_page_fault",
-    [VQS_REC_KVM_MSI_SET_IRQ] = "kvm_msi_set_irq",
-    [VQS_REC_KVM_SET_IRQ] = "kvm_set_irq",
-    [VQS_REC_KVM_APIC_ACCEPT_IRQ] = "kvm_apic_accept_irq",
-    [VQS_REC_KVM_INJ_VIRQ] = "kvm_inj_virq",
-    [VQS_REC_IOEVENTFD_WRITE] = "ioeventfd_write",
-    [VQS_REC_IRQFD_WAKEUP] = "irqfd_wakeup",
-    [VQS_REC_IRQFD_INJECT] = "irqfd_inject",
-    [VQS_REC_SCHED_WAKEUP] = "sched_wakeup",
-    [VQS_REC_SCHED_SWITCH] = "sched_switch",
-};
 
 const char *vq_probe_type_name(uint32_t type)
 {
-    if (type < sizeof(type_names) / sizeof(type_names[0])) {
-        return type_names[type];
-    }
-    return NULL;
+    /* Event records only: drops and end records are the stream's own bookkeeping. */
+    return type < VQS_REC_NR_EVENTS ? vqs_rec_type_name(type) : NULL;
 }
 
 static size_t read_bytes(vq_probe *reader, void *buffer, size_t size)
