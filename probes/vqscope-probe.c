@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -258,6 +259,23 @@ static bool tracepoint_exists(const char *tracepoint)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Tracepoint ids (libbpf's perf-event attach) and our presence checks come from tracefs. A freshly
+ * booted host may have it unmounted: mount it where the kernel provides the mount point, and say so.
+ */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat("/sys/kernel/tracing/events", &st) || !stat("/sys/kernel/debug/tracing/events", &st))
+		return;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0)
+		fprintf(stderr, "vqscope-probe: tracefs was not mounted: mounted it at /sys/kernel/tracing\n");
+	else
+		fprintf(stderr, "vqscope-probe: tracefs is not mounted and mounting it at /sys/kernel/tracing "
+				"failed (%s): tracepoint events will be reported missing\n", strerror(errno));
 }
 
 /* /proc/kallsyms: "ffffffffc0a1b2c0 t ioeventfd_write\t[kvm]". */
@@ -727,6 +745,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	uname(&uts);
+	ensure_tracefs();
 	check_events_present();
 
 	/* Load, dropping each program the kernel refuses (a function without fentry support, a tracepoint
