@@ -1210,6 +1210,11 @@ stitchable:
             } else {
                 row->harvested = true;
             }
+        } else if (alignment->usable && (int64_t)row->irq_guest + offset < (int64_t)device->end) {
+            /* Its irq's injection pairing was dropped (or never made), but on the aligned clock that irq
+             * came before the device ended the request: an interrupt handler already running took it
+             * from the used ring. Without this its flow would return to the guest before the host. */
+            row->harvested = true;
         }
         for (s = 0; s < VQ_STAGE_COUNT; s++) {
             if (row->has[s] && row->stage[s] < 0) {
