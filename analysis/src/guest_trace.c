@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Guest trace reader: ftrace text lines of the virtio_xblk tracepoints (see guest_trace.h). */
+/* Guest trace reader: ftrace text lines of the virtio_xblk tracepoints, or of the block layer and our
+ * kprobes for stock virtio-blk (see guest_trace.h). */
 #include "guest_trace.h"
 
 #include <errno.h>
@@ -58,6 +59,96 @@ static vq_status parse_bar(const char *text, vq_guest_bar *bar, const char **why
     return VQ_OK;
 }
 
+/* ftrace's SECONDS column ("  12.345678: " right before TAG_AT) in ns; false if it is not there. */
+static bool ftrace_seconds(const char *line, const char *tag_at, uint64_t *ns)
+{
+    const char *start = tag_at;
+    unsigned long long seconds, micros;
+    int consumed = 0;
+
+    while (start > line && start[-1] != ' ') {
+        start--;
+    }
+    if (sscanf(start, "%llu.%6llu%n", &seconds, &micros, &consumed) != 2 || start + consumed != tag_at ||
+        tag_at - start < 8 || tag_at[-7] != '.') {
+        return false;
+    }
+    *ns = (uint64_t)seconds * 1000000000ULL + (uint64_t)micros * 1000ULL;
+    return true;
+}
+
+/* The stock virtio-blk events (see guest_trace.h). *MATCHED false: not one of them. */
+static vq_status parse_stock(const char *line, bool *matched, vq_guest_event *event, const char **why)
+{
+    static const struct {
+        const char *tag;
+        vq_guest_type type;
+    } kinds[] = {
+        { ": block_rq_issue: ", VQ_GUEST_SUBMIT },
+        { ": block_rq_complete: ", VQ_GUEST_COMPLETE },
+        { ": vqscope_blk_kick: ", VQ_GUEST_KICK },
+        { ": vqscope_blk_irq: ", VQ_GUEST_IRQ },
+    };
+    const char *tag_at = NULL, *fields = NULL, *cmd_end;
+    char rwbs[16];
+    unsigned major, minor, sectors, bytes;
+    unsigned long long sector;
+    uint64_t value;
+    bool present;
+    size_t i;
+    int error_code;
+
+    *matched = false;
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && !tag_at; i++) {
+        tag_at = strstr(line, kinds[i].tag);
+        if (tag_at) {
+            event->type = kinds[i].type;
+            fields = tag_at + strlen(kinds[i].tag);
+        }
+    }
+    if (!tag_at) {
+        return VQ_OK;
+    }
+    *matched = true;
+    event->stock = true;
+    if (!ftrace_seconds(line, tag_at, &event->ts_ns)) {
+        *why = "expected ftrace's 'SECONDS.MICROS:' column (trace_clock mono) before a stock virtio-blk event";
+        return VQ_ERR_FORMAT;
+    }
+    /* "(CMD)" may be empty, which scanf's %[ cannot match: skip it by hand. */
+    cmd_end = strchr(fields, ')');
+    switch (event->type) {
+    case VQ_GUEST_SUBMIT:
+        if (!cmd_end || sscanf(fields, "%u,%u %15s %u (", &major, &minor, rwbs, &bytes) != 4 ||
+            sscanf(cmd_end + 1, " %llu + %u", &sector, &sectors) != 2) {
+            *why = "expected 'MAJ,MIN RWBS BYTES (CMD) SECTOR + SECTORS [COMM]' in block_rq_issue";
+            return VQ_ERR_FORMAT;
+        }
+        break;
+    case VQ_GUEST_COMPLETE:
+        if (!cmd_end || sscanf(fields, "%u,%u %15s (", &major, &minor, rwbs) != 3 ||
+            sscanf(cmd_end + 1, " %llu + %u [%d]", &sector, &sectors, &error_code) != 3) {
+            *why = "expected 'MAJ,MIN RWBS (CMD) SECTOR + SECTORS [ERROR]' in block_rq_complete";
+            return VQ_ERR_FORMAT;
+        }
+        event->status = error_code != 0;
+        break;
+    case VQ_GUEST_KICK:
+    case VQ_GUEST_IRQ:
+        if (!field_u64(fields, "vq", &value, &present) || value > UINT32_MAX) {
+            *why = "expected vq=<queue index> in the kprobe event's fields";
+            return VQ_ERR_FORMAT;
+        }
+        event->vq = (uint32_t)value;
+        event->notified = true;   /* virtqueue_notify: only kicks that write the doorbell */
+        return VQ_OK;
+    }
+    event->sector = sector;
+    event->sectors = sectors;
+    event->write = strchr(rwbs, 'W') != NULL;
+    return VQ_OK;
+}
+
 vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_event *event, bool *is_bar,
                                     vq_guest_bar *bar, const char **why)
 {
@@ -92,6 +183,15 @@ vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_e
         goto end;
     }
     *event = (vq_guest_event){ 0 };
+    {
+        bool stock;
+
+        status = parse_stock(line, &stock, event, why);
+        if (stock) {
+            *is_event = status == VQ_OK;
+            goto end;
+        }
+    }
     for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         fields = strstr(line, kinds[i].tag);
         if (fields) {

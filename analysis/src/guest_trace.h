@@ -8,6 +8,15 @@
  *
  * Streaming, one line at a time. Events other than the four below (virtio_xblk_raw_*, other
  * tracepoints) are skipped. Errors name the file and line and say what was expected.
+ *
+ * Stock virtio-blk (no tracepoints of ours, no request ids): the same four events come from the
+ * block layer's tracepoints and two kprobe events the recorder defines in the guest:
+ *   block_rq_issue: MAJ,MIN RWBS BYTES (CMD) SECTOR + NR [COMM]      -> SUBMIT (stock)
+ *   block_rq_complete: MAJ,MIN RWBS (CMD) SECTOR + NR [ERROR]        -> COMPLETE (stock)
+ *   vqscope_blk_kick: (virtqueue_notify+...) vq=N name="req.N"       -> KICK (always notified)
+ *   vqscope_blk_irq: (vring_interrupt+...) vq=N name="req.N"         -> IRQ
+ * Their time is ftrace's own SECONDS column (trace_clock mono: the guest's CLOCK_MONOTONIC, to the
+ * microsecond). The request is named by (sector, sectors, write); the analyzer gives it an id.
  */
 #ifndef VQSCOPE_ANALYSIS_GUEST_TRACE_H
 #define VQSCOPE_ANALYSIS_GUEST_TRACE_H
@@ -32,6 +41,10 @@ typedef struct {
     uint32_t num_free;
     bool notified;      /* KICK: the driver wrote the notify register */
     uint32_t status;    /* COMPLETE */
+    bool stock;         /* from the block layer / kprobes (stock virtio-blk): no id, see below */
+    uint64_t sector;    /* stock SUBMIT, COMPLETE: first 512-byte sector */
+    uint32_t sectors;   /* stock SUBMIT, COMPLETE: length in 512-byte sectors */
+    bool write;         /* stock SUBMIT, COMPLETE: RWBS has W */
     uint64_t line;      /* line number in the file, for messages */
 } vq_guest_event;
 

@@ -133,6 +133,9 @@ static void text_kicks(FILE *out, const vq_session *session)
     fprintf(out, "  guest kicks %" PRIu64 ": %" PRIu64 " notified, %" PRIu64 " suppressed (notified=0, %.1f%%),\n"
             "  %" PRIu64 " paired with a host notify (of %" PRIu64 ")\n", k->kicks, k->notified, k->suppressed,
             k->kicks ? 100.0 * (double)k->suppressed / (double)k->kicks : 0.0, k->kicks_paired, k->host_notifies);
+    if (session->stock) {
+        fputs("  (stock virtio-blk: only kicks that notify are traced, virtqueue_notify; suppressed unknown)\n", out);
+    }
     copy = malloc((k->requests_per_kick_count + 1) * sizeof(*copy));
     if (copy) {
         memcpy(copy, k->requests_per_kick, k->requests_per_kick_count * sizeof(*copy));
@@ -275,6 +278,10 @@ static void report_text(FILE *out, const vq_session *session, const vq_report_op
     fprintf(out, "requests: %" PRIu64 " in the guest trace, %zu stitched (%zu batched, %zu harvested),\n"
             "  %zu unmatched, %" PRIu64 " with a negative stage\n", session->guest_requests, session->row_count,
             batched, harvested, session->unmatched_count, session->negative_requests);
+    if (session->stock) {
+        fputs("  stock virtio-blk: no request ids; guest block_rq_issue/complete and QEMU's\n"
+              "  virtio_blk_handle_read/write matched by (sector, sectors, write), ids numbered in issue order\n", out);
+    }
     fputc('\n', out);
     text_alignment(out, session);
     fputc('\n', out);
@@ -389,8 +396,8 @@ static void report_json(FILE *out, const vq_session *session)
     fputs("{\n  \"session\": ", out);
     print_json_string(out, session->directory);
     fprintf(out, ",\n  \"mode\": \"%s\", \"device\": \"%s\", \"ioeventfd\": \"%s\", \"qemu_trace\": \"%s\", "
-            "\"delay_ns\": %" PRId64 ",\n", session->mode, session->device, session->ioeventfd, session->qemu_trace,
-            session->delay_ns);
+            "\"delay_ns\": %" PRId64 ", \"matched_by\": \"%s\",\n", session->mode, session->device, session->ioeventfd,
+            session->qemu_trace, session->delay_ns, session->stock ? "sectors" : "id");
     fputs("  \"alignment\": {", out);
     json_interval(out, "whole", &a->whole);
     fputs(", ", out);

@@ -143,6 +143,11 @@ typedef struct {
     uint32_t vq;
     uint64_t submit, complete;  /* guest ns; complete 0 = none */
     size_t kick, irq;           /* indexes, NO_INDEX = none */
+    /* Stock virtio-blk: what names the request on both sides, and the next request with the same. */
+    uint64_t sector;
+    uint32_t sectors;
+    bool write;
+    size_t next_same;
 } guest_request;
 
 typedef struct {
@@ -227,7 +232,17 @@ typedef struct {
     size_t exit_count, exit_capacity;
     thread_state threads[MAX_THREADS];
     size_t thread_count;
-    uint64_t xblk_vdev;
+    uint64_t xblk_vdev;         /* the traced device's vdev (xblk, or stock virtio-blk) */
+    /*
+     * Stock virtio-blk (no request ids): the guest's block_rq_issue gets an id here (1, 2, ...); its
+     * block_rq_complete and QEMU's virtio_blk_handle_read/write are matched to it by (sector, sectors,
+     * write) in order, each through its own queue of requests with that key (heads below, linked by
+     * guest_request.next_same); QEMU's req pointer then names the request up to virtio_blk_req_complete.
+     */
+    bool stock;
+    uint64_t stock_ids;
+    id_map stock_tail, stock_complete_head, stock_qemu_head, stock_req;
+    uint64_t stock_unmatched_qemu;
     /* After filtering: */
     uint64_t *notify_times;     /* host time of each notify used for pairing */
     size_t *device_injections;  /* indexes into injections that answer the device's virtio_notify */
@@ -339,6 +354,55 @@ end:
     free(path);
 }
 
+/* ---- stock virtio-blk: requests named by (sector, sectors, write) ---- */
+
+static uint64_t stock_key(uint64_t sector, uint32_t sectors, bool write)
+{
+    uint64_t key = sector * 0x9e3779b97f4a7c15ULL ^ (((uint64_t)sectors << 1) | write) * 0xc2b2ae3d27d4eb4fULL;
+
+    key ^= key >> 29;
+    return key == UINT64_MAX ? key - 1 : key;
+}
+
+static bool stock_same(const guest_request *request, uint64_t sector, uint32_t sectors, bool write)
+{
+    return request->sector == sector && request->sectors == sectors && request->write == write;
+}
+
+/* Appends request INDEX to the queues of its key. */
+static bool stock_append(loader *load, size_t index)
+{
+    guest_request *request = &load->requests[index];
+    uint64_t key = stock_key(request->sector, request->sectors, request->write);
+    size_t tail = id_map_get(&load->stock_tail, key);
+    size_t head = id_map_get(&load->stock_complete_head, key);
+
+    request->next_same = NO_INDEX;
+    if (tail != NO_INDEX) {
+        load->requests[tail].next_same = index;
+    }
+    if (id_map_get(&load->stock_qemu_head, key) == NO_INDEX && !id_map_put(&load->stock_qemu_head, key, index)) {
+        return false;
+    }
+    return id_map_put(&load->stock_tail, key, index) &&
+           (head != NO_INDEX || id_map_put(&load->stock_complete_head, key, index));
+}
+
+/* Takes the oldest request of HEADS' queue for the key; NO_INDEX if none (or a key collision). */
+static size_t stock_take(loader *load, id_map *heads, uint64_t sector, uint32_t sectors, bool write)
+{
+    uint64_t key = stock_key(sector, sectors, write);
+    size_t index = id_map_get(heads, key);
+
+    if (index == NO_INDEX || !stock_same(&load->requests[index], sector, sectors, write)) {
+        return NO_INDEX;
+    }
+    if (!id_map_put(heads, key, load->requests[index].next_same)) {
+        return NO_INDEX;
+    }
+    return index;
+}
+
 /* ---- pass 1: guest trace ---- */
 
 static vq_status read_guest(loader *load, vq_error *error)
@@ -375,6 +439,20 @@ static vq_status read_guest(loader *load, vq_error *error)
             status = VQ_ERR_FORMAT;
             goto end;
         }
+        if (event.stock) {
+            load->stock = true;
+            if (event.type == VQ_GUEST_SUBMIT) {
+                event.id = ++load->stock_ids;
+            } else if (event.type == VQ_GUEST_KICK) {
+                event.id_last = load->stock_ids;
+            } else if (event.type == VQ_GUEST_COMPLETE) {
+                index = stock_take(load, &load->stock_complete_head, event.sector, event.sectors, event.write);
+                if (index == NO_INDEX) {
+                    continue;   /* issued before the trace started */
+                }
+                event.id = load->requests[index].id;
+            }
+        }
         switch (event.type) {
         case VQ_GUEST_SUBMIT:
             request = PUSH(load->requests, load->request_count, load->request_capacity);
@@ -383,7 +461,12 @@ static vq_status read_guest(loader *load, vq_error *error)
                 goto end;
             }
             *request = (guest_request){ .id = event.id, .vq = event.vq, .submit = event.ts_ns,
-                                        .kick = NO_INDEX, .irq = NO_INDEX };
+                                        .kick = NO_INDEX, .irq = NO_INDEX, .sector = event.sector,
+                                        .sectors = event.sectors, .write = event.write, .next_same = NO_INDEX };
+            if (event.stock && !stock_append(load, load->request_count - 1)) {
+                status = VQ_ERR_NOMEM;
+                goto end;
+            }
             if (id_map_get(&load->guest_ids, event.id) != NO_INDEX) {
                 add_warning(load->session, "%s:%" PRIu64 ": request id %" PRIu64 " submitted again; the "
                             "later one is stitched", path, event.line, event.id);
@@ -504,6 +587,44 @@ static vq_status take_qemu_event(loader *load, const vq_event *event)
         index = id_map_get(&load->qemu_ids, id);
         if (index != NO_INDEX && !load->qemu_requests[index].end) {
             load->qemu_requests[index].end = event->timestamp_ns;
+        }
+    } else if (load->stock && (strcmp(event->name, "virtio_blk_handle_read") == 0 ||
+                               strcmp(event->name, "virtio_blk_handle_write") == 0)) {
+        uint64_t req = 0, sector = 0, sectors = 0;
+        size_t guest;
+
+        event_arg(event, "vdev", &vdev);
+        event_arg(event, "req", &req);
+        event_arg(event, "sector", &sector);
+        event_arg(event, "nsectors", &sectors);
+        guest = stock_take(load, &load->stock_qemu_head, sector, (uint32_t)sectors, event->name[18] == 'w');
+        if (guest == NO_INDEX) {
+            load->stock_unmatched_qemu++;   /* issued before the guest trace started, or not ours */
+            return VQ_OK;
+        }
+        if (!load->xblk_vdev) {
+            load->xblk_vdev = vdev;
+        }
+        request = PUSH(load->qemu_requests, load->qemu_request_count, load->qemu_request_capacity);
+        if (!request) {
+            return VQ_ERR_NOMEM;
+        }
+        *request = (qemu_request){ .id = load->requests[guest].id, .vdev = vdev, .begin = event->timestamp_ns };
+        if (!id_map_put(&load->qemu_ids, request->id, load->qemu_request_count - 1) ||
+            !id_map_put(&load->stock_req, req == UINT64_MAX ? req - 1 : req, load->qemu_request_count - 1)) {
+            return VQ_ERR_NOMEM;
+        }
+    } else if (load->stock && strcmp(event->name, "virtio_blk_req_complete") == 0) {
+        uint64_t req = 0;
+
+        event_arg(event, "req", &req);
+        index = id_map_get(&load->stock_req, req == UINT64_MAX ? req - 1 : req);
+        if (index != NO_INDEX && !load->qemu_requests[index].end) {
+            load->qemu_requests[index].end = event->timestamp_ns;
+        }
+        /* QEMU frees the request: its address can name a later one. */
+        if (index != NO_INDEX && !id_map_put(&load->stock_req, req == UINT64_MAX ? req - 1 : req, NO_INDEX)) {
+            return VQ_ERR_NOMEM;
         }
     }
     return VQ_OK;
@@ -1110,15 +1231,24 @@ static vq_status stitch(loader *load, vq_error *error)
 
         session->guest_requests++;
         if (!request->complete) {
-            status = add_unmatched(session, request->id, "no virtio_xblk_complete in the guest trace (in flight "
-                                   "when recording stopped?)", &unmatched_capacity);
+            status = add_unmatched(session, request->id, load->stock ? "no block_rq_complete of its sectors in "
+                                   "the guest trace (in flight when recording stopped?)" : "no virtio_xblk_complete "
+                                   "in the guest trace (in flight when recording stopped?)", &unmatched_capacity);
         } else if (request->kick == NO_INDEX) {
-            status = add_unmatched(session, request->id, "no virtio_xblk_kick after its submit", &unmatched_capacity);
+            status = add_unmatched(session, request->id, load->stock ? "no vqscope_blk_kick (virtqueue_notify) "
+                                   "after its block_rq_issue" : "no virtio_xblk_kick after its submit",
+                                   &unmatched_capacity);
         } else if (q == NO_INDEX || !load->qemu_requests[q].end) {
-            status = add_unmatched(session, request->id, "no virtio_xblk_req_begin/end with this id in the QEMU "
-                                   "trace", &unmatched_capacity);
+            status = add_unmatched(session, request->id,
+                                   load->stock ? (request->sectors == 0 ? "no sectors (a flush): QEMU's "
+                                                  "virtio_blk_handle_read/write cannot name it"
+                                                  : "no virtio_blk_handle_read/write + virtio_blk_req_complete "
+                                                  "of its sectors in the QEMU trace")
+                                               : "no virtio_xblk_req_begin/end with this id in the QEMU trace",
+                                   &unmatched_capacity);
         } else if (request->irq == NO_INDEX) {
-            status = add_unmatched(session, request->id, "no virtio_xblk_irq before its completion",
+            status = add_unmatched(session, request->id, load->stock ? "no vqscope_blk_irq (vring_interrupt) "
+                                   "before its completion" : "no virtio_xblk_irq before its completion",
                                    &unmatched_capacity);
         } else {
             goto stitchable;
@@ -1350,6 +1480,10 @@ static void loader_free(loader *load)
 {
     id_map_free(&load->guest_ids);
     id_map_free(&load->qemu_ids);
+    id_map_free(&load->stock_tail);
+    id_map_free(&load->stock_complete_head);
+    id_map_free(&load->stock_qemu_head);
+    id_map_free(&load->stock_req);
     free(load->requests);
     free(load->kicks);
     free(load->irqs);
@@ -1400,8 +1534,16 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
         goto end;
     }
     if (!load.xblk_vdev) {
-        add_warning(session, "%s: no virtio_xblk_req_begin in the QEMU trace: requests cannot be stitched "
-                    "by id (stock devices are not supported yet)", directory);
+        add_warning(session, "%s: %s", directory, load.stock ?
+                    "no virtio_blk_handle_read/write in the QEMU trace that matches a guest block_rq_issue: "
+                    "requests cannot be stitched" :
+                    "no virtio_xblk_req_begin in the QEMU trace and no block_rq_issue in the guest trace: "
+                    "requests cannot be stitched (by id, or by sectors for stock virtio-blk)");
+    }
+    session->stock = load.stock;
+    if (load.stock && load.stock_unmatched_qemu) {
+        add_warning(session, "stock virtio-blk: %" PRIu64 " QEMU virtio_blk_handle_read/write events match no "
+                    "guest block_rq_issue (issued before the guest trace started?)", load.stock_unmatched_qemu);
     }
     keep_device_marks(load.handlers, &load.handler_count, load.xblk_vdev);
     keep_device_marks(load.device_notifies, &load.device_notify_count, load.xblk_vdev);

@@ -11,7 +11,10 @@
  * (sched_* records, most of a probe stream, are not kept).
  *
  * Request ids: the xblk device pair traces the same id on both sides (virtio_xblk_submit/complete
- * in the guest, virtio_xblk_req_begin/end in QEMU). Stock devices without ids are not stitched yet.
+ * in the guest, virtio_xblk_req_begin/end in QEMU). Stock virtio-blk has none: the guest's
+ * block_rq_issue/complete and QEMU's virtio_blk_handle_read/write are matched by (sector, sectors,
+ * write) in order, QEMU's virtio_blk_req_complete by its req pointer, and the analyzer numbers the
+ * requests in issue order (session.stock).
  */
 #ifndef VQSCOPE_ANALYSIS_SESSION_H
 #define VQSCOPE_ANALYSIS_SESSION_H
@@ -92,6 +95,7 @@ typedef struct {
     uint64_t lower_from_ids, lower_from_irqs, upper_from_kicks;   /* constraints by source */
     uint64_t lower_irqs_rejected;   /* injection -> irq pairs dropped: above the kick bounds */
     bool has_kvm;                          /* KVM events present in the probe stream */
+    bool stock;                            /* stock virtio-blk: requests matched by sectors, ids ours */
     vq_request_row *rows;
     size_t row_count;
     vq_unmatched *unmatched;

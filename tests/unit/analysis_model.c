@@ -141,6 +141,26 @@ static void test_guest_lines(void)
                                     "notified=2\n", &is_event, &event, &is_bar, &bar, &why) == VQ_ERR_FORMAT);
     CHECK(vq_guest_trace_parse_line("not a trace line\n", &is_event, &event, &is_bar, &bar, &why) ==
           VQ_ERR_FORMAT);
+
+    /* Stock virtio-blk: block layer tracepoints and our kprobes, time from ftrace's column (us). */
+    CHECK(vq_guest_trace_parse_line("             fio-97      [000] ..... 12.345678: block_rq_issue: 254,0 WS "
+                                    "4096 () 81920 + 8 [fio]\n", &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
+    CHECK(is_event && event.stock && event.type == VQ_GUEST_SUBMIT && event.ts_ns == 12345678000ULL &&
+          event.sector == 81920 && event.sectors == 8 && event.write);
+    CHECK(vq_guest_trace_parse_line("  <idle>-0 [000] d.h1. 12.345901: block_rq_complete: 254,0 R () 16 + 128 "
+                                    "[0]\n", &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
+    CHECK(is_event && event.type == VQ_GUEST_COMPLETE && event.sector == 16 && event.sectors == 128 &&
+          !event.write && event.status == 0 && event.ts_ns == 12345901000ULL);
+    CHECK(vq_guest_trace_parse_line("  fio-97 [000] d..1. 3.000010: vqscope_blk_kick: (virtqueue_notify+0x0/0x40 "
+                                    "[virtio_ring]) vq=0 name=\"req.0\"\n", &is_event, &event, &is_bar, &bar,
+                                    &why) == VQ_OK);
+    CHECK(is_event && event.type == VQ_GUEST_KICK && event.notified && event.vq == 0 && event.ts_ns == 3000010000ULL);
+    CHECK(vq_guest_trace_parse_line("  <idle>-0 [000] d.h1. 3.5: vqscope_blk_irq: (vring_interrupt+0x0/0xa0) vq=0\n",
+                                    &is_event, &event, &is_bar, &bar, &why) == VQ_ERR_FORMAT &&
+          strstr(why, "SECONDS"));
+    CHECK(vq_guest_trace_parse_line("  fio-97 [000] ..... 1.000000: block_rq_issue: 254,0 R 4096 () 8 [fio]\n",
+                                    &is_event, &event, &is_bar, &bar, &why) == VQ_ERR_FORMAT &&
+          strstr(why, "block_rq_issue"));
 }
 
 /* A stream of HEADER + COUNT records (the last one END if WITH_END), cut to LENGTH bytes if > 0. */
