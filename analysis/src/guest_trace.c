@@ -16,7 +16,23 @@ struct vq_guest_trace {
     uint64_t line_number;
     vq_guest_bar bars[VQ_GUEST_MAX_BARS];
     size_t bar_count;
+    vq_clock_pair pairs[VQ_GUEST_MAX_CLOCK_PAIRS];
+    size_t pair_count;
 };
+
+bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair)
+{
+    unsigned long long tsc, mono;
+    int consumed = 0;
+
+    text += strspn(text, " \t");
+    if (sscanf(text, "%15s tsc=%llu mono_ns=%llu%n", pair->label, &tsc, &mono, &consumed) != 3 || consumed == 0) {
+        return false;
+    }
+    pair->tsc = tsc;
+    pair->mono_ns = mono;
+    return true;
+}
 
 /* Value of KEY=... in the fields after the event name; false when absent or not a number. */
 static bool field_u64(const char *fields, const char *key, uint64_t *value, bool *present)
@@ -319,6 +335,10 @@ vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_
         if (is_bar && reader->bar_count < VQ_GUEST_MAX_BARS) {
             reader->bars[reader->bar_count++] = bar;
         }
+        if (strncmp(reader->line, "# clock-pair:", 13) == 0 && reader->pair_count < VQ_GUEST_MAX_CLOCK_PAIRS &&
+            vq_clock_pair_parse(reader->line + 13, &reader->pairs[reader->pair_count])) {
+            reader->pair_count++;   /* a pair the guest could not take ("clock-pair: ...") is skipped */
+        }
         if (is_event) {
             event->line = reader->line_number;
             goto end;
@@ -332,6 +352,12 @@ size_t vq_guest_trace_bars(const vq_guest_trace *reader, const vq_guest_bar **ba
 {
     *bars = reader->bars;
     return reader->bar_count;
+}
+
+size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs)
+{
+    *pairs = reader->pairs;
+    return reader->pair_count;
 }
 
 void vq_guest_trace_close(vq_guest_trace *reader)

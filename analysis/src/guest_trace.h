@@ -54,6 +54,16 @@ typedef struct {
     unsigned bar;
 } vq_guest_bar;
 
+/* "# clock-pair: LABEL tsc=N mono_ns=N ..." header lines (clock-pair in the guest, start and end). */
+#define VQ_GUEST_MAX_CLOCK_PAIRS 4
+typedef struct {
+    char label[16];
+    uint64_t tsc, mono_ns;
+} vq_clock_pair;
+
+/* Parses "LABEL tsc=N mono_ns=N" (a clock-pair output line, after any prefix); false if it is not one. */
+bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair);
+
 typedef struct vq_guest_trace vq_guest_trace;
 
 vq_status vq_guest_trace_open(const char *path, vq_guest_trace **out, vq_error *error);
@@ -62,6 +72,8 @@ vq_status vq_guest_trace_open_stream(FILE *stream, const char *name, vq_guest_tr
 vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_error *error);
 /* BARs named in the header lines read so far (the header comes before any event). */
 size_t vq_guest_trace_bars(const vq_guest_trace *reader, const vq_guest_bar **bars);
+/* Clock pairs named in the header lines read so far. */
+size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs);
 void vq_guest_trace_close(vq_guest_trace *reader);
 
 /*

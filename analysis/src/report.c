@@ -66,6 +66,32 @@ static void text_interval(FILE *out, const char *label, const vq_offset_interval
     fprintf(out, "  (%zu upper, %zu lower bounds)\n", interval->upper_count, interval->lower_count);
 }
 
+static void text_tsc(FILE *out, const vq_session *session)
+{
+    const vq_tsc_check *t = &session->tsc;
+
+    if (!t->present) {
+        if (t->why[0]) {
+            fprintf(out, "  TSC cross-check not possible: %s\n", t->why);
+        }
+        return;
+    }
+    fprintf(out, "  TSC cross-check: KVM tsc-offset %" PRId64 ", %.4f cycles/ns: offset %" PRId64, t->tsc_offset,
+            t->cycles_per_ns, t->predicted[0]);
+    if (t->predictions > 1) {
+        fprintf(out, " (start), %" PRId64 " (end)", t->predicted[1]);
+    }
+    if (!session->alignment.usable) {
+        fputs("\n", out);
+    } else if (t->distance_ns == 0) {
+        fprintf(out, "\n    inside the causal interval (%" PRId64 " ns from its midpoint)\n",
+                t->predicted[0] - session->alignment.offset);
+    } else {
+        fprintf(out, "\n    OUTSIDE the causal interval: %" PRId64 " ns %s it\n",
+                t->distance_ns < 0 ? -t->distance_ns : t->distance_ns, t->distance_ns < 0 ? "below" : "above");
+    }
+}
+
 static void text_alignment(FILE *out, const vq_session *session)
 {
     const vq_alignment *a = &session->alignment;
@@ -92,6 +118,7 @@ static void text_alignment(FILE *out, const vq_session *session)
         fprintf(out, "  drift: none detected (compatible with %.1f .. %.1f ppm)\n", a->drift_min_ppm,
                 a->drift_max_ppm);
     }
+    text_tsc(out, session);
 }
 
 static void text_summary_row(FILE *out, const char *name, int64_t *values, size_t count)
@@ -417,6 +444,19 @@ static void report_json(FILE *out, const vq_session *session)
     print_json_number(out, a->drift_detected ? a->drift_ppm : NAN);
     fprintf(out, ", \"upper_from_kicks\": %" PRIu64 ", \"lower_from_irqs\": %" PRIu64 ", \"lower_from_ids\": %"
             PRIu64 "},\n", session->upper_from_kicks, session->lower_from_irqs, session->lower_from_ids);
+    if (session->tsc.present) {
+        const vq_tsc_check *t = &session->tsc;
+
+        fprintf(out, "  \"tsc_check\": {\"tsc_offset\": %" PRId64 ", \"cycles_per_ns\": %.6f, \"predicted_ns\": [%"
+                PRId64, t->tsc_offset, t->cycles_per_ns, t->predicted[0]);
+        if (t->predictions > 1) {
+            fprintf(out, ", %" PRId64, t->predicted[1]);
+        }
+        fprintf(out, "], \"distance_ns\": %" PRId64 ", \"inside\": %s},\n", t->distance_ns,
+                session->alignment.usable && t->distance_ns == 0 ? "true" : "false");
+    } else {
+        fputs("  \"tsc_check\": null,\n", out);
+    }
     fprintf(out, "  \"requests\": {\"guest\": %" PRIu64 ", \"stitched\": %zu, \"unmatched\": %zu, "
             "\"negative\": %" PRIu64 "},\n", session->guest_requests, session->row_count, session->unmatched_count,
             session->negative_requests);

@@ -217,6 +217,8 @@ typedef struct {
     size_t irq_count, irq_capacity;
     vq_guest_bar bars[VQ_GUEST_MAX_BARS];
     size_t bar_count;
+    vq_clock_pair guest_pairs[VQ_GUEST_MAX_CLOCK_PAIRS];
+    size_t guest_pair_count;
     id_map guest_ids, qemu_ids;
     host_notify *notifies;
     size_t notify_count, notify_capacity;
@@ -343,9 +345,6 @@ static void read_meta(vq_session *session, const char *directory)
     meta_string(text, "device", session->device, sizeof(session->device));
     meta_string(text, "delay_ns", delay, sizeof(delay));
     session->delay_ns = strtoll(delay, NULL, 10);
-    if (strstr(text, "tsc_offset")) {
-        add_warning(session, "meta.json has a tsc_offset: the cross-check is not implemented yet");
-    }
 end:
     if (stream) {
         fclose(stream);
@@ -517,6 +516,12 @@ static vq_status read_guest(loader *load, vq_error *error)
         goto end;
     }
     status = VQ_OK;
+    {
+        const vq_clock_pair *pairs;
+
+        load->guest_pair_count = vq_guest_trace_clock_pairs(reader, &pairs);
+        memcpy(load->guest_pairs, pairs, load->guest_pair_count * sizeof(*pairs));
+    }
     load->bar_count = vq_guest_trace_bars(reader, &bars);
     memcpy(load->bars, bars, load->bar_count * sizeof(*bars));
     if (load->bar_count == 0) {
@@ -1193,6 +1198,106 @@ end:
     return status;
 }
 
+/* ---- TSC cross-check ---- */
+
+/* Reads the session's tsc-offset.txt ("tsc_offset N", optional "tsc_scaling_ratio N",
+ * "tsc_scaling_frac_bits N") and host-clock.txt (clock-pair lines); false if there is no offset. */
+static bool read_tsc_files(loader *load, vq_clock_pair *host, size_t *host_count)
+{
+    vq_tsc_check *t = &load->session->tsc;
+    char *offset_path = join_path(load->directory, "tsc-offset.txt");
+    char *clock_path = join_path(load->directory, "host-clock.txt");
+    FILE *stream = offset_path ? fopen(offset_path, "r") : NULL;
+    bool have_offset = false;
+    char line[256];
+
+    *host_count = 0;
+    while (stream && fgets(line, sizeof(line), stream)) {
+        char key[64];
+        long long value;
+
+        if (sscanf(line, "%63s %lld", key, &value) != 2) {
+            continue;
+        }
+        if (strcmp(key, "tsc_offset") == 0) {
+            t->tsc_offset = value;
+            have_offset = true;
+        } else if (strcmp(key, "tsc_scaling_ratio") == 0 && value > 0) {
+            t->scaling_ratio = (uint64_t)value;
+        } else if (strcmp(key, "tsc_scaling_frac_bits") == 0 && value > 0 && value < 64) {
+            t->scaling_frac_bits = (unsigned)value;
+        }
+    }
+    if (stream) {
+        fclose(stream);
+    }
+    stream = have_offset && clock_path ? fopen(clock_path, "r") : NULL;
+    while (stream && *host_count < 2 && fgets(line, sizeof(line), stream)) {
+        if (vq_clock_pair_parse(line, &host[*host_count])) {
+            (*host_count)++;
+        }
+    }
+    if (stream) {
+        fclose(stream);
+    }
+    free(offset_path);
+    free(clock_path);
+    return have_offset;
+}
+
+static void tsc_cross_check(loader *load)
+{
+    vq_session *session = load->session;
+    vq_tsc_check *t = &session->tsc;
+    vq_clock_pair host[2];
+    const vq_clock_pair *g = load->guest_pairs;
+    size_t host_count, i;
+    long double per_ns = 0;
+
+    if (!read_tsc_files(load, host, &host_count)) {
+        return;   /* no KVM offset recorded (TCG, or an older session): nothing to check */
+    }
+    if (host_count == 0 || load->guest_pair_count == 0) {
+        snprintf(t->why, sizeof(t->why), "tsc-offset.txt is there but %s has no clock pair",
+                 host_count == 0 ? "host-clock.txt" : "the guest trace header");
+        return;
+    }
+    if (host_count == 2 && host[1].mono_ns > host[0].mono_ns && host[1].tsc > host[0].tsc) {
+        per_ns = (long double)(host[1].tsc - host[0].tsc) / (long double)(host[1].mono_ns - host[0].mono_ns);
+    } else if (load->guest_pair_count >= 2 && g[1].mono_ns > g[0].mono_ns && g[1].tsc > g[0].tsc) {
+        per_ns = (long double)(g[1].tsc - g[0].tsc) / (long double)(g[1].mono_ns - g[0].mono_ns);
+    } else {
+        snprintf(t->why, sizeof(t->why), "two clock pairs of one side are needed to measure the TSC rate");
+        return;
+    }
+    t->cycles_per_ns = (double)per_ns;
+    for (i = 0; i < load->guest_pair_count && i < 2; i++) {
+        /* guest TSC = host TSC (scaled) + offset: back to the host's TSC, then to its monotonic clock */
+        long double host_tsc = (long double)g[i].tsc - (long double)t->tsc_offset;
+        long double host_ns;
+
+        if (t->scaling_ratio && t->scaling_frac_bits &&
+            t->scaling_ratio != (uint64_t)1 << t->scaling_frac_bits) {
+            host_tsc = host_tsc * (long double)((uint64_t)1 << t->scaling_frac_bits) / (long double)t->scaling_ratio;
+        }
+        host_ns = (long double)host[0].mono_ns + (host_tsc - (long double)host[0].tsc) / per_ns;
+        t->predicted[i] = (int64_t)(host_ns - (long double)g[i].mono_ns);
+        t->predictions++;
+    }
+    t->present = true;
+    if (session->alignment.usable) {
+        const vq_offset_interval *whole = &session->alignment.whole;
+
+        t->distance_ns = t->predicted[0] < whole->lo ? t->predicted[0] - whole->lo
+                         : t->predicted[0] > whole->hi ? t->predicted[0] - whole->hi : 0;
+        if (t->distance_ns) {
+            add_warning(session, "the TSC cross-check (KVM tsc-offset) puts the clock offset %" PRId64 " ns %s "
+                        "the causal interval: a wrong pairing, or a TSC the guest rewrote",
+                        t->distance_ns < 0 ? -t->distance_ns : t->distance_ns, t->distance_ns < 0 ? "below" : "above");
+        }
+    }
+}
+
 /* ---- stitching ---- */
 
 static vq_status add_unmatched(vq_session *session, uint64_t id, const char *reason, size_t *capacity)
@@ -1558,6 +1663,9 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
     }
     keep_doorbell(&load);
     status = align_clocks(&load, error);
+    if (status == VQ_OK) {
+        tsc_cross_check(&load);
+    }
     if (status == VQ_OK) {
         status = stitch(&load, error);
     }

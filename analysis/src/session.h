@@ -87,11 +87,27 @@ typedef struct {
     size_t kick_to_begin_count;
 } vq_kick_stats;
 
+/* The TSC cross-check of the alignment: KVM's tsc-offset of the guest (guest TSC = host TSC + offset,
+ * with TSC scaling if KVM reports a ratio) and (TSC, CLOCK_MONOTONIC) pairs of both sides predict the
+ * offset host - guest that the causal interval bounds. */
+typedef struct {
+    bool present;                  /* tsc-offset.txt and clock pairs of both sides */
+    char why[160];                 /* when not present and something was there: why not */
+    int64_t tsc_offset;
+    uint64_t scaling_ratio;        /* 0: none reported */
+    unsigned scaling_frac_bits;
+    double cycles_per_ns;          /* measured from the host's pairs (else the guest's) */
+    size_t predictions;            /* one per guest pair (start, end) */
+    int64_t predicted[2];
+    int64_t distance_ns;           /* of predicted[0] from [lo, hi]: 0 inside, < 0 below lo, > 0 above hi */
+} vq_tsc_check;
+
 typedef struct {
     char *directory;
     char ioeventfd[16], mode[16], device[16], qemu_trace[16];
     int64_t delay_ns;
     vq_alignment alignment;
+    vq_tsc_check tsc;
     uint64_t lower_from_ids, lower_from_irqs, upper_from_kicks;   /* constraints by source */
     uint64_t lower_irqs_rejected;   /* injection -> irq pairs dropped: above the kick bounds */
     bool has_kvm;                          /* KVM events present in the probe stream */
