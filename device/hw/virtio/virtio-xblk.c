@@ -553,8 +553,14 @@ static void virtio_xblk_device_realize(DeviceState *dev, Error **errp)
         q->index = i;
         q->vq = virtio_add_queue(vdev, s->queue_size, virtio_xblk_handle_output);
         q->ctx = s->iothread ? iothread_get_aio_context(s->iothread) : qemu_get_aio_context();
-        q->delay_timer = aio_timer_new(q->ctx, QEMU_CLOCK_REALTIME, SCALE_NS,
-                                       virtio_xblk_delay_expired, q);
+        /*
+         * An IOThread's aio_poll() sleeps to the ns; the main loop's AioContext timers are woken by
+         * glib's poll, whose timeout is in ms, so a delay-ns hold there would end up to 1 ms late
+         * (whenever nothing else wakes the loop). The main loop's own timer list has ns precision.
+         */
+        q->delay_timer = s->iothread ? aio_timer_new(q->ctx, QEMU_CLOCK_REALTIME, SCALE_NS,
+                                                     virtio_xblk_delay_expired, q)
+                                     : timer_new_ns(QEMU_CLOCK_REALTIME, virtio_xblk_delay_expired, q);
         QSIMPLEQ_INIT(&q->delayed);
     }
     if (s->iothread) {
