@@ -128,6 +128,8 @@ def prepare(reports, compare):
             "mode": report.get("mode"), "device": report.get("device"),
             "ioeventfd": report.get("ioeventfd"), "qemu_trace": report.get("qemu_trace"),
             "requests": report["requests"],
+            "matched_by": report.get("matched_by", "id"),
+            "tsc_check": report.get("tsc_check"),
             "alignment": {k: report["alignment"].get(k) for k in ("usable", "width_ns", "offset_ns",
                                                                    "contradiction", "drift_detected")},
             "medians": {s: report["stages"][s]["p50"] for s in all_stages},
