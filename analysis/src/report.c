@@ -603,6 +603,8 @@ vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b,
                 a->directory, a->ioeventfd, a->delay_ns, b->directory, b->ioeventfd, b->delay_ns);
         fprintf(out, "median shift B - A with a %u-resample bootstrap 95%% interval (seed %" PRIu64 "), us\n",
                 options->resamples, options->seed);
+        fputs("(the interval resamples requests within each session: it does not cover session-to-session\n"
+              " variation, which in the nested lab can exceed it; repeat sessions before trusting a shift)\n", out);
         fprintf(out, "  %-15s %6s %6s %10s %10s %10s %21s  %s\n", "stage", "n A", "n B", "median A", "median B",
                 "shift", "95% interval", "significant");
     } else if (format == VQ_FORMAT_CSV) {
