@@ -11,16 +11,16 @@ NAME
 
 SYNOPSIS
     scripts/demo.sh [--workload FIO-JOB] [--mode kvm|lab|tcg] [--ioeventfd on|off|both]
-                    [--iothread] [--queues N] [--duration SEC] [-h|--help]
+                    [--iothread] [--queues N] [--duration SEC] [--repeat N] [-h|--help]
 
 DESCRIPTION
     The main job of vqscope (`make demo` runs it after building everything). It boots a guest with the
-    virtio-xblk disk once per ioeventfd setting (`bin/vqscope record`: guest tracepoints, QEMU trace
+    virtio-xblk disk once per ioeventfd setting and run (--repeat) (`bin/vqscope record`: guest tracepoints, QEMU trace
     events and the eBPF host probes), runs the fio job, analyses each session with
     `analysis/vqscope-analyze` (report, per-kick figures, Perfetto trace), compares the two sessions
     (per-stage medians of ioeventfd on minus off, bootstrap 95% intervals, exits per request) and
     builds the HTML dashboard (dashboards/build.py). It ends with a ten-line summary and where the
-    files are. A lab session takes about a minute on two cores; kvm mode is faster.
+    files are. A lab session takes 30-60 s on two cores; kvm mode is faster.
 
 OPTIONS
     --workload FIO-JOB   the fio job file run in the guest (default workloads/xblk-randrw.fio: 3000
@@ -33,6 +33,11 @@ OPTIONS
     --queues N           xblk request queues (default 1)
     --duration SEC       run the job for SEC seconds (fio time_based + runtime; the job's number_ios
                          and runtime lines are dropped). Long runs make large traces: 10 s is plenty
+    --repeat N           record each setting N times, alternating (off, on, off, on, ...; default 2
+                         with both settings, else 1). The dashboard and compare.txt use the first
+                         pair; the summary's "runs" line gives on - off of every pair and off vs off
+                         of the first two off sessions: the run-to-run spread that the bootstrap
+                         intervals (within one session) do not show. In the nested lab it is large
     -h, --help           this text
 
 FILES
@@ -44,6 +49,8 @@ FILES
         kicks.txt                        the per-kick report: requests per notified kick, kick ->
                                          device begin histogram
         compare.txt, compare.json        ioeventfd off (A) vs on (B)
+        session-off-N/, session-on-N/, compare-N.json, compare-off-off.json
+                                         --repeat: the later runs, their compares, off vs off
         perfetto-on.json, perfetto-off.json  open in https://ui.perfetto.dev (offline: it loads the
                                          file in the browser)
         dashboard.html                   the dashboard; self-contained, open it from disk
@@ -59,7 +66,7 @@ EOF
 bad() { printf 'demo.sh: %s (see scripts/demo.sh --help)\n' "$*" >&2; exit 2; }
 need() { if [ $# -lt 2 ] || [ -z "$2" ]; then bad "$1 needs a value"; fi; }
 
-workload=$VQSCOPE_TOP/workloads/xblk-randrw.fio mode="" which=both iothread=0 queues=1 duration=""
+workload=$VQSCOPE_TOP/workloads/xblk-randrw.fio mode="" which=both iothread=0 queues=1 duration="" repeat=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --workload) need "$@"; workload=$2; shift 2 ;;
@@ -68,6 +75,7 @@ while [ $# -gt 0 ]; do
     --iothread) iothread=1; shift ;;
     --queues) need "$@"; queues=$2; shift 2 ;;
     --duration) need "$@"; duration=$2; shift 2 ;;
+    --repeat) need "$@"; repeat=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) bad "unknown option '$1'" ;;
   esac
@@ -77,6 +85,8 @@ case "$which" in on) sides=(on) ;; off) sides=(off) ;; both) sides=(off on) ;;
   *) bad "--ioeventfd is on, off or both, not '$which'" ;; esac
 [[ $queues =~ ^[1-9][0-9]*$ ]] || bad "--queues is a positive number, not '$queues'"
 [ -z "$duration" ] || [[ $duration =~ ^[1-9][0-9]*$ ]] || bad "--duration is whole seconds, not '$duration'"
+[ -z "$repeat" ] || [[ $repeat =~ ^([1-9]|10)$ ]] || bad "--repeat is 1..10, not '$repeat'"
+[ -n "$repeat" ] || { [ ${#sides[@]} = 2 ] && repeat=2 || repeat=1; }
 [ -f "$workload" ] || bad "--workload $workload: no such fio job file"
 workload=$(cd "$(dirname "$workload")" && pwd)/$(basename "$workload")
 
@@ -104,21 +114,26 @@ fi
 
 record_args=(--mode "$mode" --device xblk --workload "$workload" --queues "$queues")
 [ "$iothread" = 0 ] || record_args+=(--iothread)
-for side in "${sides[@]}"; do
-  t0=$(date +%s)
-  progress "demo: recording ioeventfd $side (log: $out/record-$side.log)"
-  if ! "$VQSCOPE_TOP/bin/vqscope" record "${record_args[@]}" --ioeventfd "$side" -o "$out/session-$side" \
-       > "$out/record-$side.log" 2>&1; then
-    tail -n 15 "$out/record-$side.log" >&2
-    die "recording ioeventfd $side failed (see $out/record-$side.log)"
-  fi
-  grep -q '"status": "complete"' "$out/session-$side/meta.json" \
-    || progress "demo: warning: session $side is partial: $(grep -o '"reason": "[^"]*"' "$out/session-$side/meta.json" || true)"
-  progress "demo: recorded ioeventfd $side in $(( $(date +%s) - t0 )) s"
-  progress "demo: analysing ioeventfd $side"
-  "$analyze" report "$out/session-$side" --requests -o "$out/report-$side.txt"
-  "$analyze" report "$out/session-$side" --format json -o "$out/report-$side.json"
-  "$analyze" perfetto "$out/session-$side" -o "$out/perfetto-$side.json"
+for run in $(seq "$repeat"); do
+  for side in "${sides[@]}"; do
+    name=$side; [ "$run" = 1 ] || name=$side-$run   # run 1 keeps the plain names (dashboard, compare)
+    t0=$(date +%s)
+    progress "demo: recording ioeventfd $side, run $run of $repeat (log: $out/record-$name.log)"
+    if ! "$VQSCOPE_TOP/bin/vqscope" record "${record_args[@]}" --ioeventfd "$side" -o "$out/session-$name" \
+         > "$out/record-$name.log" 2>&1; then
+      tail -n 15 "$out/record-$name.log" >&2
+      die "recording ioeventfd $side failed (see $out/record-$name.log)"
+    fi
+    grep -q '"status": "complete"' "$out/session-$name/meta.json" \
+      || progress "demo: warning: session $name is partial: $(grep -o '"why": "[^"]*"' "$out/session-$name/meta.json" || true)"
+    progress "demo: recorded ioeventfd $side in $(( $(date +%s) - t0 )) s"
+    progress "demo: analysing ioeventfd $side, run $run"
+    "$analyze" report "$out/session-$name" --format json -o "$out/report-$name.json"
+    if [ "$run" = 1 ]; then
+      "$analyze" report "$out/session-$name" --requests -o "$out/report-$name.txt"
+      "$analyze" perfetto "$out/session-$name" -o "$out/perfetto-$name.json"
+    fi
+  done
 done
 
 reports=() compare_args=()
@@ -130,15 +145,23 @@ if [ ${#sides[@]} = 2 ]; then
   "$analyze" compare "$out/session-off" "$out/session-on" --format json -o "$out/compare.json"
   wait "$text_pid" || die "vqscope-analyze compare (text) failed"
   compare_args=(--compare "$out/compare.json")
+  for run in $(seq 2 "$repeat"); do
+    progress "demo: comparing run $run: off-$run (A) with on-$run (B)"
+    "$analyze" compare "$out/session-off-$run" "$out/session-on-$run" --format json -o "$out/compare-$run.json"
+  done
+  if [ "$repeat" -ge 2 ]; then
+    progress "demo: comparing off (run 1) with off-2: the run-to-run spread"
+    "$analyze" compare "$out/session-off" "$out/session-off-2" --format json -o "$out/compare-off-off.json"
+  fi
 fi
 progress "demo: building the dashboard"
 python3 "$VQSCOPE_TOP/dashboards/build.py" "${reports[@]}" "${compare_args[@]}" -o "$out/dashboard.html" \
   --title "vqscope: virtio-xblk, ioeventfd ${sides[*]} ($mode mode)" --kick-report "$out/kicks.txt"
 
 # The ten-line summary: headline numbers from the JSON the dashboard was built from.
-python3 - "$out" "${sides[@]}" > "$out/summary.txt" <<'PY'
+python3 - "$out" "$repeat" "${sides[@]}" > "$out/summary.txt" <<'PY'
 import json, os, sys
-out, sides = sys.argv[1], sys.argv[2:]
+out, repeat, sides = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 r = {s: json.load(open(os.path.join(out, f"report-{s}.json"))) for s in sides}
 us = lambda ns: "-" if ns is None else f"{ns / 1000:.1f}"
 first = r[sides[0]]
@@ -160,7 +183,18 @@ if len(sides) == 2:
     lines.append("biggest significant shifts (on - off, us, 95% CI): " + "; ".join(
         f"{st} {us(d['shift'])} [{us(d['ci_low'])}, {us(d['ci_high'])}]" for st, d in sig[:3]) if sig else
         "no significant per-stage shift")
-    lines.append("  more: " + "; ".join(f"{st} {us(d['shift'])}" for st, d in sig[3:6]) if len(sig) > 3 else "")
+    if repeat >= 2:
+        # Each pair's on - off total next to off vs off: is the verdict bigger than the run-to-run spread?
+        shifts = [t["shift"]] + [json.load(open(os.path.join(out, f"compare-{k}.json")))["stages"]["total"]["shift"]
+                                 for k in range(2, repeat + 1)]
+        spread = json.load(open(os.path.join(out, "compare-off-off.json")))["stages"]["total"]["shift"]
+        agree = all(x > 0 for x in shifts) or all(x < 0 for x in shifts)
+        verdict = ("consistent" if agree and min(abs(x) for x in shifts) > abs(spread) else
+                   "NOT consistent: the runs disagree or the spread is as large; record more runs")
+        lines.append(f"runs: on - off total " + ", ".join(f"{us(x)}" for x in shifts) +
+                     f" us; off vs off {us(spread)} us: {verdict}")
+    else:
+        lines.append("  more: " + "; ".join(f"{st} {us(d['shift'])}" for st, d in sig[3:6]) if len(sig) > 3 else "")
 else:
     lines += ["(one session: no compare)", ""]
 for s in sides:
@@ -183,7 +217,7 @@ cat <<EOF
 Results in $out (also results/demo/latest):
   dashboard.html    the dashboard (open in a browser; no network needed)
   summary.txt       this summary;  report-*.txt / report-*.json: the analyzer's reports
-  kicks.txt         per-kick report;  compare.txt / compare.json: off (A) vs on (B)
+  kicks.txt         per-kick report;  compare.txt / compare.json: off (A) vs on (B) (run 1)
   perfetto-*.json   load in ui.perfetto.dev;  session-*/: the recorded sessions
 EOF
 echo
