@@ -15,8 +15,8 @@ SYNOPSIS
 
 DESCRIPTION
     The main job of vqscope (`make demo` runs it after building everything). It boots a guest with the
-    virtio-xblk disk once per ioeventfd setting and run (--repeat) (`bin/vqscope record`: guest tracepoints, QEMU trace
-    events and the eBPF host probes), runs the fio job, analyses each session with
+    virtio-xblk disk once per ioeventfd setting and run (--repeat; `bin/vqscope record`: guest
+    tracepoints, QEMU trace events and the eBPF host probes), runs the fio job, analyses each session with
     `analysis/vqscope-analyze` (report, per-kick figures, Perfetto trace), compares the two sessions
     (per-stage medians of ioeventfd on minus off, bootstrap 95% intervals, exits per request) and
     builds the HTML dashboard (dashboards/build.py). It ends with a ten-line summary and where the
