@@ -368,7 +368,13 @@ static bool stock_same(const guest_request *request, uint64_t sector, uint32_t s
     return request->sector == sector && request->sectors == sectors && request->write == write;
 }
 
-/* Appends request INDEX to the queues of its key. */
+/* QEMU's req pointer as an id_map key (UINT64_MAX is the map's empty slot). */
+static uint64_t stock_req_key(uint64_t req)
+{
+    return req == UINT64_MAX ? req - 1 : req;
+}
+
+/* Appends request INDEX (next_same already NO_INDEX) to the queues of its key. */
 static bool stock_append(loader *load, size_t index)
 {
     guest_request *request = &load->requests[index];
@@ -376,7 +382,6 @@ static bool stock_append(loader *load, size_t index)
     size_t tail = id_map_get(&load->stock_tail, key);
     size_t head = id_map_get(&load->stock_complete_head, key);
 
-    request->next_same = NO_INDEX;
     if (tail != NO_INDEX) {
         load->requests[tail].next_same = index;
     }
@@ -616,19 +621,19 @@ static vq_status take_qemu_event(loader *load, const vq_event *event)
         }
         *request = (qemu_request){ .id = load->requests[guest].id, .vdev = vdev, .begin = event->timestamp_ns };
         if (!id_map_put(&load->qemu_ids, request->id, load->qemu_request_count - 1) ||
-            !id_map_put(&load->stock_req, req == UINT64_MAX ? req - 1 : req, load->qemu_request_count - 1)) {
+            !id_map_put(&load->stock_req, stock_req_key(req), load->qemu_request_count - 1)) {
             return VQ_ERR_NOMEM;
         }
     } else if (load->stock && strcmp(event->name, "virtio_blk_req_complete") == 0) {
         uint64_t req = 0;
 
         event_arg(event, "req", &req);
-        index = id_map_get(&load->stock_req, req == UINT64_MAX ? req - 1 : req);
+        index = id_map_get(&load->stock_req, stock_req_key(req));
         if (index != NO_INDEX && !load->qemu_requests[index].end) {
             load->qemu_requests[index].end = event->timestamp_ns;
         }
         /* QEMU frees the request: its address can name a later one. */
-        if (index != NO_INDEX && !id_map_put(&load->stock_req, req == UINT64_MAX ? req - 1 : req, NO_INDEX)) {
+        if (index != NO_INDEX && !id_map_put(&load->stock_req, stock_req_key(req), NO_INDEX)) {
             return VQ_ERR_NOMEM;
         }
     }
