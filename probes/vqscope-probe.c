@@ -444,6 +444,13 @@ static void attach_event(struct bpf_object *obj, struct event *event)
 {
 	char fentry_why[256] = "", kprobe_why[256] = "";
 
+	/*
+	 * A classic tracepoint program shares its tracepoint with every perf user of it (perf kvm stat,
+	 * perf trace): the kernel drops the event for all of them when a program returns 0. Ours return
+	 * LET_EVENT_THROUGH (vqscope.bpf.c; tests/unit/probe_let_through guards it), so attaching here
+	 * hides nothing. raw_tp programs have no such verdict. Kprobes attached through libbpf's perf
+	 * PMU are private to us, and let events through as well.
+	 */
 	if (event->kind != KIND_FUNCTION) {
 		event->method = event->kind == KIND_TRACEPOINT ? "tracepoint" : "raw_tp";
 		event->attached = attach_pair(obj, event, event->program, NULL, event->error, sizeof(event->error));

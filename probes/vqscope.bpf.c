@@ -4,7 +4,10 @@
  * struct vqs_probe_record (vqscope_probe.h) to a ring buffer.
  *
  * Attach points and why:
- * - KVM tracepoints as classic "tracepoint/kvm/..." programs. kvm is built in on some kernels and a
+ * - KVM tracepoints as classic "tracepoint/kvm/..." programs (they carry the fields KVM computes for
+ *   the event, e.g. kvm_exit's vendor-neutral reason and info words, which a raw tracepoint would have
+ *   to dig out of vcpu_svm / vcpu_vmx). Every one returns LET_EVENT_THROUGH (below): vqscope only
+ *   observes and must not hide these events from perf. kvm is built in on some kernels and a
  *   module (kvm.ko, its types in /sys/kernel/btf/kvm) on others; the record layouts below are local CO-RE
  *   flavors (___vqs) that libbpf matches against vmlinux or module BTF, whichever has them. Fields that
  *   not every kernel has (kvm_exit.vcpu_id, kvm_page_fault.vcpu_id, kvm_inj_virq.reinjected) are read
@@ -27,6 +30,16 @@
 #include "vqscope_probe.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/*
+ * The return value of a classic tracepoint or kprobe program is a verdict, not a status: 0 makes the
+ * kernel drop the event for every perf listener of that tracepoint (perf_trace_run_bpf_submit(),
+ * kprobe_perf_func()), so `perf kvm stat record`, `perf trace` and any other perf-event user of the
+ * same tracepoint would see nothing while vqscope records. Non-zero lets the event go on to them.
+ * raw_tp and fentry/fexit programs have no such verdict (the verifier requires fentry/fexit to return 0).
+ * tests/unit/probe_let_through checks that no tracepoint or kprobe program returns anything else.
+ */
+#define LET_EVENT_THROUGH 1
 
 /* Set by the loader before load; 0 would match the idle task, so the loader refuses it. */
 const volatile u32 target_tgid = 0;
@@ -189,10 +202,10 @@ int tp_kvm_exit(struct trace_event_raw_kvm_exit___vqs *ctx)
 	struct vqs_probe_record *record;
 
 	if (!current_is_target())
-		return 0;
+		return LET_EVENT_THROUGH;
 	record = record_reserve(VQS_REC_KVM_EXIT);
 	if (!record)
-		return 0;
+		return LET_EVENT_THROUGH;
 	record->kvm_exit.reason = ctx->exit_reason;
 	record->kvm_exit.isa = ctx->isa;
 	record->kvm_exit.vcpu_id = 0xffffffff;
@@ -203,7 +216,7 @@ int tp_kvm_exit(struct trace_event_raw_kvm_exit___vqs *ctx)
 	record->kvm_exit.info2 = ctx->info2;
 	record->kvm_exit.guest_rip = ctx->guest_rip;
 	record_submit(record);
-	return 0;
+	return LET_EVENT_THROUGH;
 }
 
 SEC("tracepoint/kvm/kvm_entry")
@@ -212,14 +225,14 @@ int tp_kvm_entry(struct trace_event_raw_kvm_entry___vqs *ctx)
 	struct vqs_probe_record *record;
 
 	if (!current_is_target())
-		return 0;
+		return LET_EVENT_THROUGH;
 	record = record_reserve(VQS_REC_KVM_ENTRY);
 	if (!record)
-		return 0;
+		return LET_EVENT_THROUGH;
 	record->kvm_entry.vcpu_id = ctx->vcpu_id;
 	record->kvm_entry.rip = ctx->rip;
 	record_submit(record);
-	return 0;
+	return LET_EVENT_THROUGH;
 }
 
 SEC("tracepoint/kvm/kvm_userspace_exit")
@@ -228,14 +241,14 @@ int tp_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit___vqs *ctx)
 	struct vqs_probe_record *record;
 
 	if (!current_is_target())
-		return 0;
+		return LET_EVENT_THROUGH;
 	record = record_reserve(VQS_REC_KVM_USERSPACE_EXIT);
 	if (!record)
-		return 0;
+		return LET_EVENT_THROUGH;
 	record->kvm_userspace_exit.reason = ctx->reason;
 	record->kvm_userspace_exit.error = ctx->errno;
 	record_submit(record);
-	return 0;
+	return LET_EVENT_THROUGH;
 }
 
 SEC("tracepoint/kvm/kvm_mmio")
@@ -244,16 +257,16 @@ int tp_kvm_mmio(struct trace_event_raw_kvm_mmio___vqs *ctx)
 	struct vqs_probe_record *record;
 
 	if (!current_is_target())
-		return 0;
+		return LET_EVENT_THROUGH;
 	record = record_reserve(VQS_REC_KVM_MMIO);
 	if (!record)
-		return 0;
+		return LET_EVENT_THROUGH;
 	record->kvm_mmio.type = ctx->type;
 	record->kvm_mmio.len = ctx->len;
 	record->kvm_mmio.gpa = ctx->gpa;
 	record->kvm_mmio.val = ctx->val;
 	record_submit(record);
-	return 0;
+	return LET_EVENT_THROUGH;
 }
 
 SEC("tracepoint/kvm/kvm_page_fault")
@@ -262,17 +275,17 @@ int tp_kvm_page_fault(struct trace_event_raw_kvm_page_fault___vqs *ctx)
 	struct vqs_probe_record *record;
 
 	if (!current_is_target())
-		return 0;
+		return LET_EVENT_THROUGH;
 	record = record_reserve(VQS_REC_KVM_PAGE_FAULT);
 	if (!record)
-		return 0;
+		return LET_EVENT_THROUGH;
 	record->kvm_page_fault.vcpu_id = 0xffffffff;
 	if (bpf_core_field_exists(ctx->vcpu_id))
 		record->kvm_page_fault.vcpu_id = ctx->vcpu_id;
 	record->kvm_page_fault.gpa = ctx->fault_address;
 	record->kvm_page_fault.error_code = ctx->error_code;
 	record_submit(record);
-	return 0;
+	return LET_EVENT_THROUGH;
 }
 
 SEC("tracepoint/kvm/kvm_msi_set_irq")
@@ -281,14 +294,14 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq___vqs *ctx)
 	struct vqs_probe_record *record;
 
 	if (!current_is_target() && !injecting_for_target())
-		return 0;
+		return LET_EVENT_THROUGH;
 	record = record_reserve(VQS_REC_KVM_MSI_SET_IRQ);
 	if (!record)
-		return 0;
+		return LET_EVENT_THROUGH;
 	record->kvm_msi_set_irq.address = ctx->address;
 	record->kvm_msi_set_irq.data = ctx->data;
 	record_submit(record);
-	return 0;
+	return LET_EVENT_THROUGH;
 }
 
 SEC("tracepoint/kvm/kvm_set_irq")
@@ -297,15 +310,15 @@ int tp_kvm_set_irq(struct trace_event_raw_kvm_set_irq___vqs *ctx)
 	struct vqs_probe_record *record;
 
 	if (!current_is_target() && !injecting_for_target())
-		return 0;
+		return LET_EVENT_THROUGH;
 	record = record_reserve(VQS_REC_KVM_SET_IRQ);
 	if (!record)
-		return 0;
+		return LET_EVENT_THROUGH;
 	record->kvm_set_irq.gsi = ctx->gsi;
 	record->kvm_set_irq.level = ctx->level;
 	record->kvm_set_irq.irq_source_id = ctx->irq_source_id;
 	record_submit(record);
-	return 0;
+	return LET_EVENT_THROUGH;
 }
 
 SEC("tracepoint/kvm/kvm_apic_accept_irq")
@@ -314,16 +327,16 @@ int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq___vqs *ctx
 	struct vqs_probe_record *record;
 
 	if (!current_is_target() && !injecting_for_target())
-		return 0;
+		return LET_EVENT_THROUGH;
 	record = record_reserve(VQS_REC_KVM_APIC_ACCEPT_IRQ);
 	if (!record)
-		return 0;
+		return LET_EVENT_THROUGH;
 	record->kvm_apic_accept_irq.apicid = ctx->apicid;
 	record->kvm_apic_accept_irq.delivery_mode = ctx->dm;
 	record->kvm_apic_accept_irq.trigger_mode = ctx->tm;
 	record->kvm_apic_accept_irq.vector = ctx->vec;
 	record_submit(record);
-	return 0;
+	return LET_EVENT_THROUGH;
 }
 
 SEC("tracepoint/kvm/kvm_inj_virq")
@@ -332,17 +345,17 @@ int tp_kvm_inj_virq(struct trace_event_raw_kvm_inj_virq___vqs *ctx)
 	struct vqs_probe_record *record;
 
 	if (!current_is_target())
-		return 0;
+		return LET_EVENT_THROUGH;
 	record = record_reserve(VQS_REC_KVM_INJ_VIRQ);
 	if (!record)
-		return 0;
+		return LET_EVENT_THROUGH;
 	record->kvm_inj_virq.vector = ctx->vector;
 	if (bpf_core_field_exists(ctx->soft))
 		record->kvm_inj_virq.soft = ctx->soft;
 	if (bpf_core_field_exists(ctx->reinjected))
 		record->kvm_inj_virq.reinjected = ctx->reinjected;
 	record_submit(record);
-	return 0;
+	return LET_EVENT_THROUGH;
 }
 
 /* ------------------------------------------------------------------ KVM functions (fentry / kprobe) */
@@ -433,7 +446,8 @@ int BPF_PROG(fentry_ioeventfd_write, void *vcpu, void *device, u64 gpa, int len)
 SEC("kprobe/ioeventfd_write")
 int BPF_KPROBE(kprobe_ioeventfd_write, void *vcpu, void *device, u64 gpa, int len)
 {
-	return on_ioeventfd_write(device, gpa, len);
+	on_ioeventfd_write(device, gpa, len);
+	return LET_EVENT_THROUGH;
 }
 
 SEC("fentry/irqfd_wakeup")
@@ -445,7 +459,8 @@ int BPF_PROG(fentry_irqfd_wakeup, void *wait, unsigned int mode, int sync, void 
 SEC("kprobe/irqfd_wakeup")
 int BPF_KPROBE(kprobe_irqfd_wakeup, void *wait, unsigned int mode, int sync, void *key)
 {
-	return on_irqfd_wakeup(wait, (u64)key);
+	on_irqfd_wakeup(wait, (u64)key);
+	return LET_EVENT_THROUGH;
 }
 
 SEC("fentry/irqfd_inject")
@@ -463,13 +478,15 @@ int BPF_PROG(fexit_irqfd_inject, void *work)
 SEC("kprobe/irqfd_inject")
 int BPF_KPROBE(kprobe_irqfd_inject, void *work)
 {
-	return on_irqfd_inject(work);
+	on_irqfd_inject(work);
+	return LET_EVENT_THROUGH;
 }
 
 SEC("kretprobe/irqfd_inject")
 int BPF_KRETPROBE(kretprobe_irqfd_inject)
 {
-	return on_irqfd_inject_return();
+	on_irqfd_inject_return();
+	return LET_EVENT_THROUGH;
 }
 
 /* ------------------------------------------------------------------ scheduler (raw tracepoints) */
