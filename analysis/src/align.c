@@ -2,6 +2,69 @@
 /* Clock alignment by causality (see align.h). */
 #include "align.h"
 
+const char *vq_bound_source_name(vq_bound_source source)
+{
+    switch (source) {
+    case VQ_BOUND_KICK_EXIT: return "kick -> exit";
+    case VQ_BOUND_INJECT_IRQ: return "injection -> irq";
+    case VQ_BOUND_END_COMPLETE: return "end -> complete";
+    default: return "unnamed";
+    }
+}
+
+int64_t vq_clock_offset_at(const vq_clock_offset *offset, uint64_t guest_ns)
+{
+    long double fraction, moved;
+
+    if (offset->to_guest_ns <= offset->from_guest_ns || guest_ns <= offset->from_guest_ns) {
+        return offset->from_offset;
+    }
+    if (guest_ns >= offset->to_guest_ns) {
+        return offset->to_offset;
+    }
+    fraction = (long double)(guest_ns - offset->from_guest_ns) / (long double)(offset->to_guest_ns - offset->from_guest_ns);
+    moved = fraction * (long double)(offset->to_offset - offset->from_offset);
+    return offset->from_offset + (int64_t)(moved < 0 ? moved - 0.5L : moved + 0.5L);   /* rounded */
+}
+
+vq_clock_offset vq_clock_offset_constant(vq_offset_method method, int64_t offset, int64_t error_ns)
+{
+    return (vq_clock_offset){ .usable = true, .method = method, .from_offset = offset, .to_offset = offset,
+                              .error_ns = error_ns };
+}
+
+vq_offset_check vq_offset_check_bounds(const vq_clock_offset *offset, const vq_constraint *constraints,
+                                       size_t count)
+{
+    vq_offset_check check = { 0 };
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        const vq_constraint *c = &constraints[i];
+        int64_t at = vq_clock_offset_at(offset, c->guest_ns);
+        int64_t margin = c->upper ? c->value - at : at - c->value;
+
+        if (c->upper) {
+            check.upper_violations += margin < 0;
+            if (!check.has_upper || margin < check.upper_margin) {
+                check.has_upper = true;
+                check.upper_margin = margin;
+                check.upper_guest_ns = c->guest_ns;
+                check.upper_source = c->source;
+            }
+        } else {
+            check.lower_violations += margin < 0;
+            if (!check.has_lower || margin < check.lower_margin) {
+                check.has_lower = true;
+                check.lower_margin = margin;
+                check.lower_guest_ns = c->guest_ns;
+                check.lower_source = c->source;
+            }
+        }
+    }
+    return check;
+}
+
 vq_offset_interval vq_interval_from_constraints(const vq_constraint *constraints, size_t count,
                                                 uint64_t from_guest_ns, uint64_t to_guest_ns)
 {

@@ -21,11 +21,23 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Where a bound comes from: named in reports when an offset falls outside it. */
+typedef enum {
+    VQ_BOUND_UNNAMED = 0,
+    VQ_BOUND_KICK_EXIT,      /* upper: guest kick -> the host notify (exit) of its doorbell write */
+    VQ_BOUND_INJECT_IRQ,     /* lower: host injection -> the guest irq it raised */
+    VQ_BOUND_END_COMPLETE,   /* lower: the device's req_end of id X -> the guest's completion of X */
+} vq_bound_source;
+
 typedef struct {
     uint64_t guest_ns;
     int64_t value;   /* host - guest */
     bool upper;      /* true: offset <= value; false: offset >= value */
+    vq_bound_source source;
 } vq_constraint;
+
+/* "kick -> exit", "injection -> irq", "end -> complete" or "unnamed". */
+const char *vq_bound_source_name(vq_bound_source source);
 
 typedef struct {
     size_t upper_count, lower_count;
@@ -47,6 +59,45 @@ typedef struct {
     int64_t offset;               /* the midpoint of the whole interval (what stages use) */
     bool usable;                  /* both bounds exist */
 } vq_alignment;
+
+/*
+ * The offset the cross-clock stages use, whatever gave it: a straight line through (from_guest_ns,
+ * from_offset) and (to_guest_ns, to_offset), held constant outside [from, to] (no extrapolation of a
+ * drift measured over the span). A constant offset has from == to. error_ns: how far the true offset
+ * may be from it (the method says how it is estimated).
+ */
+typedef enum {
+    VQ_OFFSET_CAUSAL,   /* the midpoint of the causal interval; error = half its width */
+    VQ_OFFSET_TSC,      /* KVM's tsc-offset and clock pairs (tsc.h) */
+} vq_offset_method;
+
+typedef struct {
+    bool usable;                  /* false: no offset at all; cross-clock stages are left out */
+    vq_offset_method method;
+    uint64_t from_guest_ns, to_guest_ns;
+    int64_t from_offset, to_offset;
+    int64_t error_ns;
+} vq_clock_offset;
+
+int64_t vq_clock_offset_at(const vq_clock_offset *offset, uint64_t guest_ns);
+vq_clock_offset vq_clock_offset_constant(vq_offset_method method, int64_t offset, int64_t error_ns);
+
+/*
+ * An offset held against the causal bounds, each at its own guest time (so a drifting offset is judged
+ * where each bound was measured). Margins: min over lower bounds of offset(t) - value, and over upper
+ * bounds of value - offset(t); negative = violated. For a constant offset they are offset - lo and
+ * hi - offset of the whole interval.
+ */
+typedef struct {
+    bool has_lower, has_upper;
+    int64_t lower_margin, upper_margin;
+    uint64_t lower_guest_ns, upper_guest_ns;         /* where the smallest margin is */
+    vq_bound_source lower_source, upper_source;      /* which kind of bound it is */
+    size_t lower_violations, upper_violations;       /* bounds with a negative margin */
+} vq_offset_check;
+
+vq_offset_check vq_offset_check_bounds(const vq_clock_offset *offset, const vq_constraint *constraints,
+                                       size_t count);
 
 vq_offset_interval vq_interval_from_constraints(const vq_constraint *constraints, size_t count,
                                                 uint64_t from_guest_ns, uint64_t to_guest_ns);

@@ -22,15 +22,19 @@ struct vq_guest_trace {
 
 bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair)
 {
-    unsigned long long tsc, mono;
+    unsigned long long tsc, mono, bracket = 0;
     int consumed = 0;
 
     text += strspn(text, " \t");
     if (sscanf(text, "%15s tsc=%llu mono_ns=%llu%n", pair->label, &tsc, &mono, &consumed) != 3 || consumed == 0) {
         return false;
     }
+    if (sscanf(text + consumed, " bracket=%llu", &bracket) != 1) {
+        bracket = 0;
+    }
     pair->tsc = tsc;
     pair->mono_ns = mono;
+    pair->bracket = bracket;
     return true;
 }
 

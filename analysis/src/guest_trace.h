@@ -59,9 +59,11 @@ typedef struct {
 typedef struct {
     char label[16];
     uint64_t tsc, mono_ns;
+    uint64_t bracket;   /* TSC cycles between the two reads around clock_gettime; 0 = not given */
 } vq_clock_pair;
 
-/* Parses "LABEL tsc=N mono_ns=N" (a clock-pair output line, after any prefix); false if it is not one. */
+/* Parses "LABEL tsc=N mono_ns=N [bracket=N]" (a clock-pair output line, after any prefix; the TSC is the
+ * middle of the bracket, so it is known to +- bracket / 2 cycles); false if it is not one. */
 bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair);
 
 typedef struct vq_guest_trace vq_guest_trace;

@@ -66,37 +66,91 @@ static void text_interval(FILE *out, const char *label, const vq_offset_interval
     fprintf(out, "  (%zu upper, %zu lower bounds)\n", interval->upper_count, interval->lower_count);
 }
 
-static void text_tsc(FILE *out, const vq_session *session)
+static const char *method_name(const vq_clock_offset *offset)
+{
+    return offset->method == VQ_OFFSET_TSC ? "tsc" : "causal";
+}
+
+/* The method line and the offset the stages use, with its error. */
+static void text_offset(FILE *out, const vq_session *session)
 {
     const vq_tsc_check *t = &session->tsc;
+    const vq_clock_offset *o = &session->offset;
+    const vq_alignment *a = &session->alignment;
 
-    if (!t->present) {
-        if (t->why[0]) {
-            fprintf(out, "  TSC cross-check not possible: %s\n", t->why);
+    if (o->method == VQ_OFFSET_TSC) {
+        fprintf(out, "  method: tsc (KVM tsc-offset %" PRId64, t->tsc_offset);
+        if (t->scaling_ratio) {
+            fprintf(out, ", scaling ratio %" PRIu64 " / 2^%u", t->scaling_ratio, t->scaling_frac_bits);
         }
+        fprintf(out, ", host TSC %.4f cycles/ns, %zu guest clock pair%s)\n", t->cycles_per_ns, t->predictions,
+                t->predictions > 1 ? "s" : "");
+        if (t->predictions > 1) {
+            fprintf(out, "  offset %" PRId64 " at guest %" PRIu64 " ns (start) .. %" PRId64 " at guest %" PRIu64
+                    " ns (end), linear between\n", t->predicted[0], t->predicted_guest_ns[0], t->predicted[1],
+                    t->predicted_guest_ns[1]);
+        } else {
+            fprintf(out, "  offset %" PRId64 " at guest %" PRIu64 " ns (one guest pair: drift not measured)\n",
+                    t->predicted[0], t->predicted_guest_ns[0]);
+        }
+        fprintf(out, "  error +- %" PRId64 " ns (half the start-end difference %" PRId64 " + clock-pair read "
+                "uncertainty %" PRId64 ")\n", o->error_ns, o->error_ns - t->read_uncertainty_ns,
+                t->read_uncertainty_ns);
+    } else {
+        fprintf(out, "  method: causal: no TSC data (%s)\n", t->why[0] ? t->why : "not recorded");
+        if (!o->usable) {
+            fputs("  no offset: cross-clock stages are left out\n", out);
+        } else if (a->contradiction) {
+            fprintf(out, "  offset %" PRId64 " (midpoint of a contradicting interval, lo > hi), error at least +- %"
+                    PRId64 " ns\n", o->from_offset, o->error_ns);
+        } else {
+            fprintf(out, "  offset %" PRId64 " (midpoint of the causal interval), error +- %" PRId64
+                    " ns (half its width)\n", o->from_offset, o->error_ns);
+        }
+    }
+}
+
+/* One side of the check: the smallest margin between the offset and the bounds of that side. */
+static void text_margin(FILE *out, const char *side, bool has, int64_t margin, vq_bound_source source,
+                        size_t violations)
+{
+    if (!has) {
+        fprintf(out, "    %s: no bound\n", side);
+    } else if (margin >= 0) {
+        fprintf(out, "    %s: %" PRId64 " ns inside (closest: %s)\n", side, margin, vq_bound_source_name(source));
+    } else {
+        fprintf(out, "    %s: OUTSIDE by %" PRId64 " ns (%s; %zu bounds violated)\n", side, -margin,
+                vq_bound_source_name(source), violations);
+    }
+}
+
+/* Where the TSC offset falls in the causal interval, each bound taken at its own guest time. */
+static void text_tsc_check(FILE *out, const vq_session *session)
+{
+    const vq_offset_check *c = &session->offset_check;
+
+    if (session->offset.method != VQ_OFFSET_TSC) {
         return;
     }
-    fprintf(out, "  TSC cross-check: KVM tsc-offset %" PRId64 ", %.4f cycles/ns: offset %" PRId64, t->tsc_offset,
-            t->cycles_per_ns, t->predicted[0]);
-    if (t->predictions > 1) {
-        fprintf(out, " (start), %" PRId64 " (end)", t->predicted[1]);
+    if (c->has_lower && c->lower_margin < 0) {
+        fputs("  WARNING: the TSC offset is below the causal LOWER bound (injection -> irq / end -> complete)\n", out);
     }
-    if (!session->alignment.usable) {
-        fputs("\n", out);
-    } else if (t->distance_ns == 0) {
-        fprintf(out, "\n    inside the causal interval (%" PRId64 " ns from its midpoint)\n",
-                t->predicted[0] - session->alignment.offset);
-    } else {
-        fprintf(out, "\n    OUTSIDE the causal interval: %" PRId64 " ns %s it\n",
-                t->distance_ns < 0 ? -t->distance_ns : t->distance_ns, t->distance_ns < 0 ? "below" : "above");
+    if (c->has_upper && c->upper_margin < 0) {
+        fputs("  WARNING: the TSC offset is above the causal UPPER bound (kick -> exit)\n", out);
     }
+    fputs("  in the causal interval (TSC offset vs each bound at its guest time):\n", out);
+    text_margin(out, "above lo", c->has_lower, c->lower_margin, c->lower_source, c->lower_violations);
+    text_margin(out, "below hi", c->has_upper, c->upper_margin, c->upper_source, c->upper_violations);
 }
 
 static void text_alignment(FILE *out, const vq_session *session)
 {
     const vq_alignment *a = &session->alignment;
 
-    fprintf(out, "clock alignment: offset = host - guest (ns), from causality\n");
+    fprintf(out, "clock alignment: offset = host - guest (ns)\n");
+    text_offset(out, session);
+    text_tsc_check(out, session);
+    fprintf(out, "causal interval (the check%s):\n", session->offset.method == VQ_OFFSET_TSC ? "" : ", and the offset");
     text_interval(out, "whole", &a->whole);
     text_interval(out, "1st half", &a->first);
     text_interval(out, "2nd half", &a->second);
@@ -104,10 +158,10 @@ static void text_alignment(FILE *out, const vq_session *session)
             "          %" PRIu64 " lower (end -> complete by id)\n", session->upper_from_kicks, session->lower_from_irqs,
             session->lower_from_ids);
     if (!a->usable) {
-        fprintf(out, "  UNUSABLE: one side has no bound; cross-clock stages are left out\n");
+        fprintf(out, "  UNUSABLE: one side has no bound\n");
     } else if (a->contradiction) {
-        fprintf(out, "  CONTRADICTION: lo > hi by %" PRId64 " ns; midpoint used anyway: %" PRId64 "\n",
-                a->contradiction_ns, a->offset);
+        fprintf(out, "  CONTRADICTION: lo > hi by %" PRId64 " ns; midpoint %" PRId64 "\n", a->contradiction_ns,
+                a->offset);
     } else {
         fprintf(out, "  interval [%" PRId64 ", %" PRId64 "], width %" PRId64 " ns, midpoint %" PRId64 "\n",
                 a->whole.lo, a->whole.hi, a->whole.hi - a->whole.lo, a->offset);
@@ -118,7 +172,10 @@ static void text_alignment(FILE *out, const vq_session *session)
         fprintf(out, "  drift: none detected (compatible with %.1f .. %.1f ppm)\n", a->drift_min_ppm,
                 a->drift_max_ppm);
     }
-    text_tsc(out, session);
+    if (session->negative_requests) {
+        fprintf(out, "  NEGATIVE stages under the %s offset: %" PRIu64 " requests (see the neg column); the offset "
+                "or the pairing is wrong\n", method_name(&session->offset), session->negative_requests);
+    }
 }
 
 static void text_summary_row(FILE *out, const char *name, int64_t *values, size_t count)
@@ -412,9 +469,21 @@ static vq_summary summary_of_copy(const int64_t *values, size_t count)
     return s;
 }
 
+static void json_optional(FILE *out, bool present, int64_t value)
+{
+    if (present) {
+        fprintf(out, "%" PRId64, value);
+    } else {
+        fputs("null", out);
+    }
+}
+
 static void report_json(FILE *out, const vq_session *session)
 {
     const vq_alignment *a = &session->alignment;
+    const vq_clock_offset *o = &session->offset;
+    const vq_offset_check *c = &session->offset_check;
+    const vq_tsc_check *t = &session->tsc;
     const vq_kick_stats *k = &session->kick;
     vq_exit_reason *exits = sorted_exits(session);
     vq_summary s;
@@ -431,8 +500,8 @@ static void report_json(FILE *out, const vq_session *session)
     json_interval(out, "first_half", &a->first);
     fputs(", ", out);
     json_interval(out, "second_half", &a->second);
-    fprintf(out, ", \"usable\": %s, \"offset_ns\": %" PRId64 ", \"width_ns\": ", a->usable ? "true" : "false",
-            a->offset);
+    fprintf(out, ", \"usable\": %s, \"offset_ns\": %" PRId64 ", \"width_ns\": ", o->usable ? "true" : "false",
+            o->usable ? vq_clock_offset_at(o, o->from_guest_ns + (o->to_guest_ns - o->from_guest_ns) / 2) : a->offset);
     if (a->usable) {
         fprintf(out, "%" PRId64, a->whole.hi - a->whole.lo);
     } else {
@@ -443,17 +512,52 @@ static void report_json(FILE *out, const vq_session *session)
             a->drift_detected ? "true" : "false");
     print_json_number(out, a->drift_detected ? a->drift_ppm : NAN);
     fprintf(out, ", \"upper_from_kicks\": %" PRIu64 ", \"lower_from_irqs\": %" PRIu64 ", \"lower_from_ids\": %"
-            PRIu64 "},\n", session->upper_from_kicks, session->lower_from_irqs, session->lower_from_ids);
-    if (session->tsc.present) {
-        const vq_tsc_check *t = &session->tsc;
-
+            PRIu64 ",\n    ", session->upper_from_kicks, session->lower_from_irqs, session->lower_from_ids);
+    /* The offset the stages use: its method, its error, and the causal interval it is checked against. */
+    fprintf(out, "\"method\": \"%s\", \"reason\": ", method_name(o));
+    if (o->method == VQ_OFFSET_TSC) {
+        fputs("null", out);
+    } else {
+        print_json_string(out, t->why[0] ? t->why : "not recorded");
+    }
+    fprintf(out, ", \"offset_start_ns\": %" PRId64 ", \"offset_end_ns\": %" PRId64 ", \"error_ns\": ",
+            o->from_offset, o->to_offset);
+    if (o->usable) {
+        fprintf(out, "%" PRId64, o->error_ns);
+    } else {
+        fputs("null", out);
+    }
+    fputs(", \"causal_lo\": ", out);
+    json_optional(out, a->whole.has_lo, a->whole.lo);
+    fputs(", \"causal_hi\": ", out);
+    json_optional(out, a->whole.has_hi, a->whole.hi);
+    fputs(", \"midpoint_ns\": ", out);
+    json_optional(out, a->usable, a->offset);
+    fputs(", \"margin_lo_ns\": ", out);
+    json_optional(out, o->usable && c->has_lower, c->lower_margin);
+    fputs(", \"margin_hi_ns\": ", out);
+    json_optional(out, o->usable && c->has_upper, c->upper_margin);
+    fprintf(out, ", \"outside\": %s, \"negative_stages\": {",
+            !o->usable ? "null"
+            : c->has_lower && c->lower_margin < 0 ? (c->has_upper && c->upper_margin < 0 ? "\"both\"" : "\"lower\"")
+            : c->has_upper && c->upper_margin < 0 ? "\"upper\"" : "null");
+    for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
+        fprintf(out, "%s\"%s\": %" PRIu64, stage ? ", " : "", vq_stage_names[stage], session->negative_stages[stage]);
+    }
+    fputs("}},\n", out);
+    if (t->present) {
         fprintf(out, "  \"tsc_check\": {\"tsc_offset\": %" PRId64 ", \"cycles_per_ns\": %.6f, \"predicted_ns\": [%"
                 PRId64, t->tsc_offset, t->cycles_per_ns, t->predicted[0]);
         if (t->predictions > 1) {
             fprintf(out, ", %" PRId64, t->predicted[1]);
         }
-        fprintf(out, "], \"distance_ns\": %" PRId64 ", \"inside\": %s},\n", t->distance_ns,
-                session->alignment.usable && t->distance_ns == 0 ? "true" : "false");
+        fprintf(out, "], \"predicted_guest_ns\": [%" PRIu64, t->predicted_guest_ns[0]);
+        if (t->predictions > 1) {
+            fprintf(out, ", %" PRIu64, t->predicted_guest_ns[1]);
+        }
+        fprintf(out, "], \"read_uncertainty_ns\": %" PRId64 ", \"error_ns\": %" PRId64 ", \"distance_ns\": %"
+                PRId64 ", \"inside\": %s},\n", t->read_uncertainty_ns, t->error_ns, t->distance_ns,
+                a->usable && t->distance_ns == 0 ? "true" : "false");
     } else {
         fputs("  \"tsc_check\": null,\n", out);
     }
@@ -701,16 +805,16 @@ static void perfetto_flow(FILE *out, bool *first, const char *phase, int pid, ui
 
 vq_status vq_report_perfetto(FILE *out, const vq_session *session)
 {
-    int64_t offset = session->alignment.offset;
+    const vq_clock_offset *offset = &session->offset;
     bool first = true;
     size_t i;
 
-    if (!session->alignment.usable) {
+    if (!offset->usable) {
         return VQ_ERR_USAGE;
     }
     fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
     fprintf(out, "\n{\"ph\":\"M\",\"pid\":%d,\"name\":\"process_name\",\"args\":{\"name\":\"guest (aligned, "
-            "offset %" PRId64 " ns)\"}},", PID_GUEST, offset);
+            "offset %" PRId64 " ns, %s)\"}},", PID_GUEST, offset->from_offset, method_name(offset));
     fprintf(out, "\n{\"ph\":\"M\",\"pid\":%d,\"name\":\"process_name\",\"args\":{\"name\":\"host kernel "
             "(vCPU threads)\"}},", PID_HOST);
     fprintf(out, "\n{\"ph\":\"M\",\"pid\":%d,\"name\":\"process_name\",\"args\":{\"name\":\"QEMU device\"}}",
@@ -718,8 +822,10 @@ vq_status vq_report_perfetto(FILE *out, const vq_session *session)
     first = false;
     for (i = 0; i < session->row_count; i++) {
         const vq_request_row *r = &session->rows[i];
-        int64_t submit = (int64_t)r->submit_guest + offset, kick = (int64_t)r->kick_guest + offset;
-        int64_t irq = (int64_t)r->irq_guest + offset, complete = (int64_t)r->complete_guest + offset;
+        int64_t submit = (int64_t)r->submit_guest + vq_clock_offset_at(offset, r->submit_guest);
+        int64_t kick = (int64_t)r->kick_guest + vq_clock_offset_at(offset, r->kick_guest);
+        int64_t irq = (int64_t)r->irq_guest + vq_clock_offset_at(offset, r->irq_guest);
+        int64_t complete = (int64_t)r->complete_guest + vq_clock_offset_at(offset, r->complete_guest);
         uint64_t guest_track = r->vq;
 
         perfetto_slice(out, &first, PID_GUEST, guest_track, "submit>kick", r->id, submit, kick);

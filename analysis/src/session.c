@@ -249,6 +249,8 @@ typedef struct {
     uint64_t *notify_times;     /* host time of each notify used for pairing */
     size_t *device_injections;  /* indexes into injections that answer the device's virtio_notify */
     size_t device_injection_count;
+    vq_constraint *constraints;  /* the causal bounds, kept to check the chosen offset against */
+    size_t constraint_count;
 } loader;
 
 static void add_warning(vq_session *session, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -1034,7 +1036,8 @@ static vq_status align_clocks(loader *load, vq_error *error)
             goto end;
         }
         *c = (vq_constraint){ .guest_ns = request->complete,
-                              .value = (int64_t)(load->qemu_requests[q].end - request->complete), .upper = false };
+                              .value = (int64_t)(load->qemu_requests[q].end - request->complete), .upper = false,
+                              .source = VQ_BOUND_END_COMPLETE };
         if (!have_estimate || c->value > estimate) {
             estimate = c->value;
             have_estimate = true;
@@ -1085,7 +1088,8 @@ static vq_status align_clocks(loader *load, vq_error *error)
                 goto end;
             }
             *c = (vq_constraint){ .guest_ns = kick_times[i],
-                                  .value = (int64_t)(load->notify_times[pairs[i]] - kick_times[i]), .upper = true };
+                                  .value = (int64_t)(load->notify_times[pairs[i]] - kick_times[i]), .upper = true,
+                                  .source = VQ_BOUND_KICK_EXIT };
             if (!session->upper_from_kicks || c->value < upper_estimate) {
                 upper_estimate = c->value;
             }
@@ -1170,7 +1174,8 @@ static vq_status align_clocks(loader *load, vq_error *error)
             if (!c) {
                 goto end;
             }
-            *c = (vq_constraint){ .guest_ns = irq_times[i], .value = (int64_t)(bound - irq_times[i]), .upper = false };
+            *c = (vq_constraint){ .guest_ns = irq_times[i], .value = (int64_t)(bound - irq_times[i]), .upper = false,
+                                  .source = VQ_BOUND_INJECT_IRQ };
             session->lower_from_irqs++;
             session->kick.irqs_paired++;
         }
@@ -1180,21 +1185,13 @@ static vq_status align_clocks(loader *load, vq_error *error)
         add_warning(session, "%" PRIu64 " injection -> irq pairings dropped: their bound exceeded the "
                     "kick bounds (wrong pairing)", session->lower_irqs_rejected);
     }
-    if (!session->alignment.usable) {
-        add_warning(session, "clock alignment impossible: %" PRIu64 " upper and %" PRIu64 " lower bounds; "
-                    "cross-clock stages are left out", session->upper_from_kicks,
-                    session->lower_from_ids + session->lower_from_irqs);
-    } else if (session->alignment.contradiction) {
-        add_warning(session, "clock constraints contradict: lo exceeds hi by %" PRId64 " ns (a wrong "
-                    "pairing or clock drift); cross-clock stages may come out negative",
-                    session->alignment.contradiction_ns);
-    }
     status = VQ_OK;
 end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory during clock alignment", load->directory);
     }
-    free(constraints);
+    load->constraints = constraints;
+    load->constraint_count = constraint_count;
     free(kick_times);
     free(kick_of);
     free(pairs);
@@ -1203,104 +1200,100 @@ end:
     return status;
 }
 
-/* ---- TSC cross-check ---- */
+/* ---- the offset the stages use: TSC when recorded, else the causal midpoint ---- */
 
-/* Reads the session's tsc-offset.txt ("tsc_offset N", optional "tsc_scaling_ratio N",
- * "tsc_scaling_frac_bits N") and host-clock.txt (clock-pair lines); false if there is no offset. */
-static bool read_tsc_files(loader *load, vq_clock_pair *host, size_t *host_count)
+static void check_offset(vq_session *session, const loader *load, const char *what)
 {
-    vq_tsc_check *t = &load->session->tsc;
-    char *offset_path = join_path(load->directory, "tsc-offset.txt");
-    char *clock_path = join_path(load->directory, "host-clock.txt");
-    FILE *stream = offset_path ? fopen(offset_path, "r") : NULL;
-    bool have_offset = false;
-    char line[256];
+    const vq_offset_check *check = &session->offset_check;
 
-    *host_count = 0;
-    while (stream && fgets(line, sizeof(line), stream)) {
-        char key[64];
-        long long value;
-
-        if (sscanf(line, "%63s %lld", key, &value) != 2) {
-            continue;
-        }
-        if (strcmp(key, "tsc_offset") == 0) {
-            t->tsc_offset = value;
-            have_offset = true;
-        } else if (strcmp(key, "tsc_scaling_ratio") == 0 && value > 0) {
-            t->scaling_ratio = (uint64_t)value;
-        } else if (strcmp(key, "tsc_scaling_frac_bits") == 0 && value > 0 && value < 64) {
-            t->scaling_frac_bits = (unsigned)value;
-        }
+    session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
+    if (check->has_lower && check->lower_margin < 0) {
+        add_warning(session, "%s is below the causal LOWER bound (%s) by %" PRId64 " ns at guest %" PRIu64
+                    " ns (%zu lower bounds violated): a wrong pairing, or a TSC the guest rewrote", what,
+                    vq_bound_source_name(check->lower_source), -check->lower_margin, check->lower_guest_ns,
+                    check->lower_violations);
     }
-    if (stream) {
-        fclose(stream);
+    if (check->has_upper && check->upper_margin < 0) {
+        add_warning(session, "%s is above the causal UPPER bound (%s) by %" PRId64 " ns at guest %" PRIu64
+                    " ns (%zu upper bounds violated): a wrong pairing, or a TSC the guest rewrote", what,
+                    vq_bound_source_name(check->upper_source), -check->upper_margin, check->upper_guest_ns,
+                    check->upper_violations);
     }
-    stream = have_offset && clock_path ? fopen(clock_path, "r") : NULL;
-    while (stream && *host_count < 2 && fgets(line, sizeof(line), stream)) {
-        if (vq_clock_pair_parse(line, &host[*host_count])) {
-            (*host_count)++;
-        }
-    }
-    if (stream) {
-        fclose(stream);
-    }
-    free(offset_path);
-    free(clock_path);
-    return have_offset;
 }
 
-static void tsc_cross_check(loader *load)
+/*
+ * KVM's tsc-offset and both sides' clock pairs give the offset exactly (to the pairs' read uncertainty)
+ * and independently of any event pairing: when they are there the stages use it, as a line between the
+ * start and end predictions, and the causal bounds become its check. Without them (TCG, no debugfs, an
+ * older session) the stages use the causal midpoint. A malformed TSC file is reported (FILE:LINE) and
+ * the session falls back to causality rather than failing: the TSC data are a refinement.
+ */
+static vq_status choose_offset(loader *load, vq_error *error)
 {
     vq_session *session = load->session;
     vq_tsc_check *t = &session->tsc;
-    vq_clock_pair host[2];
-    const vq_clock_pair *g = load->guest_pairs;
-    size_t host_count, i;
-    long double per_ns = 0;
+    const vq_alignment *alignment = &session->alignment;
+    vq_tsc_files files;
+    vq_error tsc_error;
+    vq_status status;
 
-    if (!read_tsc_files(load, host, &host_count)) {
-        return;   /* no KVM offset recorded (TCG, or an older session): nothing to check */
+    vq_error_clear(&tsc_error);
+    status = vq_tsc_read(load->directory, &files, &tsc_error);
+    if (status == VQ_ERR_NOMEM) {
+        vq_error_set(error, "%s", tsc_error.message);
+        goto end;
     }
-    if (host_count == 0 || load->guest_pair_count == 0) {
-        snprintf(t->why, sizeof(t->why), "tsc-offset.txt is there but %s has no clock pair",
-                 host_count == 0 ? "host-clock.txt" : "the guest trace header");
-        return;
-    }
-    if (host_count == 2 && host[1].mono_ns > host[0].mono_ns && host[1].tsc > host[0].tsc) {
-        per_ns = (long double)(host[1].tsc - host[0].tsc) / (long double)(host[1].mono_ns - host[0].mono_ns);
-    } else if (load->guest_pair_count >= 2 && g[1].mono_ns > g[0].mono_ns && g[1].tsc > g[0].tsc) {
-        per_ns = (long double)(g[1].tsc - g[0].tsc) / (long double)(g[1].mono_ns - g[0].mono_ns);
+    if (status != VQ_OK) {
+        add_warning(session, "%s (TSC data not used)", tsc_error.message);
+        snprintf(t->why, sizeof(t->why), "%s", tsc_error.message);
+    } else if (!files.has_offset) {
+        snprintf(t->why, sizeof(t->why), "%s", strcmp(session->mode, "tcg") == 0 ? "TCG session: no KVM tsc-offset"
+                 : "no tsc-offset.txt: KVM's debugfs not readable while recording, or an older session");
     } else {
-        snprintf(t->why, sizeof(t->why), "two clock pairs of one side are needed to measure the TSC rate");
-        return;
+        vq_tsc_predict(&files, load->guest_pairs, load->guest_pair_count, t);
     }
-    t->cycles_per_ns = (double)per_ns;
-    for (i = 0; i < load->guest_pair_count && i < 2; i++) {
-        /* guest TSC = host TSC (scaled) + offset: back to the host's TSC, then to its monotonic clock */
-        long double host_tsc = (long double)g[i].tsc - (long double)t->tsc_offset;
-        long double host_ns;
-
-        if (t->scaling_ratio && t->scaling_frac_bits &&
-            t->scaling_ratio != (uint64_t)1 << t->scaling_frac_bits) {
-            host_tsc = host_tsc * (long double)((uint64_t)1 << t->scaling_frac_bits) / (long double)t->scaling_ratio;
+    status = VQ_OK;
+    if (t->present) {
+        session->offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_TSC,
+                                             .from_guest_ns = t->predicted_guest_ns[0],
+                                             .to_guest_ns = t->predicted_guest_ns[t->predictions - 1],
+                                             .from_offset = t->predicted[0],
+                                             .to_offset = t->predicted[t->predictions - 1],
+                                             .error_ns = t->error_ns };
+        check_offset(session, load, "the TSC offset (KVM tsc-offset)");
+        if (session->offset_check.has_lower && session->offset_check.lower_margin < 0) {
+            t->distance_ns = session->offset_check.lower_margin;
+        } else if (session->offset_check.has_upper && session->offset_check.upper_margin < 0) {
+            t->distance_ns = -session->offset_check.upper_margin;
         }
-        host_ns = (long double)host[0].mono_ns + (host_tsc - (long double)host[0].tsc) / per_ns;
-        t->predicted[i] = (int64_t)(host_ns - (long double)g[i].mono_ns);
-        t->predictions++;
-    }
-    t->present = true;
-    if (session->alignment.usable) {
-        const vq_offset_interval *whole = &session->alignment.whole;
-
-        t->distance_ns = t->predicted[0] < whole->lo ? t->predicted[0] - whole->lo
-                         : t->predicted[0] > whole->hi ? t->predicted[0] - whole->hi : 0;
-        if (t->distance_ns) {
-            add_warning(session, "the TSC cross-check (KVM tsc-offset) puts the clock offset %" PRId64 " ns %s "
-                        "the causal interval: a wrong pairing, or a TSC the guest rewrote",
-                        t->distance_ns < 0 ? -t->distance_ns : t->distance_ns, t->distance_ns < 0 ? "below" : "above");
+        if (!alignment->usable) {
+            add_warning(session, "causal bounds incomplete (%" PRIu64 " upper, %" PRIu64 " lower): the TSC offset "
+                        "is checked on one side at most", session->upper_from_kicks,
+                        session->lower_from_ids + session->lower_from_irqs);
+        } else if (alignment->contradiction) {
+            add_warning(session, "clock constraints contradict: lo exceeds hi by %" PRId64 " ns (a wrong "
+                        "pairing or clock drift); the TSC offset is used", alignment->contradiction_ns);
         }
+    } else if (alignment->usable) {
+        int64_t width = alignment->whole.hi - alignment->whole.lo;
+
+        /* The true offset is somewhere in [lo, hi]: the midpoint is within half the width of it. */
+        session->offset = vq_clock_offset_constant(VQ_OFFSET_CAUSAL, alignment->offset,
+                                                   (width < 0 ? -width : width) / 2);
+        session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
+        if (alignment->contradiction) {
+            add_warning(session, "clock constraints contradict: lo exceeds hi by %" PRId64 " ns (a wrong "
+                        "pairing or clock drift); cross-clock stages may come out negative",
+                        alignment->contradiction_ns);
+        }
+    } else {
+        session->offset.method = VQ_OFFSET_CAUSAL;   /* not usable: cross-clock stages are left out */
+        add_warning(session, "clock alignment impossible: %" PRIu64 " upper and %" PRIu64 " lower bounds and no "
+                    "TSC data; cross-clock stages are left out", session->upper_from_kicks,
+                    session->lower_from_ids + session->lower_from_irqs);
     }
+end:
+    return status;
 }
 
 /* ---- stitching ---- */
@@ -1322,13 +1315,34 @@ static void set_stage(vq_request_row *row, vq_stage stage, int64_t value)
     row->stage[stage] = value;
 }
 
+/* A negative stage is never clamped: it means the pairing, or the clock offset for a cross stage, is
+ * wrong. Say which stages and how many, and under which offset. */
+static void warn_negative_stages(vq_session *session)
+{
+    char list[512] = "";
+    size_t used = 0, s;
+
+    if (!session->negative_requests) {
+        return;
+    }
+    for (s = 0; s < VQ_STAGE_COUNT && used < sizeof(list); s++) {
+        if (session->negative_stages[s]) {
+            used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s %" PRIu64, used ? ", " : "",
+                                     vq_stage_names[s], session->negative_stages[s]);
+        }
+    }
+    add_warning(session, "%" PRIu64 " requests with a negative stage under the %s offset (%s): a negative stage "
+                "means the clock offset (cross-clock stages) or the pairing is wrong", session->negative_requests,
+                session->offset.method == VQ_OFFSET_TSC ? "TSC" : "causal", list);
+}
+
 static vq_status stitch(loader *load, vq_error *error)
 {
     vq_session *session = load->session;
-    const vq_alignment *alignment = &session->alignment;
+    const vq_clock_offset *offset = &session->offset;
     size_t row_capacity = 0, unmatched_capacity = 0, i, s;
+    bool negative;
     bool tcg = load->notify_count == 0;
-    int64_t offset = alignment->offset;
     vq_status status = VQ_OK;
 
     for (i = 0; i < load->request_count; i++) {
@@ -1403,8 +1417,9 @@ stitchable:
         if (!row->batched) {
             row->kick_id = kick->id_last;
             if (tcg) {
-                if (alignment->usable) {
-                    set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->handler_host - ((int64_t)kick->ts + offset));
+                if (offset->usable) {
+                    set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->handler_host -
+                              ((int64_t)kick->ts + vq_clock_offset_at(offset, kick->ts)));
                 }
             } else {
                 const host_notify *notify = &load->notifies[kick->notify];
@@ -1412,8 +1427,9 @@ stitchable:
                 row->exit_host = notify_time(notify);
                 row->signal_host = notify->signal_ts;
                 row->vcpu_tid = notify->tid;
-                if (alignment->usable) {
-                    set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->exit_host - ((int64_t)kick->ts + offset));
+                if (offset->usable) {
+                    set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->exit_host -
+                              ((int64_t)kick->ts + vq_clock_offset_at(offset, kick->ts)));
                 }
                 if (notify->exit_ts && notify->signal_ts) {
                     set_stage(row, VQ_STAGE_EXIT_SIGNAL, (int64_t)(notify->signal_ts - notify->exit_ts));
@@ -1444,25 +1460,31 @@ stitchable:
             if (injection->ts >= device->end) {
                 row->inject_host = injection->ts;
                 set_stage(row, VQ_STAGE_END_INJECT, (int64_t)(injection->ts - device->end));
-                if (alignment->usable) {
-                    set_stage(row, VQ_STAGE_INJECT_IRQ, ((int64_t)row->irq_guest + offset) - (int64_t)injection->ts);
+                if (offset->usable) {
+                    int64_t irq_host = (int64_t)row->irq_guest + vq_clock_offset_at(offset, row->irq_guest);
+
+                    set_stage(row, VQ_STAGE_INJECT_IRQ, irq_host - (int64_t)injection->ts);
                 }
             } else {
                 row->harvested = true;
             }
-        } else if (alignment->usable && (int64_t)row->irq_guest + offset < (int64_t)device->end) {
+        } else if (offset->usable &&
+                   (int64_t)row->irq_guest + vq_clock_offset_at(offset, row->irq_guest) < (int64_t)device->end) {
             /* Its irq's injection pairing was dropped (or never made), but on the aligned clock that irq
              * came before the device ended the request: an interrupt handler already running took it
              * from the used ring. Without this its flow would return to the guest before the host. */
             row->harvested = true;
         }
+        negative = false;
         for (s = 0; s < VQ_STAGE_COUNT; s++) {
             if (row->has[s] && row->stage[s] < 0) {
-                session->negative_requests++;
-                break;
+                session->negative_stages[s]++;
+                negative = true;
             }
         }
+        session->negative_requests += negative;
     }
+    warn_negative_stages(session);
 end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory while stitching", load->directory);
@@ -1506,13 +1528,14 @@ static vq_status summarize_kicks_and_exits(loader *load, vq_error *error)
             last_guest = row->complete_guest;
         }
         /* kick -> begin of the first request a notified kick led to (kick ids are unique per kick). */
-        if (!row->batched && session->alignment.usable && (i == 0 || session->rows[i - 1].kick_id != row->kick_id)) {
+        if (!row->batched && session->offset.usable && (i == 0 || session->rows[i - 1].kick_id != row->kick_id)) {
             int64_t *value = PUSH(kick->kick_to_begin, kick->kick_to_begin_count, capacity);
 
             if (!value) {
                 goto end;
             }
-            *value = (int64_t)row->begin_host - ((int64_t)row->kick_guest + session->alignment.offset);
+            *value = (int64_t)row->begin_host -
+                     ((int64_t)row->kick_guest + vq_clock_offset_at(&session->offset, row->kick_guest));
         }
     }
     /* Begins per handler run of the device (QEMU events of the xblk device, in host order). */
@@ -1539,9 +1562,9 @@ static vq_status summarize_kicks_and_exits(loader *load, vq_error *error)
     }
 
     /* VM exits: per reason, duration to the next entry; counts inside the workload window. */
-    if (session->alignment.usable && first_guest <= last_guest) {
-        session->window_host_start = first_guest + (uint64_t)session->alignment.offset;
-        session->window_host_end = last_guest + (uint64_t)session->alignment.offset;
+    if (session->offset.usable && first_guest <= last_guest) {
+        session->window_host_start = first_guest + (uint64_t)vq_clock_offset_at(&session->offset, first_guest);
+        session->window_host_end = last_guest + (uint64_t)vq_clock_offset_at(&session->offset, last_guest);
     }
     session->exits = calloc(MAX_EXIT_REASONS, sizeof(*session->exits));
     if (!session->exits) {
@@ -1606,6 +1629,7 @@ static void loader_free(loader *load)
     free(load->exits);
     free(load->notify_times);
     free(load->device_injections);
+    free(load->constraints);
 }
 
 static int compare_qemu_request(const void *left, const void *right)
@@ -1669,7 +1693,7 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
     keep_doorbell(&load);
     status = align_clocks(&load, error);
     if (status == VQ_OK) {
-        tsc_cross_check(&load);
+        status = choose_offset(&load, error);
     }
     if (status == VQ_OK) {
         status = stitch(&load, error);

@@ -22,11 +22,13 @@
 #include "align.h"
 #include "event.h"
 #include "stats.h"
+#include "tsc.h"
 
 /*
  * Stages of one request, in path order. Host stages are differences of host timestamps; guest
- * stages of guest timestamps; the two cross stages (kick->exit, inject->irq) use the alignment
- * offset (midpoint of [lo, hi]).
+ * stages of guest timestamps; the two cross stages (kick->exit, inject->irq) use the session's
+ * clock offset (session.offset: the TSC's when it was recorded, else the midpoint of [lo, hi]), taken
+ * at the guest event's time.
  */
 typedef enum {
     VQ_STAGE_SUBMIT_KICK,     /* guest submit -> guest kick covering it (guest clock) */
@@ -87,27 +89,15 @@ typedef struct {
     size_t kick_to_begin_count;
 } vq_kick_stats;
 
-/* The TSC cross-check of the alignment: KVM's tsc-offset of the guest (guest TSC = host TSC + offset,
- * with TSC scaling if KVM reports a ratio) and (TSC, CLOCK_MONOTONIC) pairs of both sides predict the
- * offset host - guest that the causal interval bounds. */
-typedef struct {
-    bool present;                  /* tsc-offset.txt and clock pairs of both sides */
-    char why[160];                 /* when not present and something was there: why not */
-    int64_t tsc_offset;
-    uint64_t scaling_ratio;        /* 0: none reported */
-    unsigned scaling_frac_bits;
-    double cycles_per_ns;          /* measured from the host's pairs (else the guest's) */
-    size_t predictions;            /* one per guest pair (start, end) */
-    int64_t predicted[2];
-    int64_t distance_ns;           /* of predicted[0] from [lo, hi]: 0 inside, < 0 below lo, > 0 above hi */
-} vq_tsc_check;
 
 typedef struct {
     char *directory;
     char ioeventfd[16], mode[16], device[16], qemu_trace[16];
     int64_t delay_ns;
-    vq_alignment alignment;
+    vq_alignment alignment;                /* the causal interval: the offset's check, or the offset itself */
     vq_tsc_check tsc;
+    vq_clock_offset offset;                /* what the cross-clock stages use (method: TSC or causal) */
+    vq_offset_check offset_check;          /* that offset against each causal bound (when it has any) */
     uint64_t lower_from_ids, lower_from_irqs, upper_from_kicks;   /* constraints by source */
     uint64_t lower_irqs_rejected;   /* injection -> irq pairs dropped: above the kick bounds */
     bool has_kvm;                          /* KVM events present in the probe stream */
@@ -118,6 +108,7 @@ typedef struct {
     size_t unmatched_count;
     uint64_t guest_requests;               /* submits in the guest trace */
     uint64_t negative_requests;            /* rows with at least one negative stage */
+    uint64_t negative_stages[VQ_STAGE_COUNT];   /* per stage: rows where it is negative (never clamped) */
     vq_kick_stats kick;
     vq_exit_reason *exits;
     size_t exit_reason_count;

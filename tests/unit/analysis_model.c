@@ -7,6 +7,7 @@
 #include "guest_trace.h"
 #include "probe.h"
 #include "stats.h"
+#include "tsc.h"
 
 #include "vqscope_probe.h"
 
@@ -69,16 +70,20 @@ static void test_bootstrap(void)
     CHECK(isnan(first.estimate));
 }
 
+#define KICK VQ_BOUND_KICK_EXIT
+#define IRQ VQ_BOUND_INJECT_IRQ
+#define END VQ_BOUND_END_COMPLETE
+
 static void test_align(void)
 {
     /* offset truly 1000: kicks give host - guest >= 1000 (upper bounds), irqs <= 1000 (lower). */
     vq_constraint c[] = {
-        { 100, 1010, true }, { 200, 1005, true }, { 300, 990, false }, { 400, 995, false },
+        { 100, 1010, true, KICK }, { 200, 1005, true, KICK }, { 300, 990, false, IRQ }, { 400, 995, false, IRQ },
     };
-    vq_constraint bad[] = { { 100, 1000, true }, { 200, 1030, false } };
+    vq_constraint bad[] = { { 100, 1000, true, KICK }, { 200, 1030, false, IRQ } };
     vq_constraint drift[] = {
-        { 0, 1010, true }, { 10, 990, false },                                   /* ~1000 at t=0 */
-        { 1000000000, 2010, true }, { 1000000010, 1990, false },                 /* ~2000 at 1 s */
+        { 0, 1010, true, KICK }, { 10, 990, false, IRQ },                        /* ~1000 at t=0 */
+        { 1000000000, 2010, true, KICK }, { 1000000010, 1990, false, IRQ },      /* ~2000 at 1 s */
     };
     vq_alignment a = vq_align_solve(c, 4);
 
@@ -230,12 +235,188 @@ static void test_probe(void)
     free(buffer);
 }
 
+static void test_clock_offset(void)
+{
+    vq_clock_offset line = { .usable = true, .method = VQ_OFFSET_TSC, .from_guest_ns = 1000, .to_guest_ns = 3000,
+                             .from_offset = 500, .to_offset = 900 };
+    vq_clock_offset constant = vq_clock_offset_constant(VQ_OFFSET_CAUSAL, -42, 7);
+    vq_clock_offset falling = line;
+
+    CHECK(vq_clock_offset_at(&line, 1000) == 500 && vq_clock_offset_at(&line, 3000) == 900);
+    CHECK(vq_clock_offset_at(&line, 2000) == 700);   /* linear between the two predictions */
+    CHECK(vq_clock_offset_at(&line, 1001) == 500);   /* 500.2, rounded */
+    CHECK(vq_clock_offset_at(&line, 1003) == 501);   /* 500.6, rounded */
+    CHECK(vq_clock_offset_at(&line, 0) == 500 && vq_clock_offset_at(&line, 99999) == 900);   /* held outside */
+    CHECK(constant.usable && constant.error_ns == 7);
+    CHECK(vq_clock_offset_at(&constant, 0) == -42 && vq_clock_offset_at(&constant, UINT64_MAX) == -42);
+    falling.to_offset = 100;
+    CHECK(vq_clock_offset_at(&falling, 2000) == 300);
+    CHECK(vq_clock_offset_at(&falling, 1003) == 499);   /* 499.4, rounded towards the nearer */
+}
+
+static void test_offset_check(void)
+{
+    /* Causal interval [995, 1005]: lower bounds from an irq and an id, upper ones from kicks. */
+    vq_constraint c[] = {
+        { 100, 1010, true, KICK }, { 200, 1005, true, KICK }, { 300, 990, false, IRQ }, { 400, 995, false, END },
+    };
+    vq_clock_offset inside = vq_clock_offset_constant(VQ_OFFSET_TSC, 1001, 0);
+    vq_clock_offset above = vq_clock_offset_constant(VQ_OFFSET_TSC, 1008, 0);
+    vq_clock_offset below = vq_clock_offset_constant(VQ_OFFSET_TSC, 992, 0);
+    /* The offset moved from 1000 to 1020 over the run; constant bounds measured along it. */
+    vq_constraint along[] = { { 0, 1002, true, KICK }, { 10, 998, false, IRQ },
+                              { 1000, 1022, true, KICK }, { 1010, 1018, false, IRQ } };
+    vq_clock_offset drifting = { .usable = true, .method = VQ_OFFSET_TSC, .from_guest_ns = 0, .to_guest_ns = 1000,
+                                 .from_offset = 1000, .to_offset = 1020 };
+    vq_offset_check check = vq_offset_check_bounds(&inside, c, 4);
+
+    CHECK(check.has_lower && check.has_upper);
+    CHECK(check.lower_margin == 6 && check.lower_source == END && check.lower_guest_ns == 400);   /* 1001 - 995 */
+    CHECK(check.upper_margin == 4 && check.upper_source == KICK && check.upper_guest_ns == 200);  /* 1005 - 1001 */
+    CHECK(check.lower_violations == 0 && check.upper_violations == 0);
+    check = vq_offset_check_bounds(&above, c, 4);
+    CHECK(check.upper_margin == -3 && check.upper_violations == 1 && check.upper_source == KICK);
+    CHECK(check.lower_margin == 13 && check.lower_violations == 0);
+    check = vq_offset_check_bounds(&below, c, 4);
+    CHECK(check.lower_margin == -3 && check.lower_violations == 1 && check.lower_source == END);
+    CHECK(check.upper_margin == 13);
+    /* Judged at each bound's own time the drifting offset fits; as a constant (its start) it does not. */
+    check = vq_offset_check_bounds(&drifting, along, 4);
+    CHECK(check.lower_margin >= 0 && check.upper_margin >= 0);
+    drifting.to_offset = drifting.from_offset;
+    check = vq_offset_check_bounds(&drifting, along, 4);
+    CHECK(check.lower_margin == -18 && check.lower_source == IRQ && check.lower_guest_ns == 1010);
+    /* No bounds on one side: nothing to violate there. */
+    check = vq_offset_check_bounds(&inside, c, 2);
+    CHECK(!check.has_lower && check.has_upper);
+}
+
+static vq_clock_pair pair(const char *label, uint64_t tsc, uint64_t mono_ns, uint64_t bracket)
+{
+    vq_clock_pair p = { .tsc = tsc, .mono_ns = mono_ns, .bracket = bracket };
+
+    snprintf(p.label, sizeof(p.label), "%s", label);
+    return p;
+}
+
+static void test_tsc_predict(void)
+{
+    /* Host TSC at 2.5 cycles/ns: 1e12 cycles at mono 50 s, 1.25e12 at 150 s. KVM offset -1e9 cycles, so a
+     * guest TSC of G is host TSC G + 1e9, i.e. host mono 50 s + (G + 1e9 - 1e12) / 2.5. */
+    vq_tsc_files files = { .has_offset = true, .tsc_offset = -1000000000, .host_count = 2,
+                           .host = { pair("start", 1000000000000, 50000000000, 90),
+                                     pair("end", 1250000000000, 150000000000, 90) } };
+    vq_clock_pair guest[2] = { pair("start", 911965402920, 5000000000, 100),
+                               pair("end", 914465402920, 6000000000, 100) };
+    vq_tsc_check check;
+
+    CHECK(vq_tsc_predict(&files, guest, 2, &check));
+    CHECK(fabs(check.cycles_per_ns - 2.5) < 1e-12);
+    CHECK(check.predictions == 2 && check.predicted[0] == 10186161168 && check.predicted[1] == 10186161168);
+    CHECK(check.predicted_guest_ns[0] == 5000000000 && check.predicted_guest_ns[1] == 6000000000);
+    CHECK(check.read_uncertainty_ns == 18 + 20);   /* 45 host cycles + 50 guest cycles at 2.5 cycles/ns */
+    CHECK(check.error_ns == 38);
+    /* The guest's end pair 1000 cycles later: its offset is 400 ns larger; half of that joins the error. */
+    guest[1].tsc += 1000;
+    CHECK(vq_tsc_predict(&files, guest, 2, &check));
+    CHECK(check.predicted[1] - check.predicted[0] == 400 && check.error_ns == 200 + 38);
+    /* One guest pair: one prediction, no drift term. */
+    CHECK(vq_tsc_predict(&files, guest, 1, &check) && check.predictions == 1 && check.error_ns == 38);
+    /* The last of several guest pairs is the end. */
+    {
+        vq_clock_pair three[3] = { guest[0], pair("middle", 913000000000, 5400000000, 0), guest[1] };
+
+        CHECK(vq_tsc_predict(&files, three, 3, &check) && check.predicted_guest_ns[1] == 6000000000);
+        CHECK(check.predicted[1] - check.predicted[0] == 400);
+    }
+    /* TSC scaling: the guest TSC runs 1.5x the host's (ratio 3 << 47 with 48 fractional bits). guest
+     * TSC = host TSC * 1.5 + offset: host TSC 1e12 (mono 50 s) is guest TSC 1.5e12 - 1e9. */
+    files.scaling_ratio = (uint64_t)3 << 47;
+    files.scaling_frac_bits = 48;
+    guest[0] = pair("start", 1500000000000 - 1000000000, 40000000000, 0);   /* host mono 50 s: offset 10 s */
+    guest[1] = pair("end", 1500000000000 - 1000000000 + 375000000000, 140000000000, 150);   /* +250e9 host cycles */
+    CHECK(vq_tsc_predict(&files, guest, 2, &check));
+    CHECK(check.predicted[0] == 10000000000 && check.predicted[1] == 10000000000);
+    CHECK(check.read_uncertainty_ns == 18 + 20);   /* 75 guest cycles at 3.75 guest cycles/ns */
+    /* What is missing is said. */
+    files = (vq_tsc_files){ .has_offset = true, .tsc_offset = 5 };
+    CHECK(!vq_tsc_predict(&files, guest, 2, &check) && strstr(check.why, "host-clock.txt has no clock pair"));
+    snprintf(files.host_failure, sizeof(files.host_failure), "host-clock.txt:1: clock-pair: the TSC never advanced");
+    CHECK(!vq_tsc_predict(&files, guest, 2, &check) && strstr(check.why, "no clock pair: host-clock.txt:1: clock-pair"));
+    files.host[0] = pair("start", 1, 1, 0);
+    files.host_count = 1;
+    CHECK(!vq_tsc_predict(&files, guest, 0, &check) && strstr(check.why, "the guest trace header has no clock pair"));
+    CHECK(!vq_tsc_predict(&files, guest, 1, &check) && strstr(check.why, "two clock pairs of one side"));
+    files.has_offset = false;
+    CHECK(!vq_tsc_predict(&files, guest, 2, &check) && strstr(check.why, "no KVM tsc-offset"));
+}
+
+/* Runs one of the TSC file readers on TEXT; returns its status, the message in ERROR. */
+static vq_status read_tsc_text(bool host_clock, const char *text, vq_tsc_files *files, vq_error *error)
+{
+    FILE *stream = fmemopen((void *)text, strlen(text), "r");
+    vq_status status;
+
+    vq_error_clear(error);
+    status = host_clock ? vq_tsc_read_host_clock_stream(stream, "host-clock.txt", files, error)
+                        : vq_tsc_read_offset_stream(stream, "tsc-offset.txt", files, error);
+    fclose(stream);
+    return status;
+}
+
+static void test_tsc_files(void)
+{
+    vq_tsc_files files = { 0 };
+    vq_error error;
+
+    CHECK(read_tsc_text(false, "tsc_offset -123\n\ntsc_scaling_ratio 281474976710656\ntsc_scaling_frac_bits 48\n",
+                        &files, &error) == VQ_OK);
+    CHECK(files.has_offset && files.tsc_offset == -123 && files.scaling_ratio == (uint64_t)1 << 48 &&
+          files.scaling_frac_bits == 48);
+    files = (vq_tsc_files){ 0 };
+    CHECK(read_tsc_text(false, "tsc_offset 12abc\n", &files, &error) == VQ_ERR_FORMAT);
+    CHECK(strcmp(error.message, "tsc-offset.txt:1: expected a signed integer after tsc_offset; found "
+                 "'tsc_offset 12abc'") == 0);
+    CHECK(read_tsc_text(false, "tsc_offset \n", &files, &error) == VQ_ERR_FORMAT);   /* cat failed mid-poll */
+    CHECK(strstr(error.message, "tsc-offset.txt:1: expected a signed integer after tsc_offset"));
+    CHECK(read_tsc_text(false, "tsc_offset 1\ntsc_ofset 2\n", &files, &error) == VQ_ERR_FORMAT);
+    CHECK(strstr(error.message, "tsc-offset.txt:2: expected tsc_offset, tsc_scaling_ratio or tsc_scaling_frac_bits"));
+    CHECK(read_tsc_text(false, "tsc_offset 1\ntsc_scaling_ratio -5\n", &files, &error) == VQ_ERR_FORMAT);
+    CHECK(strstr(error.message, "tsc-offset.txt:2: expected a positive integer after tsc_scaling_ratio"));
+    CHECK(read_tsc_text(false, "tsc_offset 1\ntsc_scaling_frac_bits 64\n", &files, &error) == VQ_ERR_FORMAT);
+    CHECK(strstr(error.message, "tsc-offset.txt:2: expected 1..63 after tsc_scaling_frac_bits"));
+    files = (vq_tsc_files){ 0 };
+    CHECK(read_tsc_text(false, "tsc_offset 1\ntsc_scaling_ratio 5\n", &files, &error) == VQ_ERR_FORMAT);
+    CHECK(strstr(error.message, "tsc-offset.txt: tsc_scaling_ratio without tsc_scaling_frac_bits"));
+    files = (vq_tsc_files){ 0 };
+    CHECK(read_tsc_text(false, "\n", &files, &error) == VQ_ERR_FORMAT);
+    CHECK(strstr(error.message, "tsc-offset.txt: no tsc_offset line"));
+
+    files = (vq_tsc_files){ 0 };
+    CHECK(read_tsc_text(true, "start tsc=10 mono_ns=20 bracket=30\nmiddle tsc=11 mono_ns=21\n"
+                        "end tsc=12 mono_ns=22 bracket=32\n", &files, &error) == VQ_OK);
+    CHECK(files.host_count == 3 && files.host[0].tsc == 10 && files.host[0].bracket == 30);
+    CHECK(files.host[1].tsc == 12 && files.host[1].mono_ns == 22 && files.host[1].bracket == 32);   /* the last */
+    files = (vq_tsc_files){ 0 };
+    CHECK(read_tsc_text(true, "clock-pair: the TSC never advanced across clock_gettime\n", &files, &error) == VQ_OK);
+    CHECK(files.host_count == 0 && strstr(files.host_failure, "host-clock.txt:1: clock-pair: the TSC never"));
+    files = (vq_tsc_files){ 0 };
+    CHECK(read_tsc_text(true, "start tsc=10 mono_ns=20 bracket=30\nend tsc=x mono_ns=1\n", &files, &error) ==
+          VQ_ERR_FORMAT);
+    CHECK(strcmp(error.message, "host-clock.txt:2: expected a clock-pair line 'LABEL tsc=N mono_ns=N bracket=N'; "
+                 "found 'end tsc=x mono_ns=1'") == 0);
+}
+
 int main(void)
 {
     test_percentiles();
     test_bootstrap();
     test_align();
     test_pairing();
+    test_clock_offset();
+    test_offset_check();
+    test_tsc_predict();
+    test_tsc_files();
     test_guest_lines();
     test_probe();
     if (failures) {
