@@ -29,6 +29,8 @@ pkgs=(
   dpkg-dev curl ca-certificates
   # dashboard test: headless rendering of dashboards/ (tests/integration/80-dashboard)
   chromium
+  # other tracers run beside vqscope on the KVM host (tests/integration/66-record-lab-alongside-tracers)
+  linux-perf trace-cmd
 )
 
 want_pkgs=()

@@ -849,7 +849,8 @@ static vq_status take_probe_event(loader *load, const vq_event *event)
             !load->notifies[thread->open_notify].signal_ts) {
             load->notifies[thread->open_notify].signal_ts = event->timestamp_ns;
         }
-        thread->in_exit = false;
+        /* The exit goes on in user space: its duration runs to the next kvm_entry, the time the vCPU was
+         * out of the guest (as perf kvm stat counts it). */
     } else if (strcmp(name, "kvm_msi_set_irq") == 0 ||
                (strcmp(name, "irqfd_wakeup") == 0 && event_arg(event, "flags", &value) && (value & 1))) {
         host_injection *injection = PUSH(load->injections, load->injection_count, load->injection_capacity);
