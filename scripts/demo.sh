@@ -203,9 +203,13 @@ for s in sides:
     lines.append(f"exits per request, ioeventfd {s}: {total:.1f} (" +
                  ", ".join(f"{e['reason']} {e['per_request']}" for e in ex[:5]) + ")" if ex else
                  f"exits per request, ioeventfd {s}: none seen (no KVM exits in this mode)")
-lines.append("alignment width: " + ", ".join(
-    f"{s} {us(r[s]['alignment']['width_ns'])} us" if r[s]["alignment"]["usable"] else f"{s} unusable"
-    for s in sides) + "; kicks notified: " + ", ".join(
+def alignment(a):  # the offset the stages use: exact (TSC) under KVM, else the causal midpoint
+    if a.get("method") == "tsc":
+        return f"tsc +-{us(a['error_ns'])} us" + (f" (OUTSIDE the causal interval, {a['outside']} bound)"
+                                                   if a.get("outside") else "")
+    return f"causal, width {us(a['width_ns'])} us" if a["usable"] else "unusable"
+lines.append("clock alignment: " + ", ".join(f"{s} {alignment(r[s]['alignment'])}" for s in sides) +
+             "; kicks notified: " + ", ".join(
     f"{s} {r[s]['kicks']['notified']}/{r[s]['kicks']['kicks']}" for s in sides))
 while len(lines) < 10:
     lines.append("")

@@ -822,10 +822,14 @@ vq_status vq_report_perfetto(FILE *out, const vq_session *session)
     first = false;
     for (i = 0; i < session->row_count; i++) {
         const vq_request_row *r = &session->rows[i];
-        int64_t submit = (int64_t)r->submit_guest + vq_clock_offset_at(offset, r->submit_guest);
-        int64_t kick = (int64_t)r->kick_guest + vq_clock_offset_at(offset, r->kick_guest);
-        int64_t irq = (int64_t)r->irq_guest + vq_clock_offset_at(offset, r->irq_guest);
-        int64_t complete = (int64_t)r->complete_guest + vq_clock_offset_at(offset, r->complete_guest);
+        /* One offset per request, taken at its submit: the drift over one request is a fraction of a ns,
+         * and one offset keeps each guest slice exactly as long as the guest measured it (per-event
+         * offsets would round differently at its two ends). */
+        int64_t request_offset = vq_clock_offset_at(offset, r->submit_guest);
+        int64_t submit = (int64_t)r->submit_guest + request_offset;
+        int64_t kick = (int64_t)r->kick_guest + request_offset;
+        int64_t irq = (int64_t)r->irq_guest + request_offset;
+        int64_t complete = (int64_t)r->complete_guest + request_offset;
         uint64_t guest_track = r->vq;
 
         perfetto_slice(out, &first, PID_GUEST, guest_track, "submit>kick", r->id, submit, kick);

@@ -1,4 +1,5 @@
-# Shared body of the recording tests: one `vqscope record` session, then checks from its files only.
+# Shared body of the recording tests: one `vqscope record` session, checks from its files, then its
+# clock alignment as the analyzer reports it.
 record_and_check() {  # record_and_check EXPECT [vqscope record options...]
   local expect=$1; shift
   local rc=0
@@ -8,4 +9,8 @@ record_and_check() {  # record_and_check EXPECT [vqscope record options...]
     "$WORK/session/meta.json" || fail "meta.json unreadable"
   python3 "$VQSCOPE_TOP/tests/lib/session_check.py" "$WORK/session" --expect "$expect" \
     || fail "the recorded session does not show what $expect must"
+  # the clock alignment: exact (TSC) under KVM, causal and saying why under TCG; no negative stage
+  "$VQSCOPE_TOP/analysis/vqscope-analyze" "$WORK/session" --format json -o "$WORK/report.json" \
+    || fail "vqscope-analyze failed on the session"
+  python3 "$VQSCOPE_TOP/tests/lib/alignment_check.py" "$WORK/report.json" || fail "the clock alignment does not hold"
 }
