@@ -18,10 +18,12 @@
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/interrupt.h>
+#include <linux/ktime.h>
 #include <linux/kref.h>
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/numa.h>
 #include <linux/refcount.h>
 #include <linux/scatterlist.h>
@@ -64,6 +66,43 @@
 
 static int virtio_xblk_major;
 static DEFINE_IDA(virtio_xblk_ida);
+
+/* Longest kick_hold_ns accepted: the hold busy-waits in the dispatch path. */
+#define VIRTIO_XBLK_MAX_KICK_HOLD_NS	10000000U
+
+/*
+ * An injected delay for the analyzer's checks: each block request waits
+ * this long between its add to the ring and the kick. 0: no hold.
+ */
+static unsigned int kick_hold_ns;
+
+static int virtio_xblk_set_kick_hold_ns(const char *val,
+					const struct kernel_param *kp)
+{
+	unsigned int ns;
+	int err;
+
+	err = kstrtouint(val, 0, &ns);
+	if (err)
+		return err;
+	if (ns > VIRTIO_XBLK_MAX_KICK_HOLD_NS) {
+		pr_warn("kick_hold_ns=%u refused: at most %u (10 ms)\n", ns,
+			VIRTIO_XBLK_MAX_KICK_HOLD_NS);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(unsigned int *)kp->arg, ns);
+	return 0;
+}
+
+static const struct kernel_param_ops virtio_xblk_kick_hold_ns_ops = {
+	.set	= virtio_xblk_set_kick_hold_ns,
+	.get	= param_get_uint,
+};
+
+module_param_cb(kick_hold_ns, &virtio_xblk_kick_hold_ns_ops, &kick_hold_ns,
+		0644);
+MODULE_PARM_DESC(kick_hold_ns,
+		 "Busy-wait this long (ns, at most 10000000) between adding each block request to the ring and the kick (default 0: no hold)");
 
 struct virtio_xblk_vq {
 	struct virtqueue *vq;
@@ -563,6 +602,24 @@ static int virtio_xblk_add_req(struct virtqueue *vq,
 	return virtqueue_add_sgs(vq, sgs, num_out, num_in, vbr, GFP_ATOMIC);
 }
 
+/*
+ * kick_hold_ns: busy-waits hold_ns after request id went into the ring.
+ * Called without the vq lock and with interrupts enabled, so that the hold
+ * delays neither other submitters nor the completion interrupts: only the
+ * kick stage of this request may grow.
+ */
+static void virtio_xblk_kick_hold(u64 id, u16 qid, unsigned int hold_ns)
+{
+	u64 start_ns = ktime_get_ns();
+	u64 now_ns = start_ns;
+
+	while (now_ns - start_ns < hold_ns) {
+		cpu_relax();
+		now_ns = ktime_get_ns();
+	}
+	trace_virtio_xblk_hold(id, qid, start_ns, now_ns);
+}
+
 static blk_status_t virtio_xblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 					 const struct blk_mq_queue_data *bd)
 {
@@ -570,6 +627,7 @@ static blk_status_t virtio_xblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct virtio_xblk_vq *xvq = &vx->vqs[hctx->queue_num];
 	struct request *rq = bd->rq;
 	struct virtio_xblk_req *vbr = blk_mq_rq_to_pdu(rq);
+	unsigned int hold_ns = READ_ONCE(kick_hold_ns);
 	u16 qid = hctx->queue_num;
 	bool notify = false;
 	blk_status_t status;
@@ -625,7 +683,23 @@ static blk_status_t virtio_xblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 
 	xvq->last_id = vbr->id;
-	if (bd->last) {
+	if (hold_ns) {
+		/*
+		 * Once the lock is dropped the device may complete the
+		 * request and the block layer reuse vbr: keep the id.
+		 */
+		u64 id = vbr->id;
+
+		spin_unlock_irqrestore(&xvq->lock, flags);
+		virtio_xblk_kick_hold(id, qid, hold_ns);
+		if (!bd->last)
+			return BLK_STS_OK;
+		spin_lock_irqsave(&xvq->lock, flags);
+		notify = virtqueue_kick_prepare(xvq->vq);
+		/* last_id: other submitters may have added during the hold. */
+		trace_virtio_xblk_kick(qid, xvq->last_id, xvq->vq->num_free,
+				       notify);
+	} else if (bd->last) {
 		notify = virtqueue_kick_prepare(xvq->vq);
 		trace_virtio_xblk_kick(qid, vbr->id, xvq->vq->num_free, notify);
 	}

@@ -69,6 +69,32 @@ TRACE_EVENT(virtio_xblk_kick,
 		  __entry->notified)
 );
 
+/*
+ * kick_hold_ns held block request id, already in virtqueue vq, from
+ * start_ns to end_ns (ktime_get_ns) before its kick was considered.
+ */
+TRACE_EVENT(virtio_xblk_hold,
+	TP_PROTO(u64 id, u16 vq, u64 start_ns, u64 end_ns),
+	TP_ARGS(id, vq, start_ns, end_ns),
+	TP_STRUCT__entry(
+		__field(u64, ts_ns)
+		__field(u64, id)
+		__field(u16, vq)
+		__field(u64, start_ns)
+		__field(u64, end_ns)
+	),
+	TP_fast_assign(
+		__entry->ts_ns = ktime_get_ns();
+		__entry->id = id;
+		__entry->vq = vq;
+		__entry->start_ns = start_ns;
+		__entry->end_ns = end_ns;
+	),
+	TP_printk("ts_ns=%llu id=%llu vq=%u start_ns=%llu end_ns=%llu",
+		  __entry->ts_ns, __entry->id, __entry->vq, __entry->start_ns,
+		  __entry->end_ns)
+);
+
 /* The virtqueue callback ran (used buffer notification or spurious). */
 TRACE_EVENT(virtio_xblk_irq,
 	TP_PROTO(u16 vq),

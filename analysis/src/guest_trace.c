@@ -141,6 +141,9 @@ static vq_status parse_stock(const char *line, const char *tag_at, const char *f
         event->vq = (uint32_t)value;
         event->notified = true;   /* virtqueue_notify: only kicks that write the doorbell */
         return VQ_OK;
+    case VQ_GUEST_HOLD:
+        *why = "no stock event is a hold";   /* not in the stock table: unreachable */
+        return VQ_ERR_FORMAT;
     }
     event->sector = sector;
     event->sectors = sectors;
@@ -161,6 +164,7 @@ vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_e
         { ": virtio_xblk_kick: ", VQ_GUEST_KICK, false },
         { ": virtio_xblk_irq: ", VQ_GUEST_IRQ, false },
         { ": virtio_xblk_complete: ", VQ_GUEST_COMPLETE, false },
+        { ": virtio_xblk_hold: ", VQ_GUEST_HOLD, false },
         { ": block_rq_issue: ", VQ_GUEST_SUBMIT, true },
         { ": block_rq_complete: ", VQ_GUEST_COMPLETE, true },
         { ": vqscope_blk_kick: ", VQ_GUEST_KICK, true },
@@ -246,6 +250,15 @@ vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_e
         }
         break;
     case VQ_GUEST_IRQ:
+        break;
+    case VQ_GUEST_HOLD:
+        if (!field_u64(fields, "id", &event->id, &present) ||
+            !field_u64(fields, "start_ns", &event->hold_start_ns, &present) ||
+            !field_u64(fields, "end_ns", &event->hold_end_ns, &present) || event->hold_end_ns < event->hold_start_ns) {
+            *why = "expected id=<request id>, start_ns=<ns> and end_ns=<ns, not before start_ns> in the hold fields";
+            status = VQ_ERR_FORMAT;
+            goto end;
+        }
         break;
     }
     *is_event = true;

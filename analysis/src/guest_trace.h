@@ -30,6 +30,8 @@ typedef enum {
     VQ_GUEST_KICK,      /* vq, id_last, num_free, notified: after kick_prepare, before the MMIO write */
     VQ_GUEST_IRQ,       /* vq: start of the interrupt handler */
     VQ_GUEST_COMPLETE,  /* id, status, used_len, vq: the driver took the used buffer */
+    VQ_GUEST_HOLD,      /* id, vq, hold_start_ns, hold_end_ns: the driver held the request between adding
+                         * it to the ring and the kick (module parameter kick_hold_ns), this long */
 } vq_guest_type;
 
 typedef struct {
@@ -45,6 +47,7 @@ typedef struct {
     uint64_t sector;    /* stock SUBMIT, COMPLETE: first 512-byte sector */
     uint32_t sectors;   /* stock SUBMIT, COMPLETE: length in 512-byte sectors */
     bool write;         /* stock SUBMIT, COMPLETE: RWBS has W */
+    uint64_t hold_start_ns, hold_end_ns;  /* HOLD: guest CLOCK_MONOTONIC */
     uint64_t line;      /* line number in the file, for messages */
 } vq_guest_event;
 

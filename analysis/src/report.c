@@ -348,6 +348,36 @@ static void text_requests(FILE *out, const vq_session *session)
     }
 }
 
+
+/* Injected delays (kick_hold_ns, delay-ns, notify-delay-ns): how many requests waited in each holder,
+ * and the median of the holds they really waited (the holders' own start and end). */
+static void text_holds(FILE *out, const vq_session *session)
+{
+    static const char *const points[] = { "kick", "serve", "notify" };
+    size_t p, i;
+
+    for (p = 0; p < sizeof(points) / sizeof(points[0]); p++) {
+        int64_t *holds = malloc((session->row_count + 1) * sizeof(*holds));
+        size_t count = 0;
+        vq_summary s;
+
+        if (!holds) {
+            return;
+        }
+        for (i = 0; i < session->row_count; i++) {
+            if (session->rows[i].hold_at && strcmp(session->rows[i].hold_at, points[p]) == 0) {
+                holds[count++] = session->rows[i].hold_ns;
+            }
+        }
+        if (count) {
+            s = vq_summarize(holds, count);
+            fprintf(out, "  injected hold at %s: %zu requests, real hold p50 %.1f us, min %.1f us\n", points[p],
+                    count, us(s.p50), us(s.min));
+        }
+        free(holds);
+    }
+}
+
 static void report_text(FILE *out, const vq_session *session, const vq_report_options *options)
 {
     size_t i, batched = 0, harvested = 0;
@@ -362,6 +392,7 @@ static void report_text(FILE *out, const vq_session *session, const vq_report_op
     fprintf(out, "requests: %" PRIu64 " in the guest trace, %zu stitched (%zu batched, %zu harvested),\n"
             "  %zu unmatched, %" PRIu64 " with a negative stage\n", session->guest_requests, session->row_count,
             batched, harvested, session->unmatched_count, session->negative_requests);
+    text_holds(out, session);
     if (session->stock) {
         fputs("  stock virtio-blk: no request ids; guest block_rq_issue/complete and QEMU's\n"
               "  virtio_blk_handle_read/write matched by (sector, sectors, write), ids numbered in issue order\n", out);
@@ -625,6 +656,9 @@ static void report_json(FILE *out, const vq_session *session)
             if (row->has[stage]) {
                 fprintf(out, ", \"%s\": %" PRId64, vq_stage_names[stage], row->stage[stage]);
             }
+        }
+        if (row->hold_at) {
+            fprintf(out, ", \"hold_ns\": %" PRId64 ", \"hold_at\": \"%s\"", row->hold_ns, row->hold_at);
         }
         fputc('}', out);
     }

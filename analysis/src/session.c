@@ -148,6 +148,7 @@ typedef struct {
     uint32_t sectors;
     bool write;
     size_t next_same;
+    int64_t kick_hold_ns;       /* the driver's hold between ring add and kick (kick_hold_ns); -1 none */
 } guest_request;
 
 typedef struct {
@@ -180,7 +181,17 @@ typedef struct {
 
 typedef struct {
     uint64_t id, vdev, begin, end;
+    uint32_t vq;
+    int64_t serve_hold_ns;      /* the device's delay-ns hold between serving and pushing it; -1 none */
 } qemu_request;
+
+/* The device held its interrupt after pushing (notify-delay-ns): the hold starts after a handler run
+ * pushed its requests and ends with the notify at END, which delivers every request pushed on VQ since
+ * the previous notify (those pushed during the hold ride it). */
+typedef struct {
+    uint64_t start, end;
+    uint32_t vq;
+} notify_hold;
 
 typedef struct {
     uint64_t ts;
@@ -249,6 +260,8 @@ typedef struct {
     uint64_t *notify_times;     /* host time of each notify used for pairing */
     size_t *device_injections;  /* indexes into injections that answer the device's virtio_notify */
     size_t device_injection_count;
+    notify_hold *notify_holds;   /* in time order */
+    size_t notify_hold_count, notify_hold_capacity;
     vq_constraint *constraints;  /* the causal bounds, kept to check the chosen offset against */
     size_t constraint_count;
 } loader;
@@ -468,7 +481,8 @@ static vq_status read_guest(loader *load, vq_error *error)
             }
             *request = (guest_request){ .id = event.id, .vq = event.vq, .submit = event.ts_ns,
                                         .kick = NO_INDEX, .irq = NO_INDEX, .sector = event.sector,
-                                        .sectors = event.sectors, .write = event.write, .next_same = NO_INDEX };
+                                        .sectors = event.sectors, .write = event.write, .next_same = NO_INDEX,
+                                        .kick_hold_ns = -1 };
             if (event.stock && !stock_append(load, load->request_count - 1)) {
                 status = VQ_ERR_NOMEM;
                 goto end;
@@ -516,6 +530,12 @@ static vq_status read_guest(loader *load, vq_error *error)
             }
             load->requests[index].complete = event.ts_ns;
             load->requests[index].irq = last_irq[event.vq];
+            break;
+        case VQ_GUEST_HOLD:
+            index = id_map_get(&load->guest_ids, event.id);
+            if (index != NO_INDEX) {
+                load->requests[index].kick_hold_ns = (int64_t)(event.hold_end_ns - event.hold_start_ns);
+            }
             break;
         }
     }
@@ -590,7 +610,7 @@ static vq_status take_qemu_event(loader *load, const vq_event *event)
         if (!request) {
             return VQ_ERR_NOMEM;
         }
-        *request = (qemu_request){ .id = id, .vdev = vdev, .begin = event->timestamp_ns };
+        *request = (qemu_request){ .id = id, .vdev = vdev, .begin = event->timestamp_ns, .serve_hold_ns = -1 };
         if (!id_map_put(&load->qemu_ids, id, load->qemu_request_count - 1)) {
             return VQ_ERR_NOMEM;
         }
@@ -598,7 +618,34 @@ static vq_status take_qemu_event(loader *load, const vq_event *event)
         event_arg(event, "id", &id);
         index = id_map_get(&load->qemu_ids, id);
         if (index != NO_INDEX && !load->qemu_requests[index].end) {
+            uint64_t vq = 0;
+
+            event_arg(event, "vq", &vq);
             load->qemu_requests[index].end = event->timestamp_ns;
+            load->qemu_requests[index].vq = (uint32_t)vq;
+        }
+    } else if (strcmp(event->name, "virtio_xblk_hold") == 0) {
+        uint64_t start = 0, end = 0;
+
+        event_arg(event, "id", &id);
+        index = id_map_get(&load->qemu_ids, id);
+        if (index != NO_INDEX && event_arg(event, "start_ns", &start) && event_arg(event, "end_ns", &end) &&
+            end >= start) {
+            load->qemu_requests[index].serve_hold_ns = (int64_t)(end - start);
+        }
+    } else if (strcmp(event->name, "virtio_xblk_notify_hold") == 0) {
+        notify_hold *hold;
+        uint64_t vq = 0;
+
+        hold = PUSH(load->notify_holds, load->notify_hold_count, load->notify_hold_capacity);
+        if (!hold) {
+            return VQ_ERR_NOMEM;
+        }
+        event_arg(event, "vq", &vq);
+        *hold = (notify_hold){ .vq = (uint32_t)vq };
+        if (!event_arg(event, "start_ns", &hold->start) || !event_arg(event, "end_ns", &hold->end) ||
+            hold->end < hold->start) {
+            load->notify_hold_count--;   /* malformed: no hold to attribute */
         }
     } else if (load->stock && (strcmp(event->name, "virtio_blk_handle_read") == 0 ||
                                strcmp(event->name, "virtio_blk_handle_write") == 0)) {
@@ -621,7 +668,8 @@ static vq_status take_qemu_event(loader *load, const vq_event *event)
         if (!request) {
             return VQ_ERR_NOMEM;
         }
-        *request = (qemu_request){ .id = load->requests[guest].id, .vdev = vdev, .begin = event->timestamp_ns };
+        *request = (qemu_request){ .id = load->requests[guest].id, .vdev = vdev, .begin = event->timestamp_ns,
+                                   .serve_hold_ns = -1 };
         if (!id_map_put(&load->qemu_ids, request->id, load->qemu_request_count - 1) ||
             !id_map_put(&load->stock_req, stock_req_key(req), load->qemu_request_count - 1)) {
             return VQ_ERR_NOMEM;
@@ -1316,6 +1364,32 @@ static void set_stage(vq_request_row *row, vq_stage stage, int64_t value)
     row->stage[stage] = value;
 }
 
+/* The notify hold whose notify delivered a request pushed on VQ at END_TS: the first hold of VQ that
+ * ends after it, or NULL. Holds are in time order; holds of other queues may interleave, so a few
+ * following ones are looked at too. */
+static const notify_hold *notify_hold_of(const loader *load, uint32_t vq, uint64_t end_ts)
+{
+    size_t lo = 0, hi = load->notify_hold_count, i;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (load->notify_holds[mid].end < end_ts) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for (i = lo; i < load->notify_hold_count && i < lo + 64; i++) {
+        const notify_hold *hold = &load->notify_holds[i];
+
+        if (hold->vq == vq && end_ts <= hold->end) {
+            return hold;
+        }
+    }
+    return NULL;
+}
+
 /* A negative stage is never clamped: it means the pairing, or the clock offset for a cross stage, is
  * wrong. Say which stages and how many, and under which offset. */
 static void warn_negative_stages(vq_session *session)
@@ -1393,7 +1467,24 @@ stitchable:
         *row = (vq_request_row){ .id = request->id, .vq = request->vq, .submit_guest = request->submit,
                                  .kick_guest = kick->ts, .irq_guest = load->irqs[request->irq].ts,
                                  .complete_guest = request->complete, .begin_host = device->begin,
-                                 .end_host = device->end };
+                                 .end_host = device->end, .hold_ns = -1 };
+        if (request->kick_hold_ns >= 0) {
+            row->hold_ns = request->kick_hold_ns;
+            row->hold_at = "kick";
+        } else if (device->serve_hold_ns >= 0) {
+            row->hold_ns = device->serve_hold_ns;
+            row->hold_at = "serve";
+        } else {
+            const notify_hold *hold = notify_hold_of(load, device->vq, device->end);
+
+            if (hold) {
+                /* Pushed before the hold began (same handler run): it waited the whole hold; pushed
+                 * during it: from its push on. The time from its push to the hold's start is the
+                 * handler finishing its run, part of end>inject without any hold too. */
+                row->hold_ns = (int64_t)(hold->end - (device->end > hold->start ? device->end : hold->start));
+                row->hold_at = "notify";
+            }
+        }
         set_stage(row, VQ_STAGE_SUBMIT_KICK, (int64_t)(kick->ts - request->submit));
         set_stage(row, VQ_STAGE_BEGIN_END, (int64_t)(device->end - device->begin));
         set_stage(row, VQ_STAGE_IRQ_COMPLETE, (int64_t)(request->complete - row->irq_guest));
@@ -1631,6 +1722,7 @@ static void loader_free(loader *load)
     free(load->notify_times);
     free(load->device_injections);
     free(load->constraints);
+    free(load->notify_holds);
 }
 
 static int compare_qemu_request(const void *left, const void *right)

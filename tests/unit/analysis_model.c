@@ -146,6 +146,16 @@ static void test_guest_lines(void)
                                     "notified=2\n", &is_event, &event, &is_bar, &bar, &why) == VQ_ERR_FORMAT);
     CHECK(vq_guest_trace_parse_line("not a trace line\n", &is_event, &event, &is_bar, &bar, &why) ==
           VQ_ERR_FORMAT);
+    /* The driver's kick hold: its own start and end, not the nominal value. */
+    CHECK(vq_guest_trace_parse_line("  fio-122 [000] d..1. 5.7: virtio_xblk_hold: ts_ns=900 id=5 vq=0 "
+                                    "start_ns=500 end_ns=890\n", &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
+    CHECK(is_event && event.type == VQ_GUEST_HOLD && event.id == 5 && event.hold_start_ns == 500 &&
+          event.hold_end_ns == 890);
+    CHECK(vq_guest_trace_parse_line("  fio-122 [000] d..1. 5.7: virtio_xblk_hold: ts_ns=900 id=5 vq=0 "
+                                    "start_ns=500 end_ns=400\n", &is_event, &event, &is_bar, &bar, &why) ==
+          VQ_ERR_FORMAT && strstr(why, "end_ns"));
+    CHECK(vq_guest_trace_parse_line("  fio-122 [000] d..1. 5.7: virtio_xblk_hold: ts_ns=900 id=5 vq=0\n",
+                                    &is_event, &event, &is_bar, &bar, &why) == VQ_ERR_FORMAT);
 
     /* Stock virtio-blk: block layer tracepoints and our kprobes, time from ftrace's column (us). */
     CHECK(vq_guest_trace_parse_line("             fio-97      [000] ..... 12.345678: block_rq_issue: 254,0 WS "

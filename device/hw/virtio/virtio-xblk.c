@@ -13,6 +13,11 @@
  * Every guest-supplied field is checked before use; a malformed request gets VIRTIO_XBLK_S_BADREQ in
  * the last device-writable byte and never touches the backing file.
  *
+ * Two injected delays let vqscope check that its analyzer puts a known delay in the right stage:
+ * delay-ns holds each served request before its push, notify-delay-ns holds the interrupt between
+ * push and notify. Each traces the hold it really applied (virtio_xblk_hold, virtio_xblk_notify_hold),
+ * which can be shorter than asked when a device stop ends it early.
+ *
  * This work is licensed under the terms of the GNU GPL, version 2 or (at your option) any later
  * version. See the COPYING file in the top-level directory.
  */
@@ -54,6 +59,45 @@ static void virtio_xblk_notify(VirtIOXBlkQueue *q)
     }
 }
 
+/* Ends the pending notify hold: the interrupt it held goes to the guest now. */
+static void virtio_xblk_notify_hold_end(VirtIOXBlkQueue *q)
+{
+    q->notify_held = false;
+    trace_virtio_xblk_notify_hold(q->dev, q->index, q->notify_hold_start_ns,
+                                  qemu_clock_get_ns(QEMU_CLOCK_REALTIME));
+    virtio_xblk_notify(q);
+}
+
+static void virtio_xblk_notify_hold_expired(void *opaque)
+{
+    VirtIOXBlkQueue *q = opaque;
+
+    if (q->notify_held) {
+        virtio_xblk_notify_hold_end(q);
+    }
+}
+
+/*
+ * Requests were pushed: interrupt the guest now, or hold the interrupt for notify-delay-ns. Pushes
+ * made while a hold is pending ride it (one interrupt for all, when the first hold ends) rather than
+ * extend it, so no request waits longer than notify-delay-ns for its interrupt.
+ */
+static void virtio_xblk_pushed(VirtIOXBlkQueue *q)
+{
+    VirtIOXBlk *s = q->dev;
+
+    if (!s->notify_delay_ns) {
+        virtio_xblk_notify(q);
+        return;
+    }
+    if (q->notify_held) {
+        return;
+    }
+    q->notify_held = true;
+    q->notify_hold_start_ns = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+    timer_mod_ns(q->notify_timer, q->notify_hold_start_ns + s->notify_delay_ns);
+}
+
 /* Writes the status byte (last writable byte) and returns the element to the guest. */
 static void virtio_xblk_push(VirtIOXBlkQueue *q, VirtIOXBlkReq *req)
 {
@@ -64,6 +108,10 @@ static void virtio_xblk_push(VirtIOXBlkQueue *q, VirtIOXBlkReq *req)
         iov_from_buf(req->elem.in_sg, req->elem.in_num, req->in_len - 1, &req->status, 1);
         /* For a good read the data precedes the status byte; otherwise only the status is valid. */
         used = req->status == VIRTIO_XBLK_S_OK ? req->in_len : 1;
+    }
+    if (req->held) {
+        trace_virtio_xblk_hold(s, req->id, q->index, req->hold_start_ns,
+                               qemu_clock_get_ns(QEMU_CLOCK_REALTIME));
     }
     trace_virtio_xblk_req_end(s, req->id, q->index, req->elem.index, req->status, used);
     if (req->status == VIRTIO_XBLK_S_OK) {
@@ -218,12 +266,15 @@ static void virtio_xblk_delay_expired(void *opaque)
         timer_mod_ns(q->delay_timer, req->deadline_ns);
     }
     if (pushed) {
-        virtio_xblk_notify(q);
+        virtio_xblk_pushed(q);
     }
 }
 
-/* Completes every delayed request now (device stop, migration). */
-static void virtio_xblk_flush_delayed(VirtIOXBlkQueue *q)
+/*
+ * Completes every delayed request and interrupts the guest now, ending a pending notify hold early
+ * (device stop, migration): nothing may stay held once the queue's context stops serving it.
+ */
+static void virtio_xblk_flush_held(VirtIOXBlkQueue *q)
 {
     VirtIOXBlkReq *req;
     bool any = false;
@@ -234,7 +285,10 @@ static void virtio_xblk_flush_delayed(VirtIOXBlkQueue *q)
         virtio_xblk_push(q, req);
         any = true;
     }
-    if (any) {
+    timer_del(q->notify_timer);
+    if (q->notify_held) {
+        virtio_xblk_notify_hold_end(q);
+    } else if (any) {
         virtio_xblk_notify(q);
     }
 }
@@ -262,6 +316,7 @@ static void virtio_xblk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
             size_t out_len = iov_size(req->elem.out_sg, req->elem.out_num);
 
             req->id = 0;
+            req->held = false;
             req->in_len = iov_size(req->elem.in_sg, req->elem.in_num);
             served++;
             if (req->in_len == 0) {
@@ -276,7 +331,9 @@ static void virtio_xblk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
             }
             req->status = virtio_xblk_serve(q, req);
             if (s->delay_ns && req->status == VIRTIO_XBLK_S_OK) {
-                req->deadline_ns = qemu_clock_get_ns(QEMU_CLOCK_REALTIME) + s->delay_ns;
+                req->held = true;
+                req->hold_start_ns = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+                req->deadline_ns = req->hold_start_ns + s->delay_ns;
                 if (QSIMPLEQ_EMPTY(&q->delayed)) {
                     timer_mod_ns(q->delay_timer, req->deadline_ns);
                 }
@@ -291,7 +348,7 @@ static void virtio_xblk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
 
     trace_virtio_xblk_handle(s, q->index, served, pushed);
     if (pushed) {
-        virtio_xblk_notify(q);
+        virtio_xblk_pushed(q);
     }
 }
 
@@ -364,7 +421,7 @@ static void virtio_xblk_stop_queue_bh(void *opaque)
     virtio_queue_aio_detach_host_notifier(q->vq, q->ctx);
     /* Test and clear the notifier after detaching, in case a poll callback did not run yet. */
     virtio_queue_host_notifier_read(virtio_queue_get_host_notifier(q->vq));
-    virtio_xblk_flush_delayed(q);
+    virtio_xblk_flush_held(q);
 }
 
 /* Context: BQL held */
@@ -441,10 +498,15 @@ static void virtio_xblk_reset(VirtIODevice *vdev)
     VirtIOXBlkReq *req;
     unsigned int i;
 
-    /* The rings are reset with the device: delayed requests are dropped, not completed. */
+    /*
+     * The rings are reset with the device: delayed requests are dropped, not completed, and a held
+     * interrupt is dropped too (no notify, so no virtio_xblk_notify_hold event).
+     */
     for (i = 0; i < s->num_queues; i++) {
         VirtIOXBlkQueue *q = &s->queues[i];
 
+        timer_del(q->notify_timer);
+        q->notify_held = false;
         timer_del(q->delay_timer);
         while ((req = QSIMPLEQ_FIRST(&q->delayed))) {
             QSIMPLEQ_REMOVE_HEAD(&q->delayed, next);
@@ -459,9 +521,9 @@ static int virtio_xblk_pre_save(void *opaque)
     VirtIOXBlk *s = opaque;
     unsigned int i;
 
-    /* The VM is stopped (so is the dataplane): complete what delay-ns still holds. */
+    /* The VM is stopped (so is the dataplane): complete what delay-ns and notify-delay-ns hold. */
     for (i = 0; i < s->num_queues; i++) {
-        virtio_xblk_flush_delayed(&s->queues[i]);
+        virtio_xblk_flush_held(&s->queues[i]);
     }
     return 0;
 }
@@ -472,6 +534,20 @@ static void virtio_xblk_get_counter(Object *obj, Visitor *v, const char *name, v
     uint64_t value = qatomic_read((uint64_t *)opaque);
 
     visit_type_uint64(v, name, &value, errp);
+}
+
+/* A QEMU_CLOCK_REALTIME ns timer whose callback runs in q's context, the one that serves q. */
+static QEMUTimer *virtio_xblk_queue_timer_new(VirtIOXBlkQueue *q, QEMUTimerCB *cb)
+{
+    /*
+     * An IOThread's aio_poll() sleeps to the ns; the main loop's AioContext timers are woken by
+     * glib's poll, whose timeout is in ms, so a hold there would end up to 1 ms late (whenever
+     * nothing else wakes the loop). The main loop's own timer list has ns precision.
+     */
+    if (q->dev->iothread) {
+        return aio_timer_new(q->ctx, QEMU_CLOCK_REALTIME, SCALE_NS, cb, q);
+    }
+    return timer_new_ns(QEMU_CLOCK_REALTIME, cb, q);
 }
 
 static void virtio_xblk_device_realize(DeviceState *dev, Error **errp)
@@ -517,6 +593,10 @@ static void virtio_xblk_device_realize(DeviceState *dev, Error **errp)
         error_setg(errp, "delay-ns must be at most 10 s, got %" PRIu64, s->delay_ns);
         return;
     }
+    if (s->notify_delay_ns > 10 * NANOSECONDS_PER_SECOND) {
+        error_setg(errp, "notify-delay-ns must be at most 10 s, got %" PRIu64, s->notify_delay_ns);
+        return;
+    }
     if (!s->serial) {
         s->serial = g_strdup("vqscope-xblk");
     }
@@ -553,15 +633,10 @@ static void virtio_xblk_device_realize(DeviceState *dev, Error **errp)
         q->index = i;
         q->vq = virtio_add_queue(vdev, s->queue_size, virtio_xblk_handle_output);
         q->ctx = s->iothread ? iothread_get_aio_context(s->iothread) : qemu_get_aio_context();
-        /*
-         * An IOThread's aio_poll() sleeps to the ns; the main loop's AioContext timers are woken by
-         * glib's poll, whose timeout is in ms, so a delay-ns hold there would end up to 1 ms late
-         * (whenever nothing else wakes the loop). The main loop's own timer list has ns precision.
-         */
-        q->delay_timer = s->iothread ? aio_timer_new(q->ctx, QEMU_CLOCK_REALTIME, SCALE_NS,
-                                                     virtio_xblk_delay_expired, q)
-                                     : timer_new_ns(QEMU_CLOCK_REALTIME, virtio_xblk_delay_expired, q);
+        q->delay_timer = virtio_xblk_queue_timer_new(q, virtio_xblk_delay_expired);
         QSIMPLEQ_INIT(&q->delayed);
+        q->notify_timer = virtio_xblk_queue_timer_new(q, virtio_xblk_notify_hold_expired);
+        q->notify_held = false;
     }
     if (s->iothread) {
         object_ref(OBJECT(s->iothread));
@@ -582,6 +657,7 @@ static void virtio_xblk_device_unrealize(DeviceState *dev)
     virtio_xblk_reset(vdev);
     for (i = 0; i < s->num_queues; i++) {
         timer_free(s->queues[i].delay_timer);
+        timer_free(s->queues[i].notify_timer);
         virtio_delete_queue(s->queues[i].vq);
     }
     virtio_cleanup(vdev);
@@ -623,6 +699,7 @@ static const Property virtio_xblk_properties[] = {
     DEFINE_PROP_UINT32("max-blocks", VirtIOXBlk, max_blocks, 0),
     DEFINE_PROP_UINT32("max-segments", VirtIOXBlk, max_segments, 126),
     DEFINE_PROP_UINT64("delay-ns", VirtIOXBlk, delay_ns, 0),
+    DEFINE_PROP_UINT64("notify-delay-ns", VirtIOXBlk, notify_delay_ns, 0),
     DEFINE_PROP_STRING("serial", VirtIOXBlk, serial),
     DEFINE_PROP_LINK("iothread", VirtIOXBlk, iothread, TYPE_IOTHREAD, IOThread *),
 };

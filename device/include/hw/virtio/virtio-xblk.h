@@ -24,7 +24,9 @@ typedef struct VirtIOXBlkReq {
     uint64_t id;                /* the guest driver's request id (0 when the header is unreadable) */
     size_t in_len;              /* device-writable bytes, status byte included */
     uint8_t status;
-    int64_t deadline_ns;        /* QEMU_CLOCK_REALTIME; when delay-ns has elapsed */
+    bool held;                  /* served, then held back by delay-ns: its push traces the hold */
+    int64_t hold_start_ns;      /* QEMU_CLOCK_REALTIME; when delay-ns began to hold it (if held) */
+    int64_t deadline_ns;        /* QEMU_CLOCK_REALTIME; when delay-ns has elapsed (if held) */
     QSIMPLEQ_ENTRY(VirtIOXBlkReq) next;
 } VirtIOXBlkReq;
 
@@ -37,6 +39,13 @@ typedef struct VirtIOXBlkQueue {
     QEMUTimer *delay_timer;     /* completes delayed requests; lives in ctx */
     /* Requests served but held back by delay-ns, in deadline order (the delay is constant). */
     QSIMPLEQ_HEAD(, VirtIOXBlkReq) delayed;
+    /*
+     * notify-delay-ns: pushed requests whose interrupt is held. One hold at a time per queue; pushes
+     * made while it is pending ride it, so each notify follows its hold's start by notify-delay-ns.
+     */
+    QEMUTimer *notify_timer;    /* ends the notify hold; lives in ctx */
+    bool notify_held;
+    int64_t notify_hold_start_ns;   /* QEMU_CLOCK_REALTIME; valid while notify_held */
 } VirtIOXBlkQueue;
 
 struct VirtIOXBlk {
@@ -51,6 +60,7 @@ struct VirtIOXBlk {
     uint32_t max_blocks;
     uint32_t max_segments;
     uint64_t delay_ns;
+    uint64_t notify_delay_ns;
     char *serial;
     IOThread *iothread;
 

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Truth of the breakdown: a delay injected at one point lands in its own stage and nowhere else.
+
+    truth_holds.py DIR
+
+DIR holds the analyzer's JSON reports (vqscope-analyze --format json --requests) of two plain sessions,
+report-base.json and report-base2.json, and of held sessions report-<point>-<D>.json, where <point> is
+kick (the guest driver's kick_hold_ns, between ring add and kick: submit>kick), serve (the device's
+delay-ns, between serving and pushing: begin>end) or notify (the device's notify-delay-ns, between push
+and notify: end>inject), and <D> the nominal hold in ns. Every held request carries the hold it really
+waited (hold_ns, from the holder's own start and end). For each held session:
+
+  1. every held request's holding stage is >= its own real hold;
+  2. the median of (holding stage - real hold) differs from the plain session's median of that stage by
+     at most max(5 us, 3 x the base-vs-base shift of that median);
+  3. every other stage (the cross-clock ones included; not total, which holds the hold by definition)
+     moves, median to median, by less than max(5 % of D, 3 x its base-vs-base shift);
+  4. at least 90 % of the stitched requests were held (the holder really ran).
+
+Prints a table per session; exit 1 if any check fails, 2 on unreadable input.
+"""
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+HOLDING_STAGE = {'kick': 'submit>kick', 'serve': 'begin>end', 'notify': 'end>inject'}
+
+
+def us(ns):
+    return '%9.1f' % (ns / 1000.0) if ns is not None else '        -'
+
+
+def stage_values(report, stage):
+    return [row[stage] for row in report['rows'] if stage in row]
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def main():
+    if len(sys.argv) != 2:
+        print('usage: truth_holds.py DIR', file=sys.stderr)
+        return 2
+    work = sys.argv[1]
+    try:
+        base = json.load(open(os.path.join(work, 'report-base.json')))
+        base2 = json.load(open(os.path.join(work, 'report-base2.json')))
+    except (OSError, ValueError) as error:
+        print('truth_holds: %s' % error, file=sys.stderr)
+        return 2
+    stages = [s for s in base['stages'] if s != 'total']
+    base_median = {s: median(stage_values(base, s)) for s in stages}
+    noise = {s: abs(median(stage_values(base2, s)) - base_median[s])
+             if base_median[s] is not None and stage_values(base2, s) else None for s in stages}
+    errors = []
+    held_paths = sorted(glob.glob(os.path.join(work, 'report-*-*.json')))
+    if not held_paths:
+        print('truth_holds: no held session report in %s' % work, file=sys.stderr)
+        return 2
+    for path in held_paths:
+        match = re.match(r'report-(kick|serve|notify)-(\d+)\.json$', os.path.basename(path))
+        if not match:
+            continue
+        point, delay = match.group(1), int(match.group(2))
+        report = json.load(open(path))
+        holding = HOLDING_STAGE[point]
+        rows = report['rows']
+        held = [row for row in rows if row.get('hold_at') == point]
+        name = '%s %d us' % (point, delay // 1000)
+        print('\n%s: %d of %d stitched requests held, real hold p50 %s us (min %s), alignment %s' %
+              (name, len(held), len(rows), us(median([r['hold_ns'] for r in held])).strip(),
+               us(min((r['hold_ns'] for r in held), default=None)).strip(), report['alignment'].get('method')))
+        if len(held) < 0.9 * len(rows):
+            errors.append('%s: only %d of %d requests held' % (name, len(held), len(rows)))
+            continue
+        short = [row['id'] for row in held if holding in row and row[holding] < row['hold_ns']]
+        missing = [row['id'] for row in held if holding not in row]
+        if short:
+            errors.append('%s: %d held requests have %s < their real hold (e.g. ids %s)' %
+                          (name, len(short), holding, short[:5]))
+        # 2. the holding stage less the hold it really contains is the plain stage
+        rest = median([row[holding] - row['hold_ns'] for row in held if holding in row])
+        bound = max(5000, 3 * (noise[holding] or 0))
+        shift = rest - base_median[holding]
+        status = 'ok' if abs(shift) <= bound else 'FAILED'
+        print('  %-15s %s us less its hold vs base %s us: %+.1f us (bound %.1f us) %s%s' %
+              (holding, us(rest).strip(), us(base_median[holding]).strip(), shift / 1000, bound / 1000, status,
+               ' (%d held rows without the stage)' % len(missing) if missing else ''))
+        if status != 'ok':
+            errors.append('%s: %s less its real hold moved %+.1f us from the plain median (bound %.1f us)' %
+                          (name, holding, shift / 1000, bound / 1000))
+        # 3. no other stage moves
+        print('  %-15s %9s %9s %9s %9s %9s (us)' % ('stage', 'base p50', 'held p50', 'shift', 'noise', 'bound'))
+        for stage in stages:
+            if stage == holding:
+                continue
+            values = stage_values(report, stage)
+            if not values or base_median[stage] is None:
+                print('  %-15s (not measured in this mode)' % stage)
+                continue
+            shift = median(values) - base_median[stage]
+            bound = max(0.05 * delay, 3 * noise[stage])
+            status = 'ok' if abs(shift) < bound else 'FAILED'
+            print('  %-15s %s %s %s %s %s  %s' % (stage, us(base_median[stage]), us(median(values)), us(shift),
+                                                 us(noise[stage]), us(bound), status))
+            if status != 'ok':
+                errors.append('%s: %s moved %+.1f us (bound %.1f us)' % (name, stage, shift / 1000, bound / 1000))
+    for error in errors:
+        print('FAIL: ' + error)
+    return 1 if errors else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
