@@ -650,8 +650,8 @@ static void report_json(FILE *out, const vq_session *session)
         const vq_request_row *row = &session->rows[i];
 
         fprintf(out, "%s\n    {\"id\": %" PRIu64 ", \"vq\": %" PRIu32 ", \"kick_id\": %" PRIu64
-                ", \"batched\": %s, \"harvested\": %s", i ? "," : "", row->id, row->vq, row->kick_id,
-                row->batched ? "true" : "false", row->harvested ? "true" : "false");
+                ", \"batched\": %s, \"harvested\": %s, \"irq_seq\": %" PRIu64, i ? "," : "", row->id, row->vq,
+                row->kick_id, row->batched ? "true" : "false", row->harvested ? "true" : "false", row->irq_seq);
         for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
             if (row->has[stage]) {
                 fprintf(out, ", \"%s\": %" PRId64, vq_stage_names[stage], row->stage[stage]);

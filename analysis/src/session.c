@@ -1467,7 +1467,7 @@ stitchable:
         *row = (vq_request_row){ .id = request->id, .vq = request->vq, .submit_guest = request->submit,
                                  .kick_guest = kick->ts, .irq_guest = load->irqs[request->irq].ts,
                                  .complete_guest = request->complete, .begin_host = device->begin,
-                                 .end_host = device->end, .hold_ns = -1 };
+                                 .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq };
         if (request->kick_hold_ns >= 0) {
             row->hold_ns = request->kick_hold_ns;
             row->hold_at = "kick";

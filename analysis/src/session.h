@@ -58,6 +58,8 @@ typedef struct {
     uint64_t submit_guest, kick_guest, irq_guest, complete_guest;
     uint64_t exit_host, signal_host, handler_host, begin_host, end_host, inject_host;
     uint32_t vcpu_tid;     /* thread of the notify exit */
+    uint64_t irq_seq;      /* the guest interrupt that delivered it (its order in the guest trace): rows
+                            * sharing one were completed in one run of the driver's handler */
     /* An injected delay this request really waited (the holder's own start and end), -1 none; hold_at
      * names the holder: "kick" (driver, kick_hold_ns: in submit>kick), "serve" (device delay-ns: in
      * begin>end) or "notify" (device notify-delay-ns: in end>inject). NULL when none. */

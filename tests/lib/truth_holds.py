@@ -14,7 +14,10 @@ waited (hold_ns, from the holder's own start and end). For each held session:
   2. the median of (holding stage - real hold) differs from the plain session's median of that stage by
      at most max(5 us, 3 x the base-vs-base shift of that median);
   3. every other stage (the cross-clock ones included; not total, which holds the hold by definition)
-     moves, median to median, by less than max(5 % of D, 3 x its base-vs-base shift);
+     moves, median to median, by less than max(5 % of D, 3 x its base-vs-base shift). irq>complete is
+     taken from the first request each interrupt completed: a notify hold lets more requests complete
+     under one interrupt, and the driver completes them one after the other, so the later ones' wait
+     grows with the batch (the median over all requests is printed too, not judged);
   4. at least 90 % of the stitched requests were held (the holder really ran).
 
 Prints a table per session; exit 1 if any check fails, 2 on unreadable input.
@@ -34,6 +37,17 @@ def us(ns):
 
 
 def stage_values(report, stage):
+    """The stage's values; for irq>complete, of the first request each interrupt completed."""
+    if stage != 'irq>complete':
+        return [row[stage] for row in report['rows'] if stage in row]
+    first = {}
+    for row in report['rows']:
+        if stage in row:
+            first[row['irq_seq']] = min(first.get(row['irq_seq'], row[stage]), row[stage])
+    return list(first.values())
+
+
+def all_values(report, stage):
     return [row[stage] for row in report['rows'] if stage in row]
 
 
@@ -107,6 +121,10 @@ def main():
             status = 'ok' if abs(shift) < bound else 'FAILED'
             print('  %-15s %s %s %s %s %s  %s' % (stage, us(base_median[stage]), us(median(values)), us(shift),
                                                  us(noise[stage]), us(bound), status))
+            if stage == 'irq>complete':
+                print('  %-15s %s %s %s            (all requests, batching: not judged)' %
+                      ('  all', us(median(all_values(base, stage))), us(median(all_values(report, stage))),
+                       us(median(all_values(report, stage)) - median(all_values(base, stage)))))
             if status != 'ok':
                 errors.append('%s: %s moved %+.1f us (bound %.1f us)' % (name, stage, shift / 1000, bound / 1000))
     for error in errors:
