@@ -603,22 +603,22 @@ static int virtio_xblk_add_req(struct virtqueue *vq,
 }
 
 /*
- * kick_hold_ns: busy-waits hold_ns after a request went into the ring and
- * gives the hold's own start and end. Called without the vq lock and with
- * interrupts enabled, so that the hold delays neither other submitters nor
- * the completion interrupts: only the kick stage of this request may grow.
+ * kick_hold_ns: busy-waits until hold_ns have passed since start_ns (taken
+ * right after the request went into the ring) and returns the hold's end.
+ * Called without the vq lock and with interrupts enabled, so that the hold
+ * delays neither other submitters nor the completion interrupts: only the
+ * kick stage of this request may grow. The interrupts that arrived while
+ * the lock was held are served when it is dropped, inside the hold.
  */
-static void virtio_xblk_kick_hold(unsigned int hold_ns, u64 *start_ns,
-				  u64 *end_ns)
+static u64 virtio_xblk_kick_hold(unsigned int hold_ns, u64 start_ns)
 {
 	u64 now_ns = ktime_get_ns();
 
-	*start_ns = now_ns;
-	while (now_ns - *start_ns < hold_ns) {
+	while (now_ns - start_ns < hold_ns) {
 		cpu_relax();
 		now_ns = ktime_get_ns();
 	}
-	*end_ns = now_ns;
+	return now_ns;
 }
 
 static blk_status_t virtio_xblk_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -691,8 +691,9 @@ static blk_status_t virtio_xblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		 * request and the block layer reuse vbr: keep the id.
 		 */
 		hold_id = vbr->id;
+		hold_start_ns = ktime_get_ns();
 		spin_unlock_irqrestore(&xvq->lock, flags);
-		virtio_xblk_kick_hold(hold_ns, &hold_start_ns, &hold_end_ns);
+		hold_end_ns = virtio_xblk_kick_hold(hold_ns, hold_start_ns);
 		if (!bd->last) {
 			trace_virtio_xblk_hold(hold_id, qid, hold_start_ns,
 					       hold_end_ns);
@@ -700,6 +701,13 @@ static blk_status_t virtio_xblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		}
 		spin_lock_irqsave(&xvq->lock, flags);
 		notify = virtqueue_kick_prepare(xvq->vq);
+		/*
+		 * The hold ends here, ready to kick: retaking the lock, and
+		 * whatever the hold's length made the guest owe (an emulated
+		 * one catches up after a long busy-wait), is part of it, not of
+		 * the request's own submit>kick.
+		 */
+		hold_end_ns = ktime_get_ns();
 		/* last_id: other submitters may have added during the hold. */
 		trace_virtio_xblk_kick(qid, xvq->last_id, xvq->vq->num_free,
 				       notify);
