@@ -148,7 +148,10 @@ typedef struct {
     uint32_t sectors;
     bool write;
     size_t next_same;
-    int64_t kick_hold_ns;       /* the driver's hold between ring add and kick (kick_hold_ns); -1 none */
+    /* The driver's own hold of it between ring add and kick (kick_hold_ns), guest ns; kick_held false:
+     * none. */
+    bool kick_held;
+    uint64_t kick_hold_start, kick_hold_end;
 } guest_request;
 
 typedef struct {
@@ -156,6 +159,7 @@ typedef struct {
     uint32_t vq;
     bool notified;
     size_t requests;            /* requests it covers */
+    uint64_t last_hold_end;     /* the latest end of a driver hold among them (kick_hold_ns), 0 none */
     size_t notify;              /* paired host notify, NO_INDEX = none */
 } guest_kick;
 
@@ -482,7 +486,7 @@ static vq_status read_guest(loader *load, vq_error *error)
             *request = (guest_request){ .id = event.id, .vq = event.vq, .submit = event.ts_ns,
                                         .kick = NO_INDEX, .irq = NO_INDEX, .sector = event.sector,
                                         .sectors = event.sectors, .write = event.write, .next_same = NO_INDEX,
-                                        .kick_hold_ns = -1 };
+                                        .kick_held = false };
             if (event.stock && !stock_append(load, load->request_count - 1)) {
                 status = VQ_ERR_NOMEM;
                 goto end;
@@ -534,7 +538,9 @@ static vq_status read_guest(loader *load, vq_error *error)
         case VQ_GUEST_HOLD:
             index = id_map_get(&load->guest_ids, event.id);
             if (index != NO_INDEX) {
-                load->requests[index].kick_hold_ns = (int64_t)(event.hold_end_ns - event.hold_start_ns);
+                load->requests[index].kick_held = true;
+                load->requests[index].kick_hold_start = event.hold_start_ns;
+                load->requests[index].kick_hold_end = event.hold_end_ns;
             }
             break;
         }
@@ -1420,6 +1426,15 @@ static vq_status stitch(loader *load, vq_error *error)
     bool tcg = load->notify_count == 0;
     vq_status status = VQ_OK;
 
+    /* The driver's holds end before its kick, but their events may follow it: collect them now. */
+    for (i = 0; i < load->request_count; i++) {
+        const guest_request *request = &load->requests[i];
+
+        if (request->kick_held && request->kick != NO_INDEX &&
+            request->kick_hold_end > load->kicks[request->kick].last_hold_end) {
+            load->kicks[request->kick].last_hold_end = request->kick_hold_end;
+        }
+    }
     for (i = 0; i < load->request_count; i++) {
         const guest_request *request = &load->requests[i];
         size_t q = id_map_get(&load->qemu_ids, request->id);
@@ -1468,8 +1483,13 @@ stitchable:
                                  .kick_guest = kick->ts, .irq_guest = load->irqs[request->irq].ts,
                                  .complete_guest = request->complete, .begin_host = device->begin,
                                  .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq };
-        if (request->kick_hold_ns >= 0) {
-            row->hold_ns = request->kick_hold_ns;
+        if (request->kick_held) {
+            /* Held by the driver from its own hold's start until the last hold before its kick: a
+             * request that was not the last of its dispatch batch also waits out the holds of the
+             * requests after it (the driver kicks once, after the last). */
+            row->hold_ns = (int64_t)((kick->last_hold_end > request->kick_hold_end ? kick->last_hold_end
+                                                                                    : request->kick_hold_end) -
+                                     request->kick_hold_start);
             row->hold_at = "kick";
         } else if (device->serve_hold_ns >= 0) {
             row->hold_ns = device->serve_hold_ns;
