@@ -93,6 +93,7 @@ static struct options {
 	bool wait_for_pid_file;
 	const char *output;
 	const char *report;
+	const char *prog_stats;
 	unsigned int duration_sec; /* 0: until signal or target exit */
 	const char *events;
 	unsigned int ringbuf_mb;
@@ -121,6 +122,8 @@ static void usage(FILE *out)
 "  -d, --duration SEC     stop after SEC seconds\n"
 "  -e, --events LIST      comma-separated events or groups (default: all)\n"
 "  -r, --report FILE      JSON attach report: per event attached or not, attach point, error\n"
+"  -s, --prog-stats FILE  at the end, JSON run count and run time of each program (counted while\n"
+"                         kernel.bpf_stats_enabled is 1), like `bpftool --json prog show`\n"
 "  -b, --ringbuf-mb N     ring buffer size in MiB, a power of 2 (default 16)\n"
 "  -v, --verbose          libbpf's messages on stderr\n"
 "  -h, --help\n"
@@ -665,6 +668,43 @@ static long long write_drops(struct stream *stream, int drops_map_fd)
 	return result < 0 ? result : (long long)total;
 }
 
+/*
+ * Run count and run time of each loaded program, in the shape of `bpftool --json prog show` entries (name,
+ * id, run_cnt, run_time_ns), which bench/record-overhead.sh reads. The probe writes them itself, after
+ * detaching and before unloading: once it exits its programs are gone, and in lab mode it exits (its
+ * QEMU did) before the recorder's stop script could ask bpftool.
+ */
+static int write_prog_stats(const char *path, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	FILE *out = fopen(path, "w");
+	bool first = true;
+
+	if (!out) {
+		fprintf(stderr, PROG_NAME ": cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fputc('[', out);
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 length = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &length))
+			continue; /* not loaded (the other attach method of its event) */
+		fprintf(out, "%s\n  {\"name\": \"%s\", \"id\": %u, \"run_cnt\": %llu, \"run_time_ns\": %llu}",
+			first ? "" : ",", bpf_program__name(prog), info.id, (unsigned long long)info.run_cnt,
+			(unsigned long long)info.run_time_ns);
+		first = false;
+	}
+	fputs("\n]\n", out);
+	if (fclose(out)) {
+		fprintf(stderr, PROG_NAME ": writing %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
@@ -675,6 +715,7 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "report", required_argument, NULL, 'r' },
+		{ "prog-stats", required_argument, NULL, 's' },
 		{ "ringbuf-mb", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -692,7 +733,7 @@ int main(int argc, char **argv)
 	int opt, err = 0, nr_cpus;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "p:P:wo:d:e:r:b:vh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:P:wo:d:e:r:s:b:vh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			errno = 0;
@@ -715,6 +756,7 @@ int main(int argc, char **argv)
 			break;
 		case 'e': options.events = optarg; break;
 		case 'r': options.report = optarg; break;
+		case 's': options.prog_stats = optarg; break;
 		case 'b':
 			options.ringbuf_mb = strtoul(optarg, &end, 10);
 			if (*end || !options.ringbuf_mb || (options.ringbuf_mb & (options.ringbuf_mb - 1))) {
@@ -911,6 +953,8 @@ int main(int argc, char **argv)
 		record.end.stop_reason = stop_reason;
 		stream_write(&stream, &record, sizeof(record));
 	}
+	if (options.prog_stats && write_prog_stats(options.prog_stats, skel->obj))
+		err = 1;
 	fprintf(stderr, PROG_NAME ": stopped (%s): %llu records, %lld dropped\n",
 		stop_reason == VQS_STOP_SIGNAL ? "signal" : stop_reason == VQS_STOP_TARGET_EXITED ? "target exited" :
 		stop_reason == VQS_STOP_DURATION ? "duration" : "error",
@@ -918,7 +962,7 @@ int main(int argc, char **argv)
 	if (drops_total > 0)
 		fprintf(stderr, PROG_NAME ": warning: %lld records dropped (ring buffer full); try --ringbuf-mb\n",
 			drops_total);
-	err = stream.failed || stop_reason == VQS_STOP_ERROR || drops_total < 0;
+	err = err || stream.failed || stop_reason == VQS_STOP_ERROR || drops_total < 0;
 
 cleanup:
 	ring_buffer__free(ring);

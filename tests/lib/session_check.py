@@ -210,6 +210,20 @@ def main():
             problems.append('the probe stream reports no drop count')
         elif probes['drops'] > 0:
             print(f"note: {probes['drops']} probe records dropped (reported in the stream)")
+        # the probe's own per-program figures (the overhead benchmark's input): the programs whose
+        # events the stream holds ran, and were timed (the recorder enables kernel.bpf_stats_enabled)
+        try:
+            with open(os.path.join(s, 'bpf-prog-stats.json')) as f:
+                stats = {p['name']: p for p in json.load(f)}
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            stats = None
+            problems.append(f'bpf-prog-stats.json missing or unreadable: {e}')
+        if stats is not None:
+            for program, event in (('raw_sched_switch', 'sched_switch'), ('tp_kvm_exit', 'kvm_exit')):
+                if c.get(event, 0) and not (stats.get(program, {}).get('run_cnt', 0) >= c[event] and
+                                            stats[program].get('run_time_ns', 0) > 0):
+                    problems.append(f'bpf-prog-stats.json: {program} {stats.get(program)} for {c[event]} '
+                                    f'{event} records')
         injections = c.get('kvm_msi_set_irq', 0) + c.get('irqfd_inject', 0)
         notifications = q['notify'] + q['notify_irqfd']
         if args.expect == 'tcg':
