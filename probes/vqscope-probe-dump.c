@@ -1,35 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * vqscope-probe-dump: prints a vqscope probe stream (vqscope_probe.h) one line per record, then a summary.
- * Exit 0 for a valid stream (complete or not: a stream without its end record is reported in the summary
- * as "end record: missing" and exits 0 unless --require-end), 1 for a malformed one, 2 for usage errors.
- * Malformed input is reported with the file, the byte offset and what was expected, after the records
- * that could be read.
+ * vqscope-probe-dump: prints a vqscope probe stream (probes/FORMAT.md) one line per record, then a summary.
+ *
+ * The stream is read by the analyzer's reader (analysis/src/probe.c, linked in: one reader, one set of
+ * rules and messages for every tool); this file only prints. Exit 0 for a valid stream, complete or cut
+ * short (no end record, or a partial last record: the reader's warning goes to stderr and the summary
+ * says "end record: missing"; --require-end makes that exit 1), 1 for a malformed or unreadable one,
+ * 2 for usage errors. Malformed input is reported with the file, the byte offset and the field, after
+ * the records that could be read.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "probe.h" /* analysis/src */
 #include "vqscope_probe.h"
 
 #define PROG_NAME "vqscope-probe-dump"
-#define NR_TYPES 64
-
-
-struct summary {
-	uint64_t records;
-	uint64_t per_type[NR_TYPES];
-	uint64_t unknown_types;
-	uint64_t drops_total; /* sum of the last DROPS record of each CPU */
-	uint64_t *drops_by_cpu;
-	bool end_seen;
-	bool records_after_end;
-	struct vqs_probe_record end;
-};
+#define NR_TYPES (VQS_REC_END + 1)
 
 static void print_record(const struct vqs_probe_record *r, uint64_t start_ns)
 {
@@ -104,39 +93,49 @@ static void print_record(const struct vqs_probe_record *r, uint64_t start_ns)
 	putchar('\n');
 }
 
-static void print_summary(const char *path, const struct summary *s, const struct vqs_probe_header *h)
+static void print_header(const vq_probe_header_info *h)
 {
-	printf("summary: %s: %" PRIu64 " records\n", path, s->records);
+	printf("header: version=%u header_size=%u record_size=%u clock=monotonic start_ns=%" PRIu64
+	       " start_realtime_ns=%" PRIu64 " target_tgid=%u nr_cpus=%u attached_mask=0x%" PRIx64 " kernel=%s\n",
+	       h->version, h->header_size, h->record_size, h->start_monotonic_ns, h->start_realtime_ns,
+	       h->target_tgid, h->nr_cpus, h->attached_mask, h->kernel_release);
+}
+
+/* PER_TYPE: records of each known type. COMPLETE: the whole stream was read (no error). */
+static void print_summary(const char *path, const uint64_t *per_type, const vq_probe_header_info *h,
+			  const vq_probe_counts *counts, bool complete)
+{
+	printf("summary: %s: %" PRIu64 " records\n", path, counts->records);
 	for (unsigned int t = 0; t < NR_TYPES; t++) {
-		if (s->per_type[t] || (t < VQS_REC_NR_EVENTS && vqs_rec_type_name(t) && (h->attached_mask >> t & 1)))
-			printf("summary: count %s %" PRIu64 "%s\n", vqs_rec_type_name(t) ? vqs_rec_type_name(t) : "unknown",
-			       s->per_type[t],
+		if (per_type[t] || (t < VQS_REC_NR_EVENTS && vqs_rec_type_name(t) && (h->attached_mask >> t & 1)))
+			printf("summary: count %s %" PRIu64 "%s\n", vqs_rec_type_name(t), per_type[t],
 			       t < VQS_REC_NR_EVENTS && !(h->attached_mask >> t & 1) ? " (not attached)" : "");
 	}
 	for (unsigned int t = 1; t < VQS_REC_NR_EVENTS; t++)
 		if (vqs_rec_type_name(t) && !(h->attached_mask >> t & 1))
 			printf("summary: not attached %s\n", vqs_rec_type_name(t));
-	if (s->unknown_types)
-		printf("summary: records of unknown types %" PRIu64 "\n", s->unknown_types);
-	printf("summary: drops %" PRIu64 "\n", s->drops_total);
-	printf("summary: end record: %s\n", s->end_seen ? "present" : "missing (stream cut short)");
-	if (s->end_seen && s->end.end.records + 1 != s->records)
+	if (counts->unknown_records)
+		printf("summary: records of unknown types %" PRIu64 "\n", counts->unknown_records);
+	printf("summary: drops %" PRIu64 "\n", counts->drops_total);
+	printf("summary: end record: %s\n", counts->end_seen ? "present" : "missing (stream cut short)");
+	if (complete && counts->end_seen && counts->end_records + 1 != counts->records)
 		printf("summary: warning: end record says %" PRIu64 " records before it, file has %" PRIu64 "\n",
-		       s->end.end.records, s->records - 1);
+		       counts->end_records, counts->records - 1);
 }
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 "Usage: " PROG_NAME " [--summary] [--require-end] FILE\n"
-"Prints a vqscope probe stream: the header, one line per record, a summary (counts per type, drops,\n"
-"whether the end record is present). Exit 1 on malformed input (the error names the byte offset).\n"
+"Prints a vqscope probe stream (.vqp, format: probes/FORMAT.md): the header, one line per record, a\n"
+"summary (counts per type, drops, whether the end record is present). Exit 1 on malformed input (the\n"
+"error names the byte offset and the field); a stream cut short is only a warning.\n"
 "  -s, --summary      header and summary only\n"
 "  -e, --require-end  a stream without its end record is an error\n"
 "\n"
 "EXAMPLES\n"
-"  " PROG_NAME " host.vqsprobe | grep ioeventfd_write | head\n"
-"  " PROG_NAME " --summary host.vqsprobe\n");
+"  " PROG_NAME " host-probe.vqp | grep ioeventfd_write | head\n"
+"  " PROG_NAME " --summary --require-end session/host-probe.vqp\n");
 }
 
 int main(int argc, char **argv)
@@ -147,15 +146,15 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vqs_probe_header header = { 0 };
+	const vq_probe_header_info *header;
 	struct vqs_probe_record record;
-	struct summary summary = { 0 };
-	bool summary_only = false, require_end = false, header_ok = false;
-	unsigned char *extra = NULL;
+	uint64_t per_type[NR_TYPES] = { 0 };
+	bool summary_only = false, require_end = false;
+	vq_probe_counts counts;
+	vq_probe *reader = NULL;
+	vq_status status;
+	vq_error error;
 	const char *path;
-	uint64_t offset = 0;
-	size_t n;
-	FILE *in = NULL;
 	int opt, err = 0;
 
 	while ((opt = getopt_long(argc, argv, "seh", long_options, NULL)) != -1) {
@@ -171,128 +170,38 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	path = argv[optind];
-	in = fopen(path, "rb");
-	if (!in) {
-		fprintf(stderr, PROG_NAME ": %s: %s\n", path, strerror(errno));
-		return 1;
-	}
 
-	/* Header: the fixed part first; a newer writer's longer header is skipped past header_size. */
-	n = fread(&header, 1, sizeof(header), in);
-	if (n < VQS_PROBE_MAGIC_LEN || memcmp(header.magic, VQS_PROBE_MAGIC, VQS_PROBE_MAGIC_LEN)) {
-		fprintf(stderr, PROG_NAME ": %s: offset 0: expected magic \"" VQS_PROBE_MAGIC "\"%s\n", path,
-			n < VQS_PROBE_MAGIC_LEN ? ", file too short" : ", found other bytes (not a vqscope probe stream)");
+	status = vq_probe_open(path, &reader, &error);
+	if (status != VQ_OK) {
+		fprintf(stderr, PROG_NAME ": %s\n", error.message);
 		err = 1;
-		goto end;
+		goto cleanup;
 	}
-	if (n < 12 || header.version != VQS_PROBE_VERSION) {
-		fprintf(stderr, PROG_NAME ": %s: offset 8: expected version %u, found %s%u\n", path, VQS_PROBE_VERSION,
-			n < 12 ? "end of file " : "", n < 12 ? 0 : header.version);
-		err = 1;
-		goto end;
-	}
-	if (n < sizeof(header)) {
-		fprintf(stderr, PROG_NAME ": %s: offset %zu: truncated header: expected %zu header bytes, file has %zu\n",
-			path, n, sizeof(header), n);
-		err = 1;
-		goto end;
-	}
-	if (header.header_size < sizeof(header) || header.header_size > 65536) {
-		fprintf(stderr, PROG_NAME ": %s: offset 12: expected header size >= %zu (and sane), found %u\n", path,
-			sizeof(header), header.header_size);
-		err = 1;
-		goto end;
-	}
-	if (header.record_size != sizeof(record)) {
-		fprintf(stderr, PROG_NAME ": %s: offset 20: expected record size %zu for version %u, found %u\n", path,
-			sizeof(record), VQS_PROBE_VERSION, header.record_size);
-		err = 1;
-		goto end;
-	}
-	if (header.clock_id != VQS_PROBE_CLOCK_MONOTONIC) {
-		fprintf(stderr, PROG_NAME ": %s: offset 16: expected clock id %u (CLOCK_MONOTONIC), found %u\n", path,
-			VQS_PROBE_CLOCK_MONOTONIC, header.clock_id);
-		err = 1;
-		goto end;
-	}
-	offset = sizeof(header);
-	if (header.header_size > sizeof(header)) {
-		size_t skip = header.header_size - sizeof(header);
-
-		extra = malloc(skip);
-		if (!extra || fread(extra, 1, skip, in) != skip) {
-			fprintf(stderr, PROG_NAME ": %s: offset %" PRIu64 ": truncated header: expected %u header bytes\n",
-				path, offset, header.header_size);
-			err = 1;
-			goto end;
-		}
-		offset = header.header_size;
-	}
-	header_ok = true;
-	header.kernel_release[VQS_PROBE_RELEASE_LEN - 1] = '\0';
-	printf("header: version=%u header_size=%u record_size=%u clock=monotonic start_ns=%" PRIu64
-	       " start_realtime_ns=%" PRIu64 " target_tgid=%u nr_cpus=%u attached_mask=0x%" PRIx64 " kernel=%s\n",
-	       header.version, header.header_size, header.record_size, header.start_monotonic_ns,
-	       header.start_realtime_ns, header.target_tgid, header.nr_cpus, header.attached_mask,
-	       header.kernel_release);
-	summary.drops_by_cpu = calloc(header.nr_cpus ? header.nr_cpus : 1, sizeof(uint64_t));
-	if (!summary.drops_by_cpu) {
-		fprintf(stderr, PROG_NAME ": out of memory\n");
-		err = 1;
-		goto end;
-	}
-
-	while ((n = fread(&record, 1, sizeof(record), in)) == sizeof(record)) {
-		if (summary.end_seen)
-			summary.records_after_end = true;
-		summary.records++;
+	header = vq_probe_header(reader);
+	print_header(header);
+	while ((status = vq_probe_next_record(reader, &record, &error)) == VQ_OK) {
+		/* vqs_rec_type_name() knows no type >= NR_TYPES; the reader counts the unknown ones. */
 		if (vqs_rec_type_name(record.type))
-			summary.per_type[record.type]++;
-		else
-			summary.unknown_types++;
-		if (record.type == VQS_REC_DROPS) {
-			if (record.cpu >= header.nr_cpus) {
-				fprintf(stderr, PROG_NAME ": %s: offset %" PRIu64 ": drops record for cpu %u, expected < %u\n",
-					path, offset, record.cpu, header.nr_cpus);
-				err = 1;
-				goto end;
-			}
-			summary.drops_by_cpu[record.cpu] = record.drops.drops_total;
-		}
-		if (record.type == VQS_REC_END) {
-			summary.end_seen = true;
-			summary.end = record;
-		}
+			per_type[record.type]++;
 		if (!summary_only)
-			print_record(&record, header.start_monotonic_ns);
-		offset += sizeof(record);
+			print_record(&record, header->start_monotonic_ns);
 	}
-	if (ferror(in)) {
-		fprintf(stderr, PROG_NAME ": %s: offset %" PRIu64 ": read error: %s\n", path, offset, strerror(errno));
+	counts = vq_probe_get_counts(reader);
+	fflush(stdout); /* the records read come before what stopped the reading, also in a shared log */
+	if (status != VQ_END) {
+		fprintf(stderr, PROG_NAME ": %s\n", error.message);
 		err = 1;
-	} else if (n) {
-		fprintf(stderr, PROG_NAME ": %s: offset %" PRIu64 ": truncated record: expected %zu bytes, found %zu\n",
-			path, offset, sizeof(record), n);
-		err = 1;
+	} else if (vq_probe_warning(reader)[0]) {
+		fprintf(stderr, PROG_NAME ": warning: %s\n", vq_probe_warning(reader));
 	}
-	for (unsigned int cpu = 0; cpu < header.nr_cpus; cpu++)
-		summary.drops_total += summary.drops_by_cpu[cpu];
-	if (summary.records_after_end) {
-		fprintf(stderr, PROG_NAME ": %s: records after the end record (two streams concatenated?)\n", path);
+	if (status == VQ_END && require_end && !counts.end_seen) {
+		fprintf(stderr, PROG_NAME ": %s: offset %" PRIu64 ": expected an END record (--require-end), found "
+			"the end of the file\n", path, vq_probe_record_offset(reader));
 		err = 1;
 	}
-	if (require_end && !summary.end_seen && !err) {
-		fprintf(stderr, PROG_NAME ": %s: offset %" PRIu64 ": expected an end record, found end of file\n", path,
-			offset);
-		err = 1;
-	}
+	print_summary(path, per_type, header, &counts, status == VQ_END);
 
-end:
-	if (header_ok)
-		print_summary(path, &summary, &header);
-	free(summary.drops_by_cpu);
-	free(extra);
-	if (in)
-		fclose(in);
+cleanup:
+	vq_probe_close(reader);
 	return err;
 }

@@ -137,13 +137,13 @@ static void usage(FILE *out)
 "the exit status is non-zero only if nothing could be attached or the stream could not be written.\n"
 "\n"
 "EXAMPLES\n"
-"  " PROG_NAME " --pid $(pgrep -o qemu-system) --output host.vqsprobe\n"
+"  " PROG_NAME " --pid $(pgrep -o qemu-system) --output host.vqp\n"
 "      record everything until Ctrl-C or until QEMU exits\n"
-"  " PROG_NAME " --pid 4242 --events kvm,ioeventfd_write --duration 10 --output kick.vqsprobe\n"
+"  " PROG_NAME " --pid 4242 --events kvm,ioeventfd_write --duration 10 --output kick.vqp\n"
 "      KVM tracepoints and ioeventfd signals for 10 seconds\n"
-"  " PROG_NAME " --pid-file /tmp/l2-qemu.pid --wait --output /share/host.vqsprobe --report /share/attach.json &\n"
+"  " PROG_NAME " --pid-file /tmp/l2-qemu.pid --wait --output /share/host.vqp --report /share/attach.json &\n"
 "      lab --l1-pre hook: start before QEMU, record it from its start; stop with kill -INT\n"
-"  vqscope-probe-dump host.vqsprobe\n"
+"  vqscope-probe-dump host.vqp\n"
 "      print the records and a summary\n");
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Host probe stream reader. Layout from probes/vqscope_probe.h, the writer's contract; fields are read
- * through that header's structs (their sizes are checked there) after a memcpy from the record bytes.
+ * Host probe stream reader: the only one (probe.h says who links it). Layout from probes/vqscope_probe.h,
+ * the writer's contract; fields are read through that header's structs (their sizes are checked there)
+ * after a memcpy from the bytes read, so a longer record of a newer writer costs nothing but the skip.
  */
 #include "probe.h"
 
@@ -9,13 +10,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A header shorter than what version 1 defines cannot be read; longer ones come from newer writers. */
-#define MIN_HEADER_SIZE VQS_PROBE_HEADER_SIZE
-#define MAX_HEADER_SIZE 4096
-#define MAX_RECORD_SIZE 4096
 
 struct vq_probe {
     FILE *stream;
@@ -23,7 +20,9 @@ struct vq_probe {
     uint64_t offset;          /* bytes consumed */
     uint64_t record_offset;   /* start of the record last returned */
     vq_probe_header_info header;
-    uint8_t *record;          /* record_size bytes */
+    uint8_t *record;          /* header.record_size bytes: the record as written, tail included */
+    uint64_t *drops_by_cpu;   /* header.nr_cpus entries, allocated at the first DROPS record */
+    uint64_t drops_sum;       /* sum of drops_by_cpu */
     vq_arg args[VQ_PROBE_MAX_ARGS];
     vq_probe_counts counts;
     char warning[VQ_ERROR_MAX];
@@ -44,6 +43,9 @@ static size_t read_bytes(vq_probe *reader, void *buffer, size_t size)
     return got;
 }
 
+/* Byte offset of a header field, for messages. */
+#define HEADER_AT(field) ((int)offsetof(struct vqs_probe_header, field))
+
 static vq_status read_header(vq_probe *reader, vq_error *error)
 {
     struct vqs_probe_header header;
@@ -52,8 +54,9 @@ static vq_status read_header(vq_probe *reader, vq_error *error)
     vq_status status = VQ_OK;
 
     got = read_bytes(reader, &header, sizeof(header));
-    if (got < VQS_PROBE_MAGIC_LEN + 8 && ferror(reader->stream)) {
-        vq_error_set(error, "%s: offset 0: read error in the header: %s", reader->name, strerror(errno));
+    if (got < sizeof(header) && ferror(reader->stream)) {
+        vq_error_set(error, "%s: offset %zu: read error in the header: %s", reader->name, got,
+                     strerror(errno));
         status = VQ_ERR_IO;
         goto end;
     }
@@ -64,9 +67,9 @@ static vq_status read_header(vq_probe *reader, vq_error *error)
         status = VQ_ERR_FORMAT;
         goto end;
     }
-    if (got >= 12 && header.version != VQS_PROBE_VERSION) {
-        vq_error_set(error, "%s: offset 8: version %" PRIu32 "; expected version %d", reader->name,
-                     header.version, VQS_PROBE_VERSION);
+    if (got >= HEADER_AT(version) + sizeof(header.version) && header.version != VQS_PROBE_VERSION) {
+        vq_error_set(error, "%s: offset %d: version %" PRIu32 "; expected version %d", reader->name,
+                     HEADER_AT(version), header.version, VQS_PROBE_VERSION);
         status = VQ_ERR_FORMAT;
         goto end;
     }
@@ -76,21 +79,30 @@ static vq_status read_header(vq_probe *reader, vq_error *error)
         status = VQ_ERR_FORMAT;
         goto end;
     }
-    if (header.header_size < MIN_HEADER_SIZE || header.header_size > MAX_HEADER_SIZE) {
-        vq_error_set(error, "%s: offset 12: header_size %" PRIu32 "; expected %d to %d", reader->name,
-                     header.header_size, MIN_HEADER_SIZE, MAX_HEADER_SIZE);
-        status = VQ_ERR_FORMAT;
-        goto end;
-    }
-    if (header.record_size < VQS_PROBE_RECORD_SIZE || header.record_size > MAX_RECORD_SIZE) {
-        vq_error_set(error, "%s: offset 20: record_size %" PRIu32 "; expected %d to %d", reader->name,
-                     header.record_size, VQS_PROBE_RECORD_SIZE, MAX_RECORD_SIZE);
+    /* The checks go in field order, so that a header broken in two places names the first. */
+    if (header.header_size < VQS_PROBE_HEADER_SIZE || header.header_size > VQ_PROBE_MAX_HEADER_SIZE) {
+        vq_error_set(error, "%s: offset %d: header_size %" PRIu32 "; expected %d to %d", reader->name,
+                     HEADER_AT(header_size), header.header_size, VQS_PROBE_HEADER_SIZE,
+                     VQ_PROBE_MAX_HEADER_SIZE);
         status = VQ_ERR_FORMAT;
         goto end;
     }
     if (header.clock_id != VQS_PROBE_CLOCK_MONOTONIC) {
-        vq_error_set(error, "%s: offset 16: clock_id %" PRIu32 "; expected %d (CLOCK_MONOTONIC)",
-                     reader->name, header.clock_id, VQS_PROBE_CLOCK_MONOTONIC);
+        vq_error_set(error, "%s: offset %d: clock_id %" PRIu32 "; expected %d (CLOCK_MONOTONIC)",
+                     reader->name, HEADER_AT(clock_id), header.clock_id, VQS_PROBE_CLOCK_MONOTONIC);
+        status = VQ_ERR_FORMAT;
+        goto end;
+    }
+    if (header.record_size < VQS_PROBE_RECORD_SIZE || header.record_size > VQ_PROBE_MAX_RECORD_SIZE) {
+        vq_error_set(error, "%s: offset %d: record_size %" PRIu32 "; expected %d to %d", reader->name,
+                     HEADER_AT(record_size), header.record_size, VQS_PROBE_RECORD_SIZE,
+                     VQ_PROBE_MAX_RECORD_SIZE);
+        status = VQ_ERR_FORMAT;
+        goto end;
+    }
+    if (header.nr_cpus < 1 || header.nr_cpus > VQ_PROBE_MAX_CPUS) {
+        vq_error_set(error, "%s: offset %d: nr_cpus %" PRIu32 "; expected 1 to %d", reader->name,
+                     HEADER_AT(nr_cpus), header.nr_cpus, VQ_PROBE_MAX_CPUS);
         status = VQ_ERR_FORMAT;
         goto end;
     }
@@ -110,12 +122,17 @@ static vq_status read_header(vq_probe *reader, vq_error *error)
             goto end;
         }
     }
-    reader->header.version = header.version;
-    reader->header.header_size = header.header_size;
-    reader->header.record_size = header.record_size;
-    reader->header.start_monotonic_ns = header.start_monotonic_ns;
-    reader->header.target_tgid = header.target_tgid;
-    reader->header.attached_mask = header.attached_mask;
+    reader->header = (vq_probe_header_info){
+        .version = header.version,
+        .header_size = header.header_size,
+        .clock_id = header.clock_id,
+        .record_size = header.record_size,
+        .start_monotonic_ns = header.start_monotonic_ns,
+        .start_realtime_ns = header.start_realtime_ns,
+        .target_tgid = header.target_tgid,
+        .nr_cpus = header.nr_cpus,
+        .attached_mask = header.attached_mask,
+    };
     memcpy(reader->header.kernel_release, header.kernel_release, VQS_PROBE_RELEASE_LEN);
     reader->header.kernel_release[VQS_PROBE_RELEASE_LEN] = '\0';
 end:
@@ -245,65 +262,116 @@ static size_t decode_args(vq_probe *reader, const struct vqs_probe_record *recor
     return n;
 }
 
-vq_status vq_probe_next(vq_probe *reader, vq_event *event, vq_error *error)
+/* Why the stream ended short of a whole record, for vq_probe_warning(); GOT bytes of it were there. */
+static void note_stream_end(vq_probe *reader, size_t got)
 {
-    struct vqs_probe_record record;
+    if (reader->counts.end_seen) {
+        if (got != 0) {
+            snprintf(reader->warning, sizeof(reader->warning), "%s: offset %" PRIu64
+                     ": %zu stray bytes after the END record (ignored)", reader->name,
+                     reader->record_offset, got);
+        }
+    } else if (got != 0) {
+        snprintf(reader->warning, sizeof(reader->warning), "%s: offset %" PRIu64
+                 ": stream cut short: last record has %zu of %" PRIu32 " bytes and no END "
+                 "record; the %" PRIu64 " whole records before it are used", reader->name,
+                 reader->record_offset, got, reader->header.record_size, reader->counts.records);
+    } else {
+        snprintf(reader->warning, sizeof(reader->warning), "%s: offset %" PRIu64
+                 ": stream cut short: no END record (the recorder was stopped before closing "
+                 "it); the %" PRIu64 " records before are used", reader->name,
+                 reader->record_offset, reader->counts.records);
+    }
+}
+
+/* A DROPS record: its counter is cumulative per CPU, so the latest one of each CPU is what it lost. */
+static vq_status count_drops(vq_probe *reader, const struct vqs_probe_record *record, vq_error *error)
+{
+    vq_status status = VQ_OK;
+
+    if (record->cpu >= reader->header.nr_cpus) {
+        vq_error_set(error, "%s: offset %" PRIu64 ": cpu %" PRIu32 " of a DROPS record; expected less "
+                     "than the header's nr_cpus %" PRIu32, reader->name,
+                     reader->record_offset + offsetof(struct vqs_probe_record, cpu), record->cpu,
+                     reader->header.nr_cpus);
+        status = VQ_ERR_FORMAT;
+        goto end;
+    }
+    if (!reader->drops_by_cpu) {
+        reader->drops_by_cpu = calloc(reader->header.nr_cpus, sizeof(*reader->drops_by_cpu));
+        if (!reader->drops_by_cpu) {
+            vq_error_set(error, "%s: out of memory", reader->name);
+            status = VQ_ERR_NOMEM;
+            goto end;
+        }
+    }
+    /* Unsigned arithmetic: a counter that went down (a writer bug) still leaves the sum right. */
+    reader->drops_sum += record->drops.drops_total - reader->drops_by_cpu[record->cpu];
+    reader->drops_by_cpu[record->cpu] = record->drops.drops_total;
+end:
+    return status;
+}
+
+vq_status vq_probe_next_record(vq_probe *reader, struct vqs_probe_record *record, vq_error *error)
+{
     vq_status status = VQ_OK;
     size_t got;
 
-    for (;;) {
-        reader->record_offset = reader->offset;
-        got = read_bytes(reader, reader->record, reader->header.record_size);
-        if (got < reader->header.record_size) {
-            if (ferror(reader->stream)) {
-                vq_error_set(error, "%s: offset %" PRIu64 ": read error: %s", reader->name,
-                             reader->record_offset, strerror(errno));
-                status = VQ_ERR_IO;
-                goto end;
-            }
-            if (reader->counts.end_seen) {
-                if (got != 0) {
-                    snprintf(reader->warning, sizeof(reader->warning), "%s: offset %" PRIu64
-                             ": %zu stray bytes after the END record (ignored)", reader->name,
-                             reader->record_offset, got);
-                }
-            } else if (got != 0) {
-                snprintf(reader->warning, sizeof(reader->warning), "%s: offset %" PRIu64
-                         ": stream cut short: last record has %zu of %" PRIu32 " bytes and no END "
-                         "record; the %" PRIu64 " whole records before it are used", reader->name,
-                         reader->record_offset, got, reader->header.record_size, reader->counts.records);
-            } else {
-                snprintf(reader->warning, sizeof(reader->warning), "%s: offset %" PRIu64
-                         ": stream cut short: no END record (the recorder was stopped before closing "
-                         "it); the %" PRIu64 " records before are used", reader->name,
-                         reader->record_offset, reader->counts.records);
-            }
-            status = VQ_END;
+    reader->record_offset = reader->offset;
+    got = read_bytes(reader, reader->record, reader->header.record_size);
+    if (got < reader->header.record_size) {
+        if (ferror(reader->stream)) {
+            vq_error_set(error, "%s: offset %" PRIu64 ": read error: %s", reader->name,
+                         reader->record_offset, strerror(errno));
+            status = VQ_ERR_IO;
             goto end;
         }
-        memcpy(&record, reader->record, sizeof(record));
-        reader->counts.records++;
-        if (reader->counts.end_seen) {
-            vq_error_set(error, "%s: offset %" PRIu64 ": record of type %" PRIu32 " after the END record; "
-                         "expected the end of the file", reader->name, reader->record_offset, record.type);
-            status = VQ_ERR_FORMAT;
-            goto end;
-        }
-        if (record.type == VQS_REC_END) {
-            reader->counts.end_seen = true;
-            reader->counts.drops_total = record.end.drops_total;
-            continue;
-        }
-        if (record.type == VQS_REC_DROPS) {
-            continue;
-        }
-        if (!vq_probe_type_name(record.type)) {
-            /* The format lets writers add types: skip what we do not know. */
+        note_stream_end(reader, got);
+        status = VQ_END;
+        goto end;
+    }
+    /* The fields this version knows; a newer writer's longer record has its additions after them. */
+    memcpy(record, reader->record, sizeof(*record));
+    reader->counts.records++;
+    if (reader->counts.end_seen) {
+        vq_error_set(error, "%s: offset %" PRIu64 ": record of type %" PRIu32 " after the END record; "
+                     "expected the end of the file (two streams concatenated?)", reader->name,
+                     reader->record_offset, record->type);
+        status = VQ_ERR_FORMAT;
+        goto end;
+    }
+    switch (record->type) {
+    case VQS_REC_END:
+        reader->counts.end_seen = true;
+        reader->counts.end_records = record->end.records;
+        reader->counts.end_stop_reason = record->end.stop_reason;
+        reader->counts.drops_total = record->end.drops_total;
+        break;
+    case VQS_REC_DROPS:
+        status = count_drops(reader, record, error);
+        break;
+    default:
+        if (!vqs_rec_type_name(record->type)) {
+            /* The format lets writers add types: the caller skips what it does not know. */
             reader->counts.unknown_records++;
-            continue;
         }
         break;
     }
+end:
+    return status;
+}
+
+vq_status vq_probe_next(vq_probe *reader, vq_event *event, vq_error *error)
+{
+    struct vqs_probe_record record;
+    vq_status status;
+
+    do {
+        status = vq_probe_next_record(reader, &record, error);
+        if (status != VQ_OK) {
+            goto end;
+        }
+    } while (!vq_probe_type_name(record.type));
     *event = (vq_event){
         .timestamp_ns = record.timestamp_ns,
         .name = vq_probe_type_name(record.type),
@@ -328,7 +396,14 @@ const vq_probe_header_info *vq_probe_header(const vq_probe *reader)
 
 vq_probe_counts vq_probe_get_counts(const vq_probe *reader)
 {
-    return reader->counts;
+    vq_probe_counts counts = reader->counts;
+
+    /* The END record carries the recorder's own total (the same sum, taken at the end); a stream cut
+     * short has only the DROPS records written before the cut. */
+    if (!counts.end_seen) {
+        counts.drops_total = reader->drops_sum;
+    }
+    return counts;
 }
 
 const char *vq_probe_warning(const vq_probe *reader)
@@ -345,6 +420,7 @@ void vq_probe_close(vq_probe *reader)
         fclose(reader->stream);
     }
     free(reader->record);
+    free(reader->drops_by_cpu);
     free(reader->name);
     free(reader);
 }
