@@ -31,6 +31,8 @@ pkgs=(
   chromium
   # other tracers run beside vqscope on the KVM host (tests/integration/66-record-lab-alongside-tracers)
   linux-perf trace-cmd
+  # the recorder's shell scripts are checked by tests/unit/recorder_scripts
+  shellcheck
 )
 
 want_pkgs=()

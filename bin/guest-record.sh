@@ -1,0 +1,118 @@
+#!/bin/sh
+# guest-record.sh [--no-trace] [--kick-hold-ns N] [--requests N] xblk|blk|demo
+#
+# The guest side of `vqscope record`. Runs in the guest (busybox sh, lab/init's `sh /vqscope/cmd`)
+# with the session directory shared at /share; bin/vqscope copies it there as .guest-record.sh and
+# the guest command is `exec sh /share/.guest-record.sh ARGS`.
+#
+# Loads the device's driver, enables its tracepoints (ts_ns from the guest's CLOCK_MONOTONIC in each
+# event), and for the disks the block layer's and the workload's syscall events
+# (.guest-e2e-events.sh), runs the workload, and writes /share/guest.trace: a header the analyzer
+# parses ('# kernel:', '# clock-pair:', '# overrun:', '# device-bar:' ...) and then ftrace's text.
+#   xblk   our virtio_xblk disk /dev/xblk0; workload: fio on /share/workload.fio (${XBLK_DEV})
+#   blk    QEMU's stock virtio-blk, /dev/vda: block layer events and two virtio_ring kprobes
+#   demo   our virtio_demo device; workload: demo-client, --requests N (default 2000) requests
+# Options:
+#   --no-trace         enable no event (the overhead benchmark's baseline); the trace stays empty
+#   --kick-hold-ns N   xblk: the driver's kick_hold_ns module parameter (default 0: left alone)
+#   --requests N       demo: number of requests
+# Console lines (read by bin/vqscope and the analyzer): GUEST-CLOCK, GUEST-ALIVE every 30 s,
+# GUEST-WORKLOAD rc=N.
+# Exit status: the workload's; 2 wrong arguments; 10 modprobe failed; 11-14 the blk events; 15 the
+# kick hold; 16 the e2e events.
+share=/share
+T=/sys/kernel/tracing
+trace=1 kick_hold_ns=0 requests=2000 device=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-trace) trace=0; shift ;;
+    --kick-hold-ns) kick_hold_ns=${2:?--kick-hold-ns needs a value}; shift 2 ;;
+    --requests) requests=${2:?--requests needs a value}; shift 2 ;;
+    -*) echo "guest-record: unknown option '$1'"; exit 2 ;;
+    *) [ -z "$device" ] || { echo "guest-record: one device, not '$device' and '$1'"; exit 2; }
+       device=$1; shift ;;
+  esac
+done
+case "$device" in
+  xblk) modname=virtio_xblk pci_id=0x107d disk=xblk0 ;;
+  blk) modname=virtio_blk pci_id=0x1042 disk=vda ;;
+  demo) modname=virtio_demo pci_id=0x107c disk="" ;;
+  *) echo "guest-record: the device is xblk, blk or demo, not '$device'"; exit 2 ;;
+esac
+
+# Stock virtio-blk has no tracepoints of ours: the block layer's, filtered to the disk (dev_t in the
+# kernel's encoding, major << 20 | minor), and two kprobes on virtio_ring, filtered to the disk's
+# request queues by name ("req.N"; struct virtqueue: name at +24, index at +40 in 6.1).
+enable_blk_events() {
+  [ -b /dev/vda ] || { echo "no /dev/vda: virtio_blk did not probe the disk"; exit 11; }
+  dev=$(cat /sys/block/vda/dev); maj=${dev%:*}; min=${dev#*:}
+  for e in block_rq_issue block_rq_complete; do
+    echo "dev == $(( (maj << 20) | min ))" > "$T/events/block/$e/filter" && echo 1 > "$T/events/block/$e/enable" || exit 12
+  done
+  echo 'p:vqscope/vqscope_blk_kick virtqueue_notify vq=+40(%di):u32 name=+0(+24(%di)):string' >> "$T/kprobe_events" &&
+  echo 'p:vqscope/vqscope_blk_irq vring_interrupt vq=+40(%si):u32 name=+0(+24(%si)):string' >> "$T/kprobe_events" || exit 13
+  for e in vqscope_blk_kick vqscope_blk_irq; do
+    echo 'name ~ "req.*"' > "$T/events/vqscope/$e/filter" && echo 1 > "$T/events/vqscope/$e/enable" || exit 14
+  done
+}
+
+run_workload() {
+  if [ "$device" = demo ]; then
+    demo-client random "$requests" 1 > "$share/workload.txt"
+  else
+    XBLK_DEV=/dev/$disk fio --eta=never --output="$share/workload.txt" "$share/workload.fio"
+  fi
+}
+
+modprobe "$modname" || exit 10
+# through sysfs, not modprobe's arguments: the image's init may have loaded the module already
+# (modalias), and modprobe of a loaded module ignores them
+if [ "$device" = xblk ] && [ "$kick_hold_ns" != 0 ]; then
+  echo "$kick_hold_ns" > /sys/module/virtio_xblk/parameters/kick_hold_ns || exit 15
+fi
+[ -d "$T/events" ] || mount -t tracefs nodev "$T"
+# ftrace's own column in guest TSC cycles (the analyzer converts it to guest CLOCK_MONOTONIC ns with the
+# clock pairs below): the block layer's and syscall events carry no ts_ns of their own
+echo x86-tsc > "$T/trace_clock" 2>/dev/null || echo mono > "$T/trace_clock"
+echo 16384 > "$T/buffer_size_kb"
+if [ "$trace" = 1 ]; then
+  if [ "$device" = blk ]; then enable_blk_events; else echo 1 > "$T/events/$modname/enable"; fi
+  if [ -n "$disk" ]; then
+    # the application end of each request: the workload's syscalls and the block layer on the disk
+    sh "$share/.guest-e2e-events.sh" "$T" "$disk" || exit 16
+  fi
+fi
+echo "GUEST-CLOCK start mono_ns=$(cat /proc/uptime)"
+# (TSC, CLOCK_MONOTONIC) pairs of the guest, for the analyzer's TSC cross-check of the alignment
+CP0=$(clock-pair start 2>&1)
+echo 1 > "$T/tracing_on"
+# a line on the console every 30 s: lab/run takes a silent console for a stalled nested lab (--stall)
+( while sleep 30; do echo "GUEST-ALIVE uptime=$(cut -d' ' -f1 /proc/uptime)"; done ) &
+alive=$!
+run_workload
+rc=$?
+kill "$alive" 2>/dev/null
+echo 0 > "$T/tracing_on"
+CP1=$(clock-pair end 2>&1)
+{
+  echo "# vqscope guest trace: events of the $modname tracepoints$([ "$device" = blk ] && echo ' (block layer + vqscope kprobes: stock virtio-blk)')"
+  echo "# clock: ts_ns = ktime_get_ns(), the guest's CLOCK_MONOTONIC in ns; ftrace's own column: trace_clock $(sed 's/.*\[\(.*\)\].*/\1/' "$T/trace_clock") (x86-tsc: guest TSC cycles, mono: us)"
+  echo "# kernel: $(uname -r)"
+  echo "# clock-pair: $CP0"
+  echo "# clock-pair: $CP1"
+  echo "# overrun: $(grep -h overrun "$T"/per_cpu/cpu*/stats | awk '{s += $2} END {print s + 0}')"
+  # The traced device's PCI memory BARs (guest-physical): host-side events with a gpa (ioeventfd,
+  # kvm_mmio) are attributed to the device by these ranges; the guest's other devices (the 9p share)
+  # notify through their own BARs.
+  for d in /sys/bus/pci/devices/*; do
+    [ "$(cat "$d/vendor")" = 0x1af4 ] || continue
+    [ "$(cat "$d/device")" = "$pci_id" ] || continue
+    i=0; while read -r start end flags; do
+      [ $((start)) -ne 0 ] && [ $((flags & 0x200)) -ne 0 ] && echo "# device-bar: ${d##*/} bar$i $start $end"
+      i=$((i + 1))
+    done < "$d/resource"
+  done
+  cat "$T/trace"
+} > "$share/guest.trace"
+echo "GUEST-WORKLOAD rc=$rc"
+exit $rc

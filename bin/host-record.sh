@@ -1,0 +1,137 @@
+#!/bin/bash
+# host-record.sh start|stop SESSION-DIR [options]
+#
+# The host side of `vqscope record`: the eBPF probes, the LTTng session, the clock pairs and the KVM
+# TSC offset, around one guest's QEMU. Runs on the KVM host (kvm, tcg), or in the nested lab's L1
+# through lab/run's --l1-pre/--l1-post hooks (the session's .l1-pre.sh / .l1-post.sh exec it there:
+# L1 sees the host root, and so this tree, at the same paths).
+#   start   before the guest's QEMU starts: clears what an earlier attempt left in SESSION-DIR (lab/run
+#           reruns a nested-lab flake from scratch), creates the scratch disk, starts LTTng, the clock
+#           pairs, the TSC-offset poller, the probes and the hook. Exit 1 if LTTng or the hook failed.
+#   stop    after the guest's QEMU exited (or was killed): stops them all in the reverse order.
+# Options (pass the same ones to start and stop; each takes what it needs):
+#   --pid-file FILE        start: the file that will hold the guest QEMU's pid (probes, TSC poller,
+#                          hook)
+#   --mode kvm|lab|tcg     tcg: no KVM, so no TSC offset to read (default kvm)
+#   --disk PATH            recreate PATH as an empty 256 MiB scratch disk
+#   --trace-backend simple|ust   ust: record QEMU's events with an LTTng session (default simple)
+#   --no-trace             no QEMU tracing at all (no LTTng session)
+#   --probe BIN            run the eBPF probe loader BIN (probes/vqscope-probe); none without it
+#   --clock-pair BIN       the (TSC, CLOCK_MONOTONIC) pair printer (default guest-driver/out/clock-pair)
+#   --hook SCRIPT          `SCRIPT start DIR PIDFILE` last in start, `SCRIPT stop DIR` first in stop
+# Writes into SESSION-DIR: host-probe.vqp, probe-report.json, probe.log, bpf-prog-stats.json,
+# qemu-ctf/, lttng.log, host-clock.txt, tsc-offset.txt; .probe.pid and .tsc.pid between start and stop.
+set -u
+TOP=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+
+usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+fail() { echo "host-record: $*" >&2; exit 2; }
+
+action=${1:-} out=${2:-}
+case "$action" in
+  start|stop) ;;
+  -h|--help|help) usage; exit 0 ;;
+  *) fail "start or stop, not '$action'" ;;
+esac
+[ -d "$out" ] || fail "$action: no session directory '$out'"
+shift 2
+pid_file="" mode=kvm disk="" backend=simple trace=1 probe_bin="" clock_pair=$TOP/guest-driver/out/clock-pair hook=""
+while [ $# -gt 0 ]; do
+  [ "$1" = --no-trace ] || [ $# -ge 2 ] || fail "option $1 needs a value"
+  case "$1" in
+    --pid-file) pid_file=$2; shift 2 ;;
+    --mode) mode=$2; shift 2 ;;
+    --disk) disk=$2; shift 2 ;;
+    --trace-backend) backend=$2; shift 2 ;;
+    --no-trace) trace=0; shift ;;
+    --probe) probe_bin=$2; shift 2 ;;
+    --clock-pair) clock_pair=$2; shift 2 ;;
+    --hook) hook=$2; shift 2 ;;
+    *) fail "unknown option '$1'" ;;
+  esac
+done
+case "$mode" in kvm|lab|tcg) ;; *) fail "--mode must be kvm, lab or tcg, not '$mode'" ;; esac
+case "$backend" in simple|ust) ;; *) fail "--trace-backend must be simple or ust, not '$backend'" ;; esac
+[ "$action" = stop ] || [ -n "$pid_file" ] || fail "start needs --pid-file"
+cd "$out" || exit 2
+out=$PWD
+lttng_on=0; [ "$backend" = ust ] && [ "$trace" = 1 ] && lttng_on=1
+
+# The guest's TSC offset from KVM's debugfs, polled while its QEMU runs (the VM's directory goes with
+# it; the last value read stands).
+poll_tsc_offset() {  # poll_tsc_offset PIDFILE
+  local p d
+  while :; do
+    p=$(cat "$1" 2>/dev/null)
+    if [ -n "$p" ]; then
+      kill -0 "$p" 2>/dev/null || break
+      for d in /sys/kernel/debug/kvm/"$p"-*/vcpu0; do
+        [ -f "$d/tsc-offset" ] || continue
+        { echo "tsc_offset $(cat "$d/tsc-offset")"
+          [ -f "$d/tsc-scaling-ratio" ] && echo "tsc_scaling_ratio $(cat "$d/tsc-scaling-ratio")"
+          [ -f "$d/tsc-scaling-ratio-frac-bits" ] && echo "tsc_scaling_frac_bits $(cat "$d/tsc-scaling-ratio-frac-bits")"
+          true   # (no scaling files without TSC scaling)
+        } > tsc-offset.tmp && mv tsc-offset.tmp tsc-offset.txt
+      done
+    fi
+    sleep 1
+  done
+}
+
+start() {
+  # lab/run reruns a nested-lab flake from scratch: what a failed attempt left must not mix in
+  rm -rf qemu-ctf qemu.simpletrace host-probe.vqp probe-report.json probe.log bpf-prog-stats.json \
+    lttng.log guest.trace workload.txt host-clock.txt tsc-offset.txt
+  [ -n "$disk" ] && rm -f "$disk" && truncate -s 256M "$disk"
+  if [ "$lttng_on" = 1 ]; then
+    export HOME=${HOME:-/tmp/home}; mkdir -p "$HOME"
+    pgrep -x lttng-sessiond >/dev/null || lttng-sessiond --daemonize --no-kernel > lttng.log 2>&1
+    if ! { lttng create vqscope-rec --output="$out/qemu-ctf" >> lttng.log 2>&1 &&
+           lttng enable-event -u "$(sed 's/^/qemu:/' qemu-events.list | paste -sd, -)" >> lttng.log 2>&1 &&
+           lttng add-context -u -t vpid -t vtid >> lttng.log 2>&1 &&
+           lttng start >> lttng.log 2>&1; }; then
+      echo "LTTng session failed: $(tail -3 lttng.log)"; exit 1
+    fi
+  fi
+  # The host's (TSC, CLOCK_MONOTONIC) pairs and, under KVM, the guest's TSC offset: with the guest's
+  # pairs they predict the clock offset that the analyzer cross-checks against its interval.
+  [ -x "$clock_pair" ] && "$clock_pair" start > host-clock.txt 2>&1
+  if [ "$mode" != tcg ]; then
+    [ -d /sys/kernel/debug/kvm ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+    # outlives this script (in lab mode the hook returns before L2's QEMU starts), as the probe does
+    ( trap '' HUP; poll_tsc_offset "$pid_file" ) > /dev/null 2>&1 &
+    echo $! > .tsc.pid
+  fi
+  if [ -n "$probe_bin" ]; then
+    # per-program run time and count, written by the probe itself when it stops (its programs are
+    # gone once it exited, which in lab mode happens before this host's stop script runs)
+    sysctl -q -w kernel.bpf_stats_enabled=1 2>/dev/null || echo 1 > /proc/sys/kernel/bpf_stats_enabled
+    nohup "$probe_bin" --pid-file "$pid_file" --wait --output "$out/host-probe.vqp" \
+      --report "$out/probe-report.json" --prog-stats "$out/bpf-prog-stats.json" > "$out/probe.log" 2>&1 &
+    echo $! > "$out/.probe.pid"
+  fi
+  if [ -n "$hook" ]; then
+    "$hook" start "$out" "$pid_file" || { echo "host hook $hook start failed"; exit 1; }
+  fi
+  exit 0
+}
+
+stop() {
+  local p
+  [ -n "$hook" ] && { "$hook" stop "$out" || echo "host hook $hook stop exited $?"; }
+  [ -x "$clock_pair" ] && "$clock_pair" end >> host-clock.txt 2>&1
+  if [ -f .tsc.pid ]; then kill "$(cat .tsc.pid)" 2>/dev/null; rm -f .tsc.pid tsc-offset.tmp; fi
+  if [ -f .probe.pid ]; then
+    p=$(cat .probe.pid)
+    kill -INT "$p" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    rm -f .probe.pid
+  fi
+  if [ "$lttng_on" = 1 ]; then
+    export HOME=${HOME:-/tmp/home}
+    lttng stop vqscope-rec >> lttng.log 2>&1; lttng destroy vqscope-rec >> lttng.log 2>&1
+  fi
+  exit 0
+}
+
+"$action"

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Writes a recorded session's meta.json (format vqscope-session, version 1).
+
+    session-meta.py SESSION-DIR --status complete|partial [--why TEXT] --mode kvm|lab|tcg
+                    --device xblk|demo|blk --workload FIO-JOB|N [options]
+
+bin/vqscope runs it last in `vqscope record`, when the guest and the host side have stopped: what the
+recorder was asked to do comes from the options; what happened (the guest kernel, the workload's exit
+status, the clock pairs, the TSC offset, the probe report, the file list) is read from the session's
+files. The keys are the contract with analysis/ and tests/lib/session_check.py.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+
+
+def read(session, name, default=None):
+    """The text of SESSION/NAME, or DEFAULT if it cannot be read."""
+    try:
+        with open(os.path.join(session, name), errors='replace') as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def first_line(cmd):
+    """The first line of CMD's output (a version), or why there is none."""
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip().splitlines()[0]
+    except Exception as e:  # a missing binary, a timeout, no output: all end up in meta.json as such
+        return f'unknown ({e})'
+
+
+def clock_pairs(text):
+    """The '<label> tsc=N mono_ns=N' lines of clock-pair's output."""
+    return [dict(label=m.group(1), tsc=int(m.group(2)), mono_ns=int(m.group(3)))
+            for m in re.finditer(r'(\w+) tsc=(\d+) mono_ns=(\d+)', text or '')]
+
+
+def tsc_report(session, guest_trace):
+    """KVM's TSC offset of the guest (tsc-offset.txt) and the host's and the guest's clock pairs."""
+    offsets = read(session, 'tsc-offset.txt')
+    tsc = {'source': 'KVM debugfs vcpu0/tsc-offset of the guest, read while it ran' if offsets else None}
+    for line in (offsets or '').splitlines():
+        key, _, value = line.partition(' ')
+        if value.strip().lstrip('-').isdigit():
+            tsc[key] = int(value)
+    tsc['host_pairs'] = clock_pairs(read(session, 'host-clock.txt'))
+    tsc['guest_pairs'] = clock_pairs('\n'.join(line for line in guest_trace.splitlines()
+                                               if line.startswith('# clock-pair:')))
+    return tsc
+
+
+def probe_report(session):
+    """probe-report.json as written by the probe loader, None without one."""
+    report = read(session, 'probe-report.json')
+    if not report:
+        return None
+    try:
+        return json.loads(report)
+    except ValueError as e:
+        return {'error': f'probe-report.json unreadable: {e}'}
+
+
+def session_meta(args):
+    s = args.session
+    console = read(s, 'console.log', '')
+    guest_trace = read(s, 'guest.trace', '')
+    kernel = re.search(r'^# kernel: (.*)$', guest_trace, re.M)
+    workload_rc = re.search(r'^GUEST-WORKLOAD rc=(\d+)', console, re.M)
+    files = sorted(f for f in os.listdir(s) if not f.startswith('.'))
+    fio = args.device != 'demo'
+    lab = args.mode == 'lab'
+    return {
+        'format': 'vqscope-session', 'version': 1,
+        'status': args.status, 'why': args.why or None,
+        'mode': args.mode, 'device': args.device, 'ioeventfd': args.ioeventfd, 'iothread': args.iothread,
+        'queues': args.queues, 'delay_ns': args.delay_ns, 'kick_hold_ns': args.kick_hold_ns,
+        'notify_delay_ns': args.notify_delay_ns,
+        'workload': {'kind': 'fio' if fio else 'demo-client',
+                     'spec': os.path.basename(args.workload) if fio else int(args.workload),
+                     'exit': int(workload_rc.group(1)) if workload_rc else None},
+        'kvm_events_expected': args.mode != 'tcg',
+        'note': None if args.mode != 'tcg' else 'tcg mode: no KVM, so no kvm_* host events; QEMU emulates ioeventfd with an eventfd write from the vCPU thread',
+        'qemu': {'binary': args.qemu, 'version': first_line([args.qemu, '--version']),
+                 'trace_backend': args.trace_backend,
+                 'trace': 'qemu-ctf' if args.trace_backend == 'ust' else 'qemu.simpletrace',
+                 'trace_events': 'qemu-trace-events'},
+        'kernels': {'host': os.uname().release, 'guest': kernel.group(1) if kernel else None,
+                    'l1': 'same Debian image as the guest' if lab else None},
+        'clocks': {'host': 'CLOCK_MONOTONIC (bpf_ktime_get_ns, QEMU simpletrace get_clock(), LTTng monotonic)',
+                   'guest': 'guest CLOCK_MONOTONIC (ts_ns field of every guest event, ktime_get_ns)',
+                   'host_side': 'L1' if lab else 'host'},
+        'tsc': tsc_report(s, guest_trace),
+        'tracing': args.tracing,
+        'host_hook': args.host_hook or None,
+        'probes': probe_report(s) if args.probes else {'enabled': False},
+        'duration_s': args.duration_s,
+        'lab_reruns': len([f for f in files if f.startswith('console.log.failed-run-')]),
+        'files': files,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description='Writes SESSION-DIR/meta.json.')
+    ap.add_argument('session', metavar='SESSION-DIR')
+    ap.add_argument('--status', choices=['complete', 'partial'], required=True)
+    ap.add_argument('--why', default='', help='why the session is partial')
+    ap.add_argument('--mode', choices=['kvm', 'lab', 'tcg'], required=True)
+    ap.add_argument('--device', choices=['xblk', 'demo', 'blk'], required=True)
+    ap.add_argument('--workload', required=True, help='the fio job file, or demo: the number of requests')
+    ap.add_argument('--ioeventfd', choices=['on', 'off'], default='on')
+    ap.add_argument('--iothread', action='store_true')
+    ap.add_argument('--queues', type=int, default=1)
+    ap.add_argument('--delay-ns', type=int, default=0)
+    ap.add_argument('--kick-hold-ns', type=int, default=0)
+    ap.add_argument('--notify-delay-ns', type=int, default=0)
+    ap.add_argument('--qemu', required=True, help='the QEMU binary')
+    ap.add_argument('--trace-backend', choices=['simple', 'ust'], default='simple')
+    ap.add_argument('--no-trace', dest='tracing', action='store_false')
+    ap.add_argument('--no-probes', dest='probes', action='store_false')
+    ap.add_argument('--host-hook', default='')
+    ap.add_argument('--duration-s', type=int, required=True)
+    args = ap.parse_args()
+    if args.device == 'demo' and not args.workload.isdigit():
+        ap.error(f'--workload for demo is a number of requests, not {args.workload!r}')
+    meta = session_meta(args)
+    with open(os.path.join(args.session, 'meta.json'), 'w') as f:
+        json.dump(meta, f, indent=2, sort_keys=True)
+        f.write('\n')
+
+
+if __name__ == '__main__':
+    main()
