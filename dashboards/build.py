@@ -148,6 +148,8 @@ def prepare(reports, compare):
             "rows": [[row["id"], row["kick_id"], int(row["batched"]), int(row["harvested"])]
                      + [row.get(s) for s in all_stages] for row in rows],
             "warnings": report.get("warnings", []),
+            # the analyzer's end-to-end figures as it computed them (null: no application-side events)
+            "coverage": report.get("coverage"),
         })
     if compare:
         data["compare"] = {"a": compare.get("a"), "b": compare.get("b"), "level": compare.get("level"),

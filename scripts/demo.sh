@@ -19,7 +19,7 @@ DESCRIPTION
     tracepoints, QEMU trace events and the eBPF host probes), runs the fio job, analyses each session with
     `analysis/vqscope-analyze` (report, per-kick figures, Perfetto trace), compares the two sessions
     (per-stage medians of ioeventfd on minus off, bootstrap 95% intervals, exits per request) and
-    builds the HTML dashboard (dashboards/build.py). It ends with a ten-line summary and where the
+    builds the HTML dashboard (dashboards/build.py). It ends with a short summary and where the
     files are. A lab session takes 30-60 s on two cores; kvm mode is faster.
 
 OPTIONS
@@ -42,7 +42,7 @@ OPTIONS
 
 FILES
     results/demo/<YYYYmmdd-HHMMSS>/      one run; results/demo/latest points to the newest
-        summary.txt                      the ten-line summary printed at the end
+        summary.txt                      the summary printed at the end
         session-on/, session-off/        the recorded sessions (vqscope record), record-*.log
         report-on.txt, report-off.txt    the analyzer's text report (with the per-request table)
         report-on.json, report-off.json  the same as JSON (input of the dashboard)
@@ -158,7 +158,8 @@ progress "demo: building the dashboard"
 python3 "$VQSCOPE_TOP/dashboards/build.py" "${reports[@]}" "${compare_args[@]}" -o "$out/dashboard.html" \
   --title "vqscope: virtio-xblk, ioeventfd ${sides[*]} ($mode mode)" --kick-report "$out/kicks.txt"
 
-# The ten-line summary: headline numbers from the JSON the dashboard was built from.
+# The summary: ten lines of headline numbers, then one end-to-end line per session (from the JSON the
+# dashboard was built from).
 python3 - "$out" "$repeat" "${sides[@]}" > "$out/summary.txt" <<'PY'
 import json, os, sys
 out, repeat, sides = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
@@ -213,7 +214,18 @@ lines.append("clock alignment: " + ", ".join(f"{s} {alignment(r[s]['alignment'])
     f"{s} {r[s]['kicks']['notified']}/{r[s]['kicks']['kicks']}" for s in sides))
 while len(lines) < 10:
     lines.append("")
-print("\n".join(lines[:10]).rstrip())
+lines = lines[:10]
+# End to end, one line per session: the application's mean wait beside fio's, and its layers.
+def end_to_end(c):
+    if not c:
+        return "no application-side events"
+    pct = lambda v: "-" if v is None else f"{100 * v:.1f}%"
+    fio = f"fio {us(c['fio_mean_ns'])} us ({pct(c['app_vs_fio'])})" if c["fio_mean_ns"] else "fio's mean unknown"
+    return (f"{c['matched']}/{c['ios']} I/Os matched, mean {us(c['app_mean_ns'])} us vs {fio}; " +
+            ", ".join(f"{k.replace('_', ' ')} {pct(v['share_of_mean'])} (p50 {pct(v['median_share'])}, "
+                      f"p99 {pct(v['p99_share'])})" for k, v in c["shares"].items()))
+lines += [f"end to end, ioeventfd {s}: {end_to_end(r[s].get('coverage'))}" for s in sides]
+print("\n".join(lines).rstrip())
 PY
 
 progress "demo: done in $(( $(date +%s) - start )) s"

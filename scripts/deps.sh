@@ -19,6 +19,8 @@ pkgs=(
   seabios qemu-system-data ipxe-qemu
   # probes: libbpf CO-RE + bpftool skeletons
   clang llvm libbpf-dev bpftool libelf-dev
+  # analysis: meta.json is read with jansson (analysis/src/session_dir.c)
+  libjansson-dev
   # analysis fuzz targets: libFuzzer, ASan, UBSan runtimes
   libclang-rt-14-dev
   # guest image

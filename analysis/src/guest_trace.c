@@ -79,22 +79,143 @@ static vq_status parse_bar(const char *text, vq_guest_bar *bar, const char **why
     return VQ_OK;
 }
 
-/* ftrace's SECONDS column ("  12.345678: " right before TAG_AT) in ns; false if it is not there. */
-static bool ftrace_seconds(const char *line, const char *tag_at, uint64_t *ns)
+/*
+ * ftrace's time column right before TAG_AT: "12.345678" (trace_clock mono: SECONDS.MICROS, to ns here)
+ * or "123456789012" (trace_clock x86-tsc: cycles, *TSC set; the reader converts them). False if it is
+ * neither.
+ */
+static bool ftrace_column(const char *line, const char *tag_at, uint64_t *value, bool *tsc)
 {
     const char *start = tag_at;
     unsigned long long seconds, micros;
     int consumed = 0;
+    char *end;
 
     while (start > line && start[-1] != ' ') {
         start--;
+    }
+    *tsc = false;
+    if (start < tag_at && memchr(start, '.', (size_t)(tag_at - start)) == NULL) {
+        if (*start < '0' || *start > '9') {
+            return false;
+        }
+        errno = 0;
+        *value = strtoull(start, &end, 10);
+        *tsc = true;
+        return errno == 0 && end == tag_at;
     }
     if (sscanf(start, "%llu.%6llu%n", &seconds, &micros, &consumed) != 2 || start + consumed != tag_at ||
         tag_at - start < 8 || tag_at[-7] != '.') {
         return false;
     }
-    *ns = (uint64_t)seconds * 1000000000ULL + (uint64_t)micros * 1000ULL;
+    *value = (uint64_t)seconds * 1000000000ULL + (uint64_t)micros * 1000ULL;
     return true;
+}
+
+/* "TASK-PID [CPU] ...": the pid and CPU of an ftrace event line (task names may hold '-' and ' '). */
+static bool task_and_cpu(const char *line, const char *tag_at, uint32_t *pid, uint32_t *cpu)
+{
+    const char *open = line;
+
+    while ((open = strchr(open, '[')) != NULL && open < tag_at) {
+        const char *digits = open + 1, *back = open;
+        unsigned long value = 0, task = 0, scale = 1;
+
+        while (*digits >= '0' && *digits <= '9') {
+            value = value * 10 + (unsigned long)(*digits++ - '0');
+        }
+        if (*digits == ']' && digits > open + 1) {
+            while (back > line && back[-1] == ' ') {
+                back--;
+            }
+            while (back > line && back[-1] >= '0' && back[-1] <= '9' && scale < 10000000000UL) {
+                task += scale * (unsigned long)(back[-1] - '0');
+                scale *= 10;
+                back--;
+            }
+            if (back > line && back[-1] == '-' && scale > 1 && task <= UINT32_MAX && value <= UINT32_MAX) {
+                *pid = (uint32_t)task;
+                *cpu = (uint32_t)value;
+                return true;
+            }
+        }
+        open++;
+    }
+    return false;
+}
+
+/* "KEY 0xHEX" or "KEY HEX" (a %p or %llx of the io_uring events) after KEY in FIELDS. */
+static bool field_hex(const char *fields, const char *key, uint64_t *value)
+{
+    const char *at = strstr(fields, key);
+    char *end;
+
+    if (!at) {
+        return false;
+    }
+    at += strlen(key);
+    if (*at != ' ') {
+        return false;
+    }
+    errno = 0;
+    *value = strtoull(at + 1, &end, 16);
+    return errno == 0 && end != at + 1;
+}
+
+/* The application-side events (see guest_trace.h); FIELDS follow the tag. */
+static vq_status parse_app(const char *fields, vq_guest_event *event, const char **why)
+{
+    unsigned long long nr, args[4] = { 0 }, sector;
+    long long ret;
+    unsigned major, minor, sectors;
+    char rwbs[16];
+    const char *at;
+
+    switch (event->type) {
+    case VQ_GUEST_SYS_ENTER:
+        if (sscanf(fields, "NR %llu (%llx, %llx, %llx, %llx", &nr, &args[0], &args[1], &args[2], &args[3]) < 2) {
+            *why = "expected 'NR N (ARG0, ...)' (hex arguments) in sys_enter";
+            return VQ_ERR_FORMAT;
+        }
+        event->sys_nr = (uint32_t)nr;
+        memcpy(event->sys_args, args, sizeof(event->sys_args));
+        return VQ_OK;
+    case VQ_GUEST_SYS_EXIT:
+        if (sscanf(fields, "NR %llu = %lld", &nr, &ret) != 2) {
+            *why = "expected 'NR N = RET' in sys_exit";
+            return VQ_ERR_FORMAT;
+        }
+        event->sys_nr = (uint32_t)nr;
+        event->sys_ret = ret;
+        return VQ_OK;
+    case VQ_GUEST_BIO_QUEUE:
+        if (sscanf(fields, "%u,%u %15s %llu + %u", &major, &minor, rwbs, &sector, &sectors) != 5) {
+            *why = "expected 'MAJ,MIN RWBS SECTOR + SECTORS [COMM]' in block_bio_queue";
+            return VQ_ERR_FORMAT;
+        }
+        event->sector = sector;
+        event->sectors = sectors;
+        event->write = strchr(rwbs, 'W') != NULL;
+        return VQ_OK;
+    case VQ_GUEST_URING_SUBMIT:
+    case VQ_GUEST_URING_COMPLETE:
+        if (!field_hex(fields, "req", &event->uring_req) || !field_hex(fields, "user_data", &event->user_data)) {
+            *why = "expected 'req PTR' and 'user_data 0xN' in the io_uring event";
+            return VQ_ERR_FORMAT;
+        }
+        if (event->type == VQ_GUEST_URING_COMPLETE) {
+            at = strstr(fields, "result ");
+            if (!at || sscanf(at, "result %lld", &ret) != 1) {
+                *why = "expected 'result N' in io_uring_complete";
+                return VQ_ERR_FORMAT;
+            }
+            event->sys_ret = ret;
+        }
+        return VQ_OK;
+    default:
+        *why = "not an application-side event";   /* unreachable: the table decides */
+        return VQ_ERR_FORMAT;
+    }
 }
 
 /* The fields of a stock virtio-blk event (see guest_trace.h): its tag is at TAG_AT, FIELDS follow. */
@@ -109,22 +230,20 @@ static vq_status parse_stock(const char *line, const char *tag_at, const char *f
     bool present;
     int error_code;
 
+    (void)line;
+    (void)tag_at;
     event->stock = true;
-    if (!ftrace_seconds(line, tag_at, &event->ts_ns)) {
-        *why = "expected ftrace's 'SECONDS.MICROS:' column (trace_clock mono) before a stock virtio-blk event";
-        return VQ_ERR_FORMAT;
-    }
     /* "(CMD)" may be empty, which scanf's %[ cannot match: skip it by hand. */
     cmd_end = strchr(fields, ')');
     switch (event->type) {
-    case VQ_GUEST_SUBMIT:
+    case VQ_GUEST_RQ_ISSUE:
         if (!cmd_end || sscanf(fields, "%u,%u %15s %u (", &major, &minor, rwbs, &bytes) != 4 ||
             sscanf(cmd_end + 1, " %llu + %u", &sector, &sectors) != 2) {
             *why = "expected 'MAJ,MIN RWBS BYTES (CMD) SECTOR + SECTORS [COMM]' in block_rq_issue";
             return VQ_ERR_FORMAT;
         }
         break;
-    case VQ_GUEST_COMPLETE:
+    case VQ_GUEST_RQ_COMPLETE:
         if (!cmd_end || sscanf(fields, "%u,%u %15s (", &major, &minor, rwbs) != 3 ||
             sscanf(cmd_end + 1, " %llu + %u [%d]", &sector, &sectors, &error_code) != 3) {
             *why = "expected 'MAJ,MIN RWBS (CMD) SECTOR + SECTORS [ERROR]' in block_rq_complete";
@@ -141,8 +260,8 @@ static vq_status parse_stock(const char *line, const char *tag_at, const char *f
         event->vq = (uint32_t)value;
         event->notified = true;   /* virtqueue_notify: only kicks that write the doorbell */
         return VQ_OK;
-    case VQ_GUEST_HOLD:
-        *why = "no stock event is a hold";   /* not in the stock table: unreachable */
+    default:
+        *why = "not a stock virtio-blk event";   /* unreachable: the table decides */
         return VQ_ERR_FORMAT;
     }
     event->sector = sector;
@@ -155,20 +274,27 @@ vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_e
                                     vq_guest_bar *bar, const char **why)
 {
     /* Ours first: a virtio_xblk line costs no more strstr() than before stock virtio-blk existed. */
+    enum { OURS, STOCK, APP };   /* ts_ns field; ftrace's column (stock parser); column (app parser) */
     static const struct {
         const char *tag;
         vq_guest_type type;
-        bool stock;
+        int kind;
     } kinds[] = {
-        { ": virtio_xblk_submit: ", VQ_GUEST_SUBMIT, false },
-        { ": virtio_xblk_kick: ", VQ_GUEST_KICK, false },
-        { ": virtio_xblk_irq: ", VQ_GUEST_IRQ, false },
-        { ": virtio_xblk_complete: ", VQ_GUEST_COMPLETE, false },
-        { ": virtio_xblk_hold: ", VQ_GUEST_HOLD, false },
-        { ": block_rq_issue: ", VQ_GUEST_SUBMIT, true },
-        { ": block_rq_complete: ", VQ_GUEST_COMPLETE, true },
-        { ": vqscope_blk_kick: ", VQ_GUEST_KICK, true },
-        { ": vqscope_blk_irq: ", VQ_GUEST_IRQ, true },
+        { ": virtio_xblk_submit: ", VQ_GUEST_SUBMIT, OURS },
+        { ": virtio_xblk_kick: ", VQ_GUEST_KICK, OURS },
+        { ": virtio_xblk_irq: ", VQ_GUEST_IRQ, OURS },
+        { ": virtio_xblk_complete: ", VQ_GUEST_COMPLETE, OURS },
+        { ": virtio_xblk_hold: ", VQ_GUEST_HOLD, OURS },
+        { ": sys_enter: ", VQ_GUEST_SYS_ENTER, APP },
+        { ": sys_exit: ", VQ_GUEST_SYS_EXIT, APP },
+        { ": block_bio_queue: ", VQ_GUEST_BIO_QUEUE, APP },
+        { ": block_rq_issue: ", VQ_GUEST_RQ_ISSUE, STOCK },
+        { ": block_rq_complete: ", VQ_GUEST_RQ_COMPLETE, STOCK },
+        { ": vqscope_blk_kick: ", VQ_GUEST_KICK, STOCK },
+        { ": vqscope_blk_irq: ", VQ_GUEST_IRQ, STOCK },
+        { ": io_uring_submit_sqe: ", VQ_GUEST_URING_SUBMIT, APP },
+        { ": io_uring_submit_req: ", VQ_GUEST_URING_SUBMIT, APP },
+        { ": io_uring_complete: ", VQ_GUEST_URING_COMPLETE, APP },
     };
     const char *fields = NULL;
     uint64_t value = 0;
@@ -196,10 +322,26 @@ vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_e
         fields = strstr(line, kinds[i].tag);
         if (fields) {
             event->type = kinds[i].type;
-            if (kinds[i].stock) {
-                status = parse_stock(line, fields, fields + strlen(kinds[i].tag), event, why);
+            if (!task_and_cpu(line, fields, &event->pid, &event->cpu)) {
+                *why = "expected 'TASK-PID [CPU]' before the event";
+                status = VQ_ERR_FORMAT;
+                goto end;
+            }
+            if (kinds[i].kind != OURS) {
+                if (!ftrace_column(line, fields, &event->ts_ns, &event->column_tsc)) {
+                    *why = "expected ftrace's time column ('SECONDS.MICROS:' with trace_clock mono, "
+                           "'CYCLES:' with x86-tsc) before the event";
+                    status = VQ_ERR_FORMAT;
+                    goto end;
+                }
+                status = kinds[i].kind == STOCK ?
+                         parse_stock(line, fields, fields + strlen(kinds[i].tag), event, why) :
+                         parse_app(fields + strlen(kinds[i].tag), event, why);
                 *is_event = status == VQ_OK;
                 goto end;
+            }
+            if (ftrace_column(line, fields, &event->column_ns, &event->column_is_tsc) && !event->column_is_tsc) {
+                event->column_ns = 0;   /* microseconds: no check of ts_ns worth making */
             }
             fields += strlen(kinds[i].tag);
             break;
@@ -236,6 +378,10 @@ vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_e
         if (event->type == VQ_GUEST_COMPLETE && field_u64(fields, "status", &value, &present)) {
             event->status = (uint32_t)value;
         }
+        if (event->type == VQ_GUEST_SUBMIT && field_u64(fields, "block", &event->block, &present) &&
+            field_u64(fields, "nblocks", &value, &present) && value <= UINT32_MAX) {
+            event->nblocks = (uint32_t)value;
+        }
         break;
     case VQ_GUEST_KICK:
         if (!field_u64(fields, "id_last", &event->id_last, &present) ||
@@ -260,6 +406,8 @@ vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_e
             goto end;
         }
         break;
+    default:
+        break;   /* the column-timed kinds returned above */
     }
     *is_event = true;
 end:
@@ -296,6 +444,39 @@ vq_status vq_guest_trace_open(const char *path, vq_guest_trace **out, vq_error *
         return VQ_ERR_IO;
     }
     return vq_guest_trace_open_stream(stream, path, out, error);
+}
+
+/* Guest TSC cycles -> guest CLOCK_MONOTONIC ns, on the line through the first and last clock pairs. */
+static bool cycles_to_mono(const vq_guest_trace *reader, uint64_t *value)
+{
+    const vq_clock_pair *first, *last;
+    long double slope, mono;
+
+    if (reader->pair_count < 2) {
+        return false;
+    }
+    first = &reader->pairs[0];
+    last = &reader->pairs[reader->pair_count - 1];
+    if (last->tsc == first->tsc) {
+        return false;
+    }
+    slope = (long double)((int64_t)(last->mono_ns - first->mono_ns)) / (long double)((int64_t)(last->tsc - first->tsc));
+    mono = (long double)first->mono_ns + slope * (long double)((int64_t)(*value - first->tsc));
+    *value = mono < 0 ? 0 : (uint64_t)(mono + 0.5L);
+    return true;
+}
+
+static bool tsc_to_mono(const vq_guest_trace *reader, vq_guest_event *event)
+{
+    if (event->column_tsc && !cycles_to_mono(reader, &event->ts_ns)) {
+        return false;
+    }
+    event->column_tsc = false;
+    if (event->column_is_tsc && !cycles_to_mono(reader, &event->column_ns)) {
+        event->column_ns = 0;   /* a check only: without pairs there is none */
+    }
+    event->column_is_tsc = false;
+    return true;
 }
 
 vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_error *error)
@@ -339,6 +520,12 @@ vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_
         }
         if (is_event) {
             event->line = reader->line_number;
+            if ((event->column_tsc || event->column_is_tsc) && !tsc_to_mono(reader, event)) {
+                vq_error_set(error, "%s:%" PRIu64 ": ftrace's column is in TSC cycles (trace_clock x86-tsc), "
+                             "but the header has no two '# clock-pair:' lines (start, end) with different TSCs "
+                             "to convert it to guest CLOCK_MONOTONIC", reader->name, reader->line_number);
+                status = VQ_ERR_FORMAT;
+            }
             goto end;
         }
     }

@@ -15,8 +15,20 @@
  *   block_rq_complete: MAJ,MIN RWBS (CMD) SECTOR + NR [ERROR]        -> COMPLETE (stock)
  *   vqscope_blk_kick: (virtqueue_notify+...) vq=N name="req.N"       -> KICK (always notified)
  *   vqscope_blk_irq: (vring_interrupt+...) vq=N name="req.N"         -> IRQ
- * Their time is ftrace's own SECONDS column (trace_clock mono: the guest's CLOCK_MONOTONIC, to the
- * microsecond). The request is named by (sector, sectors, write); the analyzer gives it an id.
+ * The request is named by (sector, sectors, write); the analyzer gives it an id (the session decides
+ * whether block_rq_issue/complete are a stock device's submit/complete: VQ_GUEST_RQ_* below).
+ *
+ * The application end of each request (xblk and stock, see e2e.h), the guest kernel's own events:
+ *   sys_enter: NR N (ARG0, ARG1, ...)  / sys_exit: NR N = RET         -> SYS_ENTER / SYS_EXIT
+ *   block_bio_queue: MAJ,MIN RWBS SECTOR + NR [COMM]                   -> BIO_QUEUE
+ *   block_rq_issue / block_rq_complete (above)                         -> RQ_ISSUE / RQ_COMPLETE
+ *   io_uring_submit_sqe|io_uring_submit_req: ring P, req P, user_data 0xU, ...   -> URING_SUBMIT
+ *   io_uring_complete: ring P, req P, user_data 0xU, result R, ...     -> URING_COMPLETE
+ *
+ * Time of events without a ts_ns field: ftrace's own column. With trace_clock x86-tsc (what the
+ * recorder sets) it is the guest's TSC in cycles, converted to guest CLOCK_MONOTONIC ns by the line
+ * through the two '# clock-pair:' header lines (start, end); with trace_clock mono it is
+ * SECONDS.MICROS (to the microsecond). Every event also gets the task's pid and the CPU of its line.
  */
 #ifndef VQSCOPE_ANALYSIS_GUEST_TRACE_H
 #define VQSCOPE_ANALYSIS_GUEST_TRACE_H
@@ -32,6 +44,14 @@ typedef enum {
     VQ_GUEST_COMPLETE,  /* id, status, used_len, vq: the driver took the used buffer */
     VQ_GUEST_HOLD,      /* id, vq, hold_start_ns, hold_end_ns: the driver held the request between adding
                          * it to the ring and the kick (module parameter kick_hold_ns), this long */
+    /* The block layer and the application (stock fields sector, sectors, write for the block ones): */
+    VQ_GUEST_RQ_ISSUE,      /* block_rq_issue: the request goes to the driver (stock: the submit) */
+    VQ_GUEST_RQ_COMPLETE,   /* block_rq_complete: the block layer ends it (stock: the completion) */
+    VQ_GUEST_BIO_QUEUE,     /* block_bio_queue: a bio enters the block layer, in the issuing task */
+    VQ_GUEST_SYS_ENTER,     /* sys_nr, sys_args: a traced syscall starts in task pid */
+    VQ_GUEST_SYS_EXIT,      /* sys_nr, sys_ret */
+    VQ_GUEST_URING_SUBMIT,  /* uring_req, user_data: io_uring takes an SQE (in the submitting task) */
+    VQ_GUEST_URING_COMPLETE,/* uring_req, user_data, sys_ret (result): io_uring posts the CQE */
 } vq_guest_type;
 
 typedef struct {
@@ -48,6 +68,17 @@ typedef struct {
     uint32_t sectors;   /* stock SUBMIT, COMPLETE: length in 512-byte sectors */
     bool write;         /* stock SUBMIT, COMPLETE: RWBS has W */
     uint64_t hold_start_ns, hold_end_ns;  /* HOLD: guest CLOCK_MONOTONIC */
+    uint64_t block;     /* SUBMIT (xblk): first block and blocks (block_size bytes each) */
+    uint32_t nblocks;
+    uint32_t pid, cpu;  /* every event: the task of its line (TASK-PID) and its [CPU] */
+    uint32_t sys_nr;    /* SYS_ENTER, SYS_EXIT */
+    uint64_t sys_args[4];   /* SYS_ENTER: the first four arguments (fewer printed: 0) */
+    int64_t sys_ret;    /* SYS_EXIT: return value; URING_COMPLETE: the CQE's result */
+    uint64_t uring_req, user_data;        /* URING_*: the kernel's request pointer, the SQE's user_data */
+    bool column_tsc;    /* parse_line: ts_ns holds ftrace's column in TSC cycles, not yet converted */
+    uint64_t column_ns; /* events with a ts_ns field: ftrace's column too when it is in TSC cycles (converted
+                         * by the reader: a check of the conversion), 0 none */
+    bool column_is_tsc; /* parse_line: column_ns holds cycles, not yet converted */
     uint64_t line;      /* line number in the file, for messages */
 } vq_guest_event;
 
@@ -82,7 +113,8 @@ size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_p
 void vq_guest_trace_close(vq_guest_trace *reader);
 
 /*
- * Parses one line (pure). *IS_EVENT false: a comment, header or other line to skip (a device-bar
+ * Parses one line (pure). Events timed by ftrace's column in TSC cycles come back with column_tsc set
+ * and the cycles in ts_ns (vq_guest_trace_next converts them). *IS_EVENT false: a comment, header or other line to skip (a device-bar
  * header line fills *BAR and sets *IS_BAR). On VQ_ERR_FORMAT, WHY (static text) says what was
  * expected.
  */

@@ -20,7 +20,9 @@
 #define VQSCOPE_ANALYSIS_SESSION_H
 
 #include "align.h"
+#include "e2e.h"
 #include "event.h"
+#include "exit_reason.h"
 #include "stats.h"
 #include "tsc.h"
 
@@ -65,6 +67,7 @@ typedef struct {
      * begin>end) or "notify" (device notify-delay-ns: in end>inject). NULL when none. */
     int64_t hold_ns;
     const char *hold_at;
+    vq_app_row app;        /* the row extended to the application (e2e.h) */
 } vq_request_row;
 
 typedef struct {
@@ -120,6 +123,7 @@ typedef struct {
     vq_exit_reason *exits;
     size_t exit_reason_count;
     uint64_t window_host_start, window_host_end;
+    vq_app_coverage coverage;              /* the application end: what was matched, fio's own figures */
     char **warnings;
     size_t warning_count;
 } vq_session;
@@ -129,8 +133,5 @@ void vq_session_free(vq_session *session);
 
 /* Values of one stage over the rows that have it (caller frees); *COUNT set. */
 int64_t *vq_session_stage_values(const vq_session *session, vq_stage stage, size_t *count);
-
-/* "NPF", "EXTERNAL_INTERRUPT"... or NULL when unknown (pure). */
-const char *vq_exit_reason_name(uint32_t isa, uint32_t reason);
 
 #endif

@@ -1,5 +1,5 @@
 # Shared body of the recording tests: one `vqscope record` session, checks from its files, then its
-# clock alignment as the analyzer reports it.
+# clock alignment and its end-to-end rows as the analyzer reports them.
 record_and_check() {  # record_and_check EXPECT [vqscope record options...]
   local expect=$1; shift
   local rc=0
@@ -13,4 +13,6 @@ record_and_check() {  # record_and_check EXPECT [vqscope record options...]
   "$VQSCOPE_TOP/analysis/vqscope-analyze" "$WORK/session" --format json -o "$WORK/report.json" \
     || fail "vqscope-analyze failed on the session"
   python3 "$VQSCOPE_TOP/tests/lib/alignment_check.py" "$WORK/report.json" || fail "the clock alignment does not hold"
+  # the default libaio job, application to application: matched, within fio's own mean, rows add up
+  python3 "$VQSCOPE_TOP/tests/lib/e2e_check.py" "$WORK/report.json" --api libaio || fail "the end-to-end rows do not hold"
 }

@@ -4,6 +4,7 @@
  * line parser, the probe stream reader on streams built in memory. Exit 0 when all pass.
  */
 #include "align.h"
+#include "e2e.h"
 #include "guest_trace.h"
 #include "probe.h"
 #include "stats.h"
@@ -160,11 +161,11 @@ static void test_guest_lines(void)
     /* Stock virtio-blk: block layer tracepoints and our kprobes, time from ftrace's column (us). */
     CHECK(vq_guest_trace_parse_line("             fio-97      [000] ..... 12.345678: block_rq_issue: 254,0 WS "
                                     "4096 () 81920 + 8 [fio]\n", &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
-    CHECK(is_event && event.stock && event.type == VQ_GUEST_SUBMIT && event.ts_ns == 12345678000ULL &&
+    CHECK(is_event && event.stock && event.type == VQ_GUEST_RQ_ISSUE && event.ts_ns == 12345678000ULL &&
           event.sector == 81920 && event.sectors == 8 && event.write);
     CHECK(vq_guest_trace_parse_line("  <idle>-0 [000] d.h1. 12.345901: block_rq_complete: 254,0 R () 16 + 128 "
                                     "[0]\n", &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
-    CHECK(is_event && event.type == VQ_GUEST_COMPLETE && event.sector == 16 && event.sectors == 128 &&
+    CHECK(is_event && event.type == VQ_GUEST_RQ_COMPLETE && event.sector == 16 && event.sectors == 128 &&
           !event.write && event.status == 0 && event.ts_ns == 12345901000ULL);
     CHECK(vq_guest_trace_parse_line("  fio-97 [000] d..1. 3.000010: vqscope_blk_kick: (virtqueue_notify+0x0/0x40 "
                                     "[virtio_ring]) vq=0 name=\"req.0\"\n", &is_event, &event, &is_bar, &bar,
@@ -183,7 +184,7 @@ static FILE *probe_stream(size_t count, bool with_end, size_t cut, char **buffer
 {
     struct vqs_probe_header header = { .version = VQS_PROBE_VERSION, .header_size = VQS_PROBE_HEADER_SIZE,
                                        .clock_id = VQS_PROBE_CLOCK_MONOTONIC,
-                                       .record_size = VQS_PROBE_RECORD_SIZE };
+                                       .record_size = VQS_PROBE_RECORD_SIZE, .nr_cpus = 1 };
     FILE *stream = open_memstream(buffer, size);
     size_t i;
 
@@ -417,6 +418,130 @@ static void test_tsc_files(void)
                  "found 'end tsc=x mono_ns=1'") == 0);
 }
 
+/* The application-side lines: pid and CPU from the prefix, TSC or microsecond column, fields. */
+static void test_app_lines(void)
+{
+    vq_guest_event event;
+    vq_guest_bar bar;
+    bool is_event, is_bar;
+    const char *why;
+
+    CHECK(vq_guest_trace_parse_line("   fio-55   [001] .....  123456789: sys_exit: NR 17 = 4096\n", &is_event, &event,
+                                    &is_bar, &bar, &why) == VQ_OK);
+    CHECK(is_event && event.type == VQ_GUEST_SYS_EXIT && event.column_tsc && event.ts_ns == 123456789 &&
+          event.pid == 55 && event.cpu == 1 && event.sys_nr == 17 && event.sys_ret == 4096);
+    CHECK(vq_guest_trace_parse_line("  my-task-7 x-812 [000] ..... 5.000001: sys_enter: NR 426 (7, 1, 0, 1, 0, 0)\n",
+                                    &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
+    CHECK(event.pid == 812 && event.sys_nr == 426 && event.sys_args[0] == 7 && event.sys_args[2] == 0 &&
+          event.sys_args[3] == 1 && !event.column_tsc && event.ts_ns == 5000001000ULL);
+    CHECK(vq_guest_trace_parse_line("  fio-9 [000] ..... 1.5: block_bio_queue: 253,0 WS 32912 + 8 [fio]\n", &is_event,
+                                    &event, &is_bar, &bar, &why) == VQ_ERR_FORMAT && strstr(why, "column"));
+    CHECK(vq_guest_trace_parse_line("  fio-9 [000] ..... 1.500000: block_bio_queue: 253,0 WS 32912 + 8 [fio]\n",
+                                    &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
+    CHECK(event.type == VQ_GUEST_BIO_QUEUE && event.sector == 32912 && event.sectors == 8 && event.write);
+    CHECK(vq_guest_trace_parse_line("  fio-9 [000] ..... 1.500000: block_bio_queue: 253,0 WS\n", &is_event, &event,
+                                    &is_bar, &bar, &why) == VQ_ERR_FORMAT && strstr(why, "block_bio_queue"));
+    CHECK(vq_guest_trace_parse_line("  fio-9 [000] ...1. 99: io_uring_complete: ring 00000000168600e0, req "
+                                    "000000003e6a5228, user_data 0xed14800, result 4096, cflags 0x0 extra1 0 extra2 0\n",
+                                    &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
+    CHECK(event.type == VQ_GUEST_URING_COMPLETE && event.uring_req == 0x3e6a5228 && event.user_data == 0xed14800 &&
+          event.sys_ret == 4096 && event.column_tsc && event.ts_ns == 99);
+    CHECK(vq_guest_trace_parse_line("  fio-9 [000] ..... 99: sys_exit: NR 17\n", &is_event, &event, &is_bar, &bar,
+                                    &why) == VQ_ERR_FORMAT && strstr(why, "sys_exit"));
+    CHECK(vq_guest_trace_parse_line("  fio-12 [000] ..... 99: virtio_xblk_submit: ts_ns=100 id=3 type=0 block=7 "
+                                    "nblocks=2 vq=0\n", &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
+    CHECK(event.type == VQ_GUEST_SUBMIT && event.block == 7 && event.nblocks == 2 && event.column_ns == 99 &&
+          event.column_is_tsc && event.ts_ns == 100);
+}
+
+/* A hand-made guest trace through the end-to-end collector: psync, libaio (two in one io_submit,
+ * completed out of order, reaped one by one) and io_uring (completed while its task waits). */
+static void test_e2e(void)
+{
+    static const char *const lines[] = {
+        "fio-100 [000] ..... 1.000000: sys_enter: NR 17 (3, 0, 1000, 2000)",
+        "fio-100 [000] ..... 1.000010: block_bio_queue: 253,0 R 800 + 8 [fio]",
+        "fio-100 [000] ..... 1.000020: block_rq_issue: 253,0 R 4096 () 800 + 8 [fio]",
+        "fio-100 [000] ..... 1.000021: virtio_xblk_submit: ts_ns=1000025000 id=1 type=0 block=100 nblocks=1 vq=0",
+        "fio-100 [000] d.h1. 1.000100: virtio_xblk_complete: ts_ns=1000100000 id=1 status=0 used_len=1 vq=0",
+        "fio-100 [000] d.h1. 1.000105: block_rq_complete: 253,0 R () 800 + 8 [0]",
+        "fio-100 [000] ..... 1.000130: sys_exit: NR 17 = 4096",
+        "other-999 [000] ..... 1.500000: block_bio_queue: 253,0 R 4000 + 8 [other]",
+        "fio-200 [000] ..... 2.000000: sys_enter: NR 209 (7f00, 2, 1234, 0, 0, 0)",
+        "fio-200 [000] ..... 2.000010: block_bio_queue: 253,0 W 8 + 8 [fio]",
+        "fio-200 [000] ..... 2.000012: block_rq_issue: 253,0 W 4096 () 8 + 8 [fio]",
+        "fio-200 [000] ..... 2.000013: virtio_xblk_submit: ts_ns=2000013000 id=2 type=1 block=1 nblocks=1 vq=0",
+        "fio-200 [000] ..... 2.000020: block_bio_queue: 253,0 W 16 + 8 [fio]",
+        "fio-200 [000] ..... 2.000022: block_rq_issue: 253,0 W 4096 () 16 + 8 [fio]",
+        "fio-200 [000] ..... 2.000023: virtio_xblk_submit: ts_ns=2000023000 id=3 type=1 block=2 nblocks=1 vq=0",
+        "fio-200 [000] ..... 2.000030: sys_exit: NR 209 = 2",
+        "fio-200 [000] d.h1. 2.000050: virtio_xblk_complete: ts_ns=2000050000 id=3 status=0 used_len=1 vq=0",
+        "fio-200 [000] d.h1. 2.000051: block_rq_complete: 253,0 W () 16 + 8 [0]",
+        "fio-200 [000] d.h1. 2.000060: virtio_xblk_complete: ts_ns=2000060000 id=2 status=0 used_len=1 vq=0",
+        "fio-200 [000] d.h1. 2.000061: block_rq_complete: 253,0 W () 8 + 8 [0]",
+        "fio-200 [000] ..... 2.000070: sys_enter: NR 208 (7f00, 1, 4, 0, 0, 0)",
+        "fio-200 [000] ..... 2.000080: sys_exit: NR 208 = 1",
+        "fio-200 [000] ..... 2.000090: sys_enter: NR 208 (7f00, 1, 4, 0, 0, 0)",
+        "fio-200 [000] ..... 2.000100: sys_exit: NR 208 = 1",
+        "fio-300 [000] ..... 3.000000: sys_enter: NR 426 (5, 1, 0, 1, 0, 0)",
+        "fio-300 [000] ..... 3.000005: io_uring_submit_sqe: ring 0000000a, req 0000beef, user_data 0x7, opcode READ, "
+        "flags 0x0, non block 1, sq_thread 0",
+        "fio-300 [000] ..... 3.000010: block_bio_queue: 253,0 R 24 + 8 [fio]",
+        "fio-300 [000] ..... 3.000012: block_rq_issue: 253,0 R 4096 () 24 + 8 [fio]",
+        "fio-300 [000] ..... 3.000013: virtio_xblk_submit: ts_ns=3000013000 id=4 type=0 block=3 nblocks=1 vq=0",
+        "fio-300 [000] ..... 3.000020: sys_exit: NR 426 = 1",
+        "fio-300 [000] ..... 3.000030: sys_enter: NR 426 (5, 0, 1, 1, 0, 0)",
+        "fio-300 [000] d.h1. 3.000050: virtio_xblk_complete: ts_ns=3000050000 id=4 status=0 used_len=1 vq=0",
+        "fio-300 [000] d.h1. 3.000051: block_rq_complete: 253,0 R () 24 + 8 [0]",
+        "fio-300 [000] ...1. 3.000055: io_uring_complete: ring 0000000a, req 0000beef, user_data 0x7, result 4096, "
+        "cflags 0x0 extra1 0 extra2 0",
+        "fio-300 [000] ..... 3.000060: sys_exit: NR 426 = 1",
+    };
+    vq_e2e_driver_row rows[] = {
+        { .id = 1, .submit = 1000025000, .complete = 1000100000, .host_start = 5000000, .host_end = 5030000 },
+        { .id = 2, .submit = 2000013000, .complete = 2000060000 },
+        { .id = 3, .submit = 2000023000, .complete = 2000050000 },
+        { .id = 4, .submit = 3000013000, .complete = 3000050000 },
+    };
+    vq_app_row app[4];
+    vq_app_coverage coverage;
+    vq_e2e *e2e = vq_e2e_new(false);
+    size_t i;
+
+    CHECK(e2e != NULL);
+    for (i = 0; e2e && i < sizeof(lines) / sizeof(lines[0]); i++) {
+        vq_guest_event event;
+        vq_guest_bar bar;
+        bool is_event, is_bar;
+        const char *why;
+
+        CHECK(vq_guest_trace_parse_line(lines[i], &is_event, &event, &is_bar, &bar, &why) == VQ_OK && is_event);
+        CHECK(vq_e2e_take(e2e, &event));
+    }
+    CHECK(e2e && vq_e2e_finish(e2e, rows, 4, app, 4, 90000, &coverage));
+    CHECK(coverage.traced && coverage.ios == 4 && coverage.matched == 4 && coverage.per_api[0] == 1 &&
+          coverage.per_api[1] == 2 && coverage.per_api[2] == 1);
+    CHECK(coverage.unmatched_count == 1 && coverage.unmatched[0].count == 1 &&
+          strstr(coverage.unmatched[0].reason, "outside a traced I/O syscall"));
+    /* psync: the syscall's own span; layers add up to it */
+    CHECK(app[0].matched && strcmp(app[0].api, "psync") == 0 && app[0].stage[VQ_APP_TOTAL] == 130000 &&
+          app[0].stage[VQ_APP_ISSUE_QUEUE] == 10000 && app[0].stage[VQ_APP_QUEUE_ISSUE] == 10000 &&
+          app[0].stage[VQ_APP_ISSUE_SUBMIT] == 5000 && app[0].stage[VQ_APP_COMPLETE_DONE] == 5000 &&
+          app[0].stage[VQ_APP_DONE_REAP] == 25000);
+    CHECK(app[0].has_layers && app[0].layer[VQ_LAYER_HOST] == 30000 && app[0].layer[VQ_LAYER_VIRTIO] == 45000 &&
+          app[0].layer[VQ_LAYER_GUEST_ABOVE] == 55000);
+    /* libaio: one io_submit, the first io_getevents hands back the first completed (id 3) */
+    CHECK(app[2].matched && strcmp(app[2].api, "libaio") == 0 && app[2].app_issue == 2000000000ULL &&
+          app[2].app_complete == 2000080000ULL && app[2].stage[VQ_APP_DONE_REAP] == 29000);
+    CHECK(app[1].matched && app[1].app_complete == 2000100000ULL && app[1].stage[VQ_APP_TOTAL] == 100000 &&
+          !app[1].has_layers);
+    /* io_uring: its CQE came while the task waited in io_uring_enter: handed back at that exit */
+    CHECK(app[3].matched && strcmp(app[3].api, "io_uring") == 0 && app[3].stage[VQ_APP_TOTAL] == 60000 &&
+          app[3].stage[VQ_APP_DONE_REAP] == 9000);
+    CHECK(coverage.app_mean_ns == (130000 + 100000 + 80000 + 60000) / 4 && coverage.fio_mean_ns == 90000);
+    vq_e2e_free(e2e);
+}
+
 int main(void)
 {
     test_percentiles();
@@ -428,6 +553,8 @@ int main(void)
     test_tsc_predict();
     test_tsc_files();
     test_guest_lines();
+    test_app_lines();
+    test_e2e();
     test_probe();
     if (failures) {
         fprintf(stderr, "analysis_model: %d checks failed\n", failures);

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The session's clock alignment (offset = host - guest). vq_align_clocks turns the loader's events into
+ * causal bounds (align.h) and solves them: lower bounds from the device's end of id X before the guest's
+ * completion of X (no pairing), upper bounds from notified kicks paired in order with the host notifies
+ * of the doorbell, lower bounds from the device's injections paired in order with guest irqs. The
+ * pairings are kept (kick.notify, irq.injection): stitching follows them. vq_choose_offset then picks
+ * the offset the stages use, the TSC's when recorded, else the causal midpoint, and checks it against
+ * every bound.
+ */
+#include "loader.h"
+
+#include "tsc.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Pairing tolerances (ns). SLACK lets a pair fall on the wrong side of the preliminary estimate, so
+ * that a wrong pairing shows up as a contradiction instead of being hidden; WINDOW is the longest
+ * kick -> exit or injection -> irq accepted as the same event (nested virtualisation is slow). */
+#define PAIR_SLACK_NS 50000
+#define PAIR_WINDOW_NS 5000000
+
+vq_status vq_align_clocks(vq_loader *load, vq_error *error)
+{
+    vq_session *session = load->session;
+    vq_constraint *constraints = NULL;
+    size_t constraint_count = 0, constraint_capacity = 0, i, j;
+    uint64_t *kick_times = NULL, *irq_times = NULL, *injection_times = NULL;
+    size_t *kick_of = NULL;
+    ssize_t *pairs = NULL;
+    size_t notified = 0, host_count;
+    bool have_estimate = false;
+    int64_t estimate = 0, upper_estimate = 0;
+    vq_status status = VQ_ERR_NOMEM;
+    bool tcg = load->notify_count == 0;
+
+    /* Strict, pairing-free lower bounds: the device ends id X before the guest completes id X. */
+    for (i = 0; i < load->request_count; i++) {
+        const vq_guest_request *request = &load->requests[i];
+        size_t q = vq_id_map_get(&load->qemu_ids, request->id);
+        vq_constraint *c;
+
+        if (!request->complete || q == VQ_NO_INDEX || !load->qemu_requests[q].end) {
+            continue;
+        }
+        c = VQ_PUSH(constraints, constraint_count, constraint_capacity);
+        if (!c) {
+            goto end;
+        }
+        *c = (vq_constraint){ .guest_ns = request->complete,
+                              .value = (int64_t)(load->qemu_requests[q].end - request->complete), .upper = false,
+                              .source = VQ_BOUND_END_COMPLETE };
+        if (!have_estimate || c->value > estimate) {
+            estimate = c->value;
+            have_estimate = true;
+        }
+        session->lower_from_ids++;
+    }
+
+    /* Upper bounds: notified kicks -> host notifies (KVM exits at the doorbell, or under TCG QEMU's
+     * queue handler), paired in order. */
+    host_count = tcg ? load->handler_count : load->notify_count;
+    load->notify_times = malloc((host_count + 1) * sizeof(*load->notify_times));
+    kick_times = malloc((load->kick_count + 1) * sizeof(*kick_times));
+    kick_of = malloc((load->kick_count + 1) * sizeof(*kick_of));
+    pairs = malloc((load->kick_count + load->irq_count + 1) * sizeof(*pairs));
+    if (!load->notify_times || !kick_times || !kick_of || !pairs) {
+        goto end;
+    }
+    for (i = 0; i < host_count; i++) {
+        load->notify_times[i] = tcg ? load->handlers[i].ts : vq_notify_time(&load->notifies[i]);
+    }
+    for (i = 0; i < load->kick_count; i++) {
+        if (load->kicks[i].notified) {
+            kick_of[notified] = i;
+            kick_times[notified++] = load->kicks[i].ts;
+        }
+    }
+    if (!have_estimate && notified && host_count) {
+        /* No ids: start from the first notified kick and the first notify. */
+        estimate = (int64_t)(load->notify_times[0] - kick_times[0]);
+        have_estimate = true;
+    }
+    session->kick.host_notifies = host_count;
+    if (have_estimate) {
+        vq_pair_forward(kick_times, notified, load->notify_times, host_count, estimate, PAIR_SLACK_NS,
+                        PAIR_WINDOW_NS, pairs);
+        for (i = 0; i < notified; i++) {
+            vq_constraint *c;
+
+            if (pairs[i] < 0) {
+                continue;
+            }
+            load->kicks[kick_of[i]].notify = (size_t)pairs[i];
+            if (!tcg) {
+                load->notifies[pairs[i]].kick = kick_of[i];
+            }
+            c = VQ_PUSH(constraints, constraint_count, constraint_capacity);
+            if (!c) {
+                goto end;
+            }
+            *c = (vq_constraint){ .guest_ns = kick_times[i],
+                                  .value = (int64_t)(load->notify_times[pairs[i]] - kick_times[i]), .upper = true,
+                                  .source = VQ_BOUND_KICK_EXIT };
+            if (!session->upper_from_kicks || c->value < upper_estimate) {
+                upper_estimate = c->value;
+            }
+            session->upper_from_kicks++;
+            session->kick.kicks_paired++;
+        }
+    }
+
+    /* Without KVM (TCG) QEMU raises the interrupt itself: its virtio_notify is the injection. */
+    if (!session->has_kvm && load->injection_count == 0) {
+        for (i = 0; i < load->device_notify_count; i++) {
+            vq_host_injection *injection = VQ_PUSH(load->injections, load->injection_count, load->injection_capacity);
+
+            if (!injection) {
+                goto end;
+            }
+            *injection = (vq_host_injection){ .ts = load->device_notifies[i].ts, .vector = UINT32_MAX };
+        }
+    }
+
+    /* Lower bounds: the device's injections -> guest irqs, paired in order, starting from the upper
+     * estimate (the irq's host time is at most guest + hi). An injection counts when it follows a
+     * virtio_notify[_irqfd] of the device: the first one after it. */
+    load->device_injections = malloc((load->device_notify_count + 1) * sizeof(*load->device_injections));
+    injection_times = malloc((load->device_notify_count + 1) * sizeof(*injection_times));
+    irq_times = malloc((load->irq_count + 1) * sizeof(*irq_times));
+    if (!load->device_injections || !injection_times || !irq_times) {
+        goto end;
+    }
+    for (i = 0, j = 0; i < load->device_notify_count; i++) {
+        while (j < load->injection_count && load->injections[j].ts < load->device_notifies[i].ts) {
+            j++;
+        }
+        if (j < load->injection_count && (i + 1 == load->device_notify_count ||
+                                          load->injections[j].ts < load->device_notifies[i + 1].ts)) {
+            injection_times[load->device_injection_count] = load->injections[j].ts;
+            load->device_injections[load->device_injection_count++] = j++;
+        }
+    }
+    session->kick.host_injections = load->device_injection_count;
+    for (i = 0; i < load->irq_count; i++) {
+        irq_times[i] = load->irqs[i].ts;
+    }
+    if (session->upper_from_kicks && load->device_injection_count) {
+        size_t virq = 0;
+
+        vq_pair_backward(irq_times, load->irq_count, injection_times, load->device_injection_count,
+                         upper_estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, pairs);
+        for (i = 0; i < load->irq_count; i++) {
+            const vq_host_injection *injection;
+            uint64_t bound;
+            vq_constraint *c;
+
+            if (pairs[i] < 0) {
+                continue;
+            }
+            load->irqs[i].injection = (size_t)pairs[i];
+            injection = &load->injections[load->device_injections[pairs[i]]];
+            bound = injection->ts;
+            /* Tighter: the vCPU's kvm_inj_virq of the same MSI vector, when it follows within the window. */
+            while (virq < load->virq_count && load->virqs[virq].ts < injection->ts) {
+                virq++;
+            }
+            for (j = virq; j < load->virq_count && load->virqs[j].ts <= injection->ts + PAIR_WINDOW_NS; j++) {
+                if (injection->vector != UINT32_MAX && load->virqs[j].vector == injection->vector) {
+                    if (load->virqs[j].ts <= irq_times[i] + (uint64_t)upper_estimate) {
+                        bound = load->virqs[j].ts;
+                    }
+                    break;
+                }
+            }
+            /* A true lower bound never exceeds a true upper bound: one above the tightest kick bound
+             * comes from an injection paired with the wrong irq (e.g. a delayed completion harvested
+             * by an earlier interrupt). Drop it rather than let it contradict the interval. The
+             * bounds by request id (above) need no pairing and are always kept. */
+            if ((int64_t)(bound - irq_times[i]) > upper_estimate) {
+                session->lower_irqs_rejected++;
+                load->irqs[i].injection = VQ_NO_INDEX;
+                continue;
+            }
+            c = VQ_PUSH(constraints, constraint_count, constraint_capacity);
+            if (!c) {
+                goto end;
+            }
+            *c = (vq_constraint){ .guest_ns = irq_times[i], .value = (int64_t)(bound - irq_times[i]), .upper = false,
+                                  .source = VQ_BOUND_INJECT_IRQ };
+            session->lower_from_irqs++;
+            session->kick.irqs_paired++;
+        }
+    }
+    session->alignment = vq_align_solve(constraints, constraint_count);
+    if (session->lower_irqs_rejected) {
+        vq_session_warn(session, "%" PRIu64 " injection -> irq pairings dropped: their bound exceeded the "
+                        "kick bounds (wrong pairing)", session->lower_irqs_rejected);
+    }
+    status = VQ_OK;
+end:
+    if (status == VQ_ERR_NOMEM) {
+        vq_error_set(error, "%s: out of memory during clock alignment", load->directory);
+    }
+    load->constraints = constraints;
+    load->constraint_count = constraint_count;
+    free(kick_times);
+    free(kick_of);
+    free(pairs);
+    free(irq_times);
+    free(injection_times);
+    return status;
+}
+
+/* ---- the offset the stages use: TSC when recorded, else the causal midpoint ---- */
+
+static void check_offset(vq_session *session, const vq_loader *load, const char *what)
+{
+    const vq_offset_check *check = &session->offset_check;
+
+    session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
+    if (check->has_lower && check->lower_margin < 0) {
+        vq_session_warn(session, "%s is below the causal LOWER bound (%s) by %" PRId64 " ns at guest %" PRIu64
+                        " ns (%zu lower bounds violated): a wrong pairing, or a TSC the guest rewrote", what,
+                        vq_bound_source_name(check->lower_source), -check->lower_margin, check->lower_guest_ns,
+                        check->lower_violations);
+    }
+    if (check->has_upper && check->upper_margin < 0) {
+        vq_session_warn(session, "%s is above the causal UPPER bound (%s) by %" PRId64 " ns at guest %" PRIu64
+                        " ns (%zu upper bounds violated): a wrong pairing, or a TSC the guest rewrote", what,
+                        vq_bound_source_name(check->upper_source), -check->upper_margin, check->upper_guest_ns,
+                        check->upper_violations);
+    }
+}
+
+/*
+ * KVM's tsc-offset and both sides' clock pairs give the offset exactly (to the pairs' read uncertainty)
+ * and independently of any event pairing: when they are there the stages use it, as a line between the
+ * start and end predictions, and the causal bounds become its check. Without them (TCG, no debugfs, an
+ * older session) the stages use the causal midpoint. A malformed TSC file is reported (FILE:LINE) and
+ * the session falls back to causality rather than failing: the TSC data are a refinement.
+ */
+vq_status vq_choose_offset(vq_loader *load, vq_error *error)
+{
+    vq_session *session = load->session;
+    vq_tsc_check *t = &session->tsc;
+    const vq_alignment *alignment = &session->alignment;
+    vq_tsc_files files;
+    vq_error tsc_error;
+    vq_status status;
+
+    vq_error_clear(&tsc_error);
+    status = vq_tsc_read(load->directory, &files, &tsc_error);
+    if (status == VQ_ERR_NOMEM) {
+        vq_error_set(error, "%s", tsc_error.message);
+        goto end;
+    }
+    if (status != VQ_OK) {
+        vq_session_warn(session, "%s (TSC data not used)", tsc_error.message);
+        snprintf(t->why, sizeof(t->why), "%s", tsc_error.message);
+    } else if (!files.has_offset) {
+        snprintf(t->why, sizeof(t->why), "%s", strcmp(session->mode, "tcg") == 0 ? "TCG session: no KVM tsc-offset"
+                 : "no tsc-offset.txt: KVM's debugfs not readable while recording, or an older session");
+    } else {
+        vq_tsc_predict(&files, load->guest_pairs, load->guest_pair_count, t);
+    }
+    status = VQ_OK;
+    if (t->present) {
+        session->offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_TSC,
+                                             .from_guest_ns = t->predicted_guest_ns[0],
+                                             .to_guest_ns = t->predicted_guest_ns[t->predictions - 1],
+                                             .from_offset = t->predicted[0],
+                                             .to_offset = t->predicted[t->predictions - 1],
+                                             .error_ns = t->error_ns };
+        check_offset(session, load, "the TSC offset (KVM tsc-offset)");
+        if (session->offset_check.has_lower && session->offset_check.lower_margin < 0) {
+            t->distance_ns = session->offset_check.lower_margin;
+        } else if (session->offset_check.has_upper && session->offset_check.upper_margin < 0) {
+            t->distance_ns = -session->offset_check.upper_margin;
+        }
+        if (!alignment->usable) {
+            vq_session_warn(session, "causal bounds incomplete (%" PRIu64 " upper, %" PRIu64 " lower): the TSC offset "
+                            "is checked on one side at most", session->upper_from_kicks,
+                            session->lower_from_ids + session->lower_from_irqs);
+        } else if (alignment->contradiction) {
+            vq_session_warn(session, "clock constraints contradict: lo exceeds hi by %" PRId64 " ns (a wrong "
+                            "pairing or clock drift); the TSC offset is used", alignment->contradiction_ns);
+        }
+    } else if (alignment->usable) {
+        int64_t width = alignment->whole.hi - alignment->whole.lo;
+
+        /* The true offset is somewhere in [lo, hi]: the midpoint is within half the width of it. */
+        session->offset = vq_clock_offset_constant(VQ_OFFSET_CAUSAL, alignment->offset,
+                                                   (width < 0 ? -width : width) / 2);
+        session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
+        if (alignment->contradiction) {
+            vq_session_warn(session, "clock constraints contradict: lo exceeds hi by %" PRId64 " ns (a wrong "
+                            "pairing or clock drift); cross-clock stages may come out negative",
+                            alignment->contradiction_ns);
+        }
+    } else {
+        session->offset.method = VQ_OFFSET_CAUSAL;   /* not usable: cross-clock stages are left out */
+        vq_session_warn(session, "clock alignment impossible: %" PRIu64 " upper and %" PRIu64 " lower bounds and no "
+                        "TSC data; cross-clock stages are left out", session->upper_from_kicks,
+                        session->lower_from_ids + session->lower_from_irqs);
+    }
+end:
+    return status;
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The guest pass: guest.trace (guest clock) into the loader's requests, kicks and irqs, the device's
+ * BAR ranges and the guest's clock pairs. A kick covers every request of its queue submitted since the
+ * previous kick; a completion is delivered by the latest irq of its queue. Stock virtio-blk requests
+ * are numbered here, in issue order (stock.c). Every event also goes to the end-to-end collector (e2e.h).
+ */
+#include "loader.h"
+
+#include "session_dir.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+vq_status vq_collect_guest(vq_loader *load, vq_error *error)
+{
+    char *path = vq_session_path(load->directory, "guest.trace");
+    vq_guest_trace *reader = NULL;
+    vq_guest_event event;
+    const vq_guest_bar *bars;
+    size_t pending_first[64] = { 0 };   /* per vq: first request not covered by a kick yet */
+    size_t last_irq[64];
+    vq_status status;
+    size_t i;
+
+    for (i = 0; i < 64; i++) {
+        last_irq[i] = VQ_NO_INDEX;
+    }
+    if (!path) {
+        status = VQ_ERR_NOMEM;
+        goto end;
+    }
+    status = vq_guest_trace_open(path, &reader, error);
+    if (status != VQ_OK) {
+        goto end;
+    }
+    while ((status = vq_guest_trace_next(reader, &event, error)) == VQ_OK) {
+        vq_guest_request *request;
+        vq_guest_kick *kick;
+        vq_guest_irq *irq;
+        size_t index;
+
+        if (event.vq >= 64) {
+            vq_error_set(error, "%s:%" PRIu64 ": vq=%" PRIu32 "; expected a queue index below 64", path,
+                         event.line, event.vq);
+            status = VQ_ERR_FORMAT;
+            goto end;
+        }
+        if (event.type == VQ_GUEST_RQ_ISSUE || event.type == VQ_GUEST_RQ_COMPLETE) {
+            /* The block layer's: a stock device's submit and completion, else the end-to-end row's */
+            if (load->stock_device) {
+                event.type = event.type == VQ_GUEST_RQ_ISSUE ? VQ_GUEST_SUBMIT : VQ_GUEST_COMPLETE;
+            }
+        }
+        if (event.stock && event.type <= VQ_GUEST_HOLD) {
+            load->stock = true;
+            if (event.type == VQ_GUEST_SUBMIT) {
+                event.id = ++load->stock_ids;
+            } else if (event.type == VQ_GUEST_KICK) {
+                event.id_last = load->stock_ids;
+            } else if (event.type == VQ_GUEST_COMPLETE) {
+                index = vq_stock_take(load, &load->stock_complete_head, event.sector, event.sectors, event.write);
+                if (index == VQ_NO_INDEX) {
+                    continue;   /* issued before the trace started */
+                }
+                event.id = load->requests[index].id;
+            }
+        }
+        if (!vq_e2e_take(load->e2e, &event)) {
+            status = VQ_ERR_NOMEM;
+            goto end;
+        }
+        switch (event.type) {
+        case VQ_GUEST_SUBMIT:
+            request = VQ_PUSH(load->requests, load->request_count, load->request_capacity);
+            if (!request) {
+                status = VQ_ERR_NOMEM;
+                goto end;
+            }
+            *request = (vq_guest_request){ .id = event.id, .vq = event.vq, .submit = event.ts_ns,
+                                        .kick = VQ_NO_INDEX, .irq = VQ_NO_INDEX, .sector = event.sector,
+                                        .sectors = event.sectors, .write = event.write, .next_same = VQ_NO_INDEX,
+                                        .kick_held = false };
+            if (event.stock && !vq_stock_append(load, load->request_count - 1)) {
+                status = VQ_ERR_NOMEM;
+                goto end;
+            }
+            if (vq_id_map_get(&load->guest_ids, event.id) != VQ_NO_INDEX) {
+                vq_session_warn(load->session, "%s:%" PRIu64 ": request id %" PRIu64 " submitted again; the "
+                                "later one is stitched", path, event.line, event.id);
+            }
+            if (!vq_id_map_put(&load->guest_ids, event.id, load->request_count - 1)) {
+                status = VQ_ERR_NOMEM;
+                goto end;
+            }
+            break;
+        case VQ_GUEST_KICK:
+            kick = VQ_PUSH(load->kicks, load->kick_count, load->kick_capacity);
+            if (!kick) {
+                status = VQ_ERR_NOMEM;
+                goto end;
+            }
+            *kick = (vq_guest_kick){ .ts = event.ts_ns, .id_last = event.id_last, .vq = event.vq,
+                                  .notified = event.notified, .notify = VQ_NO_INDEX };
+            /* The kick covers every request of its vq submitted since the previous kick. */
+            for (i = pending_first[event.vq]; i < load->request_count; i++) {
+                if (load->requests[i].vq == event.vq && load->requests[i].kick == VQ_NO_INDEX) {
+                    load->requests[i].kick = load->kick_count - 1;
+                    kick->requests++;
+                }
+            }
+            pending_first[event.vq] = load->request_count;
+            break;
+        case VQ_GUEST_IRQ:
+            irq = VQ_PUSH(load->irqs, load->irq_count, load->irq_capacity);
+            if (!irq) {
+                status = VQ_ERR_NOMEM;
+                goto end;
+            }
+            *irq = (vq_guest_irq){ .ts = event.ts_ns, .injection = VQ_NO_INDEX };
+            last_irq[event.vq] = load->irq_count - 1;
+            break;
+        case VQ_GUEST_COMPLETE:
+            index = vq_id_map_get(&load->guest_ids, event.id);
+            if (index == VQ_NO_INDEX) {
+                /* Submitted before the trace started: nothing to stitch. */
+                break;
+            }
+            load->requests[index].complete = event.ts_ns;
+            load->requests[index].irq = last_irq[event.vq];
+            break;
+        case VQ_GUEST_HOLD:
+            index = vq_id_map_get(&load->guest_ids, event.id);
+            if (index != VQ_NO_INDEX) {
+                load->requests[index].kick_held = true;
+                load->requests[index].kick_hold_start = event.hold_start_ns;
+                load->requests[index].kick_hold_end = event.hold_end_ns;
+            }
+            break;
+        default:
+            break;   /* the application and block layer events: the end-to-end collector's (e2e.h) */
+        }
+    }
+    if (status != VQ_END) {
+        goto end;
+    }
+    status = VQ_OK;
+    {
+        const vq_clock_pair *pairs;
+
+        load->guest_pair_count = vq_guest_trace_clock_pairs(reader, &pairs);
+        memcpy(load->guest_pairs, pairs, load->guest_pair_count * sizeof(*pairs));
+    }
+    load->bar_count = vq_guest_trace_bars(reader, &bars);
+    memcpy(load->bars, bars, load->bar_count * sizeof(*bars));
+    if (load->bar_count == 0) {
+        vq_session_warn(load->session, "%s: no '# device-bar:' header line: host MMIO cannot be attributed "
+                        "to the device", path);
+    }
+end:
+    if (status == VQ_ERR_NOMEM) {
+        vq_error_set(error, "%s: out of memory", path ? path : "guest.trace");
+    }
+    vq_guest_trace_close(reader);
+    free(path);
+    return status;
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The probe pass: host-probe.vqp (host clock) into the loader's VM exits (each with its duration to the
+ * next kvm_entry of its thread), the device's doorbell writes (kvm_mmio or ioeventfd_write inside the
+ * device BARs, with the exit before and the signal after them), injections (kvm_msi_set_irq,
+ * irqfd_wakeup) and kvm_inj_virq. Per-thread state follows each vCPU through exit, write and entry.
+ * The rest of the stream (sched_*, page faults...) is dropped as read.
+ */
+#include "loader.h"
+
+#include "probe.h"
+#include "session_dir.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool in_device_bar(const vq_loader *load, uint64_t gpa)
+{
+    size_t i;
+
+    for (i = 0; i < load->bar_count; i++) {
+        if (gpa >= load->bars[i].start && gpa <= load->bars[i].end) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static vq_thread_state *thread_of(vq_loader *load, uint32_t tid)
+{
+    size_t i;
+
+    for (i = 0; i < load->thread_count; i++) {
+        if (load->threads[i].tid == tid) {
+            return &load->threads[i];
+        }
+    }
+    if (load->thread_count == VQ_LOADER_MAX_THREADS) {
+        return NULL;
+    }
+    load->threads[load->thread_count] = (vq_thread_state){ .tid = tid, .open_notify = VQ_NO_INDEX };
+    return &load->threads[load->thread_count++];
+}
+
+static vq_status take_probe_event(vq_loader *load, const vq_event *event)
+{
+    vq_thread_state *thread = thread_of(load, event->pid);
+    uint64_t value = 0, gpa = 0;
+    const char *name = event->name;
+
+    if (!thread) {
+        return VQ_OK;  /* more threads than a QEMU has: ignore the rest rather than fail */
+    }
+    if (strcmp(name, "kvm_exit") == 0) {
+        vq_host_exit *exit_record = VQ_PUSH(load->exits, load->exit_count, load->exit_capacity);
+        uint64_t isa = 0;
+
+        if (!exit_record) {
+            return VQ_ERR_NOMEM;
+        }
+        vq_event_arg(event, "reason", &value);
+        vq_event_arg(event, "isa", &isa);
+        *exit_record = (vq_host_exit){ .ts = event->timestamp_ns, .isa = (uint32_t)isa, .reason = (uint32_t)value,
+                                    .duration = -1 };
+        thread->in_exit = true;
+        thread->exit = load->exit_count - 1;
+        thread->open_notify = VQ_NO_INDEX;
+        load->session->has_kvm = true;
+    } else if (strcmp(name, "kvm_entry") == 0) {
+        if (thread->in_exit) {
+            load->exits[thread->exit].duration = (int64_t)(event->timestamp_ns - load->exits[thread->exit].ts);
+        }
+        thread->in_exit = false;
+        thread->open_notify = VQ_NO_INDEX;
+    } else if ((strcmp(name, "kvm_mmio") == 0 && vq_event_arg(event, "type", &value) && value == 2) ||
+               strcmp(name, "ioeventfd_write") == 0) {
+        bool is_ioeventfd = name[0] == 'i';
+        vq_host_notify *notify;
+
+        vq_event_arg(event, "gpa", &gpa);
+        if (!in_device_bar(load, gpa)) {
+            return VQ_OK;
+        }
+        if (is_ioeventfd && thread->open_notify != VQ_NO_INDEX && !load->notifies[thread->open_notify].signal_ts) {
+            load->notifies[thread->open_notify].signal_ts = event->timestamp_ns;
+            return VQ_OK;
+        }
+        notify = VQ_PUSH(load->notifies, load->notify_count, load->notify_capacity);
+        if (!notify) {
+            return VQ_ERR_NOMEM;
+        }
+        *notify = (vq_host_notify){ .mmio_ts = event->timestamp_ns, .gpa = gpa, .tid = event->pid,
+                                    .kick = VQ_NO_INDEX };
+        if (thread->in_exit) {
+            notify->exit_ts = load->exits[thread->exit].ts;
+        }
+        if (is_ioeventfd) {
+            notify->signal_ts = event->timestamp_ns;
+        }
+        thread->open_notify = load->notify_count - 1;
+    } else if (strcmp(name, "kvm_userspace_exit") == 0) {
+        /* KVM_EXIT_MMIO: QEMU's vCPU thread handles the write itself (ioeventfd off). */
+        if (vq_event_arg(event, "reason", &value) && value == 6 && thread->open_notify != VQ_NO_INDEX &&
+            !load->notifies[thread->open_notify].signal_ts) {
+            load->notifies[thread->open_notify].signal_ts = event->timestamp_ns;
+        }
+        /* The exit goes on in user space: its duration runs to the next kvm_entry, the time the vCPU was
+         * out of the guest (as perf kvm stat counts it). */
+    } else if (strcmp(name, "kvm_msi_set_irq") == 0 ||
+               (strcmp(name, "irqfd_wakeup") == 0 && vq_event_arg(event, "flags", &value) && (value & 1))) {
+        vq_host_injection *injection = VQ_PUSH(load->injections, load->injection_count, load->injection_capacity);
+
+        if (!injection) {
+            return VQ_ERR_NOMEM;
+        }
+        *injection = (vq_host_injection){ .ts = event->timestamp_ns, .vector = UINT32_MAX, .tid = event->pid };
+        if (name[0] == 'k' && vq_event_arg(event, "vector", &value)) {
+            injection->vector = (uint32_t)value;
+        }
+    } else if (strcmp(name, "kvm_inj_virq") == 0) {
+        vq_host_virq *virq = VQ_PUSH(load->virqs, load->virq_count, load->virq_capacity);
+
+        if (!virq) {
+            return VQ_ERR_NOMEM;
+        }
+        vq_event_arg(event, "vector", &value);
+        *virq = (vq_host_virq){ .ts = event->timestamp_ns, .vector = (uint32_t)value };
+    }
+    return VQ_OK;
+}
+
+static vq_status probe_next(void *source, vq_event *event, vq_error *error)
+{
+    return vq_probe_next(source, event, error);
+}
+
+static uint64_t probe_position(const void *source)
+{
+    return vq_probe_record_offset(source);
+}
+
+vq_status vq_collect_probe(vq_loader *load, vq_error *error)
+{
+    char *path = vq_session_path(load->directory, "host-probe.vqp");
+    vq_probe *reader = NULL;
+    vq_status status;
+
+    if (!path) {
+        vq_error_set(error, "%s: out of memory", load->directory);
+        status = VQ_ERR_NOMEM;
+        goto end;
+    }
+    if (!vq_path_exists(path, false)) {
+        vq_session_warn(load->session, "%s: absent: no host kernel events (stages through KVM are missing)", path);
+        status = VQ_OK;
+        goto end;
+    }
+    status = vq_probe_open(path, &reader, error);
+    if (status != VQ_OK) {
+        goto end;
+    }
+    status = vq_drain_sorted(load, (vq_event_source){ probe_next, probe_position, reader, path }, take_probe_event,
+                             error);
+    if (status == VQ_OK && vq_probe_warning(reader)[0]) {
+        vq_session_warn(load->session, "%s", vq_probe_warning(reader));
+    }
+    if (status == VQ_OK && vq_probe_get_counts(reader).drops_total) {
+        vq_session_warn(load->session, "%s: the probe lost %" PRIu64 " records (ring buffer full)", path,
+                        vq_probe_get_counts(reader).drops_total);
+    }
+end:
+    vq_probe_close(reader);
+    free(path);
+    return status;
+}
+
+static int compare_u64(const void *left, const void *right)
+{
+    uint64_t a = *(const uint64_t *)left, b = *(const uint64_t *)right;
+
+    return (a > b) - (a < b);
+}
+
+/* The doorbell is the most written guest physical address in the device's BARs: keeps only writes
+ * to it (common-configuration writes during driver start are not notifies). */
+void vq_keep_doorbell(vq_loader *load)
+{
+    uint64_t best = 0, *gpas = malloc((load->notify_count + 1) * sizeof(*gpas));
+    size_t best_run = 0, run = 0, kept = 0, i;
+
+    if (!gpas || load->notify_count == 0) {
+        free(gpas);
+        return;
+    }
+    for (i = 0; i < load->notify_count; i++) {
+        gpas[i] = load->notifies[i].gpa;
+    }
+    qsort(gpas, load->notify_count, sizeof(*gpas), compare_u64);
+    for (i = 0; i < load->notify_count; i++) {
+        run = (i && gpas[i] == gpas[i - 1]) ? run + 1 : 1;
+        if (run > best_run) {
+            best_run = run;
+            best = gpas[i];
+        }
+    }
+    for (i = 0; i < load->notify_count; i++) {
+        if (load->notifies[i].gpa == best) {
+            load->notifies[kept++] = load->notifies[i];
+        }
+    }
+    load->notify_count = kept;
+    free(gpas);
+}

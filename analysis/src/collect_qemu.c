@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The QEMU pass: qemu.simpletrace (with qemu-trace-events) or qemu-ctf/, host clock, into the loader's
+ * handler runs (virtio_queue_notify), device notifies (virtio_notify[_irqfd]), requests (xblk's
+ * req_begin/end by id; stock virtio-blk's handle_read/write by sectors, then req_complete by QEMU's req
+ * pointer) and the device's holds. Events of other virtio devices are dropped after the pass, once the
+ * traced device's vdev is known (vq_keep_device_events).
+ */
+#include "loader.h"
+
+#include "ctf.h"
+#include "session_dir.h"
+#include "simpletrace.h"
+#include "trace_events.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
+{
+    uint64_t vdev = 0, id = 0;
+    vq_qemu_mark *mark;
+    vq_qemu_request *request;
+    size_t index;
+
+    if (strcmp(event->name, "virtio_queue_notify") == 0) {
+        vq_event_arg(event, "vdev", &vdev);
+        mark = VQ_PUSH(load->handlers, load->handler_count, load->handler_capacity);
+        if (!mark) {
+            return VQ_ERR_NOMEM;
+        }
+        *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev };
+    } else if (strcmp(event->name, "virtio_notify") == 0 || strcmp(event->name, "virtio_notify_irqfd") == 0) {
+        vq_event_arg(event, "vdev", &vdev);
+        mark = VQ_PUSH(load->device_notifies, load->device_notify_count, load->device_notify_capacity);
+        if (!mark) {
+            return VQ_ERR_NOMEM;
+        }
+        *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev };
+    } else if (strcmp(event->name, "virtio_xblk_req_begin") == 0) {
+        vq_event_arg(event, "vdev", &vdev);
+        vq_event_arg(event, "id", &id);
+        if (!load->xblk_vdev) {
+            load->xblk_vdev = vdev;
+        }
+        request = VQ_PUSH(load->qemu_requests, load->qemu_request_count, load->qemu_request_capacity);
+        if (!request) {
+            return VQ_ERR_NOMEM;
+        }
+        *request = (vq_qemu_request){ .id = id, .vdev = vdev, .begin = event->timestamp_ns, .serve_hold_ns = -1 };
+        if (!vq_id_map_put(&load->qemu_ids, id, load->qemu_request_count - 1)) {
+            return VQ_ERR_NOMEM;
+        }
+    } else if (strcmp(event->name, "virtio_xblk_req_end") == 0) {
+        vq_event_arg(event, "id", &id);
+        index = vq_id_map_get(&load->qemu_ids, id);
+        if (index != VQ_NO_INDEX && !load->qemu_requests[index].end) {
+            uint64_t vq = 0;
+
+            vq_event_arg(event, "vq", &vq);
+            load->qemu_requests[index].end = event->timestamp_ns;
+            load->qemu_requests[index].vq = (uint32_t)vq;
+        }
+    } else if (strcmp(event->name, "virtio_xblk_hold") == 0) {
+        uint64_t start = 0, end = 0;
+
+        vq_event_arg(event, "id", &id);
+        index = vq_id_map_get(&load->qemu_ids, id);
+        if (index != VQ_NO_INDEX && vq_event_arg(event, "start_ns", &start) && vq_event_arg(event, "end_ns", &end) &&
+            end >= start) {
+            load->qemu_requests[index].serve_hold_ns = (int64_t)(end - start);
+        }
+    } else if (strcmp(event->name, "virtio_xblk_notify_hold") == 0) {
+        vq_notify_hold *hold;
+        uint64_t vq = 0;
+
+        hold = VQ_PUSH(load->notify_holds, load->notify_hold_count, load->notify_hold_capacity);
+        if (!hold) {
+            return VQ_ERR_NOMEM;
+        }
+        vq_event_arg(event, "vq", &vq);
+        *hold = (vq_notify_hold){ .vq = (uint32_t)vq };
+        if (!vq_event_arg(event, "start_ns", &hold->start) || !vq_event_arg(event, "end_ns", &hold->end) ||
+            hold->end < hold->start) {
+            load->notify_hold_count--;   /* malformed: no hold to attribute */
+        }
+    } else if (load->stock && (strcmp(event->name, "virtio_blk_handle_read") == 0 ||
+                               strcmp(event->name, "virtio_blk_handle_write") == 0)) {
+        uint64_t req = 0, sector = 0, sectors = 0;
+        size_t guest;
+
+        vq_event_arg(event, "vdev", &vdev);
+        vq_event_arg(event, "req", &req);
+        vq_event_arg(event, "sector", &sector);
+        vq_event_arg(event, "nsectors", &sectors);
+        guest = vq_stock_take(load, &load->stock_qemu_head, sector, (uint32_t)sectors, event->name[18] == 'w');
+        if (guest == VQ_NO_INDEX) {
+            load->stock_unmatched_qemu++;   /* issued before the guest trace started, or not ours */
+            return VQ_OK;
+        }
+        if (!load->xblk_vdev) {
+            load->xblk_vdev = vdev;
+        }
+        request = VQ_PUSH(load->qemu_requests, load->qemu_request_count, load->qemu_request_capacity);
+        if (!request) {
+            return VQ_ERR_NOMEM;
+        }
+        *request = (vq_qemu_request){ .id = load->requests[guest].id, .vdev = vdev, .begin = event->timestamp_ns,
+                                   .serve_hold_ns = -1 };
+        if (!vq_id_map_put(&load->qemu_ids, request->id, load->qemu_request_count - 1) ||
+            !vq_id_map_put(&load->stock_req, vq_stock_req_key(req), load->qemu_request_count - 1)) {
+            return VQ_ERR_NOMEM;
+        }
+    } else if (load->stock && strcmp(event->name, "virtio_blk_req_complete") == 0) {
+        uint64_t req = 0;
+
+        vq_event_arg(event, "req", &req);
+        index = vq_id_map_get(&load->stock_req, vq_stock_req_key(req));
+        if (index != VQ_NO_INDEX && !load->qemu_requests[index].end) {
+            load->qemu_requests[index].end = event->timestamp_ns;
+        }
+        /* QEMU frees the request: its address can name a later one. */
+        if (index != VQ_NO_INDEX && !vq_id_map_put(&load->stock_req, vq_stock_req_key(req), VQ_NO_INDEX)) {
+            return VQ_ERR_NOMEM;
+        }
+    }
+    return VQ_OK;
+}
+
+static vq_status simple_next(void *source, vq_event *event, vq_error *error)
+{
+    return vq_simpletrace_next(source, event, error);
+}
+
+static vq_status ctf_next(void *source, vq_event *event, vq_error *error)
+{
+    return vq_ctf_next(source, event, error);
+}
+
+static uint64_t simple_position(const void *source)
+{
+    return vq_simpletrace_record_offset(source);
+}
+
+vq_status vq_collect_qemu(vq_loader *load, vq_error *error)
+{
+    char *simple_path = vq_session_path(load->directory, "qemu.simpletrace");
+    char *events_path = vq_session_path(load->directory, "qemu-trace-events");
+    char *ctf_path = vq_session_path(load->directory, "qemu-ctf");
+    vq_trace_events *catalog = NULL;
+    vq_simpletrace *simple = NULL;
+    vq_ctf *ctf = NULL;
+    vq_status status = VQ_OK;
+
+    if (!simple_path || !events_path || !ctf_path) {
+        status = VQ_ERR_NOMEM;
+        goto end;
+    }
+    if (vq_path_exists(simple_path, false)) {
+        snprintf(load->session->qemu_trace, sizeof(load->session->qemu_trace), "simple");
+        status = vq_trace_events_load(events_path, &catalog, error);
+        if (status != VQ_OK) {
+            goto end;
+        }
+        status = vq_simpletrace_open(simple_path, catalog, &simple, error);
+        if (status != VQ_OK) {
+            goto end;
+        }
+        status = vq_drain_sorted(load, (vq_event_source){ simple_next, simple_position, simple, simple_path },
+                                 take_qemu_event, error);
+        if (status == VQ_OK && vq_simpletrace_get_counts(simple).dropped_events) {
+            vq_session_warn(load->session, "%s: QEMU dropped %" PRIu64 " trace events", simple_path,
+                            vq_simpletrace_get_counts(simple).dropped_events);
+        }
+    } else if (vq_path_exists(ctf_path, true)) {
+        snprintf(load->session->qemu_trace, sizeof(load->session->qemu_trace), "ctf");
+        status = vq_ctf_open(ctf_path, &ctf, error);
+        if (status != VQ_OK) {
+            goto end;
+        }
+        /* Already in timestamp order (babeltrace2's muxer); the reorder buffer costs nothing more. */
+        status = vq_drain_sorted(load, (vq_event_source){ ctf_next, NULL, ctf, ctf_path }, take_qemu_event, error);
+        if (status == VQ_OK && vq_ctf_get_counts(ctf).discarded_events) {
+            vq_session_warn(load->session, "%s: LTTng discarded %" PRIu64 " events", ctf_path,
+                            vq_ctf_get_counts(ctf).discarded_events);
+        }
+    } else {
+        vq_error_set(error, "%s: no QEMU trace: expected qemu.simpletrace (with qemu-trace-events) or "
+                     "a qemu-ctf/ directory", load->directory);
+        status = VQ_ERR_FORMAT;
+    }
+end:
+    if (status == VQ_ERR_NOMEM && !vq_error_is_set(error)) {
+        vq_error_set(error, "%s: out of memory", load->directory);
+    }
+    vq_simpletrace_close(simple);
+    vq_ctf_close(ctf);
+    vq_trace_events_free(catalog);
+    free(simple_path);
+    free(events_path);
+    free(ctf_path);
+    return status;
+}
+
+/* Keeps only the marks of the xblk device (QEMU events of other virtio devices are in the trace). */
+static void keep_device_marks(vq_qemu_mark *marks, size_t *count, uint64_t vdev)
+{
+    size_t kept = 0, i;
+
+    for (i = 0; i < *count; i++) {
+        if (marks[i].vdev == vdev) {
+            marks[kept++] = marks[i];
+        }
+    }
+    *count = kept;
+}
+
+static int compare_qemu_request(const void *left, const void *right)
+{
+    const vq_qemu_request *a = left, *b = right;
+
+    return (a->begin > b->begin) - (a->begin < b->begin);
+}
+
+/* After the passes: only the traced device's handler runs and notifies (the trace has other virtio
+ * devices' too); its requests sorted by begin, with the id index rebuilt. */
+vq_status vq_keep_device_events(vq_loader *load, vq_error *error)
+{
+    vq_status status = VQ_OK;
+    size_t i;
+
+    keep_device_marks(load->handlers, &load->handler_count, load->xblk_vdev);
+    keep_device_marks(load->device_notifies, &load->device_notify_count, load->xblk_vdev);
+    /* Begins come in host order; re-sort anyway (late events) and rebuild the id index. */
+    qsort(load->qemu_requests, load->qemu_request_count, sizeof(*load->qemu_requests), compare_qemu_request);
+    for (i = 0; i < load->qemu_request_count; i++) {
+        if (!vq_id_map_put(&load->qemu_ids, load->qemu_requests[i].id, i)) {
+            status = VQ_ERR_NOMEM;
+            vq_error_set(error, "%s: out of memory", load->directory);
+            break;
+        }
+    }
+    return status;
+}

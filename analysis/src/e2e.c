@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* End to end: the application's syscalls and the block layer around each driver request (e2e.h). */
+#include "e2e.h"
+
+#include "containers.h"
+#include "stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const vq_app_stage_names[VQ_APP_STAGE_COUNT] = {
+    [VQ_APP_ISSUE_QUEUE] = "app>queue",
+    [VQ_APP_QUEUE_ISSUE] = "queue>issue",
+    [VQ_APP_ISSUE_SUBMIT] = "issue>submit",
+    [VQ_APP_COMPLETE_DONE] = "complete>done",
+    [VQ_APP_DONE_REAP] = "done>app",
+    [VQ_APP_TOTAL] = "app total",
+};
+
+const char *const vq_layer_names[VQ_LAYER_COUNT] = {
+    [VQ_LAYER_GUEST_ABOVE] = "guest above the driver",
+    [VQ_LAYER_VIRTIO] = "virtio path",
+    [VQ_LAYER_HOST] = "host",
+};
+
+/* x86_64 syscall numbers the recorder traces (bin/guest-e2e-events.sh) */
+enum {
+    NR_PREAD64 = 17, NR_PWRITE64 = 18, NR_PREADV = 295, NR_PWRITEV = 296,
+    NR_IO_GETEVENTS = 208, NR_IO_SUBMIT = 209, NR_IO_PGETEVENTS = 333, NR_IO_URING_ENTER = 426,
+};
+
+enum { API_PSYNC, API_LIBAIO, API_URING, API_NONE };
+static const char *const api_names[] = { "psync", "libaio", "io_uring" };
+
+typedef struct {
+    uint32_t pid;
+    int api;
+    uint64_t app_issue, bio_queue, rq_issue, rq_complete, app_complete, cqe;
+    uint64_t sector;
+    uint32_t sectors;
+    uint64_t driver_id;
+    bool issued, submitted, driver_done, done, reaped;
+    size_t syscall;             /* the issuing syscall (index into syscalls) */
+    uint64_t uring_req;
+    size_t wait_syscall;        /* io_uring: the waiting io_uring_enter its CQE came in, VQ_NO_INDEX none */
+} app_request;
+
+typedef struct {
+    uint32_t pid, nr;
+    uint64_t enter;
+    bool waits;                 /* io_uring_enter with IORING_ENTER_GETEVENTS and min_complete > 0 */
+} app_syscall;
+
+typedef struct {
+    uint32_t pid;
+    size_t open;                /* open syscall (index), VQ_NO_INDEX none */
+    uint64_t pending_sqe;       /* io_uring: request pointer of the last SQE taken, 0 none */
+    uint64_t pending_user_data;
+    size_t *reap;               /* libaio: completed, not yet reaped, in completion order */
+    size_t reap_head, reap_count, reap_capacity;
+} app_task;
+
+#define MAX_CPUS 256
+
+struct vq_e2e {
+    bool stock;
+    bool seen_app;
+    app_request *requests;
+    size_t request_count, request_capacity;
+    size_t *active;             /* requests not reaped and not given up */
+    size_t active_count, active_capacity;
+    app_syscall *syscalls;
+    size_t syscall_count, syscall_capacity;
+    app_task *tasks;
+    size_t task_count, task_capacity;
+    size_t issue_on_cpu[MAX_CPUS];   /* xblk: the request block_rq_issue started on the CPU, for its submit */
+    vq_id_map by_driver_id;
+    int64_t *clock_differences;  /* |converted TSC column - ts_ns| of the driver's events */
+    size_t clock_checks, clock_capacity;
+    vq_app_coverage *coverage;  /* during finish */
+    struct {
+        const char *reason;
+        uint64_t count;
+    } reasons[VQ_APP_MAX_REASONS];
+    size_t reason_count;
+};
+
+static void count_reason(vq_e2e *e2e, const char *reason)
+{
+    size_t i;
+
+    for (i = 0; i < e2e->reason_count; i++) {
+        if (e2e->reasons[i].reason == reason) {
+            e2e->reasons[i].count++;
+            return;
+        }
+    }
+    if (e2e->reason_count < VQ_APP_MAX_REASONS) {
+        e2e->reasons[e2e->reason_count].reason = reason;
+        e2e->reasons[e2e->reason_count++].count = 1;
+    }
+}
+
+vq_e2e *vq_e2e_new(bool stock)
+{
+    vq_e2e *e2e = calloc(1, sizeof(*e2e));
+    size_t i;
+
+    if (!e2e) {
+        return NULL;
+    }
+    e2e->stock = stock;
+    for (i = 0; i < MAX_CPUS; i++) {
+        e2e->issue_on_cpu[i] = VQ_NO_INDEX;
+    }
+    return e2e;
+}
+
+void vq_e2e_free(vq_e2e *e2e)
+{
+    size_t i;
+
+    if (!e2e) {
+        return;
+    }
+    for (i = 0; i < e2e->task_count; i++) {
+        free(e2e->tasks[i].reap);
+    }
+    free(e2e->tasks);
+    free(e2e->requests);
+    free(e2e->active);
+    free(e2e->syscalls);
+    free(e2e->clock_differences);
+    vq_id_map_free(&e2e->by_driver_id);
+    free(e2e);
+}
+
+static app_task *task_of(vq_e2e *e2e, uint32_t pid)
+{
+    app_task *task;
+    size_t i;
+
+    for (i = e2e->task_count; i-- > 0;) {
+        if (e2e->tasks[i].pid == pid) {
+            return &e2e->tasks[i];
+        }
+    }
+    task = VQ_PUSH(e2e->tasks, e2e->task_count, e2e->task_capacity);
+    if (task) {
+        *task = (app_task){ .pid = pid, .open = VQ_NO_INDEX };
+    }
+    return task;
+}
+
+static int api_of(uint32_t nr)
+{
+    switch (nr) {
+    case NR_PREAD64:
+    case NR_PWRITE64:
+    case NR_PREADV:
+    case NR_PWRITEV:
+        return API_PSYNC;
+    case NR_IO_SUBMIT:
+        return API_LIBAIO;
+    case NR_IO_URING_ENTER:
+        return API_URING;
+    default:
+        return API_NONE;
+    }
+}
+
+static void retire(vq_e2e *e2e, size_t position)
+{
+    e2e->active[position] = e2e->active[--e2e->active_count];
+}
+
+/* The oldest active request for which MATCH holds, its position in active or VQ_NO_INDEX. */
+static size_t find_active(const vq_e2e *e2e, bool (*match)(const app_request *, const vq_guest_event *),
+                          const vq_guest_event *event)
+{
+    size_t i, best = VQ_NO_INDEX;
+
+    for (i = 0; i < e2e->active_count; i++) {
+        if (match(&e2e->requests[e2e->active[i]], event) &&
+            (best == VQ_NO_INDEX || e2e->active[i] < e2e->active[best])) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+static bool waits_for_issue(const app_request *request, const vq_guest_event *event)
+{
+    return !request->issued && request->sector == event->sector && request->sectors == event->sectors;
+}
+
+static bool waits_for_done(const app_request *request, const vq_guest_event *event)
+{
+    return request->submitted && request->driver_done && !request->done && request->sector == event->sector &&
+           request->sectors == event->sectors;
+}
+
+static bool has_uring_req(const app_request *request, const vq_guest_event *event)
+{
+    return request->api == API_URING && request->done && !request->reaped && request->uring_req == event->uring_req;
+}
+
+static bool queue_bio(vq_e2e *e2e, const vq_guest_event *event)
+{
+    app_task *task = task_of(e2e, event->pid);
+    app_request *request;
+    size_t *slot;
+
+    if (!task) {
+        return false;
+    }
+    if (task->open == VQ_NO_INDEX || api_of(e2e->syscalls[task->open].nr) == API_NONE) {
+        count_reason(e2e, "bio queued outside a traced I/O syscall of the workload (another task, or an "
+                          "io_uring worker)");
+        return true;
+    }
+    request = VQ_PUSH(e2e->requests, e2e->request_count, e2e->request_capacity);
+    slot = VQ_PUSH(e2e->active, e2e->active_count, e2e->active_capacity);
+    if (!request || !slot) {
+        return false;
+    }
+    *slot = e2e->request_count - 1;
+    *request = (app_request){ .pid = event->pid, .api = api_of(e2e->syscalls[task->open].nr),
+                              .app_issue = e2e->syscalls[task->open].enter, .bio_queue = event->ts_ns,
+                              .sector = event->sector, .sectors = event->sectors, .syscall = task->open,
+                              .wait_syscall = VQ_NO_INDEX };
+    if (request->api == API_URING && task->pending_sqe) {
+        request->uring_req = task->pending_sqe;
+        task->pending_sqe = 0;
+    }
+    return true;
+}
+
+/* The request starts at the block layer's issue (stock: also its driver submit, with its id). */
+static bool issue(vq_e2e *e2e, const vq_guest_event *event, bool with_id)
+{
+    size_t position = find_active(e2e, waits_for_issue, event);
+    app_request *request;
+
+    if (event->cpu < MAX_CPUS) {
+        e2e->issue_on_cpu[event->cpu] = VQ_NO_INDEX;
+    }
+    if (position == VQ_NO_INDEX) {
+        count_reason(e2e, "block request issued with no traced bio of the same sectors (merged, or queued "
+                          "before the trace)");
+        return true;
+    }
+    request = &e2e->requests[e2e->active[position]];
+    request->issued = true;
+    request->rq_issue = event->ts_ns;
+    if (with_id) {
+        request->submitted = true;
+        request->driver_id = event->id;
+        return vq_id_map_put(&e2e->by_driver_id, event->id, e2e->active[position]);
+    }
+    if (event->cpu < MAX_CPUS) {
+        e2e->issue_on_cpu[event->cpu] = e2e->active[position];
+    }
+    return true;
+}
+
+/* xblk: the driver's submit follows the issue of its request on the same CPU (queue_rq). */
+static bool driver_submit(vq_e2e *e2e, const vq_guest_event *event)
+{
+    size_t index = event->cpu < MAX_CPUS ? e2e->issue_on_cpu[event->cpu] : VQ_NO_INDEX;
+    app_request *request;
+
+    if (index == VQ_NO_INDEX) {
+        if (e2e->seen_app) {
+            count_reason(e2e, "driver submit with no block_rq_issue before it on its CPU");
+        }
+        return true;
+    }
+    e2e->issue_on_cpu[event->cpu] = VQ_NO_INDEX;
+    request = &e2e->requests[index];
+    if (event->nblocks == 0 || request->sectors % event->nblocks != 0 ||
+        request->sector != event->block * (request->sectors / event->nblocks)) {
+        count_reason(e2e, "driver submit names other blocks than the block_rq_issue before it on its CPU");
+        return true;
+    }
+    request->submitted = true;
+    request->driver_id = event->id;
+    return vq_id_map_put(&e2e->by_driver_id, event->id, index);
+}
+
+static void driver_complete(vq_e2e *e2e, const vq_guest_event *event)
+{
+    size_t index = vq_id_map_get(&e2e->by_driver_id, event->id);
+
+    if (index != VQ_NO_INDEX && e2e->requests[index].driver_id == event->id) {
+        e2e->requests[index].driver_done = true;
+    }
+}
+
+static bool done(vq_e2e *e2e, app_request *request, size_t index, uint64_t ts)
+{
+    app_task *task;
+    size_t *slot;
+
+    request->done = true;
+    request->rq_complete = ts;
+    if (request->api != API_LIBAIO) {
+        return true;
+    }
+    task = task_of(e2e, request->pid);
+    if (!task) {
+        return false;
+    }
+    if (task->reap_head > 0 && task->reap_head == task->reap_count) {
+        task->reap_head = task->reap_count = 0;
+    }
+    slot = VQ_PUSH(task->reap, task->reap_count, task->reap_capacity);
+    if (!slot) {
+        return false;
+    }
+    *slot = index;
+    return true;
+}
+
+static void reaped(vq_e2e *e2e, size_t index, uint64_t ts)
+{
+    size_t i;
+
+    e2e->requests[index].reaped = true;
+    e2e->requests[index].app_complete = ts;
+    for (i = 0; i < e2e->active_count; i++) {
+        if (e2e->active[i] == index) {
+            retire(e2e, i);
+            return;
+        }
+    }
+}
+
+static bool sys_exit(vq_e2e *e2e, const vq_guest_event *event)
+{
+    app_task *task = task_of(e2e, event->pid);
+    size_t i, syscall;
+    int64_t n;
+
+    if (!task) {
+        return false;
+    }
+    syscall = task->open;
+    task->open = VQ_NO_INDEX;
+    if (syscall == VQ_NO_INDEX || e2e->syscalls[syscall].nr != event->sys_nr) {
+        return true;   /* entered before the trace started */
+    }
+    if (api_of(event->sys_nr) == API_PSYNC || event->sys_nr == NR_IO_URING_ENTER) {
+        for (i = e2e->active_count; i-- > 0;) {
+            app_request *request = &e2e->requests[e2e->active[i]];
+
+            if (request->api == API_PSYNC && request->syscall == syscall) {
+                if (!request->done) {
+                    count_reason(e2e, "psync syscall returned before its request completed");
+                    retire(e2e, i);
+                } else {
+                    reaped(e2e, e2e->active[i], event->ts_ns);
+                }
+            } else if (request->api == API_URING && request->wait_syscall == syscall) {
+                reaped(e2e, e2e->active[i], event->ts_ns);
+            }
+        }
+        return true;
+    }
+    if (event->sys_nr == NR_IO_GETEVENTS || event->sys_nr == NR_IO_PGETEVENTS) {
+        for (n = 0; n < event->sys_ret; n++) {
+            if (task->reap_head == task->reap_count) {
+                count_reason(e2e, "io_getevents returned more completions than the task's traced requests");
+                break;
+            }
+            reaped(e2e, task->reap[task->reap_head++], event->ts_ns);
+        }
+    }
+    return true;
+}
+
+/* io_uring: the CQE is in the ring; the application reads it from there without a syscall, so the
+ * moment it had it is bounded by the task's next io_uring_enter (reap before submitting again). */
+static void uring_complete(vq_e2e *e2e, const vq_guest_event *event)
+{
+    size_t position = find_active(e2e, has_uring_req, event);
+    app_request *request;
+    app_task *task;
+
+    if (position == VQ_NO_INDEX) {
+        return;
+    }
+    request = &e2e->requests[e2e->active[position]];
+    request->cqe = event->ts_ns;
+    task = task_of(e2e, event->pid);
+    if (task && task->open != VQ_NO_INDEX && e2e->syscalls[task->open].nr == NR_IO_URING_ENTER &&
+        e2e->syscalls[task->open].waits) {
+        request->wait_syscall = task->open;   /* it was waiting for completions: handed back at that exit */
+    }
+}
+
+static void uring_enter(vq_e2e *e2e, const vq_guest_event *event)
+{
+    size_t i;
+
+    for (i = e2e->active_count; i-- > 0;) {
+        const app_request *request = &e2e->requests[e2e->active[i]];
+
+        if (request->api == API_URING && request->pid == event->pid && request->cqe && !request->reaped &&
+            request->wait_syscall == VQ_NO_INDEX) {
+            reaped(e2e, e2e->active[i], event->ts_ns);
+        }
+    }
+}
+
+bool vq_e2e_take(vq_e2e *e2e, const vq_guest_event *event)
+{
+    app_syscall *syscall;
+    app_task *task;
+    size_t position;
+
+    if (event->column_ns && !event->stock) {
+        /* the driver's event: its own ts_ns beside ftrace's column converted from the guest TSC */
+        int64_t difference = (int64_t)(event->column_ns - event->ts_ns);
+
+        int64_t *slot = VQ_PUSH(e2e->clock_differences, e2e->clock_checks, e2e->clock_capacity);
+
+        if (!slot) {
+            return false;
+        }
+        *slot = difference < 0 ? -difference : difference;
+    }
+    switch (event->type) {
+    case VQ_GUEST_SYS_ENTER:
+        e2e->seen_app = true;
+        task = task_of(e2e, event->pid);
+        syscall = VQ_PUSH(e2e->syscalls, e2e->syscall_count, e2e->syscall_capacity);
+        if (!task || !syscall) {
+            return false;
+        }
+        *syscall = (app_syscall){ .pid = event->pid, .nr = event->sys_nr, .enter = event->ts_ns,
+                                  .waits = event->sys_nr == NR_IO_URING_ENTER && event->sys_args[2] > 0 &&
+                                           (event->sys_args[3] & 1) };
+        task->open = e2e->syscall_count - 1;
+        if (event->sys_nr == NR_IO_URING_ENTER) {
+            uring_enter(e2e, event);
+        }
+        return true;
+    case VQ_GUEST_SYS_EXIT:
+        return sys_exit(e2e, event);
+    case VQ_GUEST_BIO_QUEUE:
+        e2e->seen_app = true;
+        return queue_bio(e2e, event);
+    case VQ_GUEST_RQ_ISSUE:
+        return issue(e2e, event, false);
+    case VQ_GUEST_SUBMIT:
+        if (event->stock) {
+            return issue(e2e, event, true);
+        }
+        return driver_submit(e2e, event);
+    case VQ_GUEST_COMPLETE:
+        if (event->stock) {
+            size_t index = vq_id_map_get(&e2e->by_driver_id, event->id);
+
+            if (index != VQ_NO_INDEX && e2e->requests[index].driver_id == event->id && !e2e->requests[index].done) {
+                e2e->requests[index].driver_done = true;
+                return done(e2e, &e2e->requests[index], index, event->ts_ns);
+            }
+            return true;
+        }
+        driver_complete(e2e, event);
+        return true;
+    case VQ_GUEST_RQ_COMPLETE:
+        position = find_active(e2e, waits_for_done, event);
+        if (position == VQ_NO_INDEX) {
+            return true;   /* a request not traced from its bio: counted at its issue */
+        }
+        return done(e2e, &e2e->requests[e2e->active[position]], e2e->active[position], event->ts_ns);
+    case VQ_GUEST_URING_SUBMIT:
+        task = task_of(e2e, event->pid);
+        if (!task) {
+            return false;
+        }
+        task->pending_sqe = event->uring_req;
+        task->pending_user_data = event->user_data;
+        return true;
+    case VQ_GUEST_URING_COMPLETE:
+        uring_complete(e2e, event);
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* Index of ROWS sorted by id, for lookups. */
+typedef struct {
+    uint64_t id;
+    size_t row;
+} id_row;
+
+static int compare_id_row(const void *left, const void *right)
+{
+    const id_row *a = left, *b = right;
+
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+static void set_stage(vq_app_row *app, vq_app_stage stage, uint64_t from, uint64_t to)
+{
+    if (from && to) {
+        app->has[stage] = true;
+        app->stage[stage] = (int64_t)(to - from);
+    }
+}
+
+static void fill_row(const app_request *request, const vq_e2e_driver_row *driver, bool stock, vq_app_row *app)
+{
+    app->api = request->api < API_NONE ? api_names[request->api] : NULL;
+    app->pid = request->pid;
+    app->app_issue = request->app_issue;
+    app->bio_queue = request->bio_queue;
+    app->rq_issue = request->rq_issue;
+    app->rq_complete = request->rq_complete;
+    app->app_complete = request->reaped ? request->app_complete : 0;
+    set_stage(app, VQ_APP_ISSUE_QUEUE, app->app_issue, app->bio_queue);
+    set_stage(app, VQ_APP_QUEUE_ISSUE, app->bio_queue, app->rq_issue);
+    if (!stock) {
+        set_stage(app, VQ_APP_ISSUE_SUBMIT, app->rq_issue, driver->submit);
+        set_stage(app, VQ_APP_COMPLETE_DONE, driver->complete, app->rq_complete);
+    }
+    set_stage(app, VQ_APP_DONE_REAP, app->rq_complete, app->app_complete);
+    set_stage(app, VQ_APP_TOTAL, app->app_issue, app->app_complete);
+    app->matched = app->app_issue && app->bio_queue && app->rq_issue && app->rq_complete && app->app_complete &&
+                   driver->submit && driver->complete;
+    if (app->matched && driver->host_start && driver->host_end) {
+        int64_t span = (int64_t)(driver->complete - driver->submit);
+
+        app->has_layers = true;
+        app->layer[VQ_LAYER_HOST] = (int64_t)(driver->host_end - driver->host_start);
+        app->layer[VQ_LAYER_VIRTIO] = span - app->layer[VQ_LAYER_HOST];
+        app->layer[VQ_LAYER_GUEST_ABOVE] = app->stage[VQ_APP_TOTAL] - span;
+    }
+}
+
+bool vq_e2e_finish(vq_e2e *e2e, const vq_e2e_driver_row *rows, size_t row_count, vq_app_row *app,
+                   int64_t fio_ios, int64_t fio_mean_ns, vq_app_coverage *coverage)
+{
+    id_row *index = calloc(row_count ? row_count : 1, sizeof(*index));
+    double sum = 0;
+    size_t i;
+
+    if (!index) {
+        return false;
+    }
+    memset(coverage, 0, sizeof(*coverage));
+    coverage->traced = e2e->seen_app;
+    coverage->app_mean_ns = -1;
+    coverage->fio_mean_ns = fio_mean_ns;
+    for (i = 0; i < row_count; i++) {
+        index[i] = (id_row){ .id = rows[i].id, .row = i };
+        memset(&app[i], 0, sizeof(app[i]));
+    }
+    qsort(index, row_count, sizeof(*index), compare_id_row);
+    coverage->bios = e2e->request_count;
+    for (i = 0; i < e2e->request_count; i++) {
+        const app_request *request = &e2e->requests[i];
+        id_row key = { .id = request->driver_id };
+        const id_row *found = request->submitted ?
+                              bsearch(&key, index, row_count, sizeof(*index), compare_id_row) : NULL;
+
+        if (!request->submitted) {
+            continue;   /* counted with its reason when it was issued */
+        }
+        if (!found) {
+            count_reason(e2e, "driver request not among the stitched rows");
+            continue;
+        }
+        fill_row(request, &rows[found->row], e2e->stock, &app[found->row]);
+        if (app[found->row].matched) {
+            coverage->matched++;
+            coverage->per_api[request->api < API_NONE ? request->api : 0]++;
+            sum += (double)app[found->row].stage[VQ_APP_TOTAL];
+        } else if (!request->done) {
+            count_reason(e2e, "no block_rq_complete after the driver's completion (the trace ended first?)");
+        } else if (!request->reaped) {
+            count_reason(e2e, request->api != API_URING ? "never reaped by the application (the trace ended first?)" :
+                              request->cqe ? "io_uring: no io_uring_enter of its task after its CQE (the last "
+                                             "ones of a job are reaped without one)" :
+                              "io_uring: no io_uring_complete of its request");
+        } else {
+            count_reason(e2e, "the driver's submit or completion is missing from its row");
+        }
+    }
+    coverage->ios = fio_ios >= 0 ? (uint64_t)fio_ios : coverage->bios;
+    coverage->ios_from_fio = fio_ios >= 0;
+    if (coverage->matched) {
+        coverage->app_mean_ns = (int64_t)(sum / (double)coverage->matched + 0.5);
+    }
+    memcpy(coverage->unmatched, e2e->reasons, sizeof(e2e->reasons));
+    coverage->unmatched_count = e2e->reason_count;
+    coverage->clock_checks = e2e->clock_checks;
+    if (e2e->clock_checks) {
+        vq_summary clock = vq_summarize(e2e->clock_differences, e2e->clock_checks);
+
+        coverage->clock_median_abs_ns = (int64_t)clock.p50;
+        coverage->clock_max_abs_ns = clock.max;
+    }
+    free(index);
+    return true;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fio's own figures from its normal text output (workload.txt): the I/Os it issued and its mean total
+ * latency (the "lat (UNIT): min=..., avg=..." line of each direction, weighted by the direction's issued
+ * count from "issued rwts: total=R,W,T,..."), summed over every job in the file.
+ */
+#ifndef VQSCOPE_ANALYSIS_FIO_OUTPUT_H
+#define VQSCOPE_ANALYSIS_FIO_OUTPUT_H
+
+#include "event.h"
+
+/* *IOS: reads + writes + trims issued; *MEAN_NS: fio's mean total latency over them. VQ_ERR_FORMAT
+ * (FILE:LINE in ERROR) when a job's latency or issued count is missing or unreadable. */
+vq_status vq_fio_output_read(const char *path, int64_t *ios, int64_t *mean_ns, vq_error *error);
+
+/* One line's total-latency mean in ns ("     lat (usec): min=1, max=2, avg=3.5, ..."), pure. */
+bool vq_fio_lat_line(const char *line, double *mean_ns);
+
+#endif

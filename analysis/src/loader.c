@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What the loader's passes share: an event's numeric argument by name, the reorder-buffered drain of a
+ * reader (QEMU and probe streams are not in timestamp order), and freeing the loader.
+ */
+#include "loader.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool vq_event_arg(const vq_event *event, const char *name, uint64_t *value)
+{
+    size_t i;
+
+    for (i = 0; i < event->arg_count; i++) {
+        if (strcmp(event->args[i].name, name) == 0 && event->args[i].type != VQ_ARG_STRING) {
+            *value = event->args[i].value;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Runs a reader through the reorder buffer, handing each event to TAKE in timestamp order. */
+vq_status vq_drain_sorted(vq_loader *load, vq_event_source source,
+                          vq_status (*take)(vq_loader *, const vq_event *), vq_error *error)
+{
+    vq_reorder *reorder = NULL;
+    vq_event event;
+    vq_status status;
+
+    status = vq_reorder_create(source, VQ_REORDER_DEFAULT_WINDOW, &reorder, error);
+    if (status != VQ_OK) {
+        goto end;
+    }
+    while ((status = vq_reorder_next(reorder, &event, error)) == VQ_OK) {
+        status = take(load, &event);
+        if (status != VQ_OK) {
+            vq_error_set(error, "%s: out of memory", source.name);
+            goto end;
+        }
+    }
+    if (status == VQ_END) {
+        status = VQ_OK;
+        if (vq_reorder_late_count(reorder)) {
+            vq_session_warn(load->session, "%s: %" PRIu64 " events older than the reorder window allows: %s",
+                            source.name, vq_reorder_late_count(reorder), vq_reorder_late_message(reorder));
+        }
+    }
+end:
+    vq_reorder_free(reorder);
+    return status;
+}
+
+void vq_loader_free(vq_loader *load)
+{
+    vq_id_map_free(&load->guest_ids);
+    vq_id_map_free(&load->qemu_ids);
+    vq_id_map_free(&load->stock_tail);
+    vq_id_map_free(&load->stock_complete_head);
+    vq_id_map_free(&load->stock_qemu_head);
+    vq_id_map_free(&load->stock_req);
+    free(load->requests);
+    free(load->kicks);
+    free(load->irqs);
+    free(load->notifies);
+    free(load->handlers);
+    free(load->device_notifies);
+    free(load->qemu_requests);
+    free(load->injections);
+    free(load->virqs);
+    free(load->exits);
+    free(load->notify_times);
+    free(load->device_injections);
+    free(load->constraints);
+    free(load->notify_holds);
+    vq_e2e_free(load->e2e);
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal to the analyzer (not installed, not for reporters): what vq_session_load's steps share. The
+ * three collectors (guest, QEMU, probe) each stream one source into the compact records below; the
+ * alignment (alignment.c), stitching (stitch.c) and summaries (summaries.c) then read those arrays, all
+ * sorted by time. Each step takes the loader and a vq_error; what it finds wrong but survivable it adds
+ * to the session's warnings (vq_session_warn), in the order the steps run.
+ */
+#ifndef VQSCOPE_ANALYSIS_LOADER_H
+#define VQSCOPE_ANALYSIS_LOADER_H
+
+#include "align.h"
+#include "containers.h"
+#include "e2e.h"
+#include "event.h"
+#include "guest_trace.h"
+#include "reorder.h"
+#include "session.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VQ_LOADER_MAX_THREADS 256
+
+typedef struct {
+    uint64_t id;
+    uint32_t vq;
+    uint64_t submit, complete;  /* guest ns; complete 0 = none */
+    size_t kick, irq;           /* indexes, VQ_NO_INDEX = none */
+    /* Stock virtio-blk: what names the request on both sides, and the next request with the same. */
+    uint64_t sector;
+    uint32_t sectors;
+    bool write;
+    size_t next_same;
+    /* The driver's own hold of it between ring add and kick (kick_hold_ns), guest ns; kick_held false:
+     * none. */
+    bool kick_held;
+    uint64_t kick_hold_start, kick_hold_end;
+} vq_guest_request;
+
+typedef struct {
+    uint64_t ts, id_last;
+    uint32_t vq;
+    bool notified;
+    size_t requests;            /* requests it covers */
+    uint64_t last_hold_end;     /* the latest end of a driver hold among them (kick_hold_ns), 0 none */
+    size_t notify;              /* paired host notify, VQ_NO_INDEX = none */
+} vq_guest_kick;
+
+typedef struct {
+    uint64_t ts;
+    size_t injection;           /* paired host injection */
+} vq_guest_irq;
+
+/* The device's doorbell as the host saw it. */
+typedef struct {
+    uint64_t exit_ts;           /* kvm_exit before the MMIO write (0: not seen) */
+    uint64_t mmio_ts;           /* kvm_mmio write, or ioeventfd_write if no kvm_mmio */
+    uint64_t signal_ts;         /* ioeventfd_write (on) or kvm_userspace_exit MMIO (off); 0 = none */
+    uint64_t gpa;
+    uint32_t tid;
+    size_t kick;                /* paired guest kick */
+} vq_host_notify;
+
+typedef struct {
+    uint64_t ts;
+    uint64_t vdev;
+} vq_qemu_mark;                 /* virtio_queue_notify, virtio_notify[_irqfd] */
+
+typedef struct {
+    uint64_t id, vdev, begin, end;
+    uint32_t vq;
+    int64_t serve_hold_ns;      /* the device's delay-ns hold between serving and pushing it; -1 none */
+} vq_qemu_request;
+
+/* The device held its interrupt after pushing (notify-delay-ns): the hold starts after a handler run
+ * pushed its requests and ends with the notify at END, which delivers every request pushed on VQ since
+ * the previous notify (those pushed during the hold ride it). */
+typedef struct {
+    uint64_t start, end;
+    uint32_t vq;
+} vq_notify_hold;
+
+typedef struct {
+    uint64_t ts;
+    uint32_t vector;            /* MSI vector; UINT32_MAX for an irqfd */
+    uint32_t tid;
+} vq_host_injection;
+
+typedef struct {
+    uint64_t ts;
+    uint32_t vector;
+} vq_host_virq;
+
+typedef struct {
+    uint64_t ts;
+    uint32_t isa, reason;
+    int64_t duration;           /* -1: no entry seen */
+} vq_host_exit;
+
+typedef struct {
+    uint32_t tid;
+    bool in_exit;
+    size_t exit;                /* index in exits */
+    size_t open_notify;         /* notify waiting for its signal on this thread */
+} vq_thread_state;
+
+typedef struct {
+    vq_session *session;
+    const char *directory;
+    vq_guest_request *requests;
+    size_t request_count, request_capacity;
+    vq_guest_kick *kicks;
+    size_t kick_count, kick_capacity;
+    vq_guest_irq *irqs;
+    size_t irq_count, irq_capacity;
+    vq_guest_bar bars[VQ_GUEST_MAX_BARS];
+    size_t bar_count;
+    vq_clock_pair guest_pairs[VQ_GUEST_MAX_CLOCK_PAIRS];
+    size_t guest_pair_count;
+    vq_id_map guest_ids, qemu_ids;
+    vq_host_notify *notifies;
+    size_t notify_count, notify_capacity;
+    vq_qemu_mark *handlers, *device_notifies;
+    size_t handler_count, handler_capacity, device_notify_count, device_notify_capacity;
+    vq_qemu_request *qemu_requests;
+    size_t qemu_request_count, qemu_request_capacity;
+    vq_host_injection *injections;
+    size_t injection_count, injection_capacity;
+    vq_host_virq *virqs;
+    size_t virq_count, virq_capacity;
+    vq_host_exit *exits;
+    size_t exit_count, exit_capacity;
+    vq_thread_state threads[VQ_LOADER_MAX_THREADS];
+    size_t thread_count;
+    uint64_t xblk_vdev;         /* the traced device's vdev (xblk, or stock virtio-blk) */
+    /*
+     * Stock virtio-blk (no request ids): the guest's block_rq_issue gets an id here (1, 2, ...); its
+     * block_rq_complete and QEMU's virtio_blk_handle_read/write are matched to it by (sector, sectors,
+     * write) in order, each through its own queue of requests with that key (heads below, linked by
+     * vq_guest_request.next_same); QEMU's req pointer then names the request up to virtio_blk_req_complete.
+     */
+    bool stock;
+    bool stock_device;          /* meta.json's device is not ours: block_rq_issue/complete are its submit/complete */
+    vq_e2e *e2e;                /* the application end of each request (e2e.h) */
+    uint64_t stock_ids;
+    vq_id_map stock_tail, stock_complete_head, stock_qemu_head, stock_req;
+    uint64_t stock_unmatched_qemu;
+    /* After filtering: */
+    uint64_t *notify_times;     /* host time of each notify used for pairing */
+    size_t *device_injections;  /* indexes into injections that answer the device's virtio_notify */
+    size_t device_injection_count;
+    vq_notify_hold *notify_holds;  /* in time order */
+    size_t notify_hold_count, notify_hold_capacity;
+    vq_constraint *constraints;  /* the causal bounds, kept to check the chosen offset against */
+    size_t constraint_count;
+} vq_loader;
+
+/* The host time a notify stands for: the kvm_exit of the doorbell write, else the write itself. */
+static inline uint64_t vq_notify_time(const vq_host_notify *notify)
+{
+    return notify->exit_ts ? notify->exit_ts : notify->mmio_ts;
+}
+
+/* Latest host time of a notify before QEMU's handler can run. */
+static inline uint64_t vq_notify_last(const vq_host_notify *notify)
+{
+    return notify->signal_ts ? notify->signal_ts : notify->mmio_ts;
+}
+
+/* Appends a warning to SESSION (printf-style; session.c); dropped silently when out of memory. */
+void vq_session_warn(vq_session *session, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* Shared by the QEMU and probe passes (loader.c). The numeric argument NAME of EVENT (false: none). */
+bool vq_event_arg(const vq_event *event, const char *name, uint64_t *value);
+/* SOURCE through the reorder buffer, each event to TAKE in timestamp order; late events are a warning. */
+vq_status vq_drain_sorted(vq_loader *load, vq_event_source source,
+                          vq_status (*take)(vq_loader *, const vq_event *), vq_error *error);
+void vq_loader_free(vq_loader *load);
+
+/* Stock virtio-blk (stock.c): the queues of guest requests per (sector, sectors, write) key. Appends
+ * request INDEX (its next_same VQ_NO_INDEX) to the queues of its key; takes the oldest request of
+ * HEADS' queue for a key (VQ_NO_INDEX: none); QEMU's req pointer as a vq_id_map key. */
+bool vq_stock_append(vq_loader *load, size_t index);
+size_t vq_stock_take(vq_loader *load, vq_id_map *heads, uint64_t sector, uint32_t sectors, bool write);
+uint64_t vq_stock_req_key(uint64_t req);
+
+/*
+ * The steps of vq_session_load, in its order. Each returns VQ_OK or an error with ERROR set.
+ *
+ * The passes: guest.trace (collect_guest.c: requests, kicks, irqs, BARs, clock pairs), the QEMU trace
+ * (collect_qemu.c: handler runs, device notifies, requests, holds; needs the guest's stock requests),
+ * host-probe.vqp (collect_probe.c: exits, doorbell notifies, injections, virqs; needs the BARs).
+ */
+vq_status vq_collect_guest(vq_loader *load, vq_error *error);
+vq_status vq_collect_qemu(vq_loader *load, vq_error *error);
+vq_status vq_collect_probe(vq_loader *load, vq_error *error);
+/* Then only the traced device's handler runs and notifies, its requests sorted by begin with the id
+ * index rebuilt (collect_qemu.c); only the notifies at the doorbell (collect_probe.c). */
+vq_status vq_keep_device_events(vq_loader *load, vq_error *error);
+void vq_keep_doorbell(vq_loader *load);
+
+/*
+ * alignment.c. vq_align_clocks makes the causal bounds (constraints) from the id-matched ends and
+ * completions, from notified kicks paired in order with the notifies (without notifies, TCG: with the
+ * handler runs) and from irqs paired with the injections that follow a device notify (without KVM: the
+ * device notifies themselves); it records the pairings (kicks[].notify, notifies[].kick,
+ * irqs[].injection, device_injections), and sets session->alignment, the bound counts and the kick
+ * figures about pairing. vq_choose_offset sets session->offset (the TSC's, from DIRECTORY's TSC files and
+ * guest_pairs, else the causal midpoint), session->tsc and session->offset_check.
+ */
+vq_status vq_align_clocks(vq_loader *load, vq_error *error);
+vq_status vq_choose_offset(vq_loader *load, vq_error *error);
+
+/* stitch.c: session->rows (requests with a completion, a kick, the device's begin and end, and an irq),
+ * session->unmatched (the others, with the reason) and the negative stage counts, under session->offset. */
+vq_status vq_stitch(vq_loader *load, vq_error *error);
+
+/* summaries.c: session->kick (per kick, per handler run, kick -> begin) and session->exits, from the
+ * loader and the rows. */
+vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error);
+
+#endif

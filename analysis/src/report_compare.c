@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The compare of two sessions: per-stage median shifts with bootstrap intervals, exits per request
+ * (report.h). */
+#include "report.h"
+
+#include "report_format.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    size_t count_a, count_b;
+    double median_a, median_b;
+    vq_interval shift;
+    bool significant;
+} stage_comparison;
+
+static stage_comparison compare_stage(const vq_session *a, const vq_session *b, vq_stage stage,
+                                      const vq_report_options *options)
+{
+    stage_comparison result = { .median_a = NAN, .median_b = NAN, .shift = { .estimate = NAN, .low = NAN,
+                                                                              .high = NAN } };
+    int64_t *values_a = vq_session_stage_values(a, stage, &result.count_a);
+    int64_t *values_b = vq_session_stage_values(b, stage, &result.count_b);
+    int64_t *scratch = malloc((result.count_a + result.count_b + 1) * sizeof(*scratch));
+
+    if (values_a && values_b && scratch && result.count_a && result.count_b) {
+        /* The same seed per stage: each stage's interval does not depend on which stages ran before. */
+        result.shift = vq_bootstrap_median_difference(values_a, result.count_a, values_b, result.count_b,
+                                                      options->resamples, 0.95, options->seed + stage, scratch);
+        vq_sort_int64(values_a, result.count_a);
+        vq_sort_int64(values_b, result.count_b);
+        result.median_a = vq_percentile_sorted(values_a, result.count_a, 50);
+        result.median_b = vq_percentile_sorted(values_b, result.count_b, 50);
+        result.significant = result.shift.low > 0 || result.shift.high < 0;
+    }
+    free(values_a);
+    free(values_b);
+    free(scratch);
+    return result;
+}
+
+/* Exits per stitched request of REASON (matched by isa and code) in SESSION; NAN if absent. */
+static double exits_per_request(const vq_session *session, uint32_t isa, uint32_t code)
+{
+    size_t i;
+
+    for (i = 0; i < session->exit_reason_count; i++) {
+        if (session->exits[i].isa == isa && session->exits[i].reason == code) {
+            return session->row_count ? (double)session->exits[i].in_window / (double)session->row_count : NAN;
+        }
+    }
+    return session->row_count ? 0.0 : NAN;
+}
+
+vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b, vq_format format,
+                            const vq_report_options *options)
+{
+    vq_exit_reason *exits = vq_sorted_exits(a);
+    size_t stage, i;
+
+    if (format == VQ_FORMAT_TEXT) {
+        fprintf(out, "A %s (ioeventfd %s, delay %" PRId64 " ns)\nB %s (ioeventfd %s, delay %" PRId64 " ns)\n",
+                a->directory, a->ioeventfd, a->delay_ns, b->directory, b->ioeventfd, b->delay_ns);
+        fprintf(out, "median shift B - A with a %u-resample bootstrap 95%% interval (seed %" PRIu64 "), us\n",
+                options->resamples, options->seed);
+        fputs("(the interval resamples requests within each session: it does not cover session-to-session\n"
+              " variation, which in the nested lab can exceed it; repeat sessions before trusting a shift)\n", out);
+        fprintf(out, "  %-15s %6s %6s %10s %10s %10s %21s  %s\n", "stage", "n A", "n B", "median A", "median B",
+                "shift", "95% interval", "significant");
+    } else if (format == VQ_FORMAT_CSV) {
+        fputs("stage,count_a,count_b,median_a_ns,median_b_ns,shift_ns,ci_low_ns,ci_high_ns,significant\n", out);
+    } else {
+        fputs("{\n  \"a\": ", out);
+        vq_json_string(out, a->directory);
+        fputs(",\n  \"b\": ", out);
+        vq_json_string(out, b->directory);
+        fprintf(out, ",\n  \"resamples\": %u, \"seed\": %" PRIu64 ", \"level\": 0.95,\n  \"stages\": {",
+                options->resamples, options->seed);
+    }
+    for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
+        stage_comparison c = compare_stage(a, b, (vq_stage)stage, options);
+
+        if (format == VQ_FORMAT_TEXT) {
+            if (!c.count_a || !c.count_b) {
+                fprintf(out, "  %-15s %6zu %6zu %10s\n", vq_stage_names[stage], c.count_a, c.count_b, "-");
+                continue;
+            }
+            fprintf(out, "  %-15s %6zu %6zu %10.1f %10.1f %+10.1f [%+9.1f, %+9.1f]  %s\n", vq_stage_names[stage],
+                    c.count_a, c.count_b, vq_us(c.median_a), vq_us(c.median_b), vq_us(c.shift.estimate), vq_us(c.shift.low),
+                    vq_us(c.shift.high), c.significant ? "yes" : "no");
+        } else if (format == VQ_FORMAT_CSV) {
+            fprintf(out, "%s,%zu,%zu,%.1f,%.1f,%.1f,%.1f,%.1f,%d\n", vq_stage_names[stage], c.count_a, c.count_b,
+                    c.median_a, c.median_b, c.shift.estimate, c.shift.low, c.shift.high, c.significant);
+        } else {
+            fprintf(out, "%s\n    \"%s\": {\"count_a\": %zu, \"count_b\": %zu, \"median_a\": ", stage ? "," : "",
+                    vq_stage_names[stage], c.count_a, c.count_b);
+            vq_json_number(out, c.median_a);
+            fputs(", \"median_b\": ", out);
+            vq_json_number(out, c.median_b);
+            fputs(", \"shift\": ", out);
+            vq_json_number(out, c.shift.estimate);
+            fputs(", \"ci_low\": ", out);
+            vq_json_number(out, c.shift.low);
+            fputs(", \"ci_high\": ", out);
+            vq_json_number(out, c.shift.high);
+            fprintf(out, ", \"significant\": %s}", c.significant ? "true" : "false");
+        }
+    }
+    if (format == VQ_FORMAT_TEXT) {
+        fprintf(out, "\nVM exits per request (during the workload)\n  %-28s %10s %10s\n", "reason", "A", "B");
+    } else if (format == VQ_FORMAT_JSON) {
+        fputs("\n  },\n  \"exits_per_request\": [", out);
+    }
+    for (i = 0; exits && i < a->exit_reason_count && format != VQ_FORMAT_CSV; i++) {
+        char label[32];
+        double per_a = exits_per_request(a, exits[i].isa, exits[i].reason);
+        double per_b = exits_per_request(b, exits[i].isa, exits[i].reason);
+
+        vq_exit_label(label, sizeof(label), &exits[i]);
+        if (format == VQ_FORMAT_TEXT) {
+            fprintf(out, "  %-28s %10.3f %10.3f\n", label, per_a, per_b);
+        } else {
+            fprintf(out, "%s\n    {\"reason\": \"%s\", \"a\": ", i ? "," : "", label);
+            vq_json_number(out, per_a);
+            fputs(", \"b\": ", out);
+            vq_json_number(out, per_b);
+            fputc('}', out);
+        }
+    }
+    if (format == VQ_FORMAT_JSON) {
+        fputs("\n  ]\n}\n", out);
+    }
+    free(exits);
+    return ferror(out) ? VQ_ERR_IO : VQ_OK;
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Per-kick figures (requests per kick, pops per handler run, kick -> first begin) and the VM exit table
+ * (per reason: every exit of the QEMU process, its duration to the next kvm_entry of the same thread,
+ * and how many fell inside the workload's window on the host clock).
+ */
+#include "loader.h"
+
+#include <stdlib.h>
+
+#define MAX_EXIT_REASONS 128
+
+vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
+{
+    vq_session *session = load->session;
+    vq_kick_stats *kick = &session->kick;
+    size_t capacity = 0, i, j, begin = 0;
+    uint64_t first_guest = UINT64_MAX, last_guest = 0;
+    vq_status status = VQ_ERR_NOMEM;
+
+    kick->kicks = load->kick_count;
+    kick->guest_irqs = load->irq_count;
+    for (i = 0; i < load->kick_count; i++) {
+        kick->notified += load->kicks[i].notified;
+        kick->suppressed += !load->kicks[i].notified;
+        if (load->kicks[i].requests) {
+            int64_t *value = VQ_PUSH(kick->requests_per_kick, kick->requests_per_kick_count, capacity);
+
+            if (!value) {
+                goto end;
+            }
+            *value = (int64_t)load->kicks[i].requests;
+        }
+    }
+    capacity = 0;
+    for (i = 0; i < session->row_count; i++) {
+        const vq_request_row *row = &session->rows[i];
+
+        kick->completions++;
+        if (row->submit_guest < first_guest) {
+            first_guest = row->submit_guest;
+        }
+        if (row->complete_guest > last_guest) {
+            last_guest = row->complete_guest;
+        }
+        /* kick -> begin of the first request a notified kick led to (kick ids are unique per kick). */
+        if (!row->batched && session->offset.usable && (i == 0 || session->rows[i - 1].kick_id != row->kick_id)) {
+            int64_t *value = VQ_PUSH(kick->kick_to_begin, kick->kick_to_begin_count, capacity);
+
+            if (!value) {
+                goto end;
+            }
+            *value = (int64_t)row->begin_host -
+                     ((int64_t)row->kick_guest + vq_clock_offset_at(&session->offset, row->kick_guest));
+        }
+    }
+    /* Begins per handler run of the device (QEMU events of the xblk device, in host order). */
+    capacity = 0;
+    for (i = 0; i < load->handler_count; i++) {
+        uint64_t until = i + 1 < load->handler_count ? load->handlers[i + 1].ts : UINT64_MAX;
+        int64_t *value;
+        size_t pops = 0;
+
+        while (begin < load->qemu_request_count && load->qemu_requests[begin].begin < load->handlers[i].ts) {
+            begin++;
+        }
+        while (begin < load->qemu_request_count && load->qemu_requests[begin].begin < until) {
+            begin++;
+            pops++;
+        }
+        value = VQ_PUSH(kick->pops_per_run, kick->pops_per_run_count, capacity);
+        if (!value) {
+            goto end;
+        }
+        *value = (int64_t)pops;
+        kick->handler_runs++;
+        kick->empty_runs += pops == 0;
+    }
+
+    /* VM exits: per reason, duration to the next entry; counts inside the workload window. */
+    if (session->offset.usable && first_guest <= last_guest) {
+        session->window_host_start = first_guest + (uint64_t)vq_clock_offset_at(&session->offset, first_guest);
+        session->window_host_end = last_guest + (uint64_t)vq_clock_offset_at(&session->offset, last_guest);
+    }
+    session->exits = calloc(MAX_EXIT_REASONS, sizeof(*session->exits));
+    if (!session->exits) {
+        goto end;
+    }
+    for (i = 0; i < load->exit_count; i++) {
+        const vq_host_exit *exit_record = &load->exits[i];
+        vq_exit_reason *reason = NULL;
+
+        for (j = 0; j < session->exit_reason_count; j++) {
+            if (session->exits[j].reason == exit_record->reason && session->exits[j].isa == exit_record->isa) {
+                reason = &session->exits[j];
+                break;
+            }
+        }
+        if (!reason) {
+            if (session->exit_reason_count == MAX_EXIT_REASONS) {
+                continue;
+            }
+            reason = &session->exits[session->exit_reason_count++];
+            reason->reason = exit_record->reason;
+            reason->isa = exit_record->isa;
+        }
+        reason->total++;
+        if (exit_record->ts >= session->window_host_start && exit_record->ts <= session->window_host_end) {
+            reason->in_window++;
+        }
+        if (exit_record->duration >= 0) {
+            int64_t *value = VQ_PUSH(reason->durations, reason->count, reason->duration_capacity);
+
+            if (!value) {
+                goto end;
+            }
+            *value = exit_record->duration;
+        }
+    }
+    status = VQ_OK;
+end:
+    if (status != VQ_OK) {
+        vq_error_set(error, "%s: out of memory", load->directory);
+    }
+    return status;
+}

@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of vq_session_load's steps, called directly on small hand-made inputs (analysis/src/
+ * loader.h): a loader filled in C with a few requests, kicks, notifies, handler runs, injections and
+ * irqs, then vq_align_clocks (lo/hi, pairings, bounds by source, a rejected pairing, a contradiction,
+ * TCG), vq_choose_offset (causal midpoint; TSC inside and outside the bounds, from TSC files written to a
+ * temporary directory) and vq_stitch (every stage value, batched, harvested, unmatched reasons, holds,
+ * negative stages never clamped, TCG); the meta.json reader (top-level keys only, non-string values,
+ * errors with FILE:LINE:COLUMN) and the exit reason names. Exit 0 when all pass.
+ *
+ * Times: guest ns are small numbers; the host clock is the guest's plus H (a true offset of H), so host
+ * times read as H + the guest time at which they happen.
+ */
+#include "exit_reason.h"
+#include "loader.h"
+#include "session_dir.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define H 1000000
+
+static int failures;
+
+#define CHECK(condition)                                                              \
+    do {                                                                              \
+        if (!(condition)) {                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
+            failures++;                                                               \
+        }                                                                             \
+    } while (0)
+
+/* ---- building a loader by hand ---- */
+
+static void *must(void *pointer)
+{
+    if (!pointer) {
+        fprintf(stderr, "analysis_steps: out of memory\n");
+        exit(1);
+    }
+    return pointer;
+}
+
+static void loader_init(vq_loader *load, const char *directory)
+{
+    *load = (vq_loader){ .session = must(calloc(1, sizeof(vq_session))), .directory = directory };
+}
+
+static void loader_done(vq_loader *load)
+{
+    vq_session *session = load->session;
+
+    vq_loader_free(load);
+    vq_session_free(session);
+}
+
+static void add_request(vq_loader *load, uint64_t id, uint64_t submit, uint64_t complete, size_t kick, size_t irq)
+{
+    vq_guest_request *request = must(VQ_PUSH(load->requests, load->request_count, load->request_capacity));
+
+    *request = (vq_guest_request){ .id = id, .submit = submit, .complete = complete, .kick = kick, .irq = irq,
+                                   .next_same = VQ_NO_INDEX };
+}
+
+static void add_kick(vq_loader *load, uint64_t ts, uint64_t id_last, bool notified, size_t notify)
+{
+    vq_guest_kick *kick = must(VQ_PUSH(load->kicks, load->kick_count, load->kick_capacity));
+
+    *kick = (vq_guest_kick){ .ts = ts, .id_last = id_last, .notified = notified, .notify = notify };
+}
+
+static void add_irq(vq_loader *load, uint64_t ts, size_t injection)
+{
+    vq_guest_irq *irq = must(VQ_PUSH(load->irqs, load->irq_count, load->irq_capacity));
+
+    *irq = (vq_guest_irq){ .ts = ts, .injection = injection };
+}
+
+static void add_notify(vq_loader *load, uint64_t exit_ts, uint64_t mmio_ts, uint64_t signal_ts, uint32_t tid,
+                       size_t kick)
+{
+    vq_host_notify *notify = must(VQ_PUSH(load->notifies, load->notify_count, load->notify_capacity));
+
+    *notify = (vq_host_notify){ .exit_ts = exit_ts, .mmio_ts = mmio_ts, .signal_ts = signal_ts, .tid = tid,
+                                .kick = kick };
+}
+
+static void add_handler(vq_loader *load, uint64_t ts)
+{
+    vq_qemu_mark *mark = must(VQ_PUSH(load->handlers, load->handler_count, load->handler_capacity));
+
+    *mark = (vq_qemu_mark){ .ts = ts };
+}
+
+static void add_device_notify(vq_loader *load, uint64_t ts)
+{
+    vq_qemu_mark *mark = must(VQ_PUSH(load->device_notifies, load->device_notify_count,
+                                      load->device_notify_capacity));
+
+    *mark = (vq_qemu_mark){ .ts = ts };
+}
+
+/* The device's begin and end of request ID, indexed by id as the QEMU pass leaves it. */
+static vq_qemu_request *add_device_request(vq_loader *load, uint64_t id, uint64_t begin, uint64_t end)
+{
+    vq_qemu_request *request = must(VQ_PUSH(load->qemu_requests, load->qemu_request_count,
+                                            load->qemu_request_capacity));
+
+    *request = (vq_qemu_request){ .id = id, .begin = begin, .end = end, .serve_hold_ns = -1 };
+    if (!vq_id_map_put(&load->qemu_ids, id, load->qemu_request_count - 1)) {
+        must(NULL);
+    }
+    return request;
+}
+
+static void add_injection(vq_loader *load, uint64_t ts, uint32_t vector)
+{
+    vq_host_injection *injection = must(VQ_PUSH(load->injections, load->injection_count,
+                                                load->injection_capacity));
+
+    *injection = (vq_host_injection){ .ts = ts, .vector = vector };
+}
+
+static void add_virq(vq_loader *load, uint64_t ts, uint32_t vector)
+{
+    vq_host_virq *virq = must(VQ_PUSH(load->virqs, load->virq_count, load->virq_capacity));
+
+    *virq = (vq_host_virq){ .ts = ts, .vector = vector };
+}
+
+/* What vq_align_clocks leaves for stitching when it is not run: injection I answers device notify I. */
+static void identity_device_injections(vq_loader *load)
+{
+    size_t i;
+
+    load->device_injections = must(malloc((load->injection_count + 1) * sizeof(*load->device_injections)));
+    for (i = 0; i < load->injection_count; i++) {
+        load->device_injections[i] = i;
+    }
+    load->device_injection_count = load->injection_count;
+}
+
+static void set_offset(vq_loader *load, int64_t offset)
+{
+    load->session->offset = vq_clock_offset_constant(VQ_OFFSET_CAUSAL, offset, 0);
+}
+
+static bool has_stage(const vq_request_row *row, vq_stage stage, int64_t value)
+{
+    return row->has[stage] && row->stage[stage] == value;
+}
+
+static bool warned(const vq_session *session, const char *text)
+{
+    size_t i;
+
+    for (i = 0; i < session->warning_count; i++) {
+        if (strstr(session->warnings[i], text)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static char *make_directory(void)
+{
+    char *directory = must(strdup("/tmp/vqscope-analysis-steps.XXXXXX"));
+
+    must(mkdtemp(directory));
+    return directory;
+}
+
+static void write_file(const char *directory, const char *name, const char *text)
+{
+    char *path = must(vq_session_path(directory, name));
+    FILE *stream = must(fopen(path, "w"));
+
+    fputs(text, stream);
+    fclose(stream);
+    free(path);
+}
+
+static void remove_directory(char *directory)
+{
+    static const char *const names[] = { "meta.json", "tsc-offset.txt", "host-clock.txt" };
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char *path = must(vq_session_path(directory, names[i]));
+
+        unlink(path);
+        free(path);
+    }
+    rmdir(directory);
+    free(directory);
+}
+
+/* ---- stitching ---- */
+
+/* One xblk request through KVM with ioeventfd: every stage from its own pair of events. */
+static void test_stitch_one_request(void)
+{
+    vq_loader load;
+    const vq_request_row *row;
+
+    loader_init(&load, "one");
+    add_request(&load, 7, 1000, 9000, 0, 0);
+    add_kick(&load, 1500, 7, true, 0);
+    add_notify(&load, H + 2000, H + 2100, H + 2300, 42, 0);
+    add_handler(&load, H + 2600);
+    add_device_request(&load, 7, H + 3000, H + 6000);
+    add_injection(&load, H + 7000, 33);
+    add_irq(&load, 8000, 0);
+    identity_device_injections(&load);
+    set_offset(&load, H);
+
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(load.session->row_count == 1 && load.session->unmatched_count == 0);
+    CHECK(load.session->guest_requests == 1);
+    if (load.session->row_count == 1) {
+        row = &load.session->rows[0];
+        CHECK(row->id == 7 && !row->batched && !row->harvested && row->kick_id == 7);
+        CHECK(has_stage(row, VQ_STAGE_SUBMIT_KICK, 500));
+        CHECK(has_stage(row, VQ_STAGE_KICK_EXIT, 500));        /* H+2000 - (1500 + H) */
+        CHECK(has_stage(row, VQ_STAGE_EXIT_SIGNAL, 300));
+        CHECK(has_stage(row, VQ_STAGE_SIGNAL_HANDLER, 300));   /* from the signal, not the MMIO write */
+        CHECK(has_stage(row, VQ_STAGE_HANDLER_BEGIN, 400));
+        CHECK(has_stage(row, VQ_STAGE_BEGIN_END, 3000));
+        CHECK(has_stage(row, VQ_STAGE_END_INJECT, 1000));
+        CHECK(has_stage(row, VQ_STAGE_INJECT_IRQ, 1000));      /* (8000 + H) - (H+7000) */
+        CHECK(has_stage(row, VQ_STAGE_IRQ_COMPLETE, 1000));
+        CHECK(has_stage(row, VQ_STAGE_TOTAL, 8000));
+        CHECK(row->exit_host == H + 2000 && row->signal_host == H + 2300 && row->handler_host == H + 2600);
+        CHECK(row->begin_host == H + 3000 && row->end_host == H + 6000 && row->inject_host == H + 7000);
+        CHECK(row->vcpu_tid == 42 && row->irq_seq == 0);
+        CHECK(row->hold_ns == -1 && row->hold_at == NULL);
+    }
+    CHECK(load.session->negative_requests == 0 && load.session->warning_count == 0);
+    loader_done(&load);
+}
+
+/*
+ * A: its own notified kick. B: covered by a suppressed kick, popped in A's handler run (batched: named
+ * after A's kick), ended after the interrupt that delivered it was injected (harvested). C never
+ * completed, D has no device request, E no kick: unmatched, in request order, each with its reason.
+ */
+static void test_stitch_batched_harvested_unmatched(void)
+{
+    vq_loader load;
+    const vq_request_row *a, *b;
+    const vq_session *session;
+
+    loader_init(&load, "batched");
+    session = load.session;
+    add_request(&load, 1, 1000, 9000, 0, 0);
+    add_request(&load, 2, 1200, 9100, 1, 0);
+    add_request(&load, 3, 1300, 0, 1, VQ_NO_INDEX);
+    add_request(&load, 4, 1400, 9200, 1, 0);
+    add_request(&load, 5, 9500, 9900, VQ_NO_INDEX, 0);
+    add_kick(&load, 1100, 1, true, 0);
+    add_kick(&load, 1500, 4, false, VQ_NO_INDEX);
+    add_notify(&load, H + 1500, H + 1550, H + 1600, 7, 0);
+    add_handler(&load, H + 1700);
+    add_device_request(&load, 1, H + 2000, H + 5000);
+    add_device_request(&load, 2, H + 2100, H + 7500);
+    add_injection(&load, H + 7000, 33);
+    add_irq(&load, 8000, 0);
+    identity_device_injections(&load);
+    set_offset(&load, H);
+
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(session->guest_requests == 5 && session->row_count == 2 && session->unmatched_count == 3);
+    if (session->row_count == 2) {
+        a = &session->rows[0];
+        b = &session->rows[1];
+        CHECK(a->id == 1 && !a->batched && !a->harvested && a->kick_id == 1);
+        CHECK(has_stage(a, VQ_STAGE_SUBMIT_KICK, 100) && has_stage(a, VQ_STAGE_KICK_EXIT, 400));
+        CHECK(has_stage(a, VQ_STAGE_EXIT_SIGNAL, 100) && has_stage(a, VQ_STAGE_SIGNAL_HANDLER, 100));
+        CHECK(has_stage(a, VQ_STAGE_HANDLER_BEGIN, 300) && has_stage(a, VQ_STAGE_BEGIN_END, 3000));
+        CHECK(has_stage(a, VQ_STAGE_END_INJECT, 2000) && has_stage(a, VQ_STAGE_INJECT_IRQ, 1000));
+        CHECK(has_stage(a, VQ_STAGE_IRQ_COMPLETE, 1000) && has_stage(a, VQ_STAGE_TOTAL, 8000));
+
+        CHECK(b->id == 2 && b->batched && b->harvested && b->kick_id == 1);
+        CHECK(!b->has[VQ_STAGE_KICK_EXIT] && !b->has[VQ_STAGE_EXIT_SIGNAL] && !b->has[VQ_STAGE_SIGNAL_HANDLER]);
+        CHECK(!b->has[VQ_STAGE_END_INJECT] && !b->has[VQ_STAGE_INJECT_IRQ] && b->inject_host == 0);
+        CHECK(has_stage(b, VQ_STAGE_SUBMIT_KICK, 300) && has_stage(b, VQ_STAGE_HANDLER_BEGIN, 400));
+        CHECK(has_stage(b, VQ_STAGE_BEGIN_END, 5400) && has_stage(b, VQ_STAGE_IRQ_COMPLETE, 1100));
+        CHECK(has_stage(b, VQ_STAGE_TOTAL, 7900) && b->exit_host == 0);
+    }
+    if (session->unmatched_count == 3) {
+        CHECK(session->unmatched[0].id == 3 &&
+              strcmp(session->unmatched[0].reason, "no virtio_xblk_complete in the guest trace (in flight when "
+                     "recording stopped?)") == 0);
+        CHECK(session->unmatched[1].id == 4 &&
+              strcmp(session->unmatched[1].reason, "no virtio_xblk_req_begin/end with this id in the QEMU trace") == 0);
+        CHECK(session->unmatched[2].id == 5 &&
+              strcmp(session->unmatched[2].reason, "no virtio_xblk_kick after its submit") == 0);
+    }
+    loader_done(&load);
+}
+
+/* An offset above the truth makes kick>exit negative: counted, warned about, never clamped. */
+static void test_stitch_negative_stage(void)
+{
+    vq_loader load;
+
+    loader_init(&load, "negative");
+    add_request(&load, 7, 1000, 9000, 0, 0);
+    add_kick(&load, 1500, 7, true, 0);
+    add_notify(&load, H + 2000, H + 2100, H + 2300, 42, 0);
+    add_handler(&load, H + 2600);
+    add_device_request(&load, 7, H + 3000, H + 6000);
+    add_injection(&load, H + 7000, 33);
+    add_irq(&load, 8000, 0);
+    identity_device_injections(&load);
+    set_offset(&load, H + 1000);
+
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(load.session->row_count == 1);
+    if (load.session->row_count == 1) {
+        CHECK(has_stage(&load.session->rows[0], VQ_STAGE_KICK_EXIT, -500));
+        CHECK(has_stage(&load.session->rows[0], VQ_STAGE_INJECT_IRQ, 2000));
+    }
+    CHECK(load.session->negative_requests == 1);
+    CHECK(load.session->negative_stages[VQ_STAGE_KICK_EXIT] == 1);
+    CHECK(load.session->negative_stages[VQ_STAGE_INJECT_IRQ] == 0);
+    CHECK(load.session->warning_count == 1);
+    CHECK(warned(load.session, "1 requests with a negative stage under the causal offset (kick>exit 1)"));
+    loader_done(&load);
+}
+
+/*
+ * Injected holds, each attributed to its holder: the driver's (kick: from its own hold's start to the
+ * last hold before the kick), the device's serve hold (serve), the notify hold (notify: from the push, or
+ * the hold's start when pushed before it, to the notify), found past a hold of another queue.
+ */
+static void test_stitch_holds(void)
+{
+    vq_loader load;
+    vq_notify_hold *hold;
+    const vq_request_row *rows;
+
+    loader_init(&load, "holds");
+    add_request(&load, 1, 1000, 9000, 0, 0);
+    add_request(&load, 2, 1001, 9001, 0, 0);
+    add_request(&load, 3, 1002, 9002, 0, 0);
+    add_request(&load, 4, 1003, 9003, 0, 0);
+    load.requests[0].kick_held = true;
+    load.requests[0].kick_hold_start = 1010;
+    load.requests[0].kick_hold_end = 1050;
+    load.requests[1].kick_held = true;
+    load.requests[1].kick_hold_start = 1060;
+    load.requests[1].kick_hold_end = 1090;
+    add_kick(&load, 1500, 4, true, 0);
+    add_notify(&load, H + 2000, H + 2100, H + 2300, 42, 0);
+    add_handler(&load, H + 2600);
+    add_device_request(&load, 1, H + 3000, H + 5000);
+    add_device_request(&load, 2, H + 3001, H + 5000);
+    add_device_request(&load, 3, H + 3002, H + 5000)->serve_hold_ns = 200000;
+    add_device_request(&load, 4, H + 3003, H + 6000);
+    hold = must(VQ_PUSH(load.notify_holds, load.notify_hold_count, load.notify_hold_capacity));
+    *hold = (vq_notify_hold){ .start = H + 5400, .end = H + 6400, .vq = 1 };
+    hold = must(VQ_PUSH(load.notify_holds, load.notify_hold_count, load.notify_hold_capacity));
+    *hold = (vq_notify_hold){ .start = H + 5500, .end = H + 6500, .vq = 0 };
+    add_injection(&load, H + 7000, 33);
+    add_irq(&load, 8000, 0);
+    identity_device_injections(&load);
+    set_offset(&load, H);
+
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(load.session->row_count == 4);
+    if (load.session->row_count == 4) {
+        rows = load.session->rows;
+        CHECK(rows[0].hold_ns == 80 && rows[0].hold_at && strcmp(rows[0].hold_at, "kick") == 0);
+        CHECK(rows[1].hold_ns == 30 && rows[1].hold_at && strcmp(rows[1].hold_at, "kick") == 0);
+        CHECK(rows[2].hold_ns == 200000 && rows[2].hold_at && strcmp(rows[2].hold_at, "serve") == 0);
+        CHECK(rows[3].hold_ns == 500 && rows[3].hold_at && strcmp(rows[3].hold_at, "notify") == 0);
+        /* One handler run, started by their kick's notify, popped all four: none is batched. */
+        CHECK(!rows[0].batched && !rows[3].batched && rows[0].kick_id == 4 && rows[3].kick_id == 4);
+    }
+    loader_done(&load);
+}
+
+/* TCG: no KVM notifies; a kick is paired with QEMU's handler run itself, which is the host side of kick>exit. */
+static void test_stitch_tcg(void)
+{
+    vq_loader load;
+    const vq_request_row *rows;
+
+    loader_init(&load, "tcg");
+    add_request(&load, 1, 1000, 9000, 0, 0);
+    add_request(&load, 2, 1050, 9100, 0, 0);
+    add_kick(&load, 1100, 2, true, 0);
+    add_handler(&load, H + 1700);
+    add_handler(&load, H + 2900);
+    add_device_request(&load, 1, H + 2000, H + 5000);
+    add_device_request(&load, 2, H + 3000, H + 5100);
+    add_injection(&load, H + 7000, UINT32_MAX);
+    add_irq(&load, 8000, 0);
+    identity_device_injections(&load);
+    set_offset(&load, H);
+
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(load.session->row_count == 2);
+    if (load.session->row_count == 2) {
+        rows = load.session->rows;
+        CHECK(!rows[0].batched && rows[0].kick_id == 2 && rows[0].exit_host == 0);
+        CHECK(has_stage(&rows[0], VQ_STAGE_KICK_EXIT, 600));   /* H+1700 - (1100 + H) */
+        CHECK(!rows[0].has[VQ_STAGE_EXIT_SIGNAL] && !rows[0].has[VQ_STAGE_SIGNAL_HANDLER]);
+        CHECK(has_stage(&rows[0], VQ_STAGE_HANDLER_BEGIN, 300));
+        /* Popped by the second run, which its kick's notify (the first run) did not start. */
+        CHECK(rows[1].batched && rows[1].kick_id == 2 && !rows[1].has[VQ_STAGE_KICK_EXIT]);
+        CHECK(has_stage(&rows[1], VQ_STAGE_HANDLER_BEGIN, 100));
+    }
+    loader_done(&load);
+}
+
+/* ---- alignment ---- */
+
+/*
+ * One of each bound: the device's end of id 1 before the guest's completion (lower H-3000), the kick
+ * before the exit of its doorbell write (upper H+500), the injection before the guest irq, tightened to
+ * the vCPU's kvm_inj_virq of the same vector (lower H-800, not H-1000).
+ */
+static void fill_kvm_session(vq_loader *load)
+{
+    add_request(load, 1, 1000, 9000, 0, 0);
+    add_kick(load, 1500, 1, true, VQ_NO_INDEX);
+    add_notify(load, H + 2000, H + 2050, H + 2200, 42, VQ_NO_INDEX);
+    add_handler(load, H + 2300);
+    add_device_request(load, 1, H + 2500, H + 6000);
+    add_device_notify(load, H + 6500);
+    add_injection(load, H + 7000, 33);
+    add_virq(load, H + 7200, 33);
+    add_irq(load, 8000, VQ_NO_INDEX);
+    load->session->has_kvm = true;
+}
+
+static void test_align_kvm(void)
+{
+    vq_loader load;
+    const vq_session *session;
+    const vq_alignment *alignment;
+
+    loader_init(&load, "kvm");
+    session = load.session;
+    alignment = &session->alignment;
+    fill_kvm_session(&load);
+
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(alignment->usable && !alignment->contradiction);
+    CHECK(alignment->whole.lo == H - 800 && alignment->whole.hi == H + 500);
+    CHECK(alignment->whole.lo_guest_ns == 8000 && alignment->whole.hi_guest_ns == 1500);
+    CHECK(alignment->offset == H - 150);
+    CHECK(session->lower_from_ids == 1 && session->upper_from_kicks == 1 && session->lower_from_irqs == 1);
+    CHECK(session->lower_irqs_rejected == 0 && load.constraint_count == 3);
+    CHECK(load.kicks[0].notify == 0 && load.notifies[0].kick == 0 && load.irqs[0].injection == 0);
+    CHECK(load.device_injection_count == 1 && load.device_injections[0] == 0);
+    CHECK(session->kick.host_notifies == 1 && session->kick.host_injections == 1);
+    CHECK(session->kick.kicks_paired == 1 && session->kick.irqs_paired == 1);
+    CHECK(session->warning_count == 0);
+    loader_done(&load);
+}
+
+/* An injection paired with an irq that, on any clock the kicks allow, came before it: a wrong pairing,
+ * dropped (the first irq keeps its bound). */
+static void test_align_rejected_pairing(void)
+{
+    vq_loader load;
+
+    loader_init(&load, "rejected");
+    fill_kvm_session(&load);
+    add_device_notify(&load, H + 61900);
+    add_injection(&load, H + 62000, 34);
+    add_irq(&load, 60000, VQ_NO_INDEX);
+
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(load.session->lower_irqs_rejected == 1 && load.session->lower_from_irqs == 1);
+    CHECK(load.irqs[0].injection == 0 && load.irqs[1].injection == VQ_NO_INDEX);
+    CHECK(load.session->alignment.whole.lo == H - 800 && load.session->alignment.whole.hi == H + 500);
+    CHECK(warned(load.session, "1 injection -> irq pairings dropped"));
+    loader_done(&load);
+}
+
+/* A lower bound above the upper one: reported with the amount, and by vq_choose_offset as a warning. */
+static void test_align_contradiction(void)
+{
+    char *directory = make_directory();
+    vq_loader load;
+
+    loader_init(&load, directory);
+    add_request(&load, 1, 1000, 9000, 0, VQ_NO_INDEX);
+    add_kick(&load, 1500, 1, true, VQ_NO_INDEX);
+    add_notify(&load, H + 2000, H + 2050, H + 2200, 42, VQ_NO_INDEX);
+    add_device_request(&load, 1, H + 2500, H + 11000);
+    load.session->has_kvm = true;
+
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(load.session->alignment.whole.lo == H + 2000 && load.session->alignment.whole.hi == H + 500);
+    CHECK(load.session->alignment.contradiction && load.session->alignment.contradiction_ns == 1500);
+    CHECK(vq_choose_offset(&load, NULL) == VQ_OK);
+    CHECK(load.session->offset.method == VQ_OFFSET_CAUSAL);
+    CHECK(warned(load.session, "clock constraints contradict: lo exceeds hi by 1500 ns"));
+    loader_done(&load);
+    remove_directory(directory);
+}
+
+/* TCG: kicks pair with QEMU's handler runs; without KVM the device's virtio_notify is the injection. */
+static void test_align_tcg(void)
+{
+    vq_loader load;
+
+    loader_init(&load, "tcg");
+    add_kick(&load, 1500, 1, true, VQ_NO_INDEX);
+    add_handler(&load, H + 1700);
+    add_device_notify(&load, H + 7000);
+    add_irq(&load, 8000, VQ_NO_INDEX);
+
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(load.injection_count == 1 && load.injections[0].ts == H + 7000);
+    CHECK(load.kicks[0].notify == 0 && load.irqs[0].injection == 0);
+    CHECK(load.session->lower_from_ids == 0 && load.session->upper_from_kicks == 1);
+    CHECK(load.session->alignment.whole.lo == H - 1000 && load.session->alignment.whole.hi == H + 200);
+    loader_done(&load);
+}
+
+/* No TSC files: the causal midpoint, half the width as its error, checked against every bound; then
+ * stitching under it. */
+static void test_choose_causal_then_stitch(void)
+{
+    char *directory = make_directory();
+    vq_loader load;
+    const vq_session *session;
+
+    loader_init(&load, directory);
+    session = load.session;
+    fill_kvm_session(&load);
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(vq_choose_offset(&load, NULL) == VQ_OK);
+    CHECK(session->offset.usable && session->offset.method == VQ_OFFSET_CAUSAL);
+    CHECK(vq_clock_offset_at(&session->offset, 0) == H - 150 && session->offset.error_ns == 650);
+    CHECK(!session->tsc.present && strstr(session->tsc.why, "no tsc-offset.txt") != NULL);
+    CHECK(session->offset_check.has_lower && session->offset_check.lower_margin == 650);
+    CHECK(session->offset_check.has_upper && session->offset_check.upper_margin == 650);
+    CHECK(session->warning_count == 0);
+
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(session->row_count == 1);
+    if (session->row_count == 1) {
+        CHECK(has_stage(&session->rows[0], VQ_STAGE_KICK_EXIT, 650));    /* H+2000 - (1500 + H-150) */
+        CHECK(has_stage(&session->rows[0], VQ_STAGE_EXIT_SIGNAL, 200));
+        CHECK(has_stage(&session->rows[0], VQ_STAGE_SIGNAL_HANDLER, 100));
+        CHECK(has_stage(&session->rows[0], VQ_STAGE_HANDLER_BEGIN, 200));
+        CHECK(has_stage(&session->rows[0], VQ_STAGE_END_INJECT, 1000));
+        CHECK(has_stage(&session->rows[0], VQ_STAGE_INJECT_IRQ, 850));   /* 8000 + H-150 - (H+7000) */
+    }
+    loader_done(&load);
+    remove_directory(directory);
+}
+
+/*
+ * The TSC offset: host pairs one cycle per ns with TSC = monotonic, guest pairs with TSC = monotonic, so
+ * the offset is -tsc_offset. Inside the bounds: margins 900 (lower, the irq's) and 400; above the upper
+ * bound by 1000: a warning naming the bound, and distance_ns.
+ */
+static void choose_tsc(int64_t tsc_offset, vq_loader *load, char **directory)
+{
+    char text[64];
+
+    *directory = make_directory();
+    snprintf(text, sizeof(text), "tsc_offset %lld\n", (long long)tsc_offset);
+    write_file(*directory, "tsc-offset.txt", text);
+    write_file(*directory, "host-clock.txt", "start tsc=1000000 mono_ns=1000000\nend tsc=3000000 mono_ns=3000000\n");
+    loader_init(load, *directory);
+    fill_kvm_session(load);
+    load->guest_pairs[0] = (vq_clock_pair){ .label = "start", .tsc = 1000, .mono_ns = 1000 };
+    load->guest_pairs[1] = (vq_clock_pair){ .label = "end", .tsc = 20000, .mono_ns = 20000 };
+    load->guest_pair_count = 2;
+    CHECK(vq_align_clocks(load, NULL) == VQ_OK);
+    CHECK(vq_choose_offset(load, NULL) == VQ_OK);
+}
+
+static void test_choose_tsc(void)
+{
+    char *directory;
+    vq_loader load;
+    const vq_session *session;
+
+    choose_tsc(-(H + 100), &load, &directory);
+    session = load.session;
+    CHECK(session->tsc.present && session->offset.method == VQ_OFFSET_TSC);
+    CHECK(session->offset.from_offset == H + 100 && session->offset.to_offset == H + 100);
+    CHECK(session->offset.from_guest_ns == 1000 && session->offset.to_guest_ns == 20000);
+    CHECK(session->offset_check.lower_margin == 900 && session->offset_check.upper_margin == 400);
+    CHECK(session->offset_check.lower_violations == 0 && session->offset_check.upper_violations == 0);
+    CHECK(session->tsc.distance_ns == 0 && session->warning_count == 0);
+    loader_done(&load);
+    remove_directory(directory);
+
+    choose_tsc(-(H + 1500), &load, &directory);
+    session = load.session;
+    CHECK(session->offset.method == VQ_OFFSET_TSC && session->offset.from_offset == H + 1500);
+    CHECK(session->offset_check.upper_margin == -1000 && session->offset_check.upper_violations == 1);
+    CHECK(session->offset_check.upper_source == VQ_BOUND_KICK_EXIT && session->tsc.distance_ns == 1000);
+    CHECK(warned(session, "the TSC offset (KVM tsc-offset) is above the causal UPPER bound (kick -> exit) by "
+                 "1000 ns at guest 1500 ns (1 upper bounds violated)"));
+    loader_done(&load);
+    remove_directory(directory);
+}
+
+/* ---- meta.json ---- */
+
+static vq_status read_meta(const char *json, vq_session *session, vq_error *error)
+{
+    char *directory = make_directory();
+    vq_status status;
+
+    if (json) {
+        write_file(directory, "meta.json", json);
+    }
+    *session = (vq_session){ 0 };
+    vq_error_clear(error);
+    status = vq_session_read_meta(session, directory, error);
+    remove_directory(directory);
+    return status;
+}
+
+static void test_meta(void)
+{
+    vq_session session;
+    vq_error error;
+
+    /* Nested objects use the same keys, and come first: only the top level counts. */
+    CHECK(read_meta("{\"clocks\": {\"mode\": \"guest\", \"device\": \"x\"},\n \"device\": \"xblk\", \"mode\": "
+                    "\"lab\", \"ioeventfd\": \"off\", \"delay_ns\": 200000}\n", &session, &error) == VQ_OK);
+    CHECK(strcmp(session.mode, "lab") == 0 && strcmp(session.device, "xblk") == 0);
+    CHECK(strcmp(session.ioeventfd, "off") == 0 && session.delay_ns == 200000);
+
+    /* Not strings: as JSON writes them; absent: "?" and 0; too long: cut to the field. */
+    CHECK(read_meta("{\"ioeventfd\": true, \"device\": null, \"mode\": \"0123456789abcdefXYZ\"}", &session,
+                    &error) == VQ_OK);
+    CHECK(strcmp(session.ioeventfd, "true") == 0 && strcmp(session.device, "null") == 0);
+    CHECK(strcmp(session.mode, "0123456789abcde") == 0 && session.delay_ns == 0);
+    CHECK(read_meta("{\"delay_ns\": \"5000\"}", &session, &error) == VQ_OK);
+    CHECK(strcmp(session.device, "?") == 0 && session.delay_ns == 5000);
+
+    /* Malformed: the file, line and column; the fields stay unknown. */
+    CHECK(read_meta("{\"mode\": \"lab\",\n \"device\": }\n", &session, &error) == VQ_ERR_FORMAT);
+    CHECK(strstr(error.message, "/meta.json:2:") != NULL && strstr(error.message, "not valid JSON") != NULL);
+    CHECK(strcmp(session.mode, "?") == 0 && strcmp(session.device, "?") == 0);
+    CHECK(read_meta("[1, 2]", &session, &error) == VQ_ERR_FORMAT);
+    CHECK(strstr(error.message, "/meta.json: an array at the top level; expected an object") != NULL);
+    CHECK(read_meta("", &session, &error) == VQ_ERR_FORMAT);
+    CHECK(strstr(error.message, "/meta.json") != NULL && strstr(error.message, "not valid JSON") != NULL);
+
+    /* Missing: an I/O error (the loader makes it a warning); the fields stay empty, as before meta.json
+     * was read with a JSON library. */
+    CHECK(read_meta(NULL, &session, &error) == VQ_ERR_IO);
+    CHECK(strstr(error.message, "/meta.json: cannot open (No such file or directory)") != NULL);
+    CHECK(session.mode[0] == '\0' && session.device[0] == '\0');
+}
+
+static void test_exit_reason_names(void)
+{
+    CHECK(strcmp(vq_exit_reason_name(2, 0x400), "NPF") == 0);
+    CHECK(strcmp(vq_exit_reason_name(2, 0x45), "EXCEPTION") == 0);
+    CHECK(strcmp(vq_exit_reason_name(1, 48), "EPT_VIOLATION") == 0);
+    CHECK(strcmp(vq_exit_reason_name(1, 1), "EXTERNAL_INTERRUPT") == 0);
+    CHECK(vq_exit_reason_name(1, 999) == NULL && vq_exit_reason_name(0, 0) == NULL);
+}
+
+int main(void)
+{
+    test_stitch_one_request();
+    test_stitch_batched_harvested_unmatched();
+    test_stitch_negative_stage();
+    test_stitch_holds();
+    test_stitch_tcg();
+    test_align_kvm();
+    test_align_rejected_pairing();
+    test_align_contradiction();
+    test_align_tcg();
+    test_choose_causal_then_stitch();
+    test_choose_tsc();
+    test_meta();
+    test_exit_reason_names();
+    if (failures) {
+        fprintf(stderr, "analysis_steps: %d checks failed\n", failures);
+        return 1;
+    }
+    printf("analysis_steps: all checks passed\n");
+    return 0;
+}
