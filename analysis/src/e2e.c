@@ -40,6 +40,7 @@ typedef struct {
     uint32_t sectors;
     uint64_t driver_id;
     bool issued, submitted, driver_done, done, reaped;
+    bool given_up;              /* counted unmatched already (its reason given then) */
     size_t syscall;             /* the issuing syscall (index into syscalls) */
     uint64_t uring_req;
     size_t wait_syscall;        /* io_uring: the waiting io_uring_enter its CQE came in, VQ_NO_INDEX none */
@@ -189,9 +190,11 @@ static size_t find_active(const vq_e2e *e2e, bool (*match)(const app_request *, 
     return best;
 }
 
+/* Not issued yet, or issued and put back before the driver took it (queue_rq said busy: requeued). */
 static bool waits_for_issue(const app_request *request, const vq_guest_event *event)
 {
-    return !request->issued && request->sector == event->sector && request->sectors == event->sectors;
+    return !request->submitted && !request->given_up && request->sector == event->sector &&
+           request->sectors == event->sectors;
 }
 
 static bool waits_for_done(const app_request *request, const vq_guest_event *event)
@@ -251,8 +254,10 @@ static bool issue(vq_e2e *e2e, const vq_guest_event *event, bool with_id)
         return true;
     }
     request = &e2e->requests[e2e->active[position]];
+    if (!request->issued) {
+        request->rq_issue = event->ts_ns;   /* a requeued request keeps its first issue */
+    }
     request->issued = true;
-    request->rq_issue = event->ts_ns;
     if (with_id) {
         request->submitted = true;
         request->driver_id = event->id;
@@ -357,6 +362,7 @@ static bool sys_exit(vq_e2e *e2e, const vq_guest_event *event)
             if (request->api == API_PSYNC && request->syscall == syscall) {
                 if (!request->done) {
                     count_reason(e2e, "psync syscall returned before its request completed");
+                    e2e->requests[e2e->active[i]].given_up = true;
                     retire(e2e, i);
                 } else {
                     reaped(e2e, e2e->active[i], event->ts_ns);
@@ -568,8 +574,8 @@ bool vq_e2e_finish(vq_e2e *e2e, const vq_e2e_driver_row *rows, size_t row_count,
         const id_row *found = request->submitted ?
                               bsearch(&key, index, row_count, sizeof(*index), compare_id_row) : NULL;
 
-        if (!request->submitted) {
-            continue;   /* counted with its reason when it was issued */
+        if (!request->submitted || request->given_up) {
+            continue;   /* counted with its reason when it was issued or given up */
         }
         if (!found) {
             count_reason(e2e, "driver request not among the stitched rows");
