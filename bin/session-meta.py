@@ -7,13 +7,19 @@
 bin/vqscope runs it last in `vqscope record`, when the guest and the host side have stopped: what the
 recorder was asked to do comes from the options; what happened (the guest kernel, the workload's exit
 status, the clock pairs, the TSC offset, the probe report, the file list) is read from the session's
-files. The keys are the contract with analysis/ and tests/lib/session_check.py.
+files. The keys are the contract with analysis/ and tests/lib/session_check.py, written down in
+bin/SESSION-FORMAT.md: SESSION_VERSION changes when a key or a file changes meaning.
 """
 import argparse
 import json
 import os
 import re
 import subprocess
+
+# The session directory's schema (bin/SESSION-FORMAT.md); the analyzer's reader knows it as
+# VQ_SESSION_FORMAT / VQ_SESSION_VERSION (analysis/src/session_dir.h) and warns on a newer one.
+SESSION_FORMAT = 'vqscope-session'
+SESSION_VERSION = 1
 
 
 def read(session, name, default=None):
@@ -74,7 +80,7 @@ def session_meta(args):
     fio = args.device != 'demo'
     lab = args.mode == 'lab'
     return {
-        'format': 'vqscope-session', 'version': 1,
+        'format': SESSION_FORMAT, 'version': SESSION_VERSION,
         'status': args.status, 'why': args.why or None,
         'mode': args.mode, 'device': args.device, 'ioeventfd': args.ioeventfd, 'iothread': args.iothread,
         'queues': args.queues, 'delay_ns': args.delay_ns, 'kick_hold_ns': args.kick_hold_ns,

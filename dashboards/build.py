@@ -10,16 +10,15 @@ inputs and no --compare, the compare of the first (A) and the second (B) is run 
 directories. The page is one self-contained file: data, CSS and the SVG-drawing script are inline; it
 loads nothing from the network. --kick-report also writes a plain-text per-kick report.
 
-The data is prepared here (CDF points, histograms, compact rows) so that the page's script only draws.
-Every chart carries its data in data-* attributes (data-series, data-session, data-stage, data-value)
-so tests read what is drawn; see dashboards/README.md.
+Every number the page shows is the analyzer's (analysis/FORMAT.md): medians and counts, CDF points,
+requests per kick, the kick -> begin histogram, exits per request, the end-to-end shares, the compare.
+This script only picks them out of the JSON (and trims the histogram's empty bins); the page's script
+only draws. Every chart carries its data in data-* attributes (data-series, data-session, data-stage,
+data-value) so tests read what is drawn; see dashboards/README.md.
 """
 import argparse
-import bisect
-import collections
 import html
 import json
-import math
 import os
 import subprocess
 import sys
@@ -28,14 +27,35 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 ANALYZER = os.environ.get("VQSCOPE_ANALYZE", os.path.join(TOP, "analysis", "vqscope-analyze"))
 
-# The notify path of a kick (kick -> device begin), as the analyzer's kick_to_begin_ns adds it up.
-KICK_TO_BEGIN = ("kick>exit", "exit>signal", "signal>handler", "handler>begin")
-CDF_POINTS = 200  # points per CDF line: enough for a smooth curve, small enough for a light page
+# The schemas this page is drawn from (analysis/FORMAT.md): a newer version is drawn for what this one
+# defines, with a warning; another format, or none (a report older than the versioned ones), is refused.
+REPORT_SCHEMA = ("vqscope-report", 1)
+COMPARE_SCHEMA = ("vqscope-compare", 1)
+REPORT_KEYS = ("stages", "cdf", "rows", "kicks", "exits", "exits_per_request", "requests", "alignment")
 
 
 def die(message):
     print(f"dashboards/build.py: error: {message}", file=sys.stderr)
     sys.exit(1)
+
+
+def warn(message):
+    print(f"dashboards/build.py: warning: {message}", file=sys.stderr)
+
+
+def check_schema(where, document, schema, command):
+    """WHERE: format: expected ..., found ... (exits); a newer version warns."""
+    name, version = schema
+    found = document.get("format") if isinstance(document, dict) else None
+    if found != name:
+        die(f"{where}: format: expected \"{name}\", found {json.dumps(found) if found is not None else 'none'}: "
+            f"not the output of `{command}` (or one older than its versioned JSON: run it again)")
+    found = document.get("version")
+    if not isinstance(found, int) or isinstance(found, bool) or found < 1:
+        die(f"{where}: version: expected {version}, found {json.dumps(found)}")
+    if found > version:
+        warn(f"{where}: version: expected {version} (the newest this page knows), found {found}: "
+             f"drawing what version {version} defines")
 
 
 def run_analyzer(args):
@@ -50,44 +70,30 @@ def run_analyzer(args):
 
 def load_report(path):
     if os.path.isdir(path):
-        return run_analyzer(["report", path, "--format", "json", "--requests"])
-    try:
-        with open(path) as f:
-            report = json.load(f)
-    except (OSError, ValueError) as err:
-        die(f"{path}: {err}")
-    for key in ("stages", "rows", "kicks", "exits", "requests"):
+        report = run_analyzer(["report", path, "--format", "json", "--requests"])
+        where = f"vqscope-analyze report {path}"
+    else:
+        try:
+            with open(path) as f:
+                report = json.load(f)
+        except (OSError, ValueError) as err:
+            die(f"{path}: {err}")
+        where = path
+    check_schema(where, report, REPORT_SCHEMA, "vqscope-analyze report --format json")
+    for key in REPORT_KEYS:
         if key not in report:
-            die(f"{path}: no \"{key}\": not a `vqscope-analyze report --format json` output")
+            die(f"{where}: no \"{key}\": expected in a {REPORT_SCHEMA[0]} version {REPORT_SCHEMA[1]}")
     return report
 
 
-def percentile(sorted_values, q):
-    """Linear interpolation between closest ranks (the analyzer's definition, src/stats.c)."""
-    if not sorted_values:
-        return None
-    pos = (len(sorted_values) - 1) * q
-    low = math.floor(pos)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (pos - low)
-
-
-def cdf_points(sorted_values):
-    """[value, fraction] pairs at evenly spaced ranks, first and last included."""
-    n = len(sorted_values)
-    if n == 0:
-        return []
-    ranks = sorted({round(i * (n - 1) / (CDF_POINTS - 1)) for i in range(CDF_POINTS)}) if n > CDF_POINTS \
-        else range(n)
-    return [[sorted_values[r], round((r + 1) / n, 5)] for r in ranks]
-
-
-def log_histogram(values, edges):
-    counts = [0] * (len(edges) - 1)
-    for v in values:
-        i = bisect.bisect_right(edges, v) - 1
-        counts[max(0, min(i, len(counts) - 1))] += 1
-    return counts
+def kick_bins(reports):
+    """The kick -> begin bins where some session has a kick: (first, end) indexes, end excluded. Every
+    report's bins are the analyzer's fixed ones, so the same index is the same bin in each."""
+    histograms = [r["kicks"]["kick_to_begin_histogram"] for r in reports]
+    if any(h["edges_ns"] != histograms[0]["edges_ns"] for h in histograms):
+        die("the reports' kick -> begin histograms have different bins (analyzers of different versions?)")
+    used = [i for i in range(len(histograms[0]["counts"])) if any(h["counts"][i] for h in histograms)]
+    return (used[0], used[-1] + 1) if used else (0, 0)
 
 
 def session_label(report, others):
@@ -100,28 +106,14 @@ def session_label(report, others):
 def prepare(reports, compare):
     stages = [s for s in reports[0]["stages"] if s != "total"]
     all_stages = stages + ["total"]
-    sessions = []
-    kick_values_all = []
-    for report in reports:
-        rows = report["rows"]
-        kick_to_begin = [sum(row[s] for s in KICK_TO_BEGIN) for row in rows
-                         if all(s in row for s in KICK_TO_BEGIN)]
-        kick_values_all.extend(kick_to_begin)
-        sessions.append((report, rows, kick_to_begin))
-    # Log-spaced bins common to all sessions, so their histograms share one axis.
-    positive = [v for v in kick_values_all if v > 0] or [1]
-    lo_exp, hi_exp = math.floor(math.log10(min(positive)) * 4), math.ceil(math.log10(max(positive)) * 4)
-    edges = [10 ** (e / 4) for e in range(lo_exp, max(hi_exp, lo_exp + 1) + 1)]
+    first_bin, end_bin = kick_bins(reports)
 
     data = {"stages": stages, "sessions": []}
-    for report, rows, kick_to_begin in sessions:
-        cdf = {}
-        for stage in all_stages:
-            values = sorted(row[stage] for row in rows if stage in row)
-            cdf[stage] = {"count": len(values), "p50": percentile(values, 0.5), "points": cdf_points(values)}
-        per_kick = collections.Counter(row["kick_id"] for row in rows)
-        requests_per_kick = collections.Counter(per_kick.values())
-        kick_sorted = sorted(kick_to_begin)
+    for report in reports:
+        rows = report["rows"]
+        kicks = report["kicks"]
+        served = kicks["served_per_kick"]
+        histogram = kicks["kick_to_begin_histogram"]
         data["sessions"].append({
             "label": session_label(report, reports),
             "session": report.get("session"),
@@ -135,14 +127,21 @@ def prepare(reports, compare):
                                                                    "drift_detected")},
             "medians": {s: report["stages"][s]["p50"] for s in all_stages},
             "stage_counts": {s: report["stages"][s]["count"] for s in all_stages},
-            "cdf": cdf,
-            "kicks": {k: v for k, v in report["kicks"].items() if not isinstance(v, dict)},
-            "requests_per_kick": {str(k): requests_per_kick[k] for k in sorted(requests_per_kick)},
-            "kick_to_begin": {"count": len(kick_sorted), "p50": percentile(kick_sorted, 0.5),
-                              "edges": [round(e, 1) for e in edges],
-                              "counts": log_histogram(kick_sorted, edges)},
+            "cdf": {s: {"count": report["stages"][s]["count"], "p50": report["stages"][s]["p50"],
+                        "points": report["cdf"]["stages"][s]} for s in all_stages},
+            "kicks": {k: v for k, v in kicks.items() if not isinstance(v, dict)},
+            # requests served per notified kick: {requests: kicks} and {requests: fraction of those kicks}
+            "served_kicks": served["kicks"],
+            "requests_without_kick": served["requests_without_kick"],
+            "requests_per_kick": {str(b["requests"]): b["kicks"] for b in served["by_requests"]},
+            "requests_per_kick_fraction": {str(b["requests"]): b["fraction"] for b in served["by_requests"]},
+            "kick_to_begin": {"count": kicks["kick_to_begin_ns"]["count"], "p50": kicks["kick_to_begin_ns"]["p50"],
+                              "edges": histogram["edges_ns"][first_bin:end_bin + 1],
+                              "counts": histogram["counts"][first_bin:end_bin],
+                              "below": histogram["below"], "above": histogram["above"]},
             "exits": [{"reason": e["reason"], "per_request": e["per_request"], "count": e["count"],
                        "in_window": e["in_window"]} for e in report["exits"]],
+            "exits_per_request": report["exits_per_request"],
             # Compact rows: [id, kick_id, batched, harvested, stage ns or null ..., total]
             "row_fields": ["id", "kick_id", "batched", "harvested"] + all_stages,
             "rows": [[row["id"], row["kick_id"], int(row["batched"]), int(row["harvested"])]
@@ -171,13 +170,16 @@ def kick_report(data, path):
                       f"{k['paired']} paired with a host notify (of {k['host_notifies']})\n")
             out.write(f"  queue handler runs {k['handler_runs']} ({k['empty_runs']} found nothing); "
                       f"guest irqs {k['guest_irqs']}, host injections {k['host_injections']}\n")
-            out.write("  requests served per notified kick (the kick whose notify started the handler run):\n")
-            total = sum(s["requests_per_kick"].values())
+            out.write(f"  requests served per notified kick (the kick whose notify started the handler run; "
+                      f"{s['served_kicks']} kicks):\n")
+            fractions = s["requests_per_kick_fraction"]
             for n, count in s["requests_per_kick"].items():
-                out.write(f"    {n:>3} request(s): {count:6d} kicks  {100.0 * count / total:5.1f}%\n")
+                out.write(f"    {n:>3} request(s): {count:6d} kicks  {100.0 * fractions[n]:5.1f}%\n")
             kb = s["kick_to_begin"]
-            out.write(f"  kick -> device begin (notified kicks, {kb['count']}): p50 "
-                      f"{(kb['p50'] or 0) / 1000:.1f} us\n")
+            p50 = "-" if kb["p50"] is None else f"{kb['p50'] / 1000:.1f}"
+            out.write(f"  kick -> device begin (notified kicks, {kb['count']}): p50 {p50} us\n")
+            if kb["below"] or kb["above"]:
+                out.write(f"    ({kb['below']} below 0.1 us or negative, {kb['above']} at 10 s or above: not binned)\n")
             for lo, hi, count in zip(kb["edges"], kb["edges"][1:], kb["counts"]):
                 if count:
                     out.write(f"    {lo / 1000:9.1f} .. {hi / 1000:9.1f} us  {count:6d}  "
@@ -203,10 +205,10 @@ def main():
                 compare = json.load(f)
         except (OSError, ValueError) as err:
             die(f"{args.compare}: {err}")
-        if "stages" not in compare:
-            die(f"{args.compare}: not a `vqscope-analyze compare --format json` output")
+        check_schema(args.compare, compare, COMPARE_SCHEMA, "vqscope-analyze compare --format json")
     elif len(args.inputs) == 2 and all(os.path.isdir(p) for p in args.inputs):
         compare = run_analyzer(["compare", args.inputs[0], args.inputs[1], "--format", "json"])
+        check_schema("vqscope-analyze compare", compare, COMPARE_SCHEMA, "vqscope-analyze compare --format json")
     data = prepare(reports, compare)
     with open(os.path.join(HERE, "template.html")) as f:
         template = f.read()

@@ -6,6 +6,7 @@
  *
  * Exit status: 0 ok; 1 unreadable or malformed input, or a write error; 2 usage error.
  */
+#include "qemu_events.h"
 #include "report.h"
 #include "session.h"
 
@@ -42,7 +43,8 @@ static const char usage_text[] =
     "\n"
     "Stages (ns): submit>kick, kick>exit (guest kick -> kvm_exit of the doorbell write), exit>signal\n"
     "(-> ioeventfd_write, or kvm_userspace_exit MMIO with ioeventfd off), signal>handler (->\n"
-    "virtio_queue_notify), handler>begin, begin>end (device backend), end>inject (-> kvm_msi_set_irq or\n"
+    VQ_QEMU_EVENT_VIRTIO_QUEUE_NOTIFY "), handler>begin, begin>end (device backend), end>inject (->"
+    " kvm_msi_set_irq or\n"
     "irqfd_wakeup), inject>irq (-> guest irq), irq>complete, total (submit -> complete). See README.md.\n"
     "\n"
     "Exit status: 0 ok, 1 unreadable or malformed input, 2 usage.\n"

@@ -9,6 +9,7 @@
 #include "loader.h"
 
 #include "ctf.h"
+#include "qemu_events.h"   /* generated from device/qemu-events.list */
 #include "session_dir.h"
 #include "simpletrace.h"
 #include "trace_events.h"
@@ -24,21 +25,22 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
     vq_qemu_request *request;
     size_t index;
 
-    if (strcmp(event->name, "virtio_queue_notify") == 0) {
+    if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_QUEUE_NOTIFY) == 0) {
         vq_event_arg(event, "vdev", &vdev);
         mark = VQ_PUSH(load->handlers, load->handler_count, load->handler_capacity);
         if (!mark) {
             return VQ_ERR_NOMEM;
         }
         *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev };
-    } else if (strcmp(event->name, "virtio_notify") == 0 || strcmp(event->name, "virtio_notify_irqfd") == 0) {
+    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_NOTIFY) == 0 ||
+               strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_NOTIFY_IRQFD) == 0) {
         vq_event_arg(event, "vdev", &vdev);
         mark = VQ_PUSH(load->device_notifies, load->device_notify_count, load->device_notify_capacity);
         if (!mark) {
             return VQ_ERR_NOMEM;
         }
         *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev };
-    } else if (strcmp(event->name, "virtio_xblk_req_begin") == 0) {
+    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_BEGIN) == 0) {
         vq_event_arg(event, "vdev", &vdev);
         vq_event_arg(event, "id", &id);
         if (!load->xblk_vdev) {
@@ -52,7 +54,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
         if (!vq_id_map_put(&load->qemu_ids, id, load->qemu_request_count - 1)) {
             return VQ_ERR_NOMEM;
         }
-    } else if (strcmp(event->name, "virtio_xblk_req_end") == 0) {
+    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_END) == 0) {
         vq_event_arg(event, "id", &id);
         index = vq_id_map_get(&load->qemu_ids, id);
         if (index != VQ_NO_INDEX && !load->qemu_requests[index].end) {
@@ -62,7 +64,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             load->qemu_requests[index].end = event->timestamp_ns;
             load->qemu_requests[index].vq = (uint32_t)vq;
         }
-    } else if (strcmp(event->name, "virtio_xblk_hold") == 0) {
+    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_HOLD) == 0) {
         uint64_t start = 0, end = 0;
 
         vq_event_arg(event, "id", &id);
@@ -71,7 +73,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             end >= start) {
             load->qemu_requests[index].serve_hold_ns = (int64_t)(end - start);
         }
-    } else if (strcmp(event->name, "virtio_xblk_notify_hold") == 0) {
+    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_NOTIFY_HOLD) == 0) {
         vq_notify_hold *hold;
         uint64_t vq = 0;
 
@@ -85,8 +87,8 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             hold->end < hold->start) {
             load->notify_hold_count--;   /* malformed: no hold to attribute */
         }
-    } else if (load->stock && (strcmp(event->name, "virtio_blk_handle_read") == 0 ||
-                               strcmp(event->name, "virtio_blk_handle_write") == 0)) {
+    } else if (load->stock && (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ) == 0 ||
+                               strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_WRITE) == 0)) {
         uint64_t req = 0, sector = 0, sectors = 0;
         size_t guest;
 
@@ -94,7 +96,8 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
         vq_event_arg(event, "req", &req);
         vq_event_arg(event, "sector", &sector);
         vq_event_arg(event, "nsectors", &sectors);
-        guest = vq_stock_take(load, &load->stock_qemu_head, sector, (uint32_t)sectors, event->name[18] == 'w');
+        guest = vq_stock_take(load, &load->stock_qemu_head, sector, (uint32_t)sectors,
+                              strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_WRITE) == 0);
         if (guest == VQ_NO_INDEX) {
             load->stock_unmatched_qemu++;   /* issued before the guest trace started, or not ours */
             return VQ_OK;
@@ -112,7 +115,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             !vq_id_map_put(&load->stock_req, vq_stock_req_key(req), load->qemu_request_count - 1)) {
             return VQ_ERR_NOMEM;
         }
-    } else if (load->stock && strcmp(event->name, "virtio_blk_req_complete") == 0) {
+    } else if (load->stock && strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_BLK_REQ_COMPLETE) == 0) {
         uint64_t req = 0;
 
         vq_event_arg(event, "req", &req);

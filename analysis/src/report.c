@@ -3,6 +3,8 @@
 #include "report.h"
 
 #include "report_e2e.h"
+#include "qemu_events.h"
+#include "report_distribution.h"
 #include "report_format.h"
 
 #include <inttypes.h>
@@ -320,7 +322,8 @@ static void report_text(FILE *out, const vq_session *session, const vq_report_op
     text_holds(out, session);
     if (session->stock) {
         fputs("  stock virtio-blk: no request ids; guest block_rq_issue/complete and QEMU's\n"
-              "  virtio_blk_handle_read/write matched by (sector, sectors, write), ids numbered in issue order\n", out);
+              "  " VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write matched by (sector, sectors, write), ids numbered "
+              "in issue order\n", out);
     }
     fputc('\n', out);
     text_alignment(out, session);
@@ -409,10 +412,11 @@ static void report_json(FILE *out, const vq_session *session)
     const vq_tsc_check *t = &session->tsc;
     const vq_kick_stats *k = &session->kick;
     vq_exit_reason *exits = vq_sorted_exits(session);
+    uint64_t in_window = 0;   /* exits of every reason in the requests' window */
     vq_summary s;
     size_t i, stage;
 
-    fputs("{\n  \"session\": ", out);
+    fprintf(out, "{\n  \"format\": \"%s\", \"version\": %d,\n  \"session\": ", VQ_REPORT_FORMAT, VQ_REPORT_VERSION);
     vq_json_string(out, session->directory);
     fprintf(out, ",\n  \"mode\": \"%s\", \"device\": \"%s\", \"ioeventfd\": \"%s\", \"qemu_trace\": \"%s\", "
             "\"delay_ns\": %" PRId64 ", \"matched_by\": \"%s\",\n", session->mode, session->device, session->ioeventfd,
@@ -479,8 +483,12 @@ static void report_json(FILE *out, const vq_session *session)
             fprintf(out, ", %" PRIu64, t->predicted_guest_ns[1]);
         }
         fprintf(out, "], \"read_uncertainty_ns\": %" PRId64 ", \"error_ns\": %" PRId64 ", \"distance_ns\": %"
-                PRId64 ", \"inside\": %s},\n", t->read_uncertainty_ns, t->error_ns, t->distance_ns,
-                a->usable && t->distance_ns == 0 ? "true" : "false");
+                PRId64 ", \"inside\": %s, \"offset_from_midpoint_ns\": ", t->read_uncertainty_ns, t->error_ns,
+                t->distance_ns, a->usable && t->distance_ns == 0 ? "true" : "false");
+        /* the offset the stages use (at the middle of its span) against the causal interval's midpoint */
+        vq_json_optional(out, o->usable && a->usable,
+                         vq_clock_offset_at(o, o->from_guest_ns + (o->to_guest_ns - o->from_guest_ns) / 2) - a->offset);
+        fputs("},\n", out);
     } else {
         fputs("  \"tsc_check\": null,\n", out);
     }
@@ -497,8 +505,9 @@ static void report_json(FILE *out, const vq_session *session)
         vq_json_summary(out, &s);
         free(values);
     }
-    fputs("\n  },\n", out);
-    fprintf(out, "  \"kicks\": {\"kicks\": %" PRIu64 ", \"notified\": %" PRIu64 ", \"suppressed\": %" PRIu64
+    fputs("\n  },\n  ", out);
+    vq_report_cdf_json(out, session);
+    fprintf(out, ",\n  \"kicks\": {\"kicks\": %" PRIu64 ", \"notified\": %" PRIu64 ", \"suppressed\": %" PRIu64
             ", \"paired\": %" PRIu64 ", \"host_notifies\": %" PRIu64 ", \"handler_runs\": %" PRIu64
             ", \"empty_runs\": %" PRIu64 ", \"guest_irqs\": %" PRIu64 ", \"host_injections\": %" PRIu64
             ", \"completions\": %" PRIu64 ",\n    \"requests_per_kick\": ", k->kicks, k->notified, k->suppressed,
@@ -512,6 +521,10 @@ static void report_json(FILE *out, const vq_session *session)
     fputs(",\n    \"kick_to_begin_ns\": ", out);
     s = vq_summary_of_copy(k->kick_to_begin, k->kick_to_begin_count);
     vq_json_summary(out, &s);
+    fputs(",\n    ", out);
+    vq_report_kick_histogram_json(out, session);
+    fputs(",\n    ", out);
+    vq_report_served_per_kick_json(out, session);
     fputs("},\n  \"exits\": [", out);
     for (i = 0; exits && i < session->exit_reason_count; i++) {
         char label[32];
@@ -522,11 +535,14 @@ static void report_json(FILE *out, const vq_session *session)
                 ", \"in_window\": %" PRIu64 ", \"per_request\": ", i ? "," : "", label, exits[i].reason, exits[i].isa,
                 exits[i].total, exits[i].in_window);
         vq_json_number(out, session->row_count ? (double)exits[i].in_window / (double)session->row_count : NAN);
+        in_window += exits[i].in_window;
         fputs(", \"duration_ns\": ", out);
         vq_json_summary(out, &s);
         fputc('}', out);
     }
-    fputs("\n  ],\n  ", out);
+    fputs("\n  ],\n  \"exits_per_request\": ", out);
+    vq_json_number(out, session->row_count ? (double)in_window / (double)session->row_count : NAN);
+    fputs(",\n  ", out);
     vq_report_e2e_json(out, session);
     fputs(",\n  \"unmatched\": [", out);
     for (i = 0; i < session->unmatched_count; i++) {

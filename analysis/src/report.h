@@ -8,6 +8,16 @@
 
 #include "session.h"
 
+/*
+ * The JSON reports name their schema first: "format" and "version", the style of the session's meta.json.
+ * analysis/FORMAT.md writes the keys down. The version changes when a key is removed or renamed or its
+ * meaning or unit changes; adding keys does not change it, and readers ignore keys they do not know.
+ */
+#define VQ_REPORT_FORMAT "vqscope-report"
+#define VQ_REPORT_VERSION 1
+#define VQ_COMPARE_FORMAT "vqscope-compare"
+#define VQ_COMPARE_VERSION 1
+
 typedef enum {
     VQ_FORMAT_TEXT,
     VQ_FORMAT_CSV,

@@ -73,7 +73,8 @@ vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b,
     } else if (format == VQ_FORMAT_CSV) {
         fputs("stage,count_a,count_b,median_a_ns,median_b_ns,shift_ns,ci_low_ns,ci_high_ns,significant\n", out);
     } else {
-        fputs("{\n  \"a\": ", out);
+        fprintf(out, "{\n  \"format\": \"%s\", \"version\": %d,\n  \"a\": ", VQ_COMPARE_FORMAT,
+                VQ_COMPARE_VERSION);
         vq_json_string(out, a->directory);
         fputs(",\n  \"b\": ", out);
         vq_json_string(out, b->directory);

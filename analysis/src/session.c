@@ -12,6 +12,7 @@
 #include "e2e.h"
 #include "fio_output.h"
 #include "loader.h"
+#include "qemu_events.h"
 #include "session_dir.h"
 
 #include <inttypes.h>
@@ -139,14 +140,17 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
     }
     if (!load.xblk_vdev) {
         vq_session_warn(session, "%s: %s", directory, load.stock ?
-                        "no virtio_blk_handle_read/write in the QEMU trace that matches a guest block_rq_issue: "
+                        "no " VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write in the QEMU trace that matches a guest "
+                        "block_rq_issue: "
                         "requests cannot be stitched" :
-                        "no virtio_xblk_req_begin in the QEMU trace and no block_rq_issue in the guest trace: "
+                        "no " VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_BEGIN " in the QEMU trace and no block_rq_issue in the "
+                        "guest trace: "
                         "requests cannot be stitched (by id, or by sectors for stock virtio-blk)");
     }
     session->stock = load.stock;
     if (load.stock && load.stock_unmatched_qemu) {
-        vq_session_warn(session, "stock virtio-blk: %" PRIu64 " QEMU virtio_blk_handle_read/write events match no "
+        vq_session_warn(session, "stock virtio-blk: %" PRIu64 " QEMU " VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ
+                        "/write events match no "
                         "guest block_rq_issue (issued before the guest trace started?)", load.stock_unmatched_qemu);
     }
     status = vq_keep_device_events(&load, error);

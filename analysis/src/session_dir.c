@@ -6,6 +6,8 @@
  */
 #include "session_dir.h"
 
+#include "loader.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -86,6 +88,47 @@ static int64_t meta_integer(const json_t *root, const char *key)
     return 0;
 }
 
+/* FOUND as the message gives it: a string quoted, another value as JSON writes it, "none" when absent. */
+static void describe_value(const json_t *value, char *out, size_t size)
+{
+    char *encoded;
+
+    if (!value) {
+        snprintf(out, size, "none");
+    } else if (json_is_string(value)) {
+        snprintf(out, size, "\"%s\"", json_string_value(value));
+    } else if ((encoded = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT))) {
+        snprintf(out, size, "%s (%s)", encoded, json_type_name(value));
+        free(encoded);
+    } else {
+        snprintf(out, size, "%s", json_type_name(value));
+    }
+}
+
+/* The schema meta.json names ("format", "version") against the one this reader knows: a warning when
+ * they differ, since the keys read here may have moved or changed meaning. */
+static void check_schema(vq_session *session, const char *path, const json_t *root)
+{
+    const json_t *format = json_object_get(root, "format");
+    const json_t *version = json_object_get(root, "version");
+    char found[64];
+
+    if (!json_is_string(format) || strcmp(json_string_value(format), VQ_SESSION_FORMAT) != 0) {
+        describe_value(format, found, sizeof(found));
+        vq_session_warn(session, "%s: format: expected \"%s\", found %s; read as a version %d session", path,
+                        VQ_SESSION_FORMAT, found, VQ_SESSION_VERSION);
+    }
+    if (json_is_integer(version) && json_integer_value(version) > VQ_SESSION_VERSION) {
+        vq_session_warn(session, "%s: version: expected %d (the newest this analyzer reads), found %"
+                        JSON_INTEGER_FORMAT ": a newer recorder wrote it; read for what version %d defines", path,
+                        VQ_SESSION_VERSION, json_integer_value(version), VQ_SESSION_VERSION);
+    } else if (!json_is_integer(version) || json_integer_value(version) < 1) {
+        describe_value(version, found, sizeof(found));
+        vq_session_warn(session, "%s: version: expected %d, found %s; read as version %d", path,
+                        VQ_SESSION_VERSION, found, VQ_SESSION_VERSION);
+    }
+}
+
 vq_status vq_session_read_meta(vq_session *session, const char *directory, vq_error *error)
 {
     char *path = vq_session_path(directory, "meta.json");
@@ -135,6 +178,7 @@ vq_status vq_session_read_meta(vq_session *session, const char *directory, vq_er
         goto end;
     }
     session->delay_ns = meta_integer(root, "delay_ns");
+    check_schema(session, path, root);
 end:
     json_decref(root);
     if (stream) {

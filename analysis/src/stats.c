@@ -76,6 +76,68 @@ vq_summary vq_summarize(int64_t *values, size_t count)
     return summary;
 }
 
+size_t vq_cdf_ranks(size_t count, size_t max_points, size_t *ranks)
+{
+    size_t written = 0, i;
+
+    if (count <= max_points) {
+        for (i = 0; i < count; i++) {
+            ranks[i] = i;
+        }
+        return count;
+    }
+    for (i = 0; i < max_points; i++) {
+        size_t rank = (size_t)llround((double)i * (double)(count - 1) / (double)(max_points - 1));
+
+        if (written == 0 || rank != ranks[written - 1]) {
+            ranks[written++] = rank;
+        }
+    }
+    return written;
+}
+
+double vq_log_bin_edge(int lowest_exponent, unsigned per_decade, size_t k)
+{
+    /* A whole exponent gives an exact power of ten (1000, not 999.99...). */
+    return pow(10.0, (double)lowest_exponent + (double)k / (double)per_decade);
+}
+
+void vq_log_histogram(const int64_t *values, size_t count, int lowest_exponent, unsigned per_decade,
+                      uint64_t *counts, size_t bins, uint64_t *below, uint64_t *above)
+{
+    size_t i;
+
+    memset(counts, 0, bins * sizeof(*counts));
+    *below = *above = 0;
+    for (i = 0; i < count; i++) {
+        double value = (double)values[i];
+        double position;
+        size_t k;
+
+        if (bins == 0 || value < vq_log_bin_edge(lowest_exponent, per_decade, 0)) {
+            (*below)++;
+            continue;
+        }
+        if (value >= vq_log_bin_edge(lowest_exponent, per_decade, bins)) {
+            (*above)++;
+            continue;
+        }
+        /* log10 can land a hair off an edge: settle on the bin whose edges hold the value. */
+        position = (log10(value) - lowest_exponent) * per_decade;
+        k = position <= 0 ? 0 : (size_t)position;
+        if (k >= bins) {
+            k = bins - 1;
+        }
+        while (k > 0 && value < vq_log_bin_edge(lowest_exponent, per_decade, k)) {
+            k--;
+        }
+        while (k + 1 < bins && value >= vq_log_bin_edge(lowest_exponent, per_decade, k + 1)) {
+            k++;
+        }
+        counts[k]++;
+    }
+}
+
 uint64_t vq_random_next(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);

@@ -24,6 +24,25 @@ double vq_percentile_sorted(const int64_t *sorted, size_t count, double p);
 vq_summary vq_summarize(int64_t *values, size_t count);
 void vq_sort_int64(int64_t *values, size_t count);
 
+/*
+ * The points that draw the empirical CDF of COUNT sorted values with at most MAX_POINTS (>= 2) points:
+ * ranks evenly spaced from the first to the last, rounded to the nearest, ascending and distinct,
+ * written to RANKS (room for MAX_POINTS); every rank when COUNT <= MAX_POINTS. Returns how many.
+ * Rank r is the point (sorted[r], (r + 1) / COUNT): the fraction of values at or below sorted[r].
+ */
+size_t vq_cdf_ranks(size_t count, size_t max_points, size_t *ranks);
+
+/*
+ * Log-spaced bins, PER_DECADE to a decade from 10^LOWEST_EXPONENT: bin k holds
+ * [vq_log_bin_edge(.., k), vq_log_bin_edge(.., k + 1)). Bins of different histograms with the same
+ * LOWEST_EXPONENT and PER_DECADE line up, so sessions compare bin by bin.
+ */
+double vq_log_bin_edge(int lowest_exponent, unsigned per_decade, size_t k);
+/* Counts VALUES into COUNTS[BINS] (zeroed first); values below the first edge (zero and negative ones
+ * too) into *BELOW, at or above the last edge into *ABOVE. */
+void vq_log_histogram(const int64_t *values, size_t count, int lowest_exponent, unsigned per_decade,
+                      uint64_t *counts, size_t bins, uint64_t *below, uint64_t *above);
+
 /* Deterministic generator (splitmix64): the same seed gives the same bootstrap on every machine. */
 uint64_t vq_random_next(uint64_t *state);
 

@@ -7,6 +7,7 @@
  * negative stage is counted, never clamped.
  */
 #include "loader.h"
+#include "qemu_events.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -147,10 +148,12 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
         } else if (q == VQ_NO_INDEX || !load->qemu_requests[q].end) {
             status = add_unmatched(session, request->id,
                                    load->stock ? (request->sectors == 0 ? "no sectors (a flush): QEMU's "
-                                                  "virtio_blk_handle_read/write cannot name it"
-                                                  : "no virtio_blk_handle_read/write + virtio_blk_req_complete "
-                                                  "of its sectors in the QEMU trace")
-                                               : "no virtio_xblk_req_begin/end with this id in the QEMU trace",
+                                                  VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write cannot name it"
+                                                  : "no " VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write + "
+                                                  VQ_QEMU_EVENT_VIRTIO_BLK_REQ_COMPLETE
+                                                  " of its sectors in the QEMU trace")
+                                               : "no " VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_BEGIN
+                                                 "/end with this id in the QEMU trace",
                                    &unmatched_capacity);
         } else if (request->irq == VQ_NO_INDEX) {
             status = add_unmatched(session, request->id, load->stock ? "no vqscope_blk_irq (vring_interrupt) "

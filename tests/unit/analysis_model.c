@@ -50,6 +50,38 @@ static void test_percentiles(void)
     }
 }
 
+/* The CDF's points and the log histogram the report gives the dashboard. */
+static void test_cdf_and_histogram(void)
+{
+    size_t ranks[200], count, i;
+    bool ascending = true;
+    int64_t values[] = { -5, 0, 99, 100, 177, 178, 999, 1000, 9999999999, 10000000000 };
+    uint64_t counts[32], below, above, sum = 0;
+
+    count = vq_cdf_ranks(3, 200, ranks);
+    CHECK(count == 3 && ranks[0] == 0 && ranks[2] == 2);
+    count = vq_cdf_ranks(3000, 200, ranks);
+    for (i = 1; i < count; i++) {
+        ascending &= ranks[i] > ranks[i - 1];
+    }
+    CHECK(count == 200 && ranks[0] == 0 && ranks[count - 1] == 2999 && ascending);
+    count = vq_cdf_ranks(201, 200, ranks);   /* ranks round to the nearest; none repeats */
+    CHECK(count <= 200 && ranks[0] == 0 && ranks[count - 1] == 200);
+    CHECK(vq_cdf_ranks(0, 200, ranks) == 0);
+
+    CHECK(vq_log_bin_edge(2, 4, 0) == 100.0 && vq_log_bin_edge(2, 4, 4) == 1000.0);
+    CHECK(fabs(vq_log_bin_edge(2, 4, 1) - 177.827941) < 1e-5);
+    /* 10^2 .. 10^10 ns in quarter decades: the report's kick -> begin bins */
+    vq_log_histogram(values, sizeof(values) / sizeof(values[0]), 2, 4, counts, 32, &below, &above);
+    for (i = 0; i < 32; i++) {
+        sum += counts[i];
+    }
+    CHECK(below == 3 && above == 1 && sum == 6);
+    CHECK(counts[0] == 2 && counts[1] == 1);   /* 100, 177 | 178 */
+    CHECK(counts[3] == 1 && counts[4] == 1);   /* 999 | 1000: an edge belongs to the bin above it */
+    CHECK(counts[31] == 1);                    /* 9999999999 < 10^10 */
+}
+
 static void test_bootstrap(void)
 {
     int64_t a[200], b[200], scratch[400];
@@ -559,6 +591,7 @@ static void test_e2e(void)
 int main(void)
 {
     test_percentiles();
+    test_cdf_and_histogram();
     test_bootstrap();
     test_align();
     test_pairing();
