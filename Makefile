@@ -13,12 +13,7 @@ SHELL := /bin/bash
 export VQSCOPE_TOP := $(CURDIR)
 export VQSCOPE_CACHE ?= $(CURDIR)/.cache
 
-ifeq ($(V),1)
-Q :=
-else
-Q := @
-MAKEFLAGS += --no-print-directory
-endif
+include $(dir $(abspath $(lastword $(MAKEFILE_LIST))))./scripts/quiet.mk
 
 QEMU_BIN := $(VQSCOPE_CACHE)/qemu/build/qemu-system-x86_64
 STAMPS := $(VQSCOPE_CACHE)/stamps

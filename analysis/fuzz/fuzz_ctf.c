@@ -8,6 +8,8 @@
 #include "ctf.h"
 #include "dump.h"
 
+#include "fuzz_input.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,10 +17,6 @@
 /* Under $TMPDIR (fuzz/run.sh points it into the build directory and removes it afterwards). */
 static char trace_directory[4096];
 static char stream_path[sizeof(trace_directory) + 32];
-static FILE *sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void copy_file(const char *from, const char *to)
 {

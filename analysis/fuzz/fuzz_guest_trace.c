@@ -6,21 +6,10 @@
  */
 #include "guest_trace.h"
 
+#include "fuzz_input.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
-
-static FILE *sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    sink = fopen("/dev/null", "w");
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,10 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t bar_count;
     FILE *stream;
 
-    if (size == 0) {
-        return 0;  /* fmemopen refuses an empty buffer */
-    }
-    stream = fmemopen((void *)data, size, "r");
+    stream = fuzz_input(data, size);
     if (!stream || vq_guest_trace_open_stream(stream, "fuzz", &reader, &error) != VQ_OK) {
         goto end;
     }

@@ -8,21 +8,10 @@
 #include "dump.h"
 #include "probe.h"
 
+#include "fuzz_input.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
-
-static FILE *sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    sink = fopen("/dev/null", "w");
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,10 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vq_event event;
     FILE *stream;
 
-    if (size == 0) {
-        return 0;  /* fmemopen refuses an empty buffer */
-    }
-    stream = fmemopen((void *)data, size, "rb");
+    stream = fuzz_input(data, size);
     if (!stream || vq_probe_open_stream(stream, "fuzz", &reader, &error) != VQ_OK) {
         goto end;
     }

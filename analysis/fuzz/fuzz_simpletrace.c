@@ -9,13 +9,11 @@
 #include "simpletrace.h"
 #include "trace_events.h"
 
+#include "fuzz_input.h"
+
 #include <stdlib.h>
 
 static vq_trace_events *catalog;
-static FILE *sink;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

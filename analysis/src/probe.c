@@ -46,6 +46,18 @@ static size_t read_bytes(vq_probe *reader, void *buffer, size_t size)
 /* Byte offset of a header field, for messages. */
 #define HEADER_AT(field) ((int)offsetof(struct vqs_probe_header, field))
 
+/* VALUE of header field NAME (at OFFSET) within LO..HI, else the error naming it. */
+static bool in_range(const vq_probe *reader, vq_error *error, const char *name, int offset, uint32_t value,
+                     uint32_t lo, uint32_t hi)
+{
+    if (value >= lo && value <= hi) {
+        return true;
+    }
+    vq_error_set(error, "%s: offset %d: %s %" PRIu32 "; expected %" PRIu32 " to %" PRIu32, reader->name, offset,
+                 name, value, lo, hi);
+    return false;
+}
+
 static vq_status read_header(vq_probe *reader, vq_error *error)
 {
     struct vqs_probe_header header;
@@ -80,10 +92,8 @@ static vq_status read_header(vq_probe *reader, vq_error *error)
         goto end;
     }
     /* The checks go in field order, so that a header broken in two places names the first. */
-    if (header.header_size < VQS_PROBE_HEADER_SIZE || header.header_size > VQ_PROBE_MAX_HEADER_SIZE) {
-        vq_error_set(error, "%s: offset %d: header_size %" PRIu32 "; expected %d to %d", reader->name,
-                     HEADER_AT(header_size), header.header_size, VQS_PROBE_HEADER_SIZE,
-                     VQ_PROBE_MAX_HEADER_SIZE);
+    if (!in_range(reader, error, "header_size", HEADER_AT(header_size), header.header_size, VQS_PROBE_HEADER_SIZE,
+                  VQ_PROBE_MAX_HEADER_SIZE)) {
         status = VQ_ERR_FORMAT;
         goto end;
     }
@@ -93,16 +103,9 @@ static vq_status read_header(vq_probe *reader, vq_error *error)
         status = VQ_ERR_FORMAT;
         goto end;
     }
-    if (header.record_size < VQS_PROBE_RECORD_SIZE || header.record_size > VQ_PROBE_MAX_RECORD_SIZE) {
-        vq_error_set(error, "%s: offset %d: record_size %" PRIu32 "; expected %d to %d", reader->name,
-                     HEADER_AT(record_size), header.record_size, VQS_PROBE_RECORD_SIZE,
-                     VQ_PROBE_MAX_RECORD_SIZE);
-        status = VQ_ERR_FORMAT;
-        goto end;
-    }
-    if (header.nr_cpus < 1 || header.nr_cpus > VQ_PROBE_MAX_CPUS) {
-        vq_error_set(error, "%s: offset %d: nr_cpus %" PRIu32 "; expected 1 to %d", reader->name,
-                     HEADER_AT(nr_cpus), header.nr_cpus, VQ_PROBE_MAX_CPUS);
+    if (!in_range(reader, error, "record_size", HEADER_AT(record_size), header.record_size, VQS_PROBE_RECORD_SIZE,
+                  VQ_PROBE_MAX_RECORD_SIZE) ||
+        !in_range(reader, error, "nr_cpus", HEADER_AT(nr_cpus), header.nr_cpus, 1, VQ_PROBE_MAX_CPUS)) {
         status = VQ_ERR_FORMAT;
         goto end;
     }

@@ -17,15 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(condition)                                                              \
-    do {                                                                              \
-        if (!(condition)) {                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 static void test_percentiles(void)
 {
@@ -603,10 +595,5 @@ int main(void)
     test_app_lines();
     test_e2e();
     test_probe();
-    if (failures) {
-        fprintf(stderr, "analysis_model: %d checks failed\n", failures);
-        return 1;
-    }
-    printf("analysis_model: all checks passed\n");
-    return 0;
+    return check_summary("analysis_model");
 }

@@ -14,17 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-static int checks;
-
-#define CHECK(condition)                                                              \
-    do {                                                                              \
-        checks++;                                                                     \
-        if (!(condition)) {                                                           \
-            failures++;                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 static void test_classify_type(void)
 {
@@ -332,6 +322,5 @@ int main(void)
     test_clone_and_dump();
     test_ctf_names();
     test_simpletrace_memory();
-    printf("analysis_pure: %d checks, %d failed\n", checks, failures);
-    return failures ? 1 : 0;
+    return check_summary("analysis_pure");
 }

@@ -22,15 +22,7 @@
 
 #define H 1000000
 
-static int failures;
-
-#define CHECK(condition)                                                              \
-    do {                                                                              \
-        if (!(condition)) {                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 /* ---- building a loader by hand ---- */
 
@@ -197,6 +189,20 @@ static void remove_directory(char *directory)
     free(directory);
 }
 
+/* One xblk request through KVM with ioeventfd, every event of its path (guest at 1000.., host at H..). */
+static void one_kvm_request(vq_loader *load, const char *name)
+{
+    loader_init(load, name);
+    add_request(load, 7, 1000, 9000, 0, 0);
+    add_kick(load, 1500, 7, true, 0);
+    add_notify(load, H + 2000, H + 2100, H + 2300, 42, 0);
+    add_handler(load, H + 2600);
+    add_device_request(load, 7, H + 3000, H + 6000);
+    add_injection(load, H + 7000, 33);
+    add_irq(load, 8000, 0);
+    identity_device_injections(load);
+}
+
 /* ---- stitching ---- */
 
 /* One xblk request through KVM with ioeventfd: every stage from its own pair of events. */
@@ -205,15 +211,7 @@ static void test_stitch_one_request(void)
     vq_loader load;
     const vq_request_row *row;
 
-    loader_init(&load, "one");
-    add_request(&load, 7, 1000, 9000, 0, 0);
-    add_kick(&load, 1500, 7, true, 0);
-    add_notify(&load, H + 2000, H + 2100, H + 2300, 42, 0);
-    add_handler(&load, H + 2600);
-    add_device_request(&load, 7, H + 3000, H + 6000);
-    add_injection(&load, H + 7000, 33);
-    add_irq(&load, 8000, 0);
-    identity_device_injections(&load);
+    one_kvm_request(&load, "one");
     set_offset(&load, H);
 
     CHECK(vq_stitch(&load, NULL) == VQ_OK);
@@ -306,15 +304,7 @@ static void test_stitch_negative_stage(void)
 {
     vq_loader load;
 
-    loader_init(&load, "negative");
-    add_request(&load, 7, 1000, 9000, 0, 0);
-    add_kick(&load, 1500, 7, true, 0);
-    add_notify(&load, H + 2000, H + 2100, H + 2300, 42, 0);
-    add_handler(&load, H + 2600);
-    add_device_request(&load, 7, H + 3000, H + 6000);
-    add_injection(&load, H + 7000, 33);
-    add_irq(&load, 8000, 0);
-    identity_device_injections(&load);
+    one_kvm_request(&load, "negative");
     set_offset(&load, H + 1000);
 
     CHECK(vq_stitch(&load, NULL) == VQ_OK);
@@ -686,10 +676,5 @@ int main(void)
     test_choose_tsc();
     test_meta();
     test_exit_reason_names();
-    if (failures) {
-        fprintf(stderr, "analysis_steps: %d checks failed\n", failures);
-        return 1;
-    }
-    printf("analysis_steps: all checks passed\n");
-    return 0;
+    return check_summary("analysis_steps");
 }

@@ -140,6 +140,29 @@ static void write_case(const char *dir, const char *name, const struct blob *blo
 	}
 }
 
+/* The broken-header cases: one header field set to a value the readers must refuse. */
+#define HEADER_FIELD(field) offsetof(struct vqs_probe_header, field), sizeof(((struct vqs_probe_header *)0)->field)
+static const struct {
+	const char *name;
+	size_t offset, size;
+	uint64_t value;
+} broken_headers[] = {
+	{ "bad-version", HEADER_FIELD(version), 7 },
+	{ "bad-header-size", HEADER_FIELD(header_size), sizeof(struct vqs_probe_header) - 20 },
+	{ "bad-clock", HEADER_FIELD(clock_id), 0 /* CLOCK_REALTIME */ },
+	{ "bad-record-size", HEADER_FIELD(record_size), sizeof(struct vqs_probe_record) - 16 },
+	{ "huge-record-size", HEADER_FIELD(record_size), 1 << 20 },
+	{ "bad-nr-cpus", HEADER_FIELD(nr_cpus), 0 },
+};
+
+/* Stores VALUE in the SIZE-byte little-endian field at AT (the stream's byte order). */
+static void set_field(char *at, size_t size, uint64_t value)
+{
+	for (size_t i = 0; i < size; i++) {
+		at[i] = (char)(value >> (8 * i));
+	}
+}
+
 static void write_cases(const char *dir)
 {
 	struct vqs_probe_record records[8], doubled[16];
@@ -175,39 +198,17 @@ static void write_cases(const char *dir)
 	count = good_records(records);
 
 	/* Broken headers: one field each. */
+	for (size_t i = 0; i < sizeof(broken_headers) / sizeof(broken_headers[0]); i++) {
+		header = good_header();
+		set_field((char *)&header + broken_headers[i].offset, broken_headers[i].size, broken_headers[i].value);
+		blob = stream(&header, 0, records, count, 0, 1);
+		write_case(dir, broken_headers[i].name, &blob, blob.size);
+		free(blob.data);
+	}
+	header = good_header();
 	memcpy(header.magic, "VQSPROBX", VQS_PROBE_MAGIC_LEN);
 	blob = stream(&header, 0, records, count, 0, 1);
 	write_case(dir, "bad-magic", &blob, blob.size);
-	free(blob.data);
-	header = good_header();
-	header.version = 7;
-	blob = stream(&header, 0, records, count, 0, 1);
-	write_case(dir, "bad-version", &blob, blob.size);
-	free(blob.data);
-	header = good_header();
-	header.header_size = sizeof(header) - 20;
-	blob = stream(&header, 0, records, count, 0, 1);
-	write_case(dir, "bad-header-size", &blob, blob.size);
-	free(blob.data);
-	header = good_header();
-	header.clock_id = 0; /* CLOCK_REALTIME */
-	blob = stream(&header, 0, records, count, 0, 1);
-	write_case(dir, "bad-clock", &blob, blob.size);
-	free(blob.data);
-	header = good_header();
-	header.record_size = sizeof(struct vqs_probe_record) - 16;
-	blob = stream(&header, 0, records, count, 0, 1);
-	write_case(dir, "bad-record-size", &blob, blob.size);
-	free(blob.data);
-	header = good_header();
-	header.record_size = 1 << 20;
-	blob = stream(&header, 0, records, count, 0, 1);
-	write_case(dir, "huge-record-size", &blob, blob.size);
-	free(blob.data);
-	header = good_header();
-	header.nr_cpus = 0;
-	blob = stream(&header, 0, records, count, 0, 1);
-	write_case(dir, "bad-nr-cpus", &blob, blob.size);
 	free(blob.data);
 
 	/* Broken records. */
