@@ -10,40 +10,46 @@
 #include "qemu_events.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
-/* Index of the last handler run of the device at or before TS, VQ_NO_INDEX if none. */
-static size_t last_handler_at(const vq_loader *load, uint64_t ts)
+/* How many of COUNT records (SIZE bytes each, sorted by the u64 time at FIELD) come before TS, or up to
+ * TS too when INCLUSIVE: a binary search over any of the loader's time-sorted arrays. */
+static size_t count_before(const void *records, size_t count, size_t size, size_t field, uint64_t ts, bool inclusive)
 {
-    size_t low = 0, high = load->handler_count;
+    size_t low = 0, high = count;
 
     while (low < high) {
         size_t middle = low + (high - low) / 2;
+        uint64_t value;
 
-        if (load->handlers[middle].ts <= ts) {
+        memcpy(&value, (const char *)records + middle * size + field, sizeof(value));
+        if (value < ts || (inclusive && value == ts)) {
             low = middle + 1;
         } else {
             high = middle;
         }
     }
-    return low ? low - 1 : VQ_NO_INDEX;
+    return low;
+}
+
+/* Index of the last handler run of the device at or before TS, VQ_NO_INDEX if none. */
+static size_t last_handler_at(const vq_loader *load, uint64_t ts)
+{
+    size_t before = count_before(load->handlers, load->handler_count, sizeof(*load->handlers),
+                                 offsetof(vq_qemu_mark, ts), ts, true);
+
+    return before ? before - 1 : VQ_NO_INDEX;
 }
 
 /* Index of the first handler run at or after TS. */
 static size_t first_handler_from(const vq_loader *load, uint64_t ts)
 {
-    size_t low = 0, high = load->handler_count;
+    size_t at = count_before(load->handlers, load->handler_count, sizeof(*load->handlers),
+                             offsetof(vq_qemu_mark, ts), ts, false);
 
-    while (low < high) {
-        size_t middle = low + (high - low) / 2;
-
-        if (load->handlers[middle].ts < ts) {
-            low = middle + 1;
-        } else {
-            high = middle;
-        }
-    }
-    return low < load->handler_count ? low : VQ_NO_INDEX;
+    return at < load->handler_count ? at : VQ_NO_INDEX;
 }
 
 static vq_status add_unmatched(vq_session *session, uint64_t id, const char *reason, size_t *capacity)
@@ -68,17 +74,9 @@ static void set_stage(vq_request_row *row, vq_stage stage, int64_t value)
  * following ones are looked at too. */
 static const vq_notify_hold *notify_hold_of(const vq_loader *load, uint32_t vq, uint64_t end_ts)
 {
-    size_t lo = 0, hi = load->notify_hold_count, i;
+    size_t lo = count_before(load->notify_holds, load->notify_hold_count, sizeof(*load->notify_holds),
+                             offsetof(vq_notify_hold, end), end_ts, false), i;
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (load->notify_holds[mid].end < end_ts) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
     for (i = lo; i < load->notify_hold_count && i < lo + 64; i++) {
         const vq_notify_hold *hold = &load->notify_holds[i];
 
