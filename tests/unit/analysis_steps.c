@@ -189,6 +189,17 @@ static void remove_directory(char *directory)
     free(directory);
 }
 
+/* The usual ending: one interrupt (injected at H+7000 on VECTOR, UINT32_MAX an irqfd; the guest's irq
+ * at 8000) delivers the requests; the offset is H; then stitch. */
+static vq_status deliver_and_stitch(vq_loader *load, uint32_t vector)
+{
+    add_injection(load, H + 7000, vector);
+    add_irq(load, 8000, 0);
+    identity_device_injections(load);
+    set_offset(load, H);
+    return vq_stitch(load, NULL);
+}
+
 /* One xblk request through KVM with ioeventfd, every event of its path (guest at 1000.., host at H..). */
 static void one_kvm_request(vq_loader *load, const char *name)
 {
@@ -263,12 +274,7 @@ static void test_stitch_batched_harvested_unmatched(void)
     add_handler(&load, H + 1700);
     add_device_request(&load, 1, H + 2000, H + 5000);
     add_device_request(&load, 2, H + 2100, H + 7500);
-    add_injection(&load, H + 7000, 33);
-    add_irq(&load, 8000, 0);
-    identity_device_injections(&load);
-    set_offset(&load, H);
-
-    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(deliver_and_stitch(&load, 33) == VQ_OK);
     CHECK(session->guest_requests == 5 && session->row_count == 2 && session->unmatched_count == 3);
     if (session->row_count == 2) {
         a = &session->rows[0];
@@ -354,12 +360,7 @@ static void test_stitch_holds(void)
     *hold = (vq_notify_hold){ .start = H + 5400, .end = H + 6400, .vq = 1 };
     hold = must(VQ_PUSH(load.notify_holds, load.notify_hold_count, load.notify_hold_capacity));
     *hold = (vq_notify_hold){ .start = H + 5500, .end = H + 6500, .vq = 0 };
-    add_injection(&load, H + 7000, 33);
-    add_irq(&load, 8000, 0);
-    identity_device_injections(&load);
-    set_offset(&load, H);
-
-    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(deliver_and_stitch(&load, 33) == VQ_OK);
     CHECK(load.session->row_count == 4);
     if (load.session->row_count == 4) {
         rows = load.session->rows;
@@ -387,12 +388,7 @@ static void test_stitch_tcg(void)
     add_handler(&load, H + 2900);
     add_device_request(&load, 1, H + 2000, H + 5000);
     add_device_request(&load, 2, H + 3000, H + 5100);
-    add_injection(&load, H + 7000, UINT32_MAX);
-    add_irq(&load, 8000, 0);
-    identity_device_injections(&load);
-    set_offset(&load, H);
-
-    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(deliver_and_stitch(&load, UINT32_MAX) == VQ_OK);
     CHECK(load.session->row_count == 2);
     if (load.session->row_count == 2) {
         rows = load.session->rows;
