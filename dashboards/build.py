@@ -11,7 +11,8 @@ directories. The page is one self-contained file: data, CSS and the SVG-drawing 
 loads nothing from the network. --kick-report also writes a plain-text per-kick report.
 
 Every number the page shows is the analyzer's (analysis/FORMAT.md): medians and counts, CDF points,
-requests per kick, the kick -> begin histogram, exits per request, the end-to-end shares, the compare.
+requests per kick, the kick -> begin histogram, exits per request, the end-to-end shares, the cost per
+request (notify exit, CPU by thread class, exits, wakeups), the compare.
 This script only picks them out of the JSON (and trims the histogram's empty bins); the page's script
 only draws. Every chart carries its data in data-* attributes (data-series, data-session, data-stage,
 data-value) so tests read what is drawn; see dashboards/README.md.
@@ -149,10 +150,14 @@ def prepare(reports, compare):
             "warnings": report.get("warnings", []),
             # the analyzer's end-to-end figures as it computed them (null: no application-side events)
             "coverage": report.get("coverage"),
+            # the host's cost per request as the analyzer computed it (null: not measured; absent from
+            # reports written before it existed)
+            "cost": report.get("cost"),
         })
     if compare:
         data["compare"] = {"a": compare.get("a"), "b": compare.get("b"), "level": compare.get("level"),
-                           "stages": compare["stages"], "exits_per_request": compare.get("exits_per_request", [])}
+                           "stages": compare["stages"], "exits_per_request": compare.get("exits_per_request", []),
+                           "cost": compare.get("cost")}
         labels = {}
         for s in data["sessions"]:
             labels[os.path.normpath(s["session"] or "")] = s["label"]

@@ -4,7 +4,8 @@
  * next kvm_entry of its thread), the device's doorbell writes (kvm_mmio or ioeventfd_write inside the
  * device BARs, with the exit before and the signal after them), injections (kvm_msi_set_irq,
  * irqfd_wakeup) and kvm_inj_virq. Per-thread state follows each vCPU through exit, write and entry.
- * The rest of the stream (sched_*, page faults...) is dropped as read.
+ * sched_switch and sched_wakeup go to the scheduler log of the cost figures (cost.c). The rest of the
+ * stream (page faults...) is dropped as read.
  */
 #include "loader.h"
 
@@ -45,10 +46,19 @@ static vq_thread_state *thread_of(vq_loader *load, uint32_t tid)
 
 static vq_status take_probe_event(vq_loader *load, const vq_event *event)
 {
-    vq_thread_state *thread = thread_of(load, event->pid);
+    vq_thread_state *thread;
     uint64_t value = 0, gpa = 0;
     const char *name = event->name;
 
+    if (event->timestamp_ns > load->sched.last_ts) {
+        load->sched.last_ts = event->timestamp_ns;
+    }
+    /* Before the thread table: a sched record's pid is any process's (the waker, the task switched
+     * out), which would fill the table with threads that are not QEMU's. */
+    if (strncmp(name, "sched_", 6) == 0) {
+        return vq_sched_take(load, event);
+    }
+    thread = thread_of(load, event->pid);
     if (!thread) {
         return VQ_OK;  /* more threads than a QEMU has: ignore the rest rather than fail */
     }
@@ -64,6 +74,7 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
         *exit_record = (vq_host_exit){ .ts = event->timestamp_ns, .isa = (uint32_t)isa, .reason = (uint32_t)value,
                                     .duration = -1 };
         thread->in_exit = true;
+        thread->vcpu = true;
         thread->exit = load->exit_count - 1;
         thread->open_notify = VQ_NO_INDEX;
         load->session->has_kvm = true;
@@ -91,9 +102,10 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
             return VQ_ERR_NOMEM;
         }
         *notify = (vq_host_notify){ .mmio_ts = event->timestamp_ns, .gpa = gpa, .tid = event->pid,
-                                    .kick = VQ_NO_INDEX };
+                                    .kick = VQ_NO_INDEX, .exit = VQ_NO_INDEX };
         if (thread->in_exit) {
             notify->exit_ts = load->exits[thread->exit].ts;
+            notify->exit = thread->exit;
         }
         if (is_ioeventfd) {
             notify->signal_ts = event->timestamp_ns;
@@ -107,6 +119,9 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
         }
         /* The exit goes on in user space: its duration runs to the next kvm_entry, the time the vCPU was
          * out of the guest (as perf kvm stat counts it). */
+        if (thread->in_exit) {
+            load->exits[thread->exit].userspace = true;
+        }
     } else if (strcmp(name, "kvm_msi_set_irq") == 0 ||
                (strcmp(name, "irqfd_wakeup") == 0 && vq_event_arg(event, "flags", &value) && (value & 1))) {
         vq_host_injection *injection = VQ_PUSH(load->injections, load->injection_count, load->injection_capacity);
@@ -160,8 +175,12 @@ vq_status vq_collect_probe(vq_loader *load, vq_error *error)
     if (status != VQ_OK) {
         goto end;
     }
+    load->sched.target_tgid = vq_probe_header(reader)->target_tgid;
+    load->sched.attached_mask = vq_probe_header(reader)->attached_mask;
+    load->sched.stream_start = load->sched.last_ts = vq_probe_header(reader)->start_monotonic_ns;
     status = vq_drain_sorted(load, (vq_event_source){ probe_next, probe_position, reader, path }, take_probe_event,
                              error);
+    vq_sched_finish(load);
     if (status == VQ_OK && vq_probe_warning(reader)[0]) {
         vq_session_warn(load->session, "%s", vq_probe_warning(reader));
     }

@@ -61,6 +61,10 @@ void vq_loader_free(vq_loader *load)
     vq_id_map_free(&load->stock_complete_head);
     vq_id_map_free(&load->stock_qemu_head);
     vq_id_map_free(&load->stock_req);
+    vq_id_map_free(&load->sched.thread_index);
+    free(load->sched.threads);
+    free(load->sched.slices);
+    free(load->sched.wakeups);
     free(load->requests);
     free(load->kicks);
     free(load->irqs);

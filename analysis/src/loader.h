@@ -61,6 +61,7 @@ typedef struct {
     uint64_t gpa;
     uint32_t tid;
     size_t kick;                /* paired guest kick */
+    size_t exit;                /* the exit of the write in exits (valid when its ts is exit_ts) */
 } vq_host_notify;
 
 typedef struct {
@@ -97,14 +98,51 @@ typedef struct {
     uint64_t ts;
     uint32_t isa, reason;
     int64_t duration;           /* -1: no entry seen */
+    bool userspace;             /* went on to user space: a kvm_userspace_exit before the next kvm_entry */
 } vq_host_exit;
 
 typedef struct {
     uint32_t tid;
     bool in_exit;
+    bool vcpu;                  /* has run a kvm_exit: a vCPU thread */
     size_t exit;                /* index in exits */
     size_t open_notify;         /* notify waiting for its signal on this thread */
 } vq_thread_state;
+
+/*
+ * The scheduler's view of QEMU's threads (sched_switch, sched_wakeup of the target process), kept for the
+ * cost figures (cost.c): each stretch a thread was on a CPU, and each wakeup. A thread's first switch
+ * out without a switch in before it was on a CPU since the probes were attached (a switch in of a QEMU
+ * thread is always recorded); a thread still on at the end stays on to the last event.
+ */
+typedef struct {
+    uint64_t start, end;
+    uint32_t tid;
+} vq_cpu_slice;
+
+typedef struct {
+    uint64_t ts;
+    uint32_t tid;               /* the woken thread */
+} vq_wakeup;
+
+typedef struct {
+    uint32_t tid;
+    enum { VQ_SCHED_UNSEEN, VQ_SCHED_ON, VQ_SCHED_OFF } state;
+    uint64_t since;             /* VQ_SCHED_ON: switched in at */
+} vq_sched_thread;
+
+typedef struct {
+    uint32_t target_tgid;       /* QEMU's process id: its main thread's id too */
+    uint64_t attached_mask;     /* the stream header's: bit (1 << type) = that event type was recorded */
+    uint64_t stream_start, last_ts;
+    vq_sched_thread *threads;
+    size_t thread_count, thread_capacity;
+    vq_id_map thread_index;     /* tid -> threads[] */
+    vq_cpu_slice *slices;
+    size_t slice_count, slice_capacity;
+    vq_wakeup *wakeups;
+    size_t wakeup_count, wakeup_capacity;
+} vq_sched_log;
 
 typedef struct {
     vq_session *session;
@@ -134,6 +172,7 @@ typedef struct {
     size_t exit_count, exit_capacity;
     vq_thread_state threads[VQ_LOADER_MAX_THREADS];
     size_t thread_count;
+    vq_sched_log sched;         /* for the cost figures (cost.c) */
     uint64_t xblk_vdev;         /* the traced device's vdev (xblk, or stock virtio-blk) */
     /*
      * Stock virtio-blk (no request ids): the guest's block_rq_issue gets an id here (1, 2, ...); its
@@ -220,5 +259,15 @@ vq_status vq_stitch(vq_loader *load, vq_error *error);
 /* summaries.c: session->kick (per kick, per handler run, kick -> begin) and session->exits, from the
  * loader and the rows. */
 vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error);
+
+/*
+ * cost.c. vq_sched_take: a sched_switch or sched_wakeup of the probe pass into load->sched (VQ_OK or
+ * VQ_ERR_NOMEM); vq_sched_finish closes the stretches still open when the stream ends. vq_summarize_cost:
+ * session->cost (cost.h) from the exits, the notifies, the scheduler log and the rows, over the workload
+ * window that vq_summarize_kicks_and_exits set.
+ */
+vq_status vq_sched_take(vq_loader *load, const vq_event *event);
+void vq_sched_finish(vq_loader *load);
+vq_status vq_summarize_cost(vq_loader *load, vq_error *error);
 
 #endif

@@ -253,11 +253,14 @@ static size_t decode_args(vq_probe *reader, const struct vqs_probe_record *recor
     case VQS_REC_SCHED_WAKEUP:
         set_arg(reader, n++, "woken_pid", VQ_ARG_U64, record->sched_wakeup.woken_pid);
         set_arg(reader, n++, "target_cpu", VQ_ARG_U64, record->sched_wakeup.target_cpu);
+        set_arg(reader, n++, "woken_tgid", VQ_ARG_U64, record->sched_wakeup.woken_tgid);
         break;
     case VQS_REC_SCHED_SWITCH:
         set_arg(reader, n++, "prev_pid", VQ_ARG_U64, record->sched_switch.prev_pid);
         set_arg(reader, n++, "next_pid", VQ_ARG_U64, record->sched_switch.next_pid);
         set_arg(reader, n++, "prev_state", VQ_ARG_HEX, record->sched_switch.prev_state);
+        set_arg(reader, n++, "prev_tgid", VQ_ARG_U64, record->sched_switch.prev_tgid);
+        set_arg(reader, n++, "next_tgid", VQ_ARG_U64, record->sched_switch.next_tgid);
         break;
     default:
         break;

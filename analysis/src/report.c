@@ -2,6 +2,7 @@
 /* Reporters (see report.h). Pure formatting of the model: no reading, no stitching here. */
 #include "report.h"
 
+#include "report_cost.h"
 #include "report_e2e.h"
 #include "qemu_events.h"
 #include "report_distribution.h"
@@ -211,37 +212,6 @@ static void text_kicks(FILE *out, const vq_session *session)
             k->irqs_paired);
 }
 
-static void text_exits(FILE *out, const vq_session *session)
-{
-    vq_exit_reason *exits = vq_sorted_exits(session);
-    size_t i;
-
-    if (!exits || session->exit_reason_count == 0) {
-        fprintf(out, "VM exits: none recorded\n");
-        free(exits);
-        return;
-    }
-    fprintf(out, "VM exits (kvm_exit -> kvm_entry, us)  count  per request       mean        p50        p99\n");
-    for (i = 0; i < session->exit_reason_count; i++) {
-        char label[32];
-        int64_t *copy = malloc((exits[i].count + 1) * sizeof(*copy));
-        vq_summary s;
-
-        if (!copy) {
-            break;
-        }
-        memcpy(copy, exits[i].durations, exits[i].count * sizeof(*copy));
-        s = vq_summarize(copy, exits[i].count);
-        vq_exit_label(label, sizeof(label), &exits[i]);
-        fprintf(out, "  %-28s %13" PRIu64 " %12.3f %10.1f %10.1f %10.1f\n", label, exits[i].total,
-                session->row_count ? (double)exits[i].in_window / (double)session->row_count : 0.0, vq_us(s.mean),
-                vq_us(s.p50), vq_us(s.p99));
-        free(copy);
-    }
-    fprintf(out, "  (per request: exits between the first submit and the last completion / stitched requests)\n");
-    free(exits);
-}
-
 static void text_request_header(FILE *out)
 {
     size_t stage;
@@ -332,7 +302,9 @@ static void report_text(FILE *out, const vq_session *session, const vq_report_op
     fputc('\n', out);
     text_kicks(out, session);
     fputc('\n', out);
-    text_exits(out, session);
+    vq_report_exits_text(out, session);
+    fputc('\n', out);
+    vq_report_cost_text(out, session);
     if (session->coverage.traced) {
         fputc('\n', out);
         vq_report_e2e_text(out, session);
@@ -367,7 +339,7 @@ static void report_csv(FILE *out, const vq_session *session)
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
         fprintf(out, ",%s_ns", vq_stage_names[stage]);
     }
-    fputc('\n', out);
+    fputs(",notify_exit_ns\n", out);
     for (i = 0; i < session->row_count; i++) {
         const vq_request_row *row = &session->rows[i];
 
@@ -379,6 +351,11 @@ static void report_csv(FILE *out, const vq_session *session)
             } else {
                 fputc(',', out);
             }
+        }
+        if (row->notify_exit_ns >= 0) {
+            fprintf(out, ",%" PRId64, row->notify_exit_ns);
+        } else {
+            fputc(',', out);
         }
         fputc('\n', out);
     }
@@ -535,6 +512,7 @@ static void report_json(FILE *out, const vq_session *session)
                 ", \"in_window\": %" PRIu64 ", \"per_request\": ", i ? "," : "", label, exits[i].reason, exits[i].isa,
                 exits[i].total, exits[i].in_window);
         vq_json_number(out, session->row_count ? (double)exits[i].in_window / (double)session->row_count : NAN);
+        fprintf(out, ", \"userspace_in_window\": %" PRIu64, exits[i].userspace_in_window);
         in_window += exits[i].in_window;
         fputs(", \"duration_ns\": ", out);
         vq_json_summary(out, &s);
@@ -542,6 +520,8 @@ static void report_json(FILE *out, const vq_session *session)
     }
     fputs("\n  ],\n  \"exits_per_request\": ", out);
     vq_json_number(out, session->row_count ? (double)in_window / (double)session->row_count : NAN);
+    fputs(",\n  ", out);
+    vq_report_cost_json(out, session);
     fputs(",\n  ", out);
     vq_report_e2e_json(out, session);
     fputs(",\n  \"unmatched\": [", out);
@@ -566,6 +546,9 @@ static void report_json(FILE *out, const vq_session *session)
             if (row->has[stage]) {
                 fprintf(out, ", \"%s\": %" PRId64, vq_stage_names[stage], row->stage[stage]);
             }
+        }
+        if (row->notify_exit_ns >= 0) {
+            fprintf(out, ", \"notify_exit_ns\": %" PRId64, row->notify_exit_ns);
         }
         if (row->hold_at) {
             fprintf(out, ", \"hold_ns\": %" PRId64 ", \"hold_at\": \"%s\"", row->hold_ns, row->hold_at);

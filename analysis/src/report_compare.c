@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The compare of two sessions: per-stage median shifts with bootstrap intervals, exits per request
- * (report.h). */
+ * and the cost figures' shifts (report_cost.c) (report.h). */
 #include "report.h"
 
+#include "report_cost.h"
 #include "report_format.h"
 
 #include <inttypes.h>
@@ -132,7 +133,11 @@ vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b,
         }
     }
     if (format == VQ_FORMAT_JSON) {
-        fputs("\n  ]\n}\n", out);
+        fputs("\n  ]", out);
+    }
+    vq_report_cost_compare(out, a, b, format, options);
+    if (format == VQ_FORMAT_JSON) {
+        fputs("\n}\n", out);
     }
     free(exits);
     return ferror(out) ? VQ_ERR_IO : VQ_OK;

@@ -4,8 +4,8 @@
  * statistics (see session.h). vq_session_load runs the steps in order, each in its own file, sharing
  * the loader (loader.h): meta.json (session_dir.c); three streaming passes that fill compact arrays,
  * guest (collect_guest.c), QEMU (collect_qemu.c) and probe (collect_probe.c); the clock alignment and
- * the offset (alignment.c); stitching (stitch.c); kick and exit figures (summaries.c); the application
- * end of each row (e2e.c). Warnings are kept in the order the steps add them.
+ * the offset (alignment.c); stitching (stitch.c); kick and exit figures (summaries.c); the cost figures
+ * (cost.c); the application end of each row (e2e.c). Warnings are kept in the order the steps add them.
  */
 #include "session.h"
 
@@ -169,6 +169,9 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
         status = vq_summarize_kicks_and_exits(&load, error);
     }
     if (status == VQ_OK) {
+        status = vq_summarize_cost(&load, error);
+    }
+    if (status == VQ_OK) {
         status = extend_to_application(&load, error);
     }
     if (status != VQ_OK) {
@@ -202,6 +205,7 @@ void vq_session_free(vq_session *session)
     free(session->kick.requests_per_kick);
     free(session->kick.pops_per_run);
     free(session->kick.kick_to_begin);
+    vq_cost_free(&session->cost);
     free(session->directory);
     free(session);
 }

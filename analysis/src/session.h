@@ -8,7 +8,8 @@
  * qemu-ctf/) and host-probe.vqp (host clock), each streamed once. What is kept is a few compact
  * records per request (the device's notifies, handler runs, injections, request begin/end) and one
  * per VM exit, never the raw events: memory grows with the number of requests, not with the trace
- * (sched_* records, most of a probe stream, are not kept).
+ * (of the sched_* records, most of a probe stream, one stretch per switch of a QEMU thread and one
+ * record per wakeup of one are kept, for the cost figures).
  *
  * Request ids: the xblk device pair traces the same id on both sides (virtio_xblk_submit/complete
  * in the guest, virtio_xblk_req_begin/end in QEMU). Stock virtio-blk has none: the guest's
@@ -20,6 +21,7 @@
 #define VQSCOPE_ANALYSIS_SESSION_H
 
 #include "align.h"
+#include "cost.h"
 #include "e2e.h"
 #include "event.h"
 #include "exit_reason.h"
@@ -60,6 +62,8 @@ typedef struct {
     uint64_t submit_guest, kick_guest, irq_guest, complete_guest;
     uint64_t exit_host, signal_host, handler_host, begin_host, end_host, inject_host;
     uint32_t vcpu_tid;     /* thread of the notify exit */
+    int64_t notify_exit_ns;   /* that exit's duration, kvm_exit -> kvm_entry: the vCPU out of the guest for
+                               * the kick (rows of one kick share it); -1 unknown (batched, TCG, no entry) */
     uint64_t irq_seq;      /* the guest interrupt that delivered it (its order in the guest trace): rows
                             * sharing one were completed in one run of the driver's handler */
     /* An injected delay this request really waited (the holder's own start and end), -1 none; hold_at
@@ -81,6 +85,7 @@ typedef struct {
     uint64_t count;        /* exits with a matching entry (durations below) */
     uint64_t total;        /* every exit of this reason, in the whole stream */
     uint64_t in_window;    /* exits during the workload (first submit .. last complete, host time) */
+    uint64_t userspace_in_window;   /* of those, the exits that went on to user space */
     int64_t *durations;    /* kvm_exit -> kvm_entry on the same thread, ns */
     size_t duration_capacity;
 } vq_exit_reason;
@@ -124,6 +129,7 @@ typedef struct {
     size_t exit_reason_count;
     uint64_t window_host_start, window_host_end;
     vq_app_coverage coverage;              /* the application end: what was matched, fio's own figures */
+    vq_cost cost;                          /* what the host spent on the requests (cost.h) */
     char **warnings;
     size_t warning_count;
 } vq_session;

@@ -175,7 +175,8 @@ stitchable:
         *row = (vq_request_row){ .id = request->id, .vq = request->vq, .submit_guest = request->submit,
                                  .kick_guest = kick->ts, .irq_guest = load->irqs[request->irq].ts,
                                  .complete_guest = request->complete, .begin_host = device->begin,
-                                 .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq };
+                                 .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq,
+                                 .notify_exit_ns = -1 };
         if (request->kick_held) {
             /* Held by the driver from its own hold's start until the last hold before its kick: a
              * request that was not the last of its dispatch batch also waits out the holds of the
@@ -232,6 +233,11 @@ stitchable:
                 row->exit_host = vq_notify_time(notify);
                 row->signal_host = notify->signal_ts;
                 row->vcpu_tid = notify->tid;
+                /* the exit of the doorbell write, if its kvm_entry was seen */
+                if (notify->exit_ts && notify->exit < load->exit_count &&
+                    load->exits[notify->exit].ts == notify->exit_ts) {
+                    row->notify_exit_ns = load->exits[notify->exit].duration;
+                }
                 if (offset->usable) {
                     set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->exit_host -
                               ((int64_t)kick->ts + vq_clock_offset_at(offset, kick->ts)));

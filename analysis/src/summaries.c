@@ -107,6 +107,7 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
         reason->total++;
         if (exit_record->ts >= session->window_host_start && exit_record->ts <= session->window_host_end) {
             reason->in_window++;
+            reason->userspace_in_window += exit_record->userspace;
         }
         if (exit_record->duration >= 0) {
             int64_t *value = VQ_PUSH(reason->durations, reason->count, reason->duration_capacity);

@@ -4,9 +4,10 @@
  * loader.h): a loader filled in C with a few requests, kicks, notifies, handler runs, injections and
  * irqs, then vq_align_clocks (lo/hi, pairings, bounds by source, a rejected pairing, a contradiction,
  * TCG), vq_choose_offset (causal midpoint; TSC inside and outside the bounds, from TSC files written to a
- * temporary directory) and vq_stitch (every stage value, batched, harvested, unmatched reasons, holds,
- * negative stages never clamped, TCG); the meta.json reader (top-level keys only, non-string values,
- * errors with FILE:LINE:COLUMN) and the exit reason names. Exit 0 when all pass.
+ * temporary directory) and vq_stitch (every stage value and the notify exit's duration, batched,
+ * harvested, unmatched reasons, holds, negative stages never clamped, TCG); the meta.json reader
+ * (top-level keys only, non-string values, errors with FILE:LINE:COLUMN) and the exit reason names. Exit
+ * 0 when all pass.
  *
  * Times: guest ns are small numbers; the host clock is the guest's plus H (a true offset of H), so host
  * times read as H + the guest time at which they happen.
@@ -76,7 +77,7 @@ static void add_notify(vq_loader *load, uint64_t exit_ts, uint64_t mmio_ts, uint
     vq_host_notify *notify = must(VQ_PUSH(load->notifies, load->notify_count, load->notify_capacity));
 
     *notify = (vq_host_notify){ .exit_ts = exit_ts, .mmio_ts = mmio_ts, .signal_ts = signal_ts, .tid = tid,
-                                .kick = kick };
+                                .kick = kick, .exit = VQ_NO_INDEX };
 }
 
 static void add_handler(vq_loader *load, uint64_t ts)
@@ -224,6 +225,10 @@ static void test_stitch_one_request(void)
 
     one_kvm_request(&load, "one");
     set_offset(&load, H);
+    /* the exit of the doorbell write: the vCPU was out of the guest for 900 ns */
+    *(vq_host_exit *)must(VQ_PUSH(load.exits, load.exit_count, load.exit_capacity)) =
+        (vq_host_exit){ .ts = H + 2000, .duration = 900 };
+    load.notifies[0].exit = 0;
 
     CHECK(vq_stitch(&load, NULL) == VQ_OK);
     CHECK(load.session->row_count == 1 && load.session->unmatched_count == 0);
@@ -243,7 +248,7 @@ static void test_stitch_one_request(void)
         CHECK(has_stage(row, VQ_STAGE_TOTAL, 8000));
         CHECK(row->exit_host == H + 2000 && row->signal_host == H + 2300 && row->handler_host == H + 2600);
         CHECK(row->begin_host == H + 3000 && row->end_host == H + 6000 && row->inject_host == H + 7000);
-        CHECK(row->vcpu_tid == 42 && row->irq_seq == 0);
+        CHECK(row->vcpu_tid == 42 && row->irq_seq == 0 && row->notify_exit_ns == 900);
         CHECK(row->hold_ns == -1 && row->hold_at == NULL);
     }
     CHECK(load.session->negative_requests == 0 && load.session->warning_count == 0);

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The cost figures (cost.h): the scheduler log of the probe pass (each stretch a QEMU thread spent on a
+ * CPU, each wakeup), then, once the rows and the workload window are known, the notify exits, the VM
+ * exits and the CPU time and wakeups by thread class over that window.
+ */
+#include "loader.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The probe stream's record types whose bit in the header's attached_mask says they were recorded. */
+#define RECORD_KVM_USERSPACE_EXIT 3
+#define RECORD_SCHED_WAKEUP 13
+#define RECORD_SCHED_SWITCH 14
+/* More IOThreads than this serving one device are not expected; the rest count as other. */
+#define MAX_IOTHREADS 16
+
+const char *const vq_thread_class_names[VQ_THREAD_CLASS_COUNT] = {
+    [VQ_THREAD_VCPU] = "vcpu",
+    [VQ_THREAD_MAIN_LOOP] = "main_loop",
+    [VQ_THREAD_IOTHREAD] = "iothread",
+    [VQ_THREAD_OTHER] = "other",
+};
+
+/* ---- the probe pass: the scheduler log ---- */
+
+static vq_sched_thread *sched_thread(vq_sched_log *log, uint32_t tid)
+{
+    size_t index = vq_id_map_get(&log->thread_index, tid);
+    vq_sched_thread *thread;
+
+    if (index != VQ_NO_INDEX) {
+        return &log->threads[index];
+    }
+    thread = VQ_PUSH(log->threads, log->thread_count, log->thread_capacity);
+    if (!thread || !vq_id_map_put(&log->thread_index, tid, log->thread_count - 1)) {
+        return NULL;
+    }
+    *thread = (vq_sched_thread){ .tid = tid, .state = VQ_SCHED_UNSEEN };
+    return thread;
+}
+
+static vq_status close_stretch(vq_sched_log *log, vq_sched_thread *thread, uint64_t end)
+{
+    vq_cpu_slice *slice;
+
+    /* Off already: its switch in was lost (a dropped record); nothing to count. */
+    if (thread->state == VQ_SCHED_OFF) {
+        return VQ_OK;
+    }
+    slice = VQ_PUSH(log->slices, log->slice_count, log->slice_capacity);
+    if (!slice) {
+        return VQ_ERR_NOMEM;
+    }
+    *slice = (vq_cpu_slice){ .start = thread->state == VQ_SCHED_ON ? thread->since : log->stream_start, .end = end,
+                             .tid = thread->tid };
+    thread->state = VQ_SCHED_OFF;
+    return VQ_OK;
+}
+
+vq_status vq_sched_take(vq_loader *load, const vq_event *event)
+{
+    vq_sched_log *log = &load->sched;
+    uint64_t prev = 0, next = 0, prev_tgid = 0, next_tgid = 0, woken = 0, woken_tgid = 0;
+    vq_sched_thread *thread;
+    vq_wakeup *wakeup;
+
+    if (strcmp(event->name, "sched_wakeup") == 0) {
+        /* The probe keeps only wakeups of the target's threads; the check keeps a foreign stream out. */
+        if (!vq_event_arg(event, "woken_pid", &woken) || !vq_event_arg(event, "woken_tgid", &woken_tgid) ||
+            woken_tgid != log->target_tgid) {
+            return VQ_OK;
+        }
+        wakeup = VQ_PUSH(log->wakeups, log->wakeup_count, log->wakeup_capacity);
+        if (!wakeup) {
+            return VQ_ERR_NOMEM;
+        }
+        *wakeup = (vq_wakeup){ .ts = event->timestamp_ns, .tid = (uint32_t)woken };
+        return sched_thread(log, (uint32_t)woken) ? VQ_OK : VQ_ERR_NOMEM;
+    }
+    if (strcmp(event->name, "sched_switch") != 0 || !vq_event_arg(event, "prev_pid", &prev) ||
+        !vq_event_arg(event, "next_pid", &next) || !vq_event_arg(event, "prev_tgid", &prev_tgid) ||
+        !vq_event_arg(event, "next_tgid", &next_tgid)) {
+        return VQ_OK;
+    }
+    if (prev_tgid == log->target_tgid) {
+        thread = sched_thread(log, (uint32_t)prev);
+        if (!thread || close_stretch(log, thread, event->timestamp_ns) != VQ_OK) {
+            return VQ_ERR_NOMEM;
+        }
+    }
+    if (next_tgid == log->target_tgid) {
+        thread = sched_thread(log, (uint32_t)next);
+        if (!thread) {
+            return VQ_ERR_NOMEM;
+        }
+        thread->state = VQ_SCHED_ON;
+        thread->since = event->timestamp_ns;
+    }
+    return VQ_OK;
+}
+
+void vq_sched_finish(vq_loader *load)
+{
+    vq_sched_log *log = &load->sched;
+    size_t i;
+
+    for (i = 0; i < log->thread_count; i++) {
+        if (log->threads[i].state == VQ_SCHED_ON) {
+            /* out of memory here only loses the last stretch of a thread that never stopped */
+            close_stretch(log, &log->threads[i], log->last_ts);
+        }
+    }
+}
+
+/* ---- the figures ---- */
+
+static bool recorded(const vq_loader *load, unsigned type)
+{
+    return (load->sched.attached_mask >> type) & 1;
+}
+
+static bool is_vcpu(const vq_loader *load, uint32_t tid)
+{
+    size_t i;
+
+    for (i = 0; i < load->thread_count; i++) {
+        if (load->threads[i].tid == tid) {
+            return load->threads[i].vcpu;
+        }
+    }
+    return false;
+}
+
+/* The class of each thread of the scheduler log, into CLASSES[thread_count]. */
+static void classify_threads(const vq_loader *load, vq_thread_class *classes)
+{
+    uint32_t iothreads[MAX_IOTHREADS];
+    size_t iothread_count = 0, i, j;
+
+    /* The threads that raised the device's interrupts (under KVM: its injections' threads). */
+    for (i = 0; load->session->has_kvm && i < load->device_injection_count; i++) {
+        uint32_t tid = load->injections[load->device_injections[i]].tid;
+
+        if (tid == load->sched.target_tgid || is_vcpu(load, tid)) {
+            continue;
+        }
+        for (j = 0; j < iothread_count && iothreads[j] != tid; j++) {
+        }
+        if (j == iothread_count && iothread_count < MAX_IOTHREADS) {
+            iothreads[iothread_count++] = tid;
+        }
+    }
+    for (i = 0; i < load->sched.thread_count; i++) {
+        uint32_t tid = load->sched.threads[i].tid;
+
+        classes[i] = VQ_THREAD_OTHER;
+        if (tid == load->sched.target_tgid) {
+            classes[i] = VQ_THREAD_MAIN_LOOP;
+        } else if (is_vcpu(load, tid)) {
+            classes[i] = VQ_THREAD_VCPU;
+        } else {
+            for (j = 0; j < iothread_count; j++) {
+                if (iothreads[j] == tid) {
+                    classes[i] = VQ_THREAD_IOTHREAD;
+                }
+            }
+        }
+    }
+}
+
+typedef struct {
+    uint64_t exit_host;
+    int64_t duration;
+} notify_exit;
+
+static int compare_notify_exit(const void *left, const void *right)
+{
+    uint64_t a = ((const notify_exit *)left)->exit_host, b = ((const notify_exit *)right)->exit_host;
+
+    return (a > b) - (a < b);
+}
+
+/* One duration per notify exit that served a row, in time order (rows of one kick share theirs). */
+static vq_status collect_notify_exits(vq_session *session)
+{
+    vq_cost *cost = &session->cost;
+    notify_exit *exits = malloc((session->row_count + 1) * sizeof(*exits));
+    size_t count = 0, i;
+
+    if (!exits) {
+        return VQ_ERR_NOMEM;
+    }
+    for (i = 0; i < session->row_count; i++) {
+        if (session->rows[i].notify_exit_ns >= 0) {
+            exits[count++] = (notify_exit){ session->rows[i].exit_host, session->rows[i].notify_exit_ns };
+        }
+    }
+    qsort(exits, count, sizeof(*exits), compare_notify_exit);
+    cost->notify_exits = malloc((count + 1) * sizeof(*cost->notify_exits));
+    if (!cost->notify_exits) {
+        free(exits);
+        return VQ_ERR_NOMEM;
+    }
+    for (i = 0; i < count; i++) {
+        if (i == 0 || exits[i].exit_host != exits[i - 1].exit_host) {
+            cost->notify_exits[cost->notify_exit_count++] = exits[i].duration;
+            cost->notify_exit_total_ns += exits[i].duration;
+        }
+    }
+    free(exits);
+    return VQ_OK;
+}
+
+vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
+{
+    vq_session *session = load->session;
+    vq_cost *cost = &session->cost;
+    const vq_sched_log *log = &load->sched;
+    uint64_t start = session->window_host_start, end = session->window_host_end;
+    vq_thread_class *classes = NULL;
+    bool *active = NULL;
+    vq_status status = VQ_OK;
+    size_t i, index;
+
+    *cost = (vq_cost){ .requests = session->row_count };
+    /* No probe stream (no attached event) or no window on the host clock: nothing to measure. */
+    if (!log->attached_mask || end <= start || !session->row_count) {
+        goto end;
+    }
+    cost->measured = true;
+    cost->window_ns = end - start;
+    cost->has_exits = cost->classes_by_kvm = session->has_kvm;
+    cost->has_userspace = session->has_kvm && recorded(load, RECORD_KVM_USERSPACE_EXIT);
+    cost->has_switches = recorded(load, RECORD_SCHED_SWITCH);
+    cost->has_wakeups = recorded(load, RECORD_SCHED_WAKEUP);
+    status = collect_notify_exits(session);
+    if (status != VQ_OK) {
+        goto end;
+    }
+    for (i = 0; i < load->exit_count; i++) {
+        const vq_host_exit *exit_record = &load->exits[i];
+        int64_t duration = exit_record->duration > 0 ? exit_record->duration : 0;
+
+        if (exit_record->ts < start || exit_record->ts > end) {
+            continue;
+        }
+        cost->exits++;
+        cost->exit_ns += duration;
+        cost->userspace_exits += exit_record->userspace;
+        cost->userspace_exit_ns += exit_record->userspace ? duration : 0;
+    }
+    classes = malloc((log->thread_count + 1) * sizeof(*classes));
+    active = calloc(log->thread_count + 1, sizeof(*active));
+    if (!classes || !active) {
+        status = VQ_ERR_NOMEM;
+        goto end;
+    }
+    classify_threads(load, classes);
+    /* On-CPU time: each stretch's part inside the window. */
+    for (i = 0; i < log->slice_count; i++) {
+        uint64_t from = log->slices[i].start > start ? log->slices[i].start : start;
+        uint64_t to = log->slices[i].end < end ? log->slices[i].end : end;
+
+        index = vq_id_map_get(&log->thread_index, log->slices[i].tid);
+        if (to > from && index != VQ_NO_INDEX) {
+            cost->cpu_ns[classes[index]] += (int64_t)(to - from);
+            active[index] = true;
+        }
+    }
+    for (i = 0; i < log->wakeup_count; i++) {
+        index = vq_id_map_get(&log->thread_index, log->wakeups[i].tid);
+        if (log->wakeups[i].ts >= start && log->wakeups[i].ts <= end && index != VQ_NO_INDEX) {
+            cost->wakeups[classes[index]]++;
+            active[index] = true;
+        }
+    }
+    for (i = 0; i < log->thread_count; i++) {
+        cost->threads[classes[i]] += active[i];
+    }
+end:
+    if (status == VQ_ERR_NOMEM) {
+        vq_error_set(error, "%s: out of memory", load->directory);
+    }
+    free(classes);
+    free(active);
+    return status;
+}
+
+vq_cost_per_request vq_cost_per_request_of(const vq_cost *cost)
+{
+    vq_cost_per_request figures;
+    double requests = (double)cost->requests;
+    size_t c;
+
+    figures.notify_exit_ns = figures.exits = figures.userspace_exits = NAN;
+    figures.exit_ns = figures.userspace_exit_ns = NAN;
+    for (c = 0; c <= VQ_THREAD_CLASS_COUNT; c++) {
+        figures.cpu_ns[c] = figures.wakeups[c] = NAN;
+    }
+    if (!cost->measured || !cost->requests) {
+        return figures;
+    }
+    if (cost->has_exits) {
+        figures.notify_exit_ns = (double)cost->notify_exit_total_ns / requests;
+        figures.exits = (double)cost->exits / requests;
+        figures.exit_ns = (double)cost->exit_ns / requests;
+    }
+    if (cost->has_userspace) {
+        figures.userspace_exits = (double)cost->userspace_exits / requests;
+        figures.userspace_exit_ns = (double)cost->userspace_exit_ns / requests;
+    }
+    for (c = 0; c < VQ_THREAD_CLASS_COUNT; c++) {
+        if (!cost->classes_by_kvm && (c == VQ_THREAD_VCPU || c == VQ_THREAD_IOTHREAD)) {
+            continue;   /* not told apart: counted in other */
+        }
+        if (cost->has_switches) {
+            figures.cpu_ns[c] = (double)cost->cpu_ns[c] / requests;
+            figures.cpu_ns[VQ_THREAD_CLASS_COUNT] = (isnan(figures.cpu_ns[VQ_THREAD_CLASS_COUNT]) ? 0 :
+                                                     figures.cpu_ns[VQ_THREAD_CLASS_COUNT]) + figures.cpu_ns[c];
+        }
+        if (cost->has_wakeups) {
+            figures.wakeups[c] = (double)cost->wakeups[c] / requests;
+            figures.wakeups[VQ_THREAD_CLASS_COUNT] = (isnan(figures.wakeups[VQ_THREAD_CLASS_COUNT]) ? 0 :
+                                                      figures.wakeups[VQ_THREAD_CLASS_COUNT]) + figures.wakeups[c];
+        }
+    }
+    return figures;
+}
+
+void vq_cost_free(vq_cost *cost)
+{
+    free(cost->notify_exits);
+    cost->notify_exits = NULL;
+    cost->notify_exit_count = 0;
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of the cost figures (analysis/src/cost.c) on a hand-made loader: the scheduler log the
+ * probe pass builds from sched_switch / sched_wakeup events (a thread on a CPU since before the probes,
+ * one still on at the end, a switch out whose switch in was lost, other processes' threads and
+ * wakeups left out), then vq_summarize_cost: on-CPU time and wakeups clipped to the workload window by
+ * thread class (vCPU from the thread table, main loop = the process id, IOThread = the thread of the
+ * device's injections), VM exits and those to user space, one notify exit per kick however many rows
+ * share it, the per-request figures; without KVM events (TCG) no vCPU or IOThread class; without a
+ * probe stream nothing measured. Exit 0 when all pass.
+ */
+#include "loader.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#define QEMU 100        /* the process id, and its main loop's thread id */
+#define VCPU 101
+#define IOTHREAD 102
+#define WORKER 103
+#define FOREIGN 200     /* a thread of another process */
+
+static void *must(void *pointer)
+{
+    if (!pointer) {
+        fprintf(stderr, "analysis_cost: out of memory\n");
+        exit(1);
+    }
+    return pointer;
+}
+
+static vq_status sched_switch(vq_loader *load, uint64_t ts, uint64_t prev, uint64_t prev_tgid, uint64_t next,
+                              uint64_t next_tgid)
+{
+    vq_arg args[] = {
+        { .name = "prev_pid", .value = prev }, { .name = "next_pid", .value = next },
+        { .name = "prev_state", .type = VQ_ARG_HEX }, { .name = "prev_tgid", .value = prev_tgid },
+        { .name = "next_tgid", .value = next_tgid },
+    };
+    vq_event event = { .timestamp_ns = ts, .name = "sched_switch", .pid = (uint32_t)prev, .arg_count = 5,
+                       .args = args };
+
+    load->sched.last_ts = ts;
+    return vq_sched_take(load, &event);
+}
+
+static vq_status sched_wakeup(vq_loader *load, uint64_t ts, uint64_t woken, uint64_t woken_tgid)
+{
+    vq_arg args[] = {
+        { .name = "woken_pid", .value = woken }, { .name = "target_cpu", .value = 0 },
+        { .name = "woken_tgid", .value = woken_tgid },
+    };
+    vq_event event = { .timestamp_ns = ts, .name = "sched_wakeup", .pid = 0, .arg_count = 3, .args = args };
+
+    load->sched.last_ts = ts;
+    return vq_sched_take(load, &event);
+}
+
+static void add_exit(vq_loader *load, uint64_t ts, int64_t duration, bool userspace)
+{
+    vq_host_exit *exit_record = must(VQ_PUSH(load->exits, load->exit_count, load->exit_capacity));
+
+    *exit_record = (vq_host_exit){ .ts = ts, .duration = duration, .userspace = userspace };
+}
+
+static void add_row(vq_session *session, uint64_t exit_host, int64_t notify_exit_ns)
+{
+    session->rows = must(realloc(session->rows, (session->row_count + 1) * sizeof(*session->rows)));
+    session->rows[session->row_count++] = (vq_request_row){ .exit_host = exit_host, .notify_exit_ns = notify_exit_ns,
+                                                            .hold_ns = -1 };
+}
+
+/* A KVM session of 4 requests, window [80, 900] on the host clock, stream from 10 to 1000. */
+static void build(vq_loader *load, bool kvm)
+{
+    vq_session *session = must(calloc(1, sizeof(*session)));
+
+    *load = (vq_loader){ .session = session, .directory = "cost" };
+    load->sched.target_tgid = QEMU;
+    /* kvm_exit (1), kvm_userspace_exit (3), sched_wakeup (13), sched_switch (14) recorded */
+    load->sched.attached_mask = (1u << 1) | (1u << 3) | (1u << 13) | (1u << 14);
+    load->sched.stream_start = load->sched.last_ts = 10;
+    session->has_kvm = kvm;
+    session->window_host_start = 80;
+    session->window_host_end = 900;
+    if (kvm) {
+        load->threads[load->thread_count++] = (vq_thread_state){ .tid = VCPU, .vcpu = true };
+        /* the device's interrupt, raised by the IOThread */
+        *(vq_host_injection *)must(VQ_PUSH(load->injections, load->injection_count, load->injection_capacity)) =
+            (vq_host_injection){ .ts = 350, .tid = IOTHREAD };
+        load->device_injections = must(malloc(sizeof(*load->device_injections)));
+        load->device_injections[0] = 0;
+        load->device_injection_count = 1;
+    }
+    /* the worker was on a CPU since before the probes; off before the window */
+    CHECK(sched_switch(load, 50, WORKER, QEMU, FOREIGN, FOREIGN) == VQ_OK);
+    CHECK(sched_switch(load, 100, FOREIGN, FOREIGN, VCPU, QEMU) == VQ_OK);
+    CHECK(sched_switch(load, 300, VCPU, QEMU, IOTHREAD, QEMU) == VQ_OK);
+    CHECK(sched_wakeup(load, 350, QEMU, QEMU) == VQ_OK);
+    CHECK(sched_wakeup(load, 360, FOREIGN, FOREIGN) == VQ_OK);     /* not QEMU's: left out */
+    CHECK(sched_switch(load, 400, IOTHREAD, QEMU, QEMU, QEMU) == VQ_OK);
+    /* a switch out of the vCPU, off already: its switch in was lost, nothing counted */
+    CHECK(sched_switch(load, 450, VCPU, QEMU, FOREIGN, FOREIGN) == VQ_OK);
+    CHECK(sched_wakeup(load, 950, IOTHREAD, QEMU) == VQ_OK);       /* after the window */
+    load->sched.last_ts = 1000;
+    vq_sched_finish(load);                                        /* the main loop: on until 1000 */
+    add_exit(load, 150, 40, false);
+    add_exit(load, 500, 60, true);
+    add_exit(load, 920, 70, true);                                /* after the window */
+    add_row(session, 150, 40);
+    add_row(session, 150, 40);                                    /* one kick, two requests */
+    add_row(session, 500, 60);
+    add_row(session, 0, -1);                                      /* batched: no exit of its own */
+}
+
+static void done(vq_loader *load)
+{
+    vq_session *session = load->session;
+
+    vq_loader_free(load);
+    vq_session_free(session);
+}
+
+static void test_kvm(void)
+{
+    vq_loader load;
+    const vq_cost *cost;
+    vq_cost_per_request f;
+
+    build(&load, true);
+    CHECK(load.sched.slice_count == 4);   /* worker, vCPU, IOThread, main loop */
+    CHECK(load.sched.slices[0].start == 10 && load.sched.slices[0].end == 50);
+    CHECK(load.sched.wakeup_count == 2);
+    CHECK(vq_summarize_cost(&load, NULL) == VQ_OK);
+    cost = &load.session->cost;
+    CHECK(cost->measured && cost->has_exits && cost->has_userspace && cost->classes_by_kvm);
+    CHECK(cost->window_ns == 820 && cost->requests == 4);
+    CHECK(cost->cpu_ns[VQ_THREAD_VCPU] == 200 && cost->cpu_ns[VQ_THREAD_IOTHREAD] == 100);
+    CHECK(cost->cpu_ns[VQ_THREAD_MAIN_LOOP] == 500 && cost->cpu_ns[VQ_THREAD_OTHER] == 0);   /* 400..900 */
+    CHECK(cost->threads[VQ_THREAD_VCPU] == 1 && cost->threads[VQ_THREAD_IOTHREAD] == 1);
+    CHECK(cost->threads[VQ_THREAD_MAIN_LOOP] == 1 && cost->threads[VQ_THREAD_OTHER] == 0);
+    CHECK(cost->wakeups[VQ_THREAD_MAIN_LOOP] == 1 && cost->wakeups[VQ_THREAD_IOTHREAD] == 0);
+    CHECK(cost->exits == 2 && cost->exit_ns == 100 && cost->userspace_exits == 1 && cost->userspace_exit_ns == 60);
+    CHECK(cost->notify_exit_count == 2 && cost->notify_exit_total_ns == 100);
+    if (cost->notify_exit_count == 2) {
+        CHECK(cost->notify_exits[0] == 40 && cost->notify_exits[1] == 60);
+    }
+    f = vq_cost_per_request_of(cost);
+    CHECK(f.notify_exit_ns == 25 && f.exits == 0.5 && f.userspace_exits == 0.25 && f.exit_ns == 25);
+    CHECK(f.cpu_ns[VQ_THREAD_VCPU] == 50 && f.cpu_ns[VQ_THREAD_CLASS_COUNT] == 200);
+    CHECK(f.wakeups[VQ_THREAD_CLASS_COUNT] == 0.25);
+    done(&load);
+}
+
+static void test_tcg(void)
+{
+    vq_loader load;
+    const vq_cost *cost;
+    vq_cost_per_request f;
+
+    build(&load, false);
+    CHECK(vq_summarize_cost(&load, NULL) == VQ_OK);
+    cost = &load.session->cost;
+    CHECK(cost->measured && !cost->has_exits && !cost->classes_by_kvm);
+    /* the vCPU and the IOThread are not told apart: other */
+    CHECK(cost->cpu_ns[VQ_THREAD_OTHER] == 300 && cost->cpu_ns[VQ_THREAD_MAIN_LOOP] == 500);
+    CHECK(cost->threads[VQ_THREAD_OTHER] == 2);
+    f = vq_cost_per_request_of(cost);
+    CHECK(isnan(f.notify_exit_ns) && isnan(f.exits) && isnan(f.cpu_ns[VQ_THREAD_VCPU]));
+    CHECK(isnan(f.cpu_ns[VQ_THREAD_IOTHREAD]) && f.cpu_ns[VQ_THREAD_CLASS_COUNT] == 200);
+    done(&load);
+}
+
+static void test_not_measured(void)
+{
+    vq_loader load;
+
+    build(&load, true);
+    load.sched.attached_mask = 0;   /* no probe stream */
+    CHECK(vq_summarize_cost(&load, NULL) == VQ_OK && !load.session->cost.measured);
+    CHECK(isnan(vq_cost_per_request_of(&load.session->cost).cpu_ns[VQ_THREAD_CLASS_COUNT]));
+    done(&load);
+    build(&load, true);
+    load.session->window_host_end = 0;   /* no window on the host clock */
+    CHECK(vq_summarize_cost(&load, NULL) == VQ_OK && !load.session->cost.measured);
+    done(&load);
+}
+
+int main(void)
+{
+    test_kvm();
+    test_tcg();
+    test_not_measured();
+    return check_summary("analysis_cost");
+}
