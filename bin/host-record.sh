@@ -2,12 +2,13 @@
 # host-record.sh start|stop SESSION-DIR [options]
 #
 # The host side of `vqscope record`: the eBPF probes, the LTTng session, the clock pairs and the KVM
-# TSC offset, around one guest's QEMU. Runs on the KVM host (kvm, tcg), or in the nested lab's L1
-# through lab/run's --l1-pre/--l1-post hooks (the session's .l1-pre.sh / .l1-post.sh exec it there:
-# L1 sees the host root, and so this tree, at the same paths).
+# TSC offset, around one guest's QEMU. Runs on the KVM host: this machine (kvm, tcg), or in lab mode
+# the nested lab's L1, where `vqscope record --mode lab` runs the kvm recorder (lab/run --mode l1; L1
+# sees the host root, and so this tree, at the same paths).
 #   start   before the guest's QEMU starts: clears what an earlier attempt left in SESSION-DIR (lab/run
-#           reruns a nested-lab flake from scratch), creates the scratch disk, starts LTTng, the clock
-#           pairs, the TSC-offset poller, the probes and the hook. Exit 1 if LTTng or the hook failed.
+#           reruns a nested-lab flake from scratch, L1's boot included), creates the scratch disk,
+#           starts LTTng, the clock pairs, the TSC-offset poller, the probes and the hook. Exit 1 if
+#           LTTng or the hook failed.
 #   stop    after the guest's QEMU exited (or was killed): stops them all in the reverse order.
 # Options (pass the same ones to start and stop; each takes what it needs):
 #   --pid-file FILE        start: the file that will hold the guest QEMU's pid (probes, TSC poller,
@@ -98,13 +99,13 @@ start() {
   [ -x "$clock_pair" ] && "$clock_pair" start > host-clock.txt 2>&1
   if [ "$mode" != tcg ]; then
     [ -d /sys/kernel/debug/kvm ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-    # outlives this script (in lab mode the hook returns before L2's QEMU starts), as the probe does
+    # outlives this script (it returns before the guest's QEMU starts), as the probe does
     ( trap '' HUP; poll_tsc_offset "$pid_file" ) > /dev/null 2>&1 &
     echo $! > .tsc.pid
   fi
   if [ -n "$probe_bin" ]; then
     # per-program run time and count, written by the probe itself when it stops (its programs are
-    # gone once it exited, which in lab mode happens before this host's stop script runs)
+    # gone once it exited, which happens before this script's stop runs)
     sysctl -q -w kernel.bpf_stats_enabled=1 2>/dev/null || echo 1 > /proc/sys/kernel/bpf_stats_enabled
     nohup "$probe_bin" --pid-file "$pid_file" --wait --output "$out/host-probe.vqp" \
       --report "$out/probe-report.json" --prog-stats "$out/bpf-prog-stats.json" > "$out/probe.log" 2>&1 &
