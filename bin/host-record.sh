@@ -59,19 +59,32 @@ out=$PWD
 lttng_on=0; [ "$backend" = ust ] && [ "$trace" = 1 ] && lttng_on=1
 
 # The guest's TSC offset from KVM's debugfs, polled while its QEMU runs (the VM's directory goes with
-# it; the last value read stands).
+# it; the last value read stands). A read while KVM tears the VM down can come back empty (seen in the
+# lab: tsc-offset.txt said "tsc_offset " and the analyzer fell back to the causal alignment): only a
+# complete reading replaces the last one.
+read_integer() {  # read_integer FILE: prints FILE's content if it is a (signed) integer, else fails
+  local value
+  value=$(cat "$1" 2>/dev/null) || return 1
+  [[ $value =~ ^-?[0-9]+$ ]] || return 1
+  echo "$value"
+}
 poll_tsc_offset() {  # poll_tsc_offset PIDFILE
-  local p d
+  local p d offset ratio bits
   while :; do
     p=$(cat "$1" 2>/dev/null)
     if [ -n "$p" ]; then
       kill -0 "$p" 2>/dev/null || break
       for d in /sys/kernel/debug/kvm/"$p"-*/vcpu0; do
-        [ -f "$d/tsc-offset" ] || continue
-        { echo "tsc_offset $(cat "$d/tsc-offset")"
-          [ -f "$d/tsc-scaling-ratio" ] && echo "tsc_scaling_ratio $(cat "$d/tsc-scaling-ratio")"
-          [ -f "$d/tsc-scaling-ratio-frac-bits" ] && echo "tsc_scaling_frac_bits $(cat "$d/tsc-scaling-ratio-frac-bits")"
-          true   # (no scaling files without TSC scaling)
+        offset=$(read_integer "$d/tsc-offset") || continue
+        # (no scaling files without TSC scaling)
+        ratio="" bits=""
+        if [ -e "$d/tsc-scaling-ratio" ]; then ratio=$(read_integer "$d/tsc-scaling-ratio") || continue; fi
+        if [ -e "$d/tsc-scaling-ratio-frac-bits" ]; then
+          bits=$(read_integer "$d/tsc-scaling-ratio-frac-bits") || continue
+        fi
+        { echo "tsc_offset $offset"
+          [ -z "$ratio" ] || echo "tsc_scaling_ratio $ratio"
+          [ -z "$bits" ] || echo "tsc_scaling_frac_bits $bits"
         } > tsc-offset.tmp && mv tsc-offset.tmp tsc-offset.txt
       done
     fi
