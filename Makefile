@@ -1,6 +1,7 @@
 # vqscope top-level Makefile: delegates to scripts/ and the folders. Quiet by default; V=1 shows commands.
 #
-#   make demo     set up everything (apt packages, QEMU, guest image) and run the main job
+#   make demo     set up everything (apt packages, QEMU, guest image) and run the main job, the
+#                 ioeventfd on/off study of virtio-xblk (scripts/ioeventfd-ab.sh; also make ioeventfd-ab)
 #   make test     set up everything and run every test (unit + guest boots + KVM lab)
 #   make check    fast unit tests only (no boot, no root, no network)
 #
@@ -18,7 +19,7 @@ include $(dir $(abspath $(lastword $(MAKEFILE_LIST))))./scripts/quiet.mk
 QEMU_BIN := $(VQSCOPE_CACHE)/qemu/build/qemu-system-x86_64
 STAMPS := $(VQSCOPE_CACHE)/stamps
 
-.PHONY: all deps qemu fio guest-driver image probes analysis check test test-integration demo clean distclean help
+.PHONY: all deps qemu fio guest-driver image probes analysis check test test-integration demo ioeventfd-ab clean distclean help
 
 all: qemu guest-driver image probes analysis
 
@@ -56,8 +57,10 @@ check:
 test: all
 	$(Q)tests/run --suite all
 
-demo: all
-	$(Q)scripts/demo.sh
+# `make demo` is the name the project was started with; the job is the ioeventfd A/B study of
+# virtio-xblk, not the virtio-demo device.
+demo ioeventfd-ab: all
+	$(Q)scripts/ioeventfd-ab.sh
 
 clean:
 	$(Q)$(MAKE) -C guest-driver clean KDIR=$$(scripts/kdir.sh 2>/dev/null || echo /nonexistent) || true

@@ -9,6 +9,7 @@
 # In lab mode the probes run in L1, an emulated CPU: their per-event times there are inflated by the
 # emulation; tcg mode runs the probes (sched events) on this host's real CPU.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 mode=() rounds=2
 while [ $# -gt 0 ]; do
@@ -30,26 +31,4 @@ for r in $(seq "$rounds"); do
     "$VQSCOPE_TOP/bin/vqscope" record "${mode[@]}" "${opts[@]}" --workload "$job" -o "$out/$r-$kind" >/dev/null
   done
 done
-python3 - "$out" <<'PY'
-import glob, json, os, re, sys
-out = sys.argv[1]
-iops = {'untraced': [], 'traced': []}
-for d in sorted(glob.glob(os.path.join(out, '*-*'))):
-    kind = d.rsplit('-', 1)[1]
-    text = open(os.path.join(d, 'workload.txt')).read()
-    m = re.search(r'read: IOPS=([\d.]+)(k?)', text)
-    v = float(m.group(1)) * (1000 if m.group(2) else 1)
-    iops[kind].append(v)
-    print(f'{os.path.basename(d):<14} {v:>10.0f} IOPS')
-u, t = sum(iops['untraced']) / len(iops['untraced']), sum(iops['traced']) / len(iops['traced'])
-mode = json.load(open(glob.glob(os.path.join(out, '*-traced', 'meta.json'))[0]))['mode']
-print(f'mode {mode}: untraced {u:.0f} IOPS, traced {t:.0f} IOPS, traced/untraced = {t / u:.3f} (target >= 0.95)')
-tot_ns = tot_cnt = 0
-for f in glob.glob(os.path.join(out, '*-traced', 'bpf-prog-stats.json')):
-    for p in json.load(open(f)):
-        if p.get('run_cnt') and p['name'].startswith(('tp_', 'raw_', 'fentry_', 'kprobe_', 'fexit_')):
-            tot_ns += p['run_time_ns']; tot_cnt += p['run_cnt']
-            print(f"  {p['name']:<24} {p['run_cnt']:>8} runs {p['run_time_ns'] / p['run_cnt']:>9.0f} ns/run")
-if tot_cnt:
-    print(f'mean BPF run time per event: {tot_ns / tot_cnt:.0f} ns over {tot_cnt} runs (target <= 150 ns)')
-PY
+python3 "$VQSCOPE_TOP/bench/record-overhead-report.py" "$out"

@@ -8,6 +8,7 @@
 # Both devices are read-only on one 256 MiB file (in lab mode a file in L1's tmpfs, so that 9p is not
 # measured); virtio-blk uses cache=writeback (the host page cache) with aio=threads, as xblk's preadv does.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 mode=() seconds=10 iodepth=16 iothread=0
 while [ $# -gt 0 ]; do
@@ -40,29 +41,7 @@ if [ $iothread = 1 ]; then io="-object iothread,id=io0"; iot=",iothread=io0"; fi
 qargs="$io -device virtio-xblk-pci,id=xblk0,file=$img,read-only=on$iot"
 qargs="$qargs -drive file=$img,if=none,id=d0,format=raw,readonly=on,cache=writeback,aio=threads"
 qargs="$qargs -device virtio-blk-pci,drive=d0,id=blk0$iot"
-cat > "$out/guest.sh" <<GUEST
-modprobe virtio_xblk
-xb=/dev/xblk0; vb=\$(ls /dev/vd? | head -n1)
-for round in 1 2; do
-  for dev in \$xb \$vb; do
-    fio --eta=never --name=r --filename=\$dev --rw=randread --bs=4k --ioengine=libaio --direct=1 \
-        --iodepth=$iodepth --time_based --runtime=$seconds --ramp_time=1 --output-format=terse \
-        --terse-version=3 | awk -F';' -v d=\$dev -v r=\$round '{print "BENCH", r, d, \$8}'
-  done
-done
-GUEST
 progress "bench: xblk vs virtio-blk, 4k randread, iodepth $iodepth, ${seconds}s x 2 rounds each, mode $m$([ $iothread = 1 ] && echo ', iothread')"
 "$VQSCOPE_TOP/lab/run" "${mode[@]}" "${hooks[@]}" -q --log "$out/console.log" --qemu-args "$qargs" \
-  --cmd-file "$out/guest.sh"
-python3 - "$out/console.log" "$m" <<'PY'
-import sys
-rows = [l.split() for l in open(sys.argv[1], errors='replace') if l.startswith('BENCH ')]
-xb = [float(r[3]) for r in rows if 'xblk' in r[2]]
-vb = [float(r[3]) for r in rows if '/dev/vd' in r[2]]
-if len(xb) != 2 or len(vb) != 2:
-    sys.exit(f'bench: expected 2 rounds per device, got {rows}')
-for r in rows:
-    print(f'round {r[1]}  {r[2]:<12} {float(r[3]):>10.0f} IOPS')
-ratio = (sum(xb) / 2) / (sum(vb) / 2)
-print(f'mode {sys.argv[2]}: xblk {sum(xb)/2:.0f} IOPS, virtio-blk {sum(vb)/2:.0f} IOPS, ratio xblk/virtio-blk = {ratio:.2f} (target >= 0.8)')
-PY
+  -- sh -c "$(cat "$VQSCOPE_TOP/bench/guest/xblk-vs-virtio-blk.sh")" xblk-vs-virtio-blk "$iodepth" "$seconds"
+python3 "$VQSCOPE_TOP/bench/xblk-vs-virtio-blk-report.py" "$out/console.log" "$m"

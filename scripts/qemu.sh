@@ -78,6 +78,7 @@ if [ ! -f "$tools/.meson" ]; then
 fi
 export PYTHONPATH=$tools/meson/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
 
+# shellcheck disable=SC2054  # commas inside --enable-trace-backends are configure's
 config_opts=(
   --python=/usr/bin/python3 --target-list=x86_64-softmmu
   --enable-trace-backends=simple,ust,dtrace

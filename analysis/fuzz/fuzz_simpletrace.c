@@ -29,31 +29,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static vq_status source_next(void *source, vq_event *event, vq_error *error)
-{
-    return vq_simpletrace_next(source, event, error);
-}
-
 static void read_everything(const uint8_t *data, size_t size, bool sorted)
 {
     vq_simpletrace *reader = NULL;
     vq_reorder *reorder = NULL;
     vq_error error;
     vq_event event;
+    vq_event_source source;
     FILE *stream = fmemopen((void *)data, size, "rb");
 
     if (!stream || vq_simpletrace_open_stream(stream, "fuzz", catalog, &reader, &error) != VQ_OK) {
         goto end;
     }
-    if (sorted) {
-        vq_event_source source = { source_next, NULL, reader, "fuzz" };
-
-        if (vq_reorder_create(source, 4, &reorder, &error) != VQ_OK) {
-            goto end;
-        }
+    if (sorted && vq_reorder_create(vq_simpletrace_source(reader), 4, &reorder, &error) != VQ_OK) {
+        goto end;
     }
-    while ((reorder ? vq_reorder_next(reorder, &event, &error) : vq_simpletrace_next(reader, &event, &error)) ==
-           VQ_OK) {
+    source = reorder ? vq_reorder_source(reorder) : vq_simpletrace_source(reader);
+    while (source.next(source.source, &event, &error) == VQ_OK) {
         vq_dump_event(sink, &event);
     }
 end:

@@ -43,23 +43,14 @@ vq_offset_check vq_offset_check_bounds(const vq_clock_offset *offset, const vq_c
         const vq_constraint *c = &constraints[i];
         int64_t at = vq_clock_offset_at(offset, c->guest_ns);
         int64_t margin = c->upper ? c->value - at : at - c->value;
+        vq_bound_margin *side = c->upper ? &check.upper : &check.lower;
 
-        if (c->upper) {
-            check.upper_violations += margin < 0;
-            if (!check.has_upper || margin < check.upper_margin) {
-                check.has_upper = true;
-                check.upper_margin = margin;
-                check.upper_guest_ns = c->guest_ns;
-                check.upper_source = c->source;
-            }
-        } else {
-            check.lower_violations += margin < 0;
-            if (!check.has_lower || margin < check.lower_margin) {
-                check.has_lower = true;
-                check.lower_margin = margin;
-                check.lower_guest_ns = c->guest_ns;
-                check.lower_source = c->source;
-            }
+        side->violations += margin < 0;
+        if (!side->has || margin < side->margin) {
+            side->has = true;
+            side->margin = margin;
+            side->guest_ns = c->guest_ns;
+            side->source = c->source;
         }
     }
     return check;

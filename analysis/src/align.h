@@ -89,11 +89,15 @@ vq_clock_offset vq_clock_offset_constant(vq_offset_method method, int64_t offset
  * hi - offset of the whole interval.
  */
 typedef struct {
-    bool has_lower, has_upper;
-    int64_t lower_margin, upper_margin;
-    uint64_t lower_guest_ns, upper_guest_ns;         /* where the smallest margin is */
-    vq_bound_source lower_source, upper_source;      /* which kind of bound it is */
-    size_t lower_violations, upper_violations;       /* bounds with a negative margin */
+    bool has;                   /* a bound of this side exists */
+    int64_t margin;             /* the smallest */
+    uint64_t guest_ns;          /* where the smallest margin is */
+    vq_bound_source source;     /* which kind of bound it is */
+    size_t violations;          /* bounds with a negative margin */
+} vq_bound_margin;
+
+typedef struct {
+    vq_bound_margin lower, upper;
 } vq_offset_check;
 
 vq_offset_check vq_offset_check_bounds(const vq_clock_offset *offset, const vq_constraint *constraints,

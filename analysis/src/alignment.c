@@ -221,17 +221,17 @@ static void check_offset(vq_session *session, const vq_loader *load, const char 
     const vq_offset_check *check = &session->offset_check;
 
     session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
-    if (check->has_lower && check->lower_margin < 0) {
+    if (check->lower.has && check->lower.margin < 0) {
         vq_session_warn(session, "%s is below the causal LOWER bound (%s) by %" PRId64 " ns at guest %" PRIu64
                         " ns (%zu lower bounds violated): a wrong pairing, or a TSC the guest rewrote", what,
-                        vq_bound_source_name(check->lower_source), -check->lower_margin, check->lower_guest_ns,
-                        check->lower_violations);
+                        vq_bound_source_name(check->lower.source), -check->lower.margin, check->lower.guest_ns,
+                        check->lower.violations);
     }
-    if (check->has_upper && check->upper_margin < 0) {
+    if (check->upper.has && check->upper.margin < 0) {
         vq_session_warn(session, "%s is above the causal UPPER bound (%s) by %" PRId64 " ns at guest %" PRIu64
                         " ns (%zu upper bounds violated): a wrong pairing, or a TSC the guest rewrote", what,
-                        vq_bound_source_name(check->upper_source), -check->upper_margin, check->upper_guest_ns,
-                        check->upper_violations);
+                        vq_bound_source_name(check->upper.source), -check->upper.margin, check->upper.guest_ns,
+                        check->upper.violations);
     }
 }
 
@@ -275,10 +275,10 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
                                              .to_offset = t->predicted[t->predictions - 1],
                                              .error_ns = t->error_ns };
         check_offset(session, load, "the TSC offset (KVM tsc-offset)");
-        if (session->offset_check.has_lower && session->offset_check.lower_margin < 0) {
-            t->distance_ns = session->offset_check.lower_margin;
-        } else if (session->offset_check.has_upper && session->offset_check.upper_margin < 0) {
-            t->distance_ns = -session->offset_check.upper_margin;
+        if (session->offset_check.lower.has && session->offset_check.lower.margin < 0) {
+            t->distance_ns = session->offset_check.lower.margin;
+        } else if (session->offset_check.upper.has && session->offset_check.upper.margin < 0) {
+            t->distance_ns = -session->offset_check.upper.margin;
         }
         if (!alignment->usable) {
             vq_session_warn(session, "causal bounds incomplete (%" PRIu64 " upper, %" PRIu64 " lower): the TSC offset "

@@ -145,16 +145,6 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
     return VQ_OK;
 }
 
-static vq_status probe_next(void *source, vq_event *event, vq_error *error)
-{
-    return vq_probe_next(source, event, error);
-}
-
-static uint64_t probe_position(const void *source)
-{
-    return vq_probe_record_offset(source);
-}
-
 vq_status vq_collect_probe(vq_loader *load, vq_error *error)
 {
     char *path = vq_session_path(load->directory, "host-probe.vqp");
@@ -178,8 +168,7 @@ vq_status vq_collect_probe(vq_loader *load, vq_error *error)
     load->sched.target_tgid = vq_probe_header(reader)->target_tgid;
     load->sched.attached_mask = vq_probe_header(reader)->attached_mask;
     load->sched.stream_start = load->sched.last_ts = vq_probe_header(reader)->start_monotonic_ns;
-    status = vq_drain_sorted(load, (vq_event_source){ probe_next, probe_position, reader, path }, take_probe_event,
-                             error);
+    status = vq_drain_sorted(load, vq_probe_source(reader), take_probe_event, error);
     vq_sched_finish(load);
     if (status == VQ_OK && vq_probe_warning(reader)[0]) {
         vq_session_warn(load->session, "%s", vq_probe_warning(reader));

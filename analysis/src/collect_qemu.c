@@ -131,21 +131,6 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
     return VQ_OK;
 }
 
-static vq_status simple_next(void *source, vq_event *event, vq_error *error)
-{
-    return vq_simpletrace_next(source, event, error);
-}
-
-static vq_status ctf_next(void *source, vq_event *event, vq_error *error)
-{
-    return vq_ctf_next(source, event, error);
-}
-
-static uint64_t simple_position(const void *source)
-{
-    return vq_simpletrace_record_offset(source);
-}
-
 vq_status vq_collect_qemu(vq_loader *load, vq_error *error)
 {
     char *simple_path = vq_session_path(load->directory, "qemu.simpletrace");
@@ -163,35 +148,30 @@ vq_status vq_collect_qemu(vq_loader *load, vq_error *error)
     if (vq_path_exists(simple_path, false)) {
         snprintf(load->session->qemu_trace, sizeof(load->session->qemu_trace), "simple");
         status = vq_trace_events_load(events_path, &catalog, error);
-        if (status != VQ_OK) {
-            goto end;
-        }
-        status = vq_simpletrace_open(simple_path, catalog, &simple, error);
-        if (status != VQ_OK) {
-            goto end;
-        }
-        status = vq_drain_sorted(load, (vq_event_source){ simple_next, simple_position, simple, simple_path },
-                                 take_qemu_event, error);
-        if (status == VQ_OK && vq_simpletrace_get_counts(simple).dropped_events) {
-            vq_session_warn(load->session, "%s: QEMU dropped %" PRIu64 " trace events", simple_path,
-                            vq_simpletrace_get_counts(simple).dropped_events);
+        if (status == VQ_OK) {
+            status = vq_simpletrace_open(simple_path, catalog, &simple, error);
         }
     } else if (vq_path_exists(ctf_path, true)) {
         snprintf(load->session->qemu_trace, sizeof(load->session->qemu_trace), "ctf");
         status = vq_ctf_open(ctf_path, &ctf, error);
-        if (status != VQ_OK) {
-            goto end;
-        }
-        /* Already in timestamp order (babeltrace2's muxer); the reorder buffer costs nothing more. */
-        status = vq_drain_sorted(load, (vq_event_source){ ctf_next, NULL, ctf, ctf_path }, take_qemu_event, error);
-        if (status == VQ_OK && vq_ctf_get_counts(ctf).discarded_events) {
-            vq_session_warn(load->session, "%s: LTTng discarded %" PRIu64 " events", ctf_path,
-                            vq_ctf_get_counts(ctf).discarded_events);
-        }
     } else {
         vq_error_set(error, "%s: no QEMU trace: expected qemu.simpletrace (with qemu-trace-events) or "
                      "a qemu-ctf/ directory", load->directory);
         status = VQ_ERR_FORMAT;
+    }
+    if (status != VQ_OK) {
+        goto end;
+    }
+    /* CTF is already in timestamp order (babeltrace2's muxer); the reorder buffer costs nothing more. */
+    status = vq_drain_sorted(load, simple ? vq_simpletrace_source(simple) : vq_ctf_source(ctf), take_qemu_event,
+                             error);
+    if (status == VQ_OK && simple && vq_simpletrace_get_counts(simple).dropped_events) {
+        vq_session_warn(load->session, "%s: QEMU dropped %" PRIu64 " trace events", simple_path,
+                        vq_simpletrace_get_counts(simple).dropped_events);
+    }
+    if (status == VQ_OK && ctf && vq_ctf_get_counts(ctf).discarded_events) {
+        vq_session_warn(load->session, "%s: LTTng discarded %" PRIu64 " events", ctf_path,
+                        vq_ctf_get_counts(ctf).discarded_events);
     }
 end:
     if (status == VQ_ERR_NOMEM && !vq_error_is_set(error)) {

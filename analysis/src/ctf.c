@@ -619,6 +619,16 @@ end:
     return status;
 }
 
+static vq_status source_next(void *reader, vq_event *event, vq_error *error)
+{
+    return vq_ctf_next(reader, event, error);
+}
+
+vq_event_source vq_ctf_source(vq_ctf *reader)
+{
+    return (vq_event_source){ source_next, NULL, reader, reader->directory };
+}
+
 vq_ctf_clock_info vq_ctf_clock(const vq_ctf *reader)
 {
     return reader->clock;

@@ -32,6 +32,8 @@ typedef struct {
 
 vq_status vq_ctf_open(const char *directory, vq_ctf **out, vq_error *error);
 vq_status vq_ctf_next(vq_ctf *reader, vq_event *event, vq_error *error);
+/* READER as an event source, named by its directory; no position (babeltrace2 merges the streams). */
+vq_event_source vq_ctf_source(vq_ctf *reader);
 vq_ctf_clock_info vq_ctf_clock(const vq_ctf *reader);
 vq_ctf_counts vq_ctf_get_counts(const vq_ctf *reader);
 void vq_ctf_close(vq_ctf *reader);

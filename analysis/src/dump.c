@@ -5,34 +5,43 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* Writes byte C as it stands between the quotes (1, 2 or 4 bytes at TO); returns how many. */
+static size_t escape(unsigned char c, char *to)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    switch (c) {
+    case '"':
+    case '\\':
+        to[0] = '\\';
+        to[1] = (char)c;
+        return 2;
+    case '\n':
+    case '\t':
+        to[0] = '\\';
+        to[1] = c == '\n' ? 'n' : 't';
+        return 2;
+    default:
+        if (c < 0x20 || c >= 0x7f) {
+            to[0] = '\\';
+            to[1] = 'x';
+            to[2] = hex[c >> 4];
+            to[3] = hex[c & 15];
+            return 4;
+        }
+        to[0] = (char)c;
+        return 1;
+    }
+}
+
 void vq_dump_quoted(FILE *out, const char *text, size_t length)
 {
+    char escaped[4];
     size_t i;
 
     fputc('"', out);
     for (i = 0; i < length; i++) {
-        unsigned char c = (unsigned char)text[i];
-
-        switch (c) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        default:
-            if (c < 0x20 || c >= 0x7f) {
-                fprintf(out, "\\x%02x", c);
-            } else {
-                fputc(c, out);
-            }
-        }
+        fwrite(escaped, 1, escape((unsigned char)text[i], escaped), out);
     }
     fputc('"', out);
 }
@@ -134,39 +143,13 @@ static void line_char(line_buffer *line, char c)
 /* vq_dump_quoted into the line buffer. */
 static void line_quoted(line_buffer *line, const char *text, size_t length)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t i;
 
     line_char(line, '"');
     for (i = 0; i < length; i++) {
-        unsigned char c = (unsigned char)text[i];
-        char *to = line_reserve(line, 4);
+        char *to = line_reserve(line, 4);   /* may flush: used changes */
 
-        switch (c) {
-        case '"':
-        case '\\':
-            to[0] = '\\';
-            to[1] = (char)c;
-            line->used += 2;
-            break;
-        case '\n':
-        case '\t':
-            to[0] = '\\';
-            to[1] = c == '\n' ? 'n' : 't';
-            line->used += 2;
-            break;
-        default:
-            if (c < 0x20 || c >= 0x7f) {
-                to[0] = '\\';
-                to[1] = 'x';
-                to[2] = hex[c >> 4];
-                to[3] = hex[c & 15];
-                line->used += 4;
-            } else {
-                to[0] = (char)c;
-                line->used++;
-            }
-        }
+        line->used += escape((unsigned char)text[i], to);
     }
     line_char(line, '"');
 }

@@ -65,6 +65,17 @@ bool vq_error_is_set(const vq_error *error);
 
 const char *vq_status_name(vq_status status);
 
+/* Any reader's events behind one interface (each reader has a vq_<reader>_source()): for code that
+ * takes events from whichever reader, such as the reorder buffer. */
+typedef struct {
+    vq_status (*next)(void *source, vq_event *event, vq_error *error);
+    /* Optional: where the event just read sits in the input, for messages (e.g. a byte offset); the
+     * reader keeps it current. */
+    const uint64_t *position;
+    void *source;
+    const char *name;  /* the input, for messages */
+} vq_event_source;
+
 /* An owned deep copy; free with vq_event_free(). Returns NULL when out of memory. */
 vq_event *vq_event_clone(const vq_event *event);
 void vq_event_free(vq_event *event);

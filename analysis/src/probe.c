@@ -395,6 +395,16 @@ uint64_t vq_probe_record_offset(const vq_probe *reader)
     return reader->record_offset;
 }
 
+static vq_status source_next(void *reader, vq_event *event, vq_error *error)
+{
+    return vq_probe_next(reader, event, error);
+}
+
+vq_event_source vq_probe_source(vq_probe *reader)
+{
+    return (vq_event_source){ source_next, &reader->record_offset, reader, reader->name };
+}
+
 const vq_probe_header_info *vq_probe_header(const vq_probe *reader)
 {
     return &reader->header;

@@ -70,6 +70,8 @@ vq_status vq_probe_next_record(vq_probe *reader, struct vqs_probe_record *record
 vq_status vq_probe_next(vq_probe *reader, vq_event *event, vq_error *error);
 /* Byte offset of the record last returned; after VQ_END, where the stream ends or was cut. */
 uint64_t vq_probe_record_offset(const vq_probe *reader);
+/* READER's kernel events (vq_probe_next) as an event source, positioned by record offset. */
+vq_event_source vq_probe_source(vq_probe *reader);
 const vq_probe_header_info *vq_probe_header(const vq_probe *reader);
 vq_probe_counts vq_probe_get_counts(const vq_probe *reader);
 /* After VQ_END: empty for a complete stream, else why it is considered cut short. */

@@ -133,8 +133,7 @@ static vq_status pull_one(vq_reorder *reorder)
             char where[48] = "";
 
             if (reorder->source.position) {
-                snprintf(where, sizeof(where), " (offset %" PRIu64 ")",
-                         reorder->source.position(reorder->source.source));
+                snprintf(where, sizeof(where), " (offset %" PRIu64 ")", *reorder->source.position);
             }
             vq_error_set(&reorder->late, "%s: event '%s'%s at %" PRIu64 " ns is %" PRIu64
                          " ns older than an event already output; expected disorder within the "
@@ -174,6 +173,16 @@ vq_status vq_reorder_next(vq_reorder *reorder, vq_event *event, vq_error *error)
     reorder->released_any = true;
 end:
     return status;
+}
+
+static vq_status source_next(void *reorder, vq_event *event, vq_error *error)
+{
+    return vq_reorder_next(reorder, event, error);
+}
+
+vq_event_source vq_reorder_source(vq_reorder *reorder)
+{
+    return (vq_event_source){ source_next, NULL, reorder, reorder->source.name };
 }
 
 uint64_t vq_reorder_late_count(const vq_reorder *reorder)

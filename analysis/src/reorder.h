@@ -21,20 +21,15 @@
 
 #define VQ_REORDER_DEFAULT_WINDOW 16384
 
-typedef struct {
-    vq_status (*next)(void *source, vq_event *event, vq_error *error);
-    /* Optional: where the event just read sits in the input, for messages (e.g. a byte offset). */
-    uint64_t (*position)(const void *source);
-    void *source;
-    const char *name;  /* the input, for messages */
-} vq_event_source;
-
 typedef struct vq_reorder vq_reorder;
 
 vq_status vq_reorder_create(vq_event_source source, size_t window, vq_reorder **out, vq_error *error);
 /* Like a reader's next(): the event is valid until the next call. Errors from the source pass through
  * once the events read before them have been released in order. */
 vq_status vq_reorder_next(vq_reorder *reorder, vq_event *event, vq_error *error);
+/* The sorted events as a source in their turn, under the input's name; no position (a released event
+ * comes from anywhere in the window). */
+vq_event_source vq_reorder_source(vq_reorder *reorder);
 uint64_t vq_reorder_late_count(const vq_reorder *reorder);
 /* Empty while nothing was late. */
 const char *vq_reorder_late_message(const vq_reorder *reorder);

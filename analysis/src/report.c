@@ -83,16 +83,16 @@ static void text_offset(FILE *out, const vq_session *session)
 }
 
 /* One side of the check: the smallest margin between the offset and the bounds of that side. */
-static void text_margin(FILE *out, const char *side, bool has, int64_t margin, vq_bound_source source,
-                        size_t violations)
+static void text_margin(FILE *out, const char *label, const vq_bound_margin *side)
 {
-    if (!has) {
-        fprintf(out, "    %s: no bound\n", side);
-    } else if (margin >= 0) {
-        fprintf(out, "    %s: %" PRId64 " ns inside (closest: %s)\n", side, margin, vq_bound_source_name(source));
+    if (!side->has) {
+        fprintf(out, "    %s: no bound\n", label);
+    } else if (side->margin >= 0) {
+        fprintf(out, "    %s: %" PRId64 " ns inside (closest: %s)\n", label, side->margin,
+                vq_bound_source_name(side->source));
     } else {
-        fprintf(out, "    %s: OUTSIDE by %" PRId64 " ns (%s; %zu bounds violated)\n", side, -margin,
-                vq_bound_source_name(source), violations);
+        fprintf(out, "    %s: OUTSIDE by %" PRId64 " ns (%s; %zu bounds violated)\n", label, -side->margin,
+                vq_bound_source_name(side->source), side->violations);
     }
 }
 
@@ -104,15 +104,15 @@ static void text_tsc_check(FILE *out, const vq_session *session)
     if (session->offset.method != VQ_OFFSET_TSC) {
         return;
     }
-    if (c->has_lower && c->lower_margin < 0) {
+    if (c->lower.has && c->lower.margin < 0) {
         fputs("  WARNING: the TSC offset is below the causal LOWER bound (injection -> irq / end -> complete)\n", out);
     }
-    if (c->has_upper && c->upper_margin < 0) {
+    if (c->upper.has && c->upper.margin < 0) {
         fputs("  WARNING: the TSC offset is above the causal UPPER bound (kick -> exit)\n", out);
     }
     fputs("  in the causal interval (TSC offset vs each bound at its guest time):\n", out);
-    text_margin(out, "above lo", c->has_lower, c->lower_margin, c->lower_source, c->lower_violations);
-    text_margin(out, "below hi", c->has_upper, c->upper_margin, c->upper_source, c->upper_violations);
+    text_margin(out, "above lo", &c->lower);
+    text_margin(out, "below hi", &c->upper);
 }
 
 static void text_alignment(FILE *out, const vq_session *session)
@@ -367,17 +367,9 @@ static void report_csv(FILE *out, const vq_session *session)
 static void json_interval(FILE *out, const char *name, const vq_offset_interval *interval)
 {
     fprintf(out, "\"%s\": {\"lo\": ", name);
-    if (interval->has_lo) {
-        fprintf(out, "%" PRId64, interval->lo);
-    } else {
-        fputs("null", out);
-    }
+    vq_json_optional(out, interval->has_lo, interval->lo);
     fputs(", \"hi\": ", out);
-    if (interval->has_hi) {
-        fprintf(out, "%" PRId64, interval->hi);
-    } else {
-        fputs("null", out);
-    }
+    vq_json_optional(out, interval->has_hi, interval->hi);
     fprintf(out, ", \"upper_bounds\": %zu, \"lower_bounds\": %zu}", interval->upper_count, interval->lower_count);
 }
 
@@ -438,13 +430,13 @@ static void report_json(FILE *out, const vq_session *session)
     fputs(", \"midpoint_ns\": ", out);
     vq_json_optional(out, a->usable, a->offset);
     fputs(", \"margin_lo_ns\": ", out);
-    vq_json_optional(out, o->usable && c->has_lower, c->lower_margin);
+    vq_json_optional(out, o->usable && c->lower.has, c->lower.margin);
     fputs(", \"margin_hi_ns\": ", out);
-    vq_json_optional(out, o->usable && c->has_upper, c->upper_margin);
+    vq_json_optional(out, o->usable && c->upper.has, c->upper.margin);
     fprintf(out, ", \"outside\": %s, \"negative_stages\": {",
             !o->usable ? "null"
-            : c->has_lower && c->lower_margin < 0 ? (c->has_upper && c->upper_margin < 0 ? "\"both\"" : "\"lower\"")
-            : c->has_upper && c->upper_margin < 0 ? "\"upper\"" : "null");
+            : c->lower.has && c->lower.margin < 0 ? (c->upper.has && c->upper.margin < 0 ? "\"both\"" : "\"lower\"")
+            : c->upper.has && c->upper.margin < 0 ? "\"upper\"" : "null");
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
         fprintf(out, "%s\"%s\": %" PRIu64, stage ? ", " : "", vq_stage_names[stage], session->negative_stages[stage]);
     }

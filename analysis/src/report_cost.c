@@ -70,6 +70,17 @@ static int64_t *row_notify_exits(const vq_session *session, size_t *count)
     return values;
 }
 
+/* Their summary; all zero when out of memory. */
+static vq_summary row_notify_exit_summary(const vq_session *session)
+{
+    size_t count;
+    int64_t *values = row_notify_exits(session, &count);
+    vq_summary summary = values ? vq_summarize(values, count) : (vq_summary){ 0 };
+
+    free(values);
+    return summary;
+}
+
 /* ---- one session ---- */
 
 void vq_report_exits_text(FILE *out, const vq_session *session)
@@ -117,9 +128,8 @@ void vq_report_cost_text(FILE *out, const vq_session *session)
 {
     const vq_cost *cost = &session->cost;
     vq_cost_per_request f = vq_cost_per_request_of(cost);
-    size_t count, c;
-    int64_t *values;
-    vq_summary s;
+    vq_summary s = row_notify_exit_summary(session);
+    size_t c;
 
     if (!cost->measured) {
         fputs("cost: not measured (no host probe stream, no stitched request, or no workload window on the host "
@@ -128,9 +138,6 @@ void vq_report_cost_text(FILE *out, const vq_session *session)
     }
     fprintf(out, "cost (host side, over the workload window of %.3f s; per stitched request, %zu requests)\n",
             (double)cost->window_ns / 1e9, cost->requests);
-    values = row_notify_exits(session, &count);
-    s = values ? vq_summarize(values, count) : (vq_summary){ 0 };
-    free(values);
     if (cost->has_exits && s.count) {
         fprintf(out, "  vCPU in the notify exit (kvm_exit -> kvm_entry of the kick's doorbell write): p50 %.1f us,\n"
                 "    p99 %.1f us (%zu requests); %zu exits, %.1f us of vCPU time per request\n", vq_us(s.p50),
@@ -207,9 +214,8 @@ void vq_report_cost_json(FILE *out, const vq_session *session)
 {
     const vq_cost *cost = &session->cost;
     vq_cost_per_request f = vq_cost_per_request_of(cost);
-    size_t count, c;
-    int64_t *values;
     vq_summary s;
+    size_t c;
 
     if (!cost->measured) {
         fputs("\"cost\": null", out);
@@ -220,9 +226,7 @@ void vq_report_cost_json(FILE *out, const vq_session *session)
     if (!cost->has_exits) {
         fputs("null, \"notify_exits\": null, \"exits\": null", out);
     } else {
-        values = row_notify_exits(session, &count);
-        s = values ? vq_summarize(values, count) : (vq_summary){ 0 };
-        free(values);
+        s = row_notify_exit_summary(session);
         vq_json_summary(out, &s);
         fprintf(out, ",\n    \"notify_exits\": {\"count\": %zu, \"duration_ns\": ", cost->notify_exit_count);
         s = vq_summary_of_copy(cost->notify_exits, cost->notify_exit_count);

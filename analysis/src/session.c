@@ -101,6 +101,28 @@ end:
     return status;
 }
 
+typedef vq_status (*load_step)(vq_loader *load, vq_error *error);
+
+/* The streaming passes, guest first: the QEMU pass needs its stock requests, the probe pass its BARs (loader.h). */
+static const load_step collect_steps[] = { vq_collect_guest, vq_collect_qemu, vq_collect_probe };
+/* Once only the traced device's events are kept; each step reads what the ones before it set. */
+static const load_step model_steps[] = {
+    vq_align_clocks, vq_choose_offset, vq_stitch, vq_summarize_kicks_and_exits, vq_summarize_cost,
+    extend_to_application,
+};
+
+/* Runs STEPS in order up to the first that fails; returns its status. */
+static vq_status run_steps(vq_loader *load, const load_step *steps, size_t count, vq_error *error)
+{
+    vq_status status = VQ_OK;
+    size_t i;
+
+    for (i = 0; i < count && status == VQ_OK; i++) {
+        status = steps[i](load, error);
+    }
+    return status;
+}
+
 vq_status vq_session_load(const char *directory, vq_session **out, vq_error *error)
 {
     vq_session *session = calloc(1, sizeof(*session));
@@ -128,13 +150,7 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
         vq_error_set(error, "%s: out of memory", directory);
         goto end;
     }
-    status = vq_collect_guest(&load, error);
-    if (status == VQ_OK) {
-        status = vq_collect_qemu(&load, error);
-    }
-    if (status == VQ_OK) {
-        status = vq_collect_probe(&load, error);
-    }
+    status = run_steps(&load, collect_steps, sizeof(collect_steps) / sizeof(collect_steps[0]), error);
     if (status != VQ_OK) {
         goto end;
     }
@@ -158,22 +174,7 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
         goto end;
     }
     vq_keep_doorbell(&load);
-    status = vq_align_clocks(&load, error);
-    if (status == VQ_OK) {
-        status = vq_choose_offset(&load, error);
-    }
-    if (status == VQ_OK) {
-        status = vq_stitch(&load, error);
-    }
-    if (status == VQ_OK) {
-        status = vq_summarize_kicks_and_exits(&load, error);
-    }
-    if (status == VQ_OK) {
-        status = vq_summarize_cost(&load, error);
-    }
-    if (status == VQ_OK) {
-        status = extend_to_application(&load, error);
-    }
+    status = run_steps(&load, model_steps, sizeof(model_steps) / sizeof(model_steps[0]), error);
     if (status != VQ_OK) {
         goto end;
     }

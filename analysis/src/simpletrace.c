@@ -496,6 +496,16 @@ const char *vq_simpletrace_name(const vq_simpletrace *reader)
     return reader->name;
 }
 
+static vq_status source_next(void *reader, vq_event *event, vq_error *error)
+{
+    return vq_simpletrace_next(reader, event, error);
+}
+
+vq_event_source vq_simpletrace_source(vq_simpletrace *reader)
+{
+    return (vq_event_source){ source_next, &reader->record_offset, reader, reader->name };
+}
+
 vq_simpletrace_counts vq_simpletrace_get_counts(const vq_simpletrace *reader)
 {
     return reader->counts;

@@ -58,6 +58,8 @@ vq_status vq_simpletrace_next(vq_simpletrace *reader, vq_event *event, vq_error 
 /* Byte offset of the record last returned (or failed), and of the end of what was consumed. */
 uint64_t vq_simpletrace_record_offset(const vq_simpletrace *reader);
 const char *vq_simpletrace_name(const vq_simpletrace *reader);
+/* READER as an event source (for the reorder buffer), positioned by record offset. */
+vq_event_source vq_simpletrace_source(vq_simpletrace *reader);
 vq_simpletrace_counts vq_simpletrace_get_counts(const vq_simpletrace *reader);
 
 void vq_simpletrace_close(vq_simpletrace *reader);

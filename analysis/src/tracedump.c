@@ -118,57 +118,45 @@ static int parse_options(int argc, char **argv, options *parsed)
     return 0;
 }
 
-static vq_status simpletrace_source_next(void *source, vq_event *event, vq_error *error)
+/* Prints SOURCE's events, or with --count only reads them; VQ_OK at the end of the input, else the error. */
+static vq_status print_events(vq_event_source source, bool count_only, vq_error *error)
 {
-    return vq_simpletrace_next(source, event, error);
+    vq_status status;
+    vq_event event;
+
+    while ((status = source.next(source.source, &event, error)) == VQ_OK) {
+        if (!count_only) {
+            vq_dump_event(stdout, &event);
+        }
+    }
+    return status == VQ_END ? VQ_OK : status;
 }
 
-static uint64_t simpletrace_source_position(const void *source)
-{
-    return vq_simpletrace_record_offset(source);
-}
-
-static int dump_simple(const options *parsed)
+/* The events of a simple trace, then its summary line; VQ_OK, or the first error with ERROR set. */
+static vq_status dump_simple(const options *parsed, vq_error *error)
 {
     vq_status status;
     vq_trace_events *catalog = NULL;
     vq_simpletrace *reader = NULL;
     vq_reorder *reorder = NULL;
-    vq_error error;
-    vq_event event;
     vq_simpletrace_counts counts;
 
-    vq_error_clear(&error);
-    status = vq_trace_events_load(parsed->events_path, &catalog, &error);
+    status = vq_trace_events_load(parsed->events_path, &catalog, error);
     if (status != VQ_OK) {
         goto end;
     }
-    status = vq_simpletrace_open(parsed->input, catalog, &reader, &error);
+    status = vq_simpletrace_open(parsed->input, catalog, &reader, error);
     if (status != VQ_OK) {
         goto end;
     }
     if (parsed->sorted) {
-        vq_event_source source = { simpletrace_source_next, simpletrace_source_position, reader,
-                                   parsed->input };
-
-        status = vq_reorder_create(source, parsed->window, &reorder, &error);
+        status = vq_reorder_create(vq_simpletrace_source(reader), parsed->window, &reorder, error);
         if (status != VQ_OK) {
             goto end;
         }
     }
-    for (;;) {
-        status = reorder ? vq_reorder_next(reorder, &event, &error)
-                         : vq_simpletrace_next(reader, &event, &error);
-        if (status != VQ_OK) {
-            break;
-        }
-        if (!parsed->count_only) {
-            vq_dump_event(stdout, &event);
-        }
-    }
-    if (status == VQ_END) {
-        status = VQ_OK;
-    }
+    status = print_events(reorder ? vq_reorder_source(reorder) : vq_simpletrace_source(reader), parsed->count_only,
+                          error);
     counts = vq_simpletrace_get_counts(reader);
     printf("# simple %s: events=%" PRIu64 " mappings=%" PRIu64 " dropped_records=%" PRIu64
            " dropped_events=%" PRIu64 " order=%s", parsed->input, counts.events, counts.mappings,
@@ -182,38 +170,25 @@ static int dump_simple(const options *parsed)
                 vq_reorder_late_count(reorder), vq_reorder_late_message(reorder));
     }
 end:
-    fflush(stdout);
-    if (status != VQ_OK) {
-        fprintf(stderr, "vqscope-tracedump: error: %s\n", error.message);
-    }
     vq_reorder_free(reorder);
     vq_simpletrace_close(reader);
     vq_trace_events_free(catalog);
-    return status == VQ_OK ? 0 : status == VQ_ERR_USAGE ? EXIT_USAGE : EXIT_INPUT_ERROR;
+    return status;
 }
 
-static int dump_ctf(const options *parsed)
+/* The events of a CTF trace, then its summary line; VQ_OK, or the first error with ERROR set. */
+static vq_status dump_ctf(const options *parsed, vq_error *error)
 {
     vq_status status;
     vq_ctf *reader = NULL;
-    vq_error error;
-    vq_event event;
     vq_ctf_counts counts;
     vq_ctf_clock_info clock;
 
-    vq_error_clear(&error);
-    status = vq_ctf_open(parsed->input, &reader, &error);
+    status = vq_ctf_open(parsed->input, &reader, error);
     if (status != VQ_OK) {
         goto end;
     }
-    while ((status = vq_ctf_next(reader, &event, &error)) == VQ_OK) {
-        if (!parsed->count_only) {
-            vq_dump_event(stdout, &event);
-        }
-    }
-    if (status == VQ_END) {
-        status = VQ_OK;
-    }
+    status = print_events(vq_ctf_source(reader), parsed->count_only, error);
     counts = vq_ctf_get_counts(reader);
     clock = vq_ctf_clock(reader);
     printf("# ctf %s: events=%" PRIu64 " discarded_events=%" PRIu64, parsed->input, counts.events,
@@ -224,26 +199,28 @@ static int dump_ctf(const options *parsed)
     }
     printf(" order=timestamp status=%s\n", status == VQ_OK ? "ok" : "error");
 end:
-    fflush(stdout);
-    if (status != VQ_OK) {
-        fprintf(stderr, "vqscope-tracedump: error: %s\n", error.message);
-    }
     vq_ctf_close(reader);
-    return status == VQ_OK ? 0 : EXIT_INPUT_ERROR;
+    return status;
 }
 
 int main(int argc, char **argv)
 {
     options parsed;
     int exit_code = parse_options(argc, argv, &parsed);
+    vq_status status;
+    vq_error error;
 
     if (exit_code != 0) {
         return exit_code;
     }
     /* Millions of short lines: write them in large blocks (stdio's default is one page). */
     setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-    if (strcmp(parsed.format, "simple") == 0) {
-        return dump_simple(&parsed);
+    vq_error_clear(&error);
+    status = strcmp(parsed.format, "simple") == 0 ? dump_simple(&parsed, &error) : dump_ctf(&parsed, &error);
+    /* The error comes after every line that could be read. */
+    fflush(stdout);
+    if (status != VQ_OK) {
+        fprintf(stderr, "vqscope-tracedump: error: %s\n", error.message);
     }
-    return dump_ctf(&parsed);
+    return status == VQ_OK ? 0 : status == VQ_ERR_USAGE ? EXIT_USAGE : EXIT_INPUT_ERROR;
 }

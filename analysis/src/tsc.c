@@ -30,37 +30,28 @@ static bool key_value(const char *line, char *key, size_t key_size, const char *
     return true;
 }
 
+/* After strtoll() or strtoull() from TEXT to END, errno cleared before: a number, then only blanks. */
+static bool number_then_blanks(const char *text, const char *end)
+{
+    return end != text && errno == 0 && end[strspn(end, " \t")] == '\0';
+}
+
 static bool parse_signed(const char *text, int64_t *value)
 {
     char *end;
-    long long parsed;
 
     errno = 0;
-    parsed = strtoll(text, &end, 10);
-    if (end == text || errno) {
-        return false;
-    }
-    end += strspn(end, " \t");
-    *value = parsed;
-    return *end == '\0';
+    *value = strtoll(text, &end, 10);
+    return number_then_blanks(text, end);
 }
 
 static bool parse_unsigned(const char *text, uint64_t *value)
 {
     char *end;
-    unsigned long long parsed;
 
-    if (*text == '-') {
-        return false;
-    }
     errno = 0;
-    parsed = strtoull(text, &end, 10);
-    if (end == text || errno) {
-        return false;
-    }
-    end += strspn(end, " \t");
-    *value = parsed;
-    return *end == '\0';
+    *value = strtoull(text, &end, 10);
+    return *text != '-' && number_then_blanks(text, end);
 }
 
 vq_status vq_tsc_read_offset_stream(FILE *stream, const char *name, vq_tsc_files *files, vq_error *error)

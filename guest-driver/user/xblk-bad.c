@@ -61,6 +61,12 @@ static const uint32_t unknown_types[] = {
 	2, 3, 5, 6, 7, 9, 0x100, 0x7fffffff, 0xffffffff,
 };
 
+/* The requests K_NO_STATUS sends without their status byte. */
+static const uint32_t no_status_types[] = {
+	VIRTIO_XBLK_T_READ, VIRTIO_XBLK_T_GET_ID, VIRTIO_XBLK_T_FLUSH,
+	VIRTIO_XBLK_T_WRITE,
+};
+
 static struct virtio_xblk_info info;
 static bool kind_ok[K_KINDS];
 /* Block 0 as read at the start; what "safe" WRITE data is made of. */
@@ -125,6 +131,25 @@ static void put_hdr(uint8_t *p, uint32_t len, uint64_t block, uint32_t type)
 static void add_hdr(struct chain *c, uint64_t block, uint32_t type)
 {
 	put_hdr(chain_add(c, HDR_LEN, false), HDR_LEN, block, type);
+}
+
+/* A READ header cut short: 1 to HDR_LEN - 1 bytes, maybe in two pieces. */
+static void add_short_hdr(struct chain *c, uint64_t *st)
+{
+	uint32_t len = (uint32_t)rand_range(st, 1, HDR_LEN - 1);
+
+	if (len >= 2 && (splitmix64(st) & 1)) {
+		/* Split over two readable descriptors. */
+		uint8_t tmp[sizeof(struct virtio_xblk_req_hdr)];
+		uint32_t first = (uint32_t)rand_range(st, 1, len - 1);
+
+		put_hdr(tmp, HDR_LEN, 0, VIRTIO_XBLK_T_READ);
+		memcpy(chain_add(c, first, false), tmp, first);
+		memcpy(chain_add(c, len - first, false), tmp + first,
+		       len - first);
+	} else {
+		put_hdr(chain_add(c, len, false), len, 0, VIRTIO_XBLK_T_READ);
+	}
 }
 
 /* The status byte, poisoned with S_OK: the device must overwrite it. */
@@ -224,46 +249,23 @@ static void build(struct chain *c, enum kind k, uint64_t *st)
 		add_status(c);
 		break;
 	case K_HDR_SHORT:
-		len = (uint32_t)rand_range(st, 1, HDR_LEN - 1);
-		if (len >= 2 && (splitmix64(st) & 1)) {
-			/* Split over two readable descriptors. */
-			uint8_t tmp[sizeof(struct virtio_xblk_req_hdr)];
-			uint32_t first = (uint32_t)rand_range(st, 1, len - 1);
-
-			put_hdr(tmp, HDR_LEN, 0, VIRTIO_XBLK_T_READ);
-			memcpy(chain_add(c, first, false), tmp, first);
-			memcpy(chain_add(c, len - first, false), tmp + first,
-			       len - first);
-		} else {
-			put_hdr(chain_add(c, len, false), len, 0,
-				VIRTIO_XBLK_T_READ);
-		}
-		add_data(c, st, bs, true, 0, false);
-		add_status(c);
-		break;
 	case K_HDR_WRITABLE:
-		put_hdr(chain_add(c, HDR_LEN, true), HDR_LEN, 0,
-			VIRTIO_XBLK_T_READ);
+		/* A one-block READ whose header is too short, or writable. */
+		if (k == K_HDR_SHORT)
+			add_short_hdr(c, st);
+		else
+			put_hdr(chain_add(c, HDR_LEN, true), HDR_LEN, 0,
+				VIRTIO_XBLK_T_READ);
 		add_data(c, st, bs, true, 0, false);
 		add_status(c);
 		break;
 	case K_NO_STATUS:
-		switch (splitmix64(st) % 4) {
-		case 0:
-			add_hdr(c, 0, VIRTIO_XBLK_T_READ);
-			break;
-		case 1:
-			add_hdr(c, 0, VIRTIO_XBLK_T_GET_ID);
-			break;
-		case 2:
-			add_hdr(c, 0, VIRTIO_XBLK_T_FLUSH);
-			break;
-		default:
-			/* A WRITE of block 0 with its own content. */
-			add_hdr(c, 0, VIRTIO_XBLK_T_WRITE);
+		type = no_status_types[splitmix64(st) %
+				       ARRAY_SIZE(no_status_types)];
+		add_hdr(c, 0, type);
+		/* A WRITE of block 0 with its own content. */
+		if (type == VIRTIO_XBLK_T_WRITE)
 			add_data(c, st, bs, false, 0, true);
-			break;
-		}
 		break;
 	case K_BAD_TYPE:
 		type = unknown_types[splitmix64(st) % ARRAY_SIZE(unknown_types)];

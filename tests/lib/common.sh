@@ -4,6 +4,7 @@ VQSCOPE_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export VQSCOPE_TOP
 export VQSCOPE_CACHE=${VQSCOPE_CACHE:-$VQSCOPE_TOP/.cache}
 QEMU=${VQSCOPE_QEMU:-$VQSCOPE_CACHE/qemu/build/qemu-system-x86_64}
+# shellcheck disable=SC2034  # used by the tests that source this file
 FIRMWARE=(-L /usr/share/seabios -L /usr/share/qemu -L /usr/lib/ipxe/qemu)
 TEST_NAME=$(basename "$0")
 WORK=$VQSCOPE_TOP/tests/out/$TEST_NAME.d

@@ -156,21 +156,15 @@ def main():
             guest_irqs += 1
     submitted.discard(0)  # raw (debug-path) requests carry no driver id
 
-    q = {'pop': 0, 'fill': 0, 'flush': 0, 'queue_notify': 0, 'notify': 0, 'notify_irqfd': 0}
+    # QEMU event -> its counter in q
+    counted = {'virtqueue_pop': 'pop', 'virtqueue_fill': 'fill', 'virtqueue_flush': 'flush',
+               'virtio_queue_notify': 'queue_notify', 'virtio_notify': 'notify',
+               'virtio_notify_irqfd': 'notify_irqfd'}
+    q = dict.fromkeys(counted.values(), 0)
     begin_ids, end_ids = set(), set()
     for name, f in qemu_events(s, meta):
-        if name == 'virtqueue_pop':
-            q['pop'] += 1
-        elif name == 'virtqueue_fill':
-            q['fill'] += 1
-        elif name == 'virtqueue_flush':
-            q['flush'] += 1
-        elif name == 'virtio_queue_notify':
-            q['queue_notify'] += 1
-        elif name == 'virtio_notify':
-            q['notify'] += 1
-        elif name == 'virtio_notify_irqfd':
-            q['notify_irqfd'] += 1
+        if name in counted:
+            q[counted[name]] += 1
         elif name == f'virtio_{dev}_req_begin':
             begin_ids.add(int(f['id']))
         elif name == f'virtio_{dev}_req_end':

@@ -15,53 +15,18 @@ xblk_session() {  # xblk_session MODE IO_SIZE [extra xblk device options for the
   local ro_sum; ro_sum=$(sha256sum < "$dir/ro.img")
   cp "$VQSCOPE_TOP/tests/fixtures/xblk-verify.fio" "$dir/verify.fio"
   # blocks to stamp: first, last, and a spread in between (block size 4096, 65536 blocks)
-  local blocks="0 1 4095 12345 32768 65534 65535"
-  cat > "$dir/guest.sh" <<GUEST
-set -e
-modprobe virtio_xblk
-rw= ro=
-for d in /sys/block/xblk*; do
-  case "\$(cat \$d/serial)" in
-    rw-disk*) rw=/dev/\${d##*/} ;;
-    ro-disk*) ro=/dev/\${d##*/} ;;
-  esac
-done
-echo "disks: rw=\$rw ro=\$ro size=\$(cat /sys/block/\${rw#/dev/}/size) ro-flag=\$(cat /sys/block/\${ro#/dev/}/ro)"
-[ -n "\$rw" ] && [ -n "\$ro" ]
-XBLK_DEV=\$rw XBLK_IO_SIZE=$io_size fio --eta=never --output=/tmp/fio.txt /share/verify.fio || { cat /tmp/fio.txt; exit 1; }
-grep -E 'err=|verify|WRITE:|READ:' /tmp/fio.txt
-for b in $blocks; do
-  printf 'vqscope-block-%08d' \$b | dd of=\$rw bs=4096 seek=\$b conv=sync,fsync 2>/dev/null
-done
-echo "stamped: $blocks"
-if dd if=/dev/zero of=\$ro bs=4096 count=1 conv=fsync 2>/tmp/ro.err; then
-  echo "READ-ONLY DISK ACCEPTED A WRITE"; exit 1
-fi
-echo "read-only write refused: \$(cat /tmp/ro.err | head -n1)"
-# below the block layer: the device itself must refuse a well-formed WRITE (S_IOERR = 1)
-xblk-raw -d \${ro}-raw write 0 1
-GUEST
+  local blocks=(0 1 4095 12345 32768 65534 65535)
+  cp "$VQSCOPE_TOP/tests/lib/guest/xblk-data.sh" "$dir/xblk-data.sh"
   local rc=0
   run_guest "$mode" --share "$dir" \
     --qemu-args "-object iothread,id=io0 -device virtio-xblk-pci,id=xblk0,file=$dir/rw.img,serial=rw-disk$extra -device virtio-xblk-pci,id=xblk1,file=$dir/ro.img,read-only=on,serial=ro-disk" \
-    -- "sh /share/guest.sh" || rc=$?
+    -- sh /share/xblk-data.sh "$io_size" "${blocks[@]}" || rc=$?
   [ $rc = 0 ] || fail "guest script exited $rc ($mode); console: $WORK/console.log"
   # fio's own verdict: every job finished with err=0 (verify_fatal makes a mismatch an error)
   [ "$(grep -c 'err= 0' "$WORK/console.log")" = 2 ] || fail "fio did not finish both jobs with err=0"
   grep -q 'verify.*fail\|bad magic\|crc32c.*mismatch' "$WORK/console.log" && fail "fio reported a verify failure"
-  python3 - "$dir/rw.img" $blocks <<'PY' || fail "flushed data not found in the backing file"
-import sys
-path, blocks = sys.argv[1], [int(b) for b in sys.argv[2:]]
-with open(path, 'rb') as f:
-    for b in blocks:
-        f.seek(b * 4096)
-        data = f.read(4096)
-        want = b'vqscope-block-%08d' % b
-        if not data.startswith(want) or data[len(want):] != bytes(4096 - len(want)):
-            print(f'block {b} at offset {b * 4096}: {data[:32]!r}, expected {want!r} + zero padding')
-            sys.exit(1)
-print(f'{len(blocks)} stamped blocks found at block * 4096 in {path}')
-PY
+  python3 "$VQSCOPE_TOP/tests/lib/check_xblk_stamped_blocks.py" "$dir/rw.img" "${blocks[@]}" \
+    || fail "flushed data not found in the backing file"
   [ "$(sha256sum < "$dir/ro.img")" = "$ro_sum" ] || fail "the read-only backing file changed"
   expect_grep 'read-only write refused' "$WORK/console.log" "read-only write not refused"
   expect_grep 'xblk-raw: write block=0 nblocks=1 status=1 used_len=1' "$WORK/console.log" \

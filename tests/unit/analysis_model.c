@@ -305,25 +305,25 @@ static void test_offset_check(void)
                                  .from_offset = 1000, .to_offset = 1020 };
     vq_offset_check check = vq_offset_check_bounds(&inside, c, 4);
 
-    CHECK(check.has_lower && check.has_upper);
-    CHECK(check.lower_margin == 6 && check.lower_source == END && check.lower_guest_ns == 400);   /* 1001 - 995 */
-    CHECK(check.upper_margin == 4 && check.upper_source == KICK && check.upper_guest_ns == 200);  /* 1005 - 1001 */
-    CHECK(check.lower_violations == 0 && check.upper_violations == 0);
+    CHECK(check.lower.has && check.upper.has);
+    CHECK(check.lower.margin == 6 && check.lower.source == END && check.lower.guest_ns == 400);   /* 1001 - 995 */
+    CHECK(check.upper.margin == 4 && check.upper.source == KICK && check.upper.guest_ns == 200);  /* 1005 - 1001 */
+    CHECK(check.lower.violations == 0 && check.upper.violations == 0);
     check = vq_offset_check_bounds(&above, c, 4);
-    CHECK(check.upper_margin == -3 && check.upper_violations == 1 && check.upper_source == KICK);
-    CHECK(check.lower_margin == 13 && check.lower_violations == 0);
+    CHECK(check.upper.margin == -3 && check.upper.violations == 1 && check.upper.source == KICK);
+    CHECK(check.lower.margin == 13 && check.lower.violations == 0);
     check = vq_offset_check_bounds(&below, c, 4);
-    CHECK(check.lower_margin == -3 && check.lower_violations == 1 && check.lower_source == END);
-    CHECK(check.upper_margin == 13);
+    CHECK(check.lower.margin == -3 && check.lower.violations == 1 && check.lower.source == END);
+    CHECK(check.upper.margin == 13);
     /* Judged at each bound's own time the drifting offset fits; as a constant (its start) it does not. */
     check = vq_offset_check_bounds(&drifting, along, 4);
-    CHECK(check.lower_margin >= 0 && check.upper_margin >= 0);
+    CHECK(check.lower.margin >= 0 && check.upper.margin >= 0);
     drifting.to_offset = drifting.from_offset;
     check = vq_offset_check_bounds(&drifting, along, 4);
-    CHECK(check.lower_margin == -18 && check.lower_source == IRQ && check.lower_guest_ns == 1010);
+    CHECK(check.lower.margin == -18 && check.lower.source == IRQ && check.lower.guest_ns == 1010);
     /* No bounds on one side: nothing to violate there. */
     check = vq_offset_check_bounds(&inside, c, 2);
-    CHECK(!check.has_lower && check.has_upper);
+    CHECK(!check.lower.has && check.upper.has);
 }
 
 static vq_clock_pair pair(const char *label, uint64_t tsc, uint64_t mono_ns, uint64_t bracket)

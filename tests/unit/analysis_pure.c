@@ -82,6 +82,7 @@ typedef struct {
     const uint64_t *timestamps;
     size_t count;
     size_t next;
+    uint64_t position;   /* index of the event last returned */
     vq_status final_status;
 } array_source;
 
@@ -97,21 +98,16 @@ static vq_status array_next(void *opaque, vq_event *event, vq_error *error)
     }
     *event = (vq_event){ .timestamp_ns = source->timestamps[source->next], .name = "tick",
                          .pid = (uint32_t)source->next, .has_pid = true };
-    source->next++;
+    source->position = source->next++;
     return VQ_OK;
-}
-
-static uint64_t array_position(const void *opaque)
-{
-    return ((const array_source *)opaque)->next - 1;
 }
 
 /* Runs TIMESTAMPS through a reorder window; writes the output timestamps and returns how many. */
 static size_t run_reorder(const uint64_t *timestamps, size_t count, size_t window, uint64_t *output,
                           uint32_t *pids, uint64_t *late, vq_status *final_status, vq_status source_end)
 {
-    array_source source = { timestamps, count, 0, source_end };
-    vq_event_source wrapped = { array_next, array_position, &source, "array" };
+    array_source source = { timestamps, count, 0, 0, source_end };
+    vq_event_source wrapped = { array_next, &source.position, &source, "array" };
     vq_reorder *reorder = NULL;
     vq_error error;
     vq_event event;

@@ -533,8 +533,8 @@ static void test_choose_causal_then_stitch(void)
     CHECK(session->offset.usable && session->offset.method == VQ_OFFSET_CAUSAL);
     CHECK(vq_clock_offset_at(&session->offset, 0) == H - 150 && session->offset.error_ns == 650);
     CHECK(!session->tsc.present && strstr(session->tsc.why, "no tsc-offset.txt") != NULL);
-    CHECK(session->offset_check.has_lower && session->offset_check.lower_margin == 650);
-    CHECK(session->offset_check.has_upper && session->offset_check.upper_margin == 650);
+    CHECK(session->offset_check.lower.has && session->offset_check.lower.margin == 650);
+    CHECK(session->offset_check.upper.has && session->offset_check.upper.margin == 650);
     CHECK(session->warning_count == 0);
 
     CHECK(vq_stitch(&load, NULL) == VQ_OK);
@@ -584,8 +584,8 @@ static void test_choose_tsc(void)
     CHECK(session->tsc.present && session->offset.method == VQ_OFFSET_TSC);
     CHECK(session->offset.from_offset == H + 100 && session->offset.to_offset == H + 100);
     CHECK(session->offset.from_guest_ns == 1000 && session->offset.to_guest_ns == 20000);
-    CHECK(session->offset_check.lower_margin == 900 && session->offset_check.upper_margin == 400);
-    CHECK(session->offset_check.lower_violations == 0 && session->offset_check.upper_violations == 0);
+    CHECK(session->offset_check.lower.margin == 900 && session->offset_check.upper.margin == 400);
+    CHECK(session->offset_check.lower.violations == 0 && session->offset_check.upper.violations == 0);
     CHECK(session->tsc.distance_ns == 0 && session->warning_count == 0);
     loader_done(&load);
     remove_directory(directory);
@@ -593,8 +593,8 @@ static void test_choose_tsc(void)
     choose_tsc(-(H + 1500), &load, &directory);
     session = load.session;
     CHECK(session->offset.method == VQ_OFFSET_TSC && session->offset.from_offset == H + 1500);
-    CHECK(session->offset_check.upper_margin == -1000 && session->offset_check.upper_violations == 1);
-    CHECK(session->offset_check.upper_source == VQ_BOUND_KICK_EXIT && session->tsc.distance_ns == 1000);
+    CHECK(session->offset_check.upper.margin == -1000 && session->offset_check.upper.violations == 1);
+    CHECK(session->offset_check.upper.source == VQ_BOUND_KICK_EXIT && session->tsc.distance_ns == 1000);
     CHECK(warned(session, "the TSC offset (KVM tsc-offset) is above the causal UPPER bound (kick -> exit) by "
                  "1000 ns at guest 1500 ns (1 upper bounds violated)"));
     loader_done(&load);

@@ -7,10 +7,10 @@ set -euo pipefail
 usage() {
   cat <<'EOF'
 NAME
-    scripts/demo.sh - record, analyse and compare virtio-xblk sessions with ioeventfd on and off
+    scripts/ioeventfd-ab.sh - record, analyse and compare virtio-xblk sessions with ioeventfd on and off
 
 SYNOPSIS
-    scripts/demo.sh [--workload FIO-JOB] [--mode kvm|lab|tcg] [--ioeventfd on|off|both]
+    scripts/ioeventfd-ab.sh [--workload FIO-JOB] [--mode kvm|lab|tcg] [--ioeventfd on|off|both]
                     [--iothread] [--queues N] [--duration SEC] [--repeat N] [-h|--help]
 
 DESCRIPTION
@@ -41,7 +41,7 @@ OPTIONS
     -h, --help           this text
 
 FILES
-    results/demo/<YYYYmmdd-HHMMSS>/      one run; results/demo/latest points to the newest
+    results/ioeventfd-ab/<YYYYmmdd-HHMMSS>/      one run; results/ioeventfd-ab/latest points to the newest
         summary.txt                      the summary printed at the end
         session-on/, session-off/        the recorded sessions (vqscope record), record-*.log
         report-on.txt, report-off.txt    the analyzer's text report (with the per-request table)
@@ -57,13 +57,13 @@ FILES
 
 EXAMPLES
     make demo                                        # both sessions, best mode, default job
-    scripts/demo.sh --mode tcg --ioeventfd on        # one quick session without KVM
-    scripts/demo.sh --duration 5 --queues 2 --iothread
-    scripts/demo.sh --workload workloads/xblk-randread-timed.fio
+    scripts/ioeventfd-ab.sh --mode tcg --ioeventfd on        # one quick session without KVM
+    scripts/ioeventfd-ab.sh --duration 5 --queues 2 --iothread
+    scripts/ioeventfd-ab.sh --workload workloads/xblk-randread-timed.fio
 EOF
 }
 
-bad() { printf 'demo.sh: %s (see scripts/demo.sh --help)\n' "$*" >&2; exit 2; }
+bad() { printf 'ioeventfd-ab.sh: %s (see scripts/ioeventfd-ab.sh --help)\n' "$*" >&2; exit 2; }
 need() { if [ $# -lt 2 ] || [ -z "$2" ]; then bad "$1 needs a value"; fi; }
 
 workload=$VQSCOPE_TOP/workloads/xblk-randrw.fio mode="" which=both iothread=0 queues=1 duration="" repeat=""
@@ -99,10 +99,10 @@ if [ -z "$mode" ]; then
 fi
 
 start=$(date +%s)
-out=$VQSCOPE_TOP/results/demo/$(date +%Y%m%d-%H%M%S)
+out=$VQSCOPE_TOP/results/ioeventfd-ab/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
-ln -sfn "$(basename "$out")" "$VQSCOPE_TOP/results/demo/latest"
-progress "demo: mode $mode, ioeventfd ${sides[*]}, workload $(basename "$workload")${duration:+, $duration s}; results in $out"
+ln -sfn "$(basename "$out")" "$VQSCOPE_TOP/results/ioeventfd-ab/latest"
+progress "ioeventfd-ab: mode $mode, ioeventfd ${sides[*]}, workload $(basename "$workload")${duration:+, $duration s}; results in $out"
 
 # --duration: a copy of the job that runs for that long instead of a number of I/Os.
 if [ -n "$duration" ]; then
@@ -118,16 +118,16 @@ for run in $(seq "$repeat"); do
   for side in "${sides[@]}"; do
     name=$side; [ "$run" = 1 ] || name=$side-$run   # run 1 keeps the plain names (dashboard, compare)
     t0=$(date +%s)
-    progress "demo: recording ioeventfd $side, run $run of $repeat (log: $out/record-$name.log)"
+    progress "ioeventfd-ab: recording ioeventfd $side, run $run of $repeat (log: $out/record-$name.log)"
     if ! "$VQSCOPE_TOP/bin/vqscope" record "${record_args[@]}" --ioeventfd "$side" -o "$out/session-$name" \
          > "$out/record-$name.log" 2>&1; then
       tail -n 15 "$out/record-$name.log" >&2
       die "recording ioeventfd $side failed (see $out/record-$name.log)"
     fi
     grep -q '"status": "complete"' "$out/session-$name/meta.json" \
-      || progress "demo: warning: session $name is partial: $(grep -o '"why": "[^"]*"' "$out/session-$name/meta.json" || true)"
-    progress "demo: recorded ioeventfd $side in $(( $(date +%s) - t0 )) s"
-    progress "demo: analysing ioeventfd $side, run $run"
+      || progress "ioeventfd-ab: warning: session $name is partial: $(grep -o '"why": "[^"]*"' "$out/session-$name/meta.json" || true)"
+    progress "ioeventfd-ab: recorded ioeventfd $side in $(( $(date +%s) - t0 )) s"
+    progress "ioeventfd-ab: analysing ioeventfd $side, run $run"
     "$analyze" report "$out/session-$name" --format json -o "$out/report-$name.json"
     if [ "$run" = 1 ]; then
       "$analyze" report "$out/session-$name" --requests -o "$out/report-$name.txt"
@@ -139,98 +139,29 @@ done
 reports=() compare_args=()
 for side in "${sides[@]}"; do reports+=("$out/report-$side.json"); done
 if [ ${#sides[@]} = 2 ]; then
-  progress "demo: comparing ioeventfd off (A) with on (B)"
+  progress "ioeventfd-ab: comparing ioeventfd off (A) with on (B)"
   # Text and JSON in parallel: each re-reads both sessions and bootstraps every stage (~10 s in the lab).
   "$analyze" compare "$out/session-off" "$out/session-on" -o "$out/compare.txt" & text_pid=$!
   "$analyze" compare "$out/session-off" "$out/session-on" --format json -o "$out/compare.json"
   wait "$text_pid" || die "vqscope-analyze compare (text) failed"
   compare_args=(--compare "$out/compare.json")
   for run in $(seq 2 "$repeat"); do
-    progress "demo: comparing run $run: off-$run (A) with on-$run (B)"
+    progress "ioeventfd-ab: comparing run $run: off-$run (A) with on-$run (B)"
     "$analyze" compare "$out/session-off-$run" "$out/session-on-$run" --format json -o "$out/compare-$run.json"
   done
   if [ "$repeat" -ge 2 ]; then
-    progress "demo: comparing off (run 1) with off-2: the run-to-run spread"
+    progress "ioeventfd-ab: comparing off (run 1) with off-2: the run-to-run spread"
     "$analyze" compare "$out/session-off" "$out/session-off-2" --format json -o "$out/compare-off-off.json"
   fi
 fi
-progress "demo: building the dashboard"
+progress "ioeventfd-ab: building the dashboard"
 python3 "$VQSCOPE_TOP/dashboards/build.py" "${reports[@]}" "${compare_args[@]}" -o "$out/dashboard.html" \
   --title "vqscope: virtio-xblk, ioeventfd ${sides[*]} ($mode mode)" --kick-report "$out/kicks.txt"
+python3 "$VQSCOPE_TOP/scripts/ioeventfd_ab_summary.py" "$out" "$repeat" "${sides[@]}" > "$out/summary.txt"
 
-# The summary: ten lines of headline numbers, then one end-to-end line per session (from the JSON the
-# dashboard was built from).
-python3 - "$out" "$repeat" "${sides[@]}" > "$out/summary.txt" <<'PY'
-import json, os, sys
-out, repeat, sides = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-r = {s: json.load(open(os.path.join(out, f"report-{s}.json"))) for s in sides}
-us = lambda ns: "-" if ns is None else f"{ns / 1000:.1f}"
-first = r[sides[0]]
-stages = [s for s in first["stages"] if s != "total"]
-lines = [f"vqscope demo: {first['mode']} mode, xblk, " + ", ".join(
-    f"ioeventfd {s}: {r[s]['requests']['stitched']}/{r[s]['requests']['guest']} requests stitched" for s in sides)]
-head = "median us " + " ".join(f"{st:>8.8}" for st in ["sub>kick", "kick>ex", "ex>sig", "sig>hnd", "hnd>beg",
-                                                         "beg>end", "end>inj", "inj>irq", "irq>cmp", "total"])
-lines.append(head)
-for s in sides:
-    lines.append(f"  {s:<7} " + " ".join(f"{us(r[s]['stages'][st]['p50']):>8}" for st in stages + ["total"]))
-if len(sides) == 2:
-    c = json.load(open(os.path.join(out, "compare.json")))
-    sig = sorted(((st, d) for st, d in c["stages"].items() if d["significant"] and st != "total"),
-                 key=lambda kv: -abs(kv[1]["shift"]))
-    t = c["stages"]["total"]
-    lines.append(f"on - off, total: {us(t['shift'])} us [{us(t['ci_low'])}, {us(t['ci_high'])}]"
-                 f"{' (significant)' if t['significant'] else ' (not significant)'}")
-    lines.append("biggest significant shifts (on - off, us, 95% CI): " + "; ".join(
-        f"{st} {us(d['shift'])} [{us(d['ci_low'])}, {us(d['ci_high'])}]" for st, d in sig[:3]) if sig else
-        "no significant per-stage shift")
-    if repeat >= 2:
-        # Each pair's on - off total next to off vs off: is the verdict bigger than the run-to-run spread?
-        shifts = [t["shift"]] + [json.load(open(os.path.join(out, f"compare-{k}.json")))["stages"]["total"]["shift"]
-                                 for k in range(2, repeat + 1)]
-        spread = json.load(open(os.path.join(out, "compare-off-off.json")))["stages"]["total"]["shift"]
-        agree = all(x > 0 for x in shifts) or all(x < 0 for x in shifts)
-        verdict = ("consistent" if agree and min(abs(x) for x in shifts) > abs(spread) else
-                   "NOT consistent: the runs disagree or the spread is as large; record more runs")
-        lines.append(f"runs: on - off total " + ", ".join(f"{us(x)}" for x in shifts) +
-                     f" us; off vs off {us(spread)} us: {verdict}")
-    else:
-        lines.append("  more: " + "; ".join(f"{st} {us(d['shift'])}" for st, d in sig[3:6]) if len(sig) > 3 else "")
-else:
-    lines += ["(one session: no compare)", ""]
-for s in sides:
-    ex = sorted((e for e in r[s]["exits"] if e["per_request"] > 0), key=lambda e: -e["per_request"])
-    total = sum(e["per_request"] for e in ex)
-    lines.append(f"exits per request, ioeventfd {s}: {total:.1f} (" +
-                 ", ".join(f"{e['reason']} {e['per_request']}" for e in ex[:5]) + ")" if ex else
-                 f"exits per request, ioeventfd {s}: none seen (no KVM exits in this mode)")
-def alignment(a):  # the offset the stages use: exact (TSC) under KVM, else the causal midpoint
-    if a.get("method") == "tsc":
-        return f"tsc +-{us(a['error_ns'])} us" + (f" (OUTSIDE the causal interval, {a['outside']} bound)"
-                                                   if a.get("outside") else "")
-    return f"causal, width {us(a['width_ns'])} us" if a["usable"] else "unusable"
-lines.append("clock alignment: " + ", ".join(f"{s} {alignment(r[s]['alignment'])}" for s in sides) +
-             "; kicks notified: " + ", ".join(
-    f"{s} {r[s]['kicks']['notified']}/{r[s]['kicks']['kicks']}" for s in sides))
-while len(lines) < 10:
-    lines.append("")
-lines = lines[:10]
-# End to end, one line per session: the application's mean wait beside fio's, and its layers.
-def end_to_end(c):
-    if not c:
-        return "no application-side events"
-    pct = lambda v: "-" if v is None else f"{100 * v:.1f}%"
-    fio = f"fio {us(c['fio_mean_ns'])} us ({pct(c['app_vs_fio'])})" if c["fio_mean_ns"] else "fio's mean unknown"
-    return (f"{c['matched']}/{c['ios']} I/Os matched, mean {us(c['app_mean_ns'])} us vs {fio}; " +
-            ", ".join(f"{k.replace('_', ' ')} {pct(v['share_of_mean'])} (p50 {pct(v['median_share'])}, "
-                      f"p99 {pct(v['p99_share'])})" for k, v in c["shares"].items()))
-lines += [f"end to end, ioeventfd {s}: {end_to_end(r[s].get('coverage'))}" for s in sides]
-print("\n".join(lines).rstrip())
-PY
-
-progress "demo: done in $(( $(date +%s) - start )) s"
+progress "ioeventfd-ab: done in $(( $(date +%s) - start )) s"
 cat <<EOF
-Results in $out (also results/demo/latest):
+Results in $out (also results/ioeventfd-ab/latest):
   dashboard.html    the dashboard (open in a browser; no network needed)
   summary.txt       this summary;  report-*.txt / report-*.json: the analyzer's reports
   kicks.txt         per-kick report;  compare.txt / compare.json: off (A) vs on (B) (run 1)

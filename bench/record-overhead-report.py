@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Prints the result of bench/record-overhead.sh from the sessions it recorded.
+
+    record-overhead-report.py OUT_DIR
+
+OUT_DIR holds ROUND-untraced and ROUND-traced session directories. Prints each session's fio read IOPS
+(from workload.txt), the mean IOPS of each kind and their ratio traced/untraced (with the mode from a
+traced session's meta.json), and the mean BPF run time per event of each probe program
+(bpf-prog-stats.json of the traced sessions).
+"""
+import glob, json, os, re, sys
+out = sys.argv[1]
+iops = {'untraced': [], 'traced': []}
+for d in sorted(glob.glob(os.path.join(out, '*-*'))):
+    kind = d.rsplit('-', 1)[1]
+    text = open(os.path.join(d, 'workload.txt')).read()
+    m = re.search(r'read: IOPS=([\d.]+)(k?)', text)
+    v = float(m.group(1)) * (1000 if m.group(2) else 1)
+    iops[kind].append(v)
+    print(f'{os.path.basename(d):<14} {v:>10.0f} IOPS')
+u, t = sum(iops['untraced']) / len(iops['untraced']), sum(iops['traced']) / len(iops['traced'])
+mode = json.load(open(glob.glob(os.path.join(out, '*-traced', 'meta.json'))[0]))['mode']
+print(f'mode {mode}: untraced {u:.0f} IOPS, traced {t:.0f} IOPS, traced/untraced = {t / u:.3f} (target >= 0.95)')
+tot_ns = tot_cnt = 0
+for f in glob.glob(os.path.join(out, '*-traced', 'bpf-prog-stats.json')):
+    for p in json.load(open(f)):
+        if p.get('run_cnt') and p['name'].startswith(('tp_', 'raw_', 'fentry_', 'kprobe_', 'fexit_')):
+            tot_ns += p['run_time_ns']; tot_cnt += p['run_cnt']
+            print(f"  {p['name']:<24} {p['run_cnt']:>8} runs {p['run_time_ns'] / p['run_cnt']:>9.0f} ns/run")
+if tot_cnt:
+    print(f'mean BPF run time per event: {tot_ns / tot_cnt:.0f} ns over {tot_cnt} runs (target <= 150 ns)')
