@@ -1,5 +1,5 @@
 #!/bin/sh
-# guest-record.sh [--no-trace] [--kick-hold-ns N] [--requests N] xblk|blk|demo
+# guest-record.sh [--no-trace] [--kick-hold-ns N] [--requests N] [--ab ORDER] xblk|blk|demo
 #
 # The guest side of `vqscope record`. Runs in the guest (busybox sh, lab/init's `sh /vqscope/cmd`)
 # with the session directory shared at /share; bin/vqscope copies it there as .guest-record.sh and
@@ -14,20 +14,28 @@
 #   demo   our virtio_demo device; workload: demo-client, --requests N (default 2000) requests
 # Options:
 #   --no-trace         enable no event (the overhead benchmark's baseline); the trace stays empty
+#                      but for --ab's block markers
 #   --kick-hold-ns N   xblk: the driver's kick_hold_ns module parameter (default 0: left alone)
 #   --requests N       demo: number of requests
+#   --ab ORDER         xblk: two disks, A at PCI 0000:00:04.0 and B at 0000:00:05.0 (bin/vqscope's
+#                      slots), the workload in blocks of /share/workload-block.fio, one block per
+#                      letter of ORDER (A or B) on that disk. Each block is bracketed in the trace by
+#                      trace_marker lines 'vqscope-block seq=K disk=L dev=NAME begin' and '... end', and
+#                      its fio output in workload.txt follows a line 'vqscope-block seq=K disk=L dev=NAME';
+#                      the header names the disks: '# ab-disk: L NAME PCIADDR'
 # Console lines (read by bin/vqscope and the analyzer): GUEST-CLOCK, GUEST-ALIVE every 30 s,
 # GUEST-WORKLOAD rc=N.
-# Exit status: the workload's; 2 wrong arguments; 10 modprobe failed; 11-14 the blk events; 15 the
-# kick hold; 16 the e2e events.
+# Exit status: the workload's (--ab: the first failing block's); 2 wrong arguments; 10 modprobe failed;
+# 11-14 the blk events; 15 the kick hold; 16 the e2e events; 17 an --ab disk not at its PCI address.
 share=/share
 T=/sys/kernel/tracing
-trace=1 kick_hold_ns=0 requests=2000 device=""
+trace=1 kick_hold_ns=0 requests=2000 device="" ab_order=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-trace) trace=0; shift ;;
     --kick-hold-ns) kick_hold_ns=${2:?--kick-hold-ns needs a value}; shift 2 ;;
     --requests) requests=${2:?--requests needs a value}; shift 2 ;;
+    --ab) ab_order=${2:?--ab needs the order of the blocks}; shift 2 ;;
     -*) echo "guest-record: unknown option '$1'"; exit 2 ;;
     *) [ -z "$device" ] || { echo "guest-record: one device, not '$device' and '$1'"; exit 2; }
        device=$1; shift ;;
@@ -39,6 +47,14 @@ case "$device" in
   demo) modname=virtio_demo pci_id=0x107c disk="" ;;
   *) echo "guest-record: the device is xblk, blk or demo, not '$device'"; exit 2 ;;
 esac
+if [ -n "$ab_order" ]; then
+  [ "$device" = xblk ] || { echo "guest-record: --ab runs on two xblk disks, not on $device"; exit 2; }
+  case "$ab_order" in
+    *[!AB]*) echo "guest-record: --ab takes a string of A and B, not '$ab_order'"; exit 2 ;;
+  esac
+fi
+# The --ab disks by label, at the PCI slots bin/vqscope gives them (-device ...,addr=0x4 / 0x5)
+ab_pci_a=0000:00:04.0 ab_pci_b=0000:00:05.0
 
 # Stock virtio-blk has no tracepoints of ours: the block layer's, filtered to the disk (dev_t in the
 # kernel's encoding, major << 20 | minor), and two kprobes on virtio_ring, filtered to the disk's
@@ -56,9 +72,40 @@ enable_blk_events() {
   done
 }
 
+# pci_disk PCIADDR: the name of the block device of the virtio disk at PCIADDR
+pci_disk() {
+  for b in /sys/bus/pci/devices/"$1"/virtio*/block/*; do
+    [ -e "$b" ] && { echo "${b##*/}"; return 0; }
+  done
+  return 1
+}
+
+# run_blocks: the --ab workload, the blocks one after the other in ORDER; stops at the first failing
+# fio, whose exit status it returns. The markers go into the trace whatever is enabled (--no-trace too).
+run_blocks() {
+  : > "$share/workload.txt"
+  rest=$ab_order seq=0
+  while [ -n "$rest" ]; do
+    label=${rest%"${rest#?}"}
+    rest=${rest#?}
+    seq=$((seq + 1))
+    if [ "$label" = A ]; then name=$disk_a; else name=$disk_b; fi
+    block="vqscope-block seq=$seq disk=$label dev=$name"
+    echo "$block" >> "$share/workload.txt"
+    echo "$block begin" > "$T/trace_marker"
+    XBLK_DEV=/dev/$name fio --eta=never "$share/workload-block.fio" >> "$share/workload.txt"
+    block_rc=$?
+    echo "$block end" > "$T/trace_marker"
+    [ "$block_rc" = 0 ] || return "$block_rc"
+  done
+  return 0
+}
+
 run_workload() {
   if [ "$device" = demo ]; then
     demo-client random "$requests" 1 > "$share/workload.txt"
+  elif [ -n "$ab_order" ]; then
+    run_blocks
   else
     XBLK_DEV=/dev/$disk fio --eta=never --output="$share/workload.txt" "$share/workload.fio"
   fi
@@ -70,6 +117,12 @@ modprobe "$modname" || exit 10
 if [ "$device" = xblk ] && [ "$kick_hold_ns" != 0 ]; then
   echo "$kick_hold_ns" > /sys/module/virtio_xblk/parameters/kick_hold_ns || exit 15
 fi
+e2e_disks=$disk
+if [ -n "$ab_order" ]; then
+  disk_a=$(pci_disk "$ab_pci_a") || { echo "guest-record: --ab: no disk A at PCI $ab_pci_a"; exit 17; }
+  disk_b=$(pci_disk "$ab_pci_b") || { echo "guest-record: --ab: no disk B at PCI $ab_pci_b"; exit 17; }
+  e2e_disks="$disk_a $disk_b"
+fi
 [ -d "$T/events" ] || mount -t tracefs nodev "$T"
 # ftrace's own column in guest TSC cycles (the analyzer converts it to guest CLOCK_MONOTONIC ns with the
 # clock pairs below): the block layer's and syscall events carry no ts_ns of their own
@@ -77,9 +130,10 @@ echo x86-tsc > "$T/trace_clock" 2>/dev/null || echo mono > "$T/trace_clock"
 echo 16384 > "$T/buffer_size_kb"
 if [ "$trace" = 1 ]; then
   if [ "$device" = blk ]; then enable_blk_events; else echo 1 > "$T/events/$modname/enable"; fi
-  if [ -n "$disk" ]; then
-    # the application end of each request: the workload's syscalls and the block layer on the disk
-    sh "$share/.guest-e2e-events.sh" "$T" "$disk" || exit 16
+  if [ -n "$e2e_disks" ]; then
+    # the application end of each request: the workload's syscalls and the block layer on the disks
+    # shellcheck disable=SC2086  # the disks' names: words without blanks
+    sh "$share/.guest-e2e-events.sh" "$T" $e2e_disks || exit 16
   fi
 fi
 echo "GUEST-CLOCK start mono_ns=$(cat /proc/uptime)"
@@ -101,6 +155,10 @@ CP1=$(clock-pair end 2>&1)
   echo "# clock-pair: $CP0"
   echo "# clock-pair: $CP1"
   echo "# overrun: $(grep -h overrun "$T"/per_cpu/cpu*/stats | awk '{s += $2} END {print s + 0}')"
+  if [ -n "$ab_order" ]; then
+    echo "# ab-disk: A $disk_a $ab_pci_a"
+    echo "# ab-disk: B $disk_b $ab_pci_b"
+  fi
   # The traced device's PCI memory BARs (guest-physical): host-side events with a gpa (ioeventfd,
   # kvm_mmio) are attributed to the device by these ranges; the guest's other devices (the 9p share)
   # notify through their own BARs.

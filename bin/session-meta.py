@@ -3,6 +3,7 @@
 
     session-meta.py SESSION-DIR --status complete|partial [--why TEXT] --mode kvm|lab|tcg
                     --device xblk|demo|blk --workload FIO-JOB|N [options]
+                    [--ab A,B --ab-seed S --ab-blocks N --ab-order ORDER]
 
 bin/vqscope runs it last in `vqscope record`, when the guest and the host side have stopped: what the
 recorder was asked to do comes from the options; what happened (the guest kernel, the workload's exit
@@ -20,6 +21,12 @@ import subprocess
 # VQ_SESSION_FORMAT / VQ_SESSION_VERSION (analysis/src/session_dir.h) and warns on a newer one.
 SESSION_FORMAT = 'vqscope-session'
 SESSION_VERSION = 1
+
+# The disks of an --ab session: label, QEMU device id, PCI address. bin/vqscope puts them in these
+# slots (-device virtio-xblk-pci,id=...,addr=0x4 / 0x5) and bin/guest-record.sh finds them there.
+AB_DISKS = (('A', 'xblk-a', '0000:00:04.0'), ('B', 'xblk-b', '0000:00:05.0'))
+AB_IOEVENTFD = re.compile(r'(on|off),(on|off)')
+AB_ORDER = re.compile(r'(AB|BA)+')
 
 
 def read(session, name, default=None):
@@ -70,6 +77,14 @@ def probe_report(session):
         return {'error': f'probe-report.json unreadable: {e}'}
 
 
+def ab_report(args):
+    """meta.json's "ab": the seed, the blocks per disk, their order and the two disks."""
+    ioeventfd = args.ab.split(',')
+    return {'seed': args.ab_seed, 'blocks': args.ab_blocks, 'order': args.ab_order,
+            'disks': [{'label': label, 'qemu_id': qemu_id, 'pci': pci, 'ioeventfd': value}
+                      for (label, qemu_id, pci), value in zip(AB_DISKS, ioeventfd)]}
+
+
 def session_meta(args):
     s = args.session
     console = read(s, 'console.log', '')
@@ -79,10 +94,11 @@ def session_meta(args):
     files = sorted(f for f in os.listdir(s) if not f.startswith('.'))
     fio = args.device != 'demo'
     lab = args.mode == 'lab'
-    return {
+    meta = {
         'format': SESSION_FORMAT, 'version': SESSION_VERSION,
         'status': args.status, 'why': args.why or None,
-        'mode': args.mode, 'device': args.device, 'ioeventfd': args.ioeventfd, 'iothread': args.iothread,
+        'mode': args.mode, 'device': args.device, 'ioeventfd': args.ab or args.ioeventfd,
+        'iothread': args.iothread,
         'queues': args.queues, 'delay_ns': args.delay_ns, 'kick_hold_ns': args.kick_hold_ns,
         'notify_delay_ns': args.notify_delay_ns,
         'workload': {'kind': 'fio' if fio else 'demo-client',
@@ -107,6 +123,9 @@ def session_meta(args):
         'lab_reruns': len([f for f in files if f.startswith('console.log.failed-run-')]),
         'files': files,
     }
+    if args.ab:
+        meta['ab'] = ab_report(args)
+    return meta
 
 
 def main():
@@ -118,6 +137,10 @@ def main():
     ap.add_argument('--device', choices=['xblk', 'demo', 'blk'], required=True)
     ap.add_argument('--workload', required=True, help='the fio job file, or demo: the number of requests')
     ap.add_argument('--ioeventfd', choices=['on', 'off'], default='on')
+    ap.add_argument('--ab', metavar='A,B', help="an A/B session: disk A's and disk B's ioeventfd")
+    ap.add_argument('--ab-seed', type=int, help='--ab: the seed of the order')
+    ap.add_argument('--ab-blocks', type=int, help='--ab: blocks per disk')
+    ap.add_argument('--ab-order', help='--ab: which disk ran each block (AB or BA per pair)')
     ap.add_argument('--iothread', action='store_true')
     ap.add_argument('--queues', type=int, default=1)
     ap.add_argument('--delay-ns', type=int, default=0)
@@ -132,6 +155,17 @@ def main():
     args = ap.parse_args()
     if args.device == 'demo' and not args.workload.isdigit():
         ap.error(f'--workload for demo is a number of requests, not {args.workload!r}')
+    ab_details = (args.ab_seed, args.ab_blocks, args.ab_order)
+    if args.ab is None and ab_details != (None, None, None):
+        ap.error('--ab-seed, --ab-blocks and --ab-order go with --ab')
+    if args.ab is not None:
+        if args.device != 'xblk' or not AB_IOEVENTFD.fullmatch(args.ab):
+            ap.error(f'--ab is two xblk disks\' ioeventfd, A,B with each on or off, not {args.ab!r}')
+        if None in ab_details:
+            ap.error('--ab needs --ab-seed, --ab-blocks and --ab-order')
+        if not AB_ORDER.fullmatch(args.ab_order) or len(args.ab_order) != 2 * args.ab_blocks:
+            ap.error(f'--ab-order must be AB or BA for each of the {args.ab_blocks} pairs of blocks, '
+                     f'not {args.ab_order!r}')
     meta = session_meta(args)
     with open(os.path.join(args.session, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=2, sort_keys=True)

@@ -67,6 +67,13 @@
 static int virtio_xblk_major;
 static DEFINE_IDA(virtio_xblk_ida);
 
+/*
+ * Block request ids, one sequence for every xblk disk of the guest: the
+ * analyzer stitches guest and device events by id alone, so two disks must
+ * never hand out the same one.
+ */
+static atomic64_t virtio_xblk_next_id = ATOMIC64_INIT(0);
+
 /* Longest kick_hold_ns accepted: the hold busy-waits in the dispatch path. */
 #define VIRTIO_XBLK_MAX_KICK_HOLD_NS	10000000U
 
@@ -125,8 +132,6 @@ struct virtio_xblk {
 	/* Freed with the structure: RAW files may still take vqs[0].lock. */
 	struct virtio_xblk_vq *vqs;
 	unsigned int nr_vqs;
-
-	atomic64_t next_id;
 
 	/* Set by remove(), under vqs[0].lock: no more RAW requests. */
 	bool removed;
@@ -543,7 +548,7 @@ static blk_status_t virtio_xblk_setup_cmd(struct virtio_xblk *vx,
 	vbr->status = VIRTIO_XBLK_S_UNSET;
 	vbr->nblocks = nblocks;
 	vbr->used_len = 0;
-	vbr->id = atomic64_inc_return(&vx->next_id);
+	vbr->id = atomic64_inc_return(&virtio_xblk_next_id);
 	vbr->hdr.id = cpu_to_le64(vbr->id);
 	vbr->hdr.block = cpu_to_le64(block);
 	vbr->hdr.type = cpu_to_le32(type);
@@ -1011,7 +1016,6 @@ static int virtio_xblk_probe(struct virtio_device *vdev)
 		return -ENOMEM;
 	vx->vdev = vdev;
 	vx->index = -1;
-	atomic64_set(&vx->next_id, 0);
 	init_waitqueue_head(&vx->ring_wait);
 	kref_init(&vx->kref);
 	vdev->priv = vx;
