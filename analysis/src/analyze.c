@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define EXIT_INPUT_ERROR 1
 #define EXIT_USAGE 2
@@ -29,9 +30,12 @@ static const char usage_text[] =
     "QEMU: stages per request, clock alignment (guest -> host, from causality), kicks, interrupts and\n"
     "VM exits.\n"
     "\n"
+    "  SESSION            a session directory, or DIR@A / DIR@B: one disk of an A/B session (vqscope\n"
+    "                     record --ab): what happened during that disk's blocks\n"
     "  report             (default) the session report; csv = the per-request table\n"
     "  compare            per-stage medians of A and B, the shift B - A with a bootstrap 95% interval\n"
-    "                     (deterministic: --seed), exits per request\n"
+    "                     (deterministic: --seed; two disks of an A/B session: blocks resampled), exits\n"
+    "                     per request\n"
     "  perfetto           Chrome trace event JSON for ui.perfetto.dev: guest, vCPU and QEMU tracks, one\n"
     "                     slice per stage per request, flows linking a request across layers\n"
     "  -f, --format F     text (default), csv or json\n"
@@ -54,7 +58,8 @@ static const char usage_text[] =
     "  vqscope-analyze results/sessions/61-record-lab-ioeventfd-on --format csv -o requests.csv\n"
     "  vqscope-analyze compare results/sessions/62-record-lab-ioeventfd-off \\\n"
     "                          results/sessions/61-record-lab-ioeventfd-on --format json\n"
-    "  vqscope-analyze perfetto results/sessions/61-record-lab-ioeventfd-on -o trace.json\n";
+    "  vqscope-analyze perfetto results/sessions/61-record-lab-ioeventfd-on -o trace.json\n"
+    "  vqscope-analyze compare results/sessions/ab@A results/sessions/ab@B\n";
 
 typedef enum { COMMAND_REPORT, COMMAND_COMPARE, COMMAND_PERFETTO } command;
 
@@ -162,6 +167,28 @@ static int parse_options(int argc, char **argv, options *parsed)
     return 0;
 }
 
+/* SESSION, or SESSION@A / SESSION@B: one disk of an A/B session (a directory of that name wins). */
+static vq_status load_argument(const char *argument, vq_session **session, vq_error *error)
+{
+    size_t length = strlen(argument);
+    struct stat info;
+    char *directory;
+    vq_status status;
+
+    if (length < 3 || argument[length - 2] != '@' || (argument[length - 1] != 'A' && argument[length - 1] != 'B') ||
+        stat(argument, &info) == 0) {
+        return vq_session_load(argument, session, error);
+    }
+    directory = strndup(argument, length - 2);
+    if (!directory) {
+        vq_error_set(error, "%s: out of memory", argument);
+        return VQ_ERR_NOMEM;
+    }
+    status = vq_session_load_part(directory, argument[length - 1], session, error);
+    free(directory);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     options parsed;
@@ -177,7 +204,7 @@ int main(int argc, char **argv)
         goto end;
     }
     for (i = 0; i < parsed.session_count; i++) {
-        status = vq_session_load(parsed.sessions[i], &sessions[i], &error);
+        status = load_argument(parsed.sessions[i], &sessions[i], &error);
         if (status != VQ_OK) {
             goto end;
         }

@@ -13,6 +13,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An A/B block's marker: a begin opens the next block, an end closes the open one (same seq and disk). */
+static vq_status take_block_mark(vq_loader *load, const char *path, const vq_guest_event *event, vq_error *error)
+{
+    vq_block *open = load->block_count ? &load->blocks[load->block_count - 1] : NULL;
+
+    if (event->block_begin) {
+        if ((open && !open->guest_end) || event->block_seq != load->block_count + 1) {
+            vq_error_set(error, "%s:%" PRIu64 ": block %" PRIu32 " begins%s; expected block %zu to begin after "
+                         "block %zu ended (markers 'vqscope-block seq=K ... begin|end' in order)", path, event->line,
+                         event->block_seq, open && !open->guest_end ? " inside another" : "",
+                         load->block_count + 1, load->block_count);
+            return VQ_ERR_FORMAT;
+        }
+        open = VQ_PUSH(load->blocks, load->block_count, load->block_capacity);
+        if (!open) {
+            vq_error_set(error, "%s: out of memory", path);
+            return VQ_ERR_NOMEM;
+        }
+        *open = (vq_block){ .seq = event->block_seq, .label = event->block_label, .guest_begin = event->ts_ns };
+        return VQ_OK;
+    }
+    if (!open || open->guest_end || open->seq != event->block_seq || open->label != event->block_label ||
+        event->ts_ns < open->guest_begin) {
+        vq_error_set(error, "%s:%" PRIu64 ": block %" PRIu32 " (disk %c) ends, but it is not the open block; "
+                     "expected an end for the last begin, with its seq and disk", path, event->line,
+                     event->block_seq, event->block_label);
+        return VQ_ERR_FORMAT;
+    }
+    open->guest_end = event->ts_ns;
+    return VQ_OK;
+}
+
+/* After the pass: every block ended (a session cut short keeps its complete blocks), each disk named. */
+static vq_status check_blocks(vq_loader *load, const char *path, vq_error *error)
+{
+    size_t i, j;
+
+    if (load->block_count && !load->blocks[load->block_count - 1].guest_end) {
+        vq_session_warn(load->session, "%s: block %zu has no end marker (the session was cut short): left out",
+                        path, load->block_count);
+        load->block_count--;
+    }
+    for (i = 0; i < load->block_count; i++) {
+        for (j = 0; j < load->ab_disk_count && load->ab_disks[j].label != load->blocks[i].label; j++) {
+        }
+        if (j == load->ab_disk_count) {
+            vq_error_set(error, "%s: block %" PRIu32 " ran on disk %c, which no '# ab-disk:' header line names",
+                         path, load->blocks[i].seq, load->blocks[i].label);
+            return VQ_ERR_FORMAT;
+        }
+    }
+    return VQ_OK;
+}
+
 vq_status vq_collect_guest(vq_loader *load, vq_error *error)
 {
     char *path = vq_session_path(load->directory, "guest.trace");
@@ -41,6 +95,16 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
         vq_guest_irq *irq;
         size_t index;
 
+        if (event.type == VQ_GUEST_BLOCK) {
+            status = take_block_mark(load, path, &event, error);
+            if (status != VQ_OK) {
+                goto end;
+            }
+            continue;
+        }
+        if (load->part.label && !vq_in_windows(load->part.guest, load->part.count, event.ts_ns)) {
+            continue;   /* another disk's block, or between blocks */
+        }
         if (event.vq >= 64) {
             vq_error_set(error, "%s:%" PRIu64 ": vq=%" PRIu32 "; expected a queue index below 64", path,
                          event.line, event.vq);
@@ -152,8 +216,23 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
         load->guest_pair_count = vq_guest_trace_clock_pairs(reader, &pairs);
         memcpy(load->guest_pairs, pairs, load->guest_pair_count * sizeof(*pairs));
     }
-    load->bar_count = vq_guest_trace_bars(reader, &bars);
-    memcpy(load->bars, bars, load->bar_count * sizeof(*bars));
+    {
+        const vq_guest_ab_disk *disks;
+
+        load->ab_disk_count = vq_guest_trace_ab_disks(reader, &disks);
+        memcpy(load->ab_disks, disks, load->ab_disk_count * sizeof(*disks));
+    }
+    status = check_blocks(load, path, error);
+    if (status != VQ_OK) {
+        goto end;
+    }
+    load->bar_count = 0;
+    for (i = 0; i < vq_guest_trace_bars(reader, &bars); i++) {
+        /* one disk of an A/B session: only its BARs are the doorbell */
+        if (!load->part.label || strcmp(bars[i].pci, load->part.pci) == 0) {
+            load->bars[load->bar_count++] = bars[i];
+        }
+    }
     if (load->bar_count == 0) {
         vq_session_warn(load->session, "%s: no '# device-bar:' header line: host MMIO cannot be attributed "
                         "to the device", path);

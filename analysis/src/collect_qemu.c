@@ -25,6 +25,9 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
     vq_qemu_request *request;
     size_t index;
 
+    if (load->part.label && !vq_in_windows(load->part.host, load->part.count, event->timestamp_ns)) {
+        return VQ_OK;   /* one disk of an A/B session: outside its blocks */
+    }
     if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_QUEUE_NOTIFY) == 0) {
         vq_event_arg(event, "vdev", &vdev);
         mark = VQ_PUSH(load->handlers, load->handler_count, load->handler_capacity);

@@ -231,7 +231,7 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
         goto end;
     }
     cost->measured = true;
-    cost->window_ns = end - start;
+    cost->window_ns = vq_session_window_overlap(session, start, end);
     cost->has_exits = cost->classes_by_kvm = session->has_kvm;
     cost->has_userspace = session->has_kvm && recorded(load, RECORD_KVM_USERSPACE_EXIT);
     cost->has_switches = recorded(load, RECORD_SCHED_SWITCH);
@@ -244,7 +244,7 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
         const vq_host_exit *exit_record = &load->exits[i];
         int64_t duration = exit_record->duration > 0 ? exit_record->duration : 0;
 
-        if (exit_record->ts < start || exit_record->ts > end) {
+        if (!vq_session_in_window(session, exit_record->ts)) {
             continue;
         }
         cost->exits++;
@@ -259,20 +259,19 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
         goto end;
     }
     classify_threads(load, classes);
-    /* On-CPU time: each stretch's part inside the window. */
+    /* On-CPU time: each stretch's part inside the windows. */
     for (i = 0; i < log->slice_count; i++) {
-        uint64_t from = log->slices[i].start > start ? log->slices[i].start : start;
-        uint64_t to = log->slices[i].end < end ? log->slices[i].end : end;
+        uint64_t on = vq_session_window_overlap(session, log->slices[i].start, log->slices[i].end);
 
         index = vq_id_map_get(&log->thread_index, log->slices[i].tid);
-        if (to > from && index != VQ_NO_INDEX) {
-            cost->cpu_ns[classes[index]] += (int64_t)(to - from);
+        if (on && index != VQ_NO_INDEX) {
+            cost->cpu_ns[classes[index]] += (int64_t)on;
             active[index] = true;
         }
     }
     for (i = 0; i < log->wakeup_count; i++) {
         index = vq_id_map_get(&log->thread_index, log->wakeups[i].tid);
-        if (log->wakeups[i].ts >= start && log->wakeups[i].ts <= end && index != VQ_NO_INDEX) {
+        if (vq_session_in_window(session, log->wakeups[i].ts) && index != VQ_NO_INDEX) {
             cost->wakeups[classes[index]]++;
             active[index] = true;
         }

@@ -79,6 +79,7 @@ typedef struct {
     uint64_t per_api[3];     /* matched: psync, libaio, io_uring */
     int64_t app_mean_ns;     /* mean VQ_APP_TOTAL over matched rows; -1 none */
     int64_t fio_mean_ns;     /* fio's own mean total latency (workload.txt), -1 unknown */
+    double fio_iops;         /* fio's own IOPS (fio_output.h), NaN unknown */
     struct {
         const char *reason;  /* static text */
         uint64_t count;

@@ -18,6 +18,8 @@ struct vq_guest_trace {
     size_t bar_count;
     vq_clock_pair pairs[VQ_GUEST_MAX_CLOCK_PAIRS];
     size_t pair_count;
+    vq_guest_ab_disk ab_disks[VQ_GUEST_MAX_AB_DISKS];
+    size_t ab_disk_count;
 };
 
 bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair)
@@ -76,6 +78,39 @@ static vq_status parse_bar(const char *text, vq_guest_bar *bar, const char **why
         return VQ_ERR_FORMAT;
     }
     *bar = (vq_guest_bar){ .start = start, .end = end, .bar = bar_number };
+    snprintf(bar->pci, sizeof(bar->pci), "%.15s", address);
+    return VQ_OK;
+}
+
+/* "# ab-disk: LABEL NAME PCIADDR" (after the tag). */
+static vq_status parse_ab_disk(const char *text, vq_guest_ab_disk *disk, const char **why)
+{
+    char label[4];
+
+    if (sscanf(text, " %3s %31s %15s", label, disk->name, disk->pci) != 3 || strlen(label) != 1 ||
+        (label[0] != 'A' && label[0] != 'B')) {
+        *why = "expected '# ab-disk: LABEL NAME PCIADDR' with LABEL A or B";
+        return VQ_ERR_FORMAT;
+    }
+    disk->label = label[0];
+    return VQ_OK;
+}
+
+/* The fields of a "vqscope-block" trace_marker line (after the tag): "seq=K disk=L dev=NAME begin|end". */
+static vq_status parse_block_mark(const char *fields, vq_guest_event *event, const char **why)
+{
+    unsigned seq;
+    char label[4], dev[32], edge[8];
+
+    if (sscanf(fields, "seq=%u disk=%3s dev=%31s %7s", &seq, label, dev, edge) != 4 || seq == 0 ||
+        strlen(label) != 1 || (label[0] != 'A' && label[0] != 'B') ||
+        (strcmp(edge, "begin") != 0 && strcmp(edge, "end") != 0)) {
+        *why = "expected 'vqscope-block seq=K disk=A|B dev=NAME begin|end' (K from 1) in the trace marker";
+        return VQ_ERR_FORMAT;
+    }
+    event->block_seq = seq;
+    event->block_label = label[0];
+    event->block_begin = strcmp(edge, "begin") == 0;
     return VQ_OK;
 }
 
@@ -295,6 +330,7 @@ vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_e
         { ": io_uring_submit_sqe: ", VQ_GUEST_URING_SUBMIT, APP },
         { ": io_uring_submit_req: ", VQ_GUEST_URING_SUBMIT, APP },
         { ": io_uring_complete: ", VQ_GUEST_URING_COMPLETE, APP },
+        { ": tracing_mark_write: vqscope-block ", VQ_GUEST_BLOCK, APP },
     };
     const char *fields = NULL;
     uint64_t value = 0;
@@ -336,6 +372,8 @@ vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_e
                 }
                 status = kinds[i].kind == STOCK ?
                          parse_stock(line, fields, fields + strlen(kinds[i].tag), event, why) :
+                         kinds[i].type == VQ_GUEST_BLOCK ?
+                         parse_block_mark(fields + strlen(kinds[i].tag), event, why) :
                          parse_app(fields + strlen(kinds[i].tag), event, why);
                 *is_event = status == VQ_OK;
                 goto end;
@@ -514,6 +552,20 @@ vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_
         if (is_bar && reader->bar_count < VQ_GUEST_MAX_BARS) {
             reader->bars[reader->bar_count++] = bar;
         }
+        if (strncmp(reader->line, "# ab-disk:", 10) == 0) {
+            vq_guest_ab_disk disk;
+
+            if (parse_ab_disk(reader->line + 10, &disk, &why) != VQ_OK ||
+                reader->ab_disk_count == VQ_GUEST_MAX_AB_DISKS) {
+                reader->line[strcspn(reader->line, "\n")] = '\0';
+                vq_error_set(error, "%s:%" PRIu64 ": %s; found '%.120s'", reader->name, reader->line_number,
+                             why ? why : "more than two '# ab-disk:' lines (an A/B session has disks A and B)",
+                             reader->line);
+                status = VQ_ERR_FORMAT;
+                goto end;
+            }
+            reader->ab_disks[reader->ab_disk_count++] = disk;
+        }
         if (strncmp(reader->line, "# clock-pair:", 13) == 0 && reader->pair_count < VQ_GUEST_MAX_CLOCK_PAIRS &&
             vq_clock_pair_parse(reader->line + 13, &reader->pairs[reader->pair_count])) {
             reader->pair_count++;   /* a pair the guest could not take ("clock-pair: ...") is skipped */
@@ -537,6 +589,12 @@ size_t vq_guest_trace_bars(const vq_guest_trace *reader, const vq_guest_bar **ba
 {
     *bars = reader->bars;
     return reader->bar_count;
+}
+
+size_t vq_guest_trace_ab_disks(const vq_guest_trace *reader, const vq_guest_ab_disk **disks)
+{
+    *disks = reader->ab_disks;
+    return reader->ab_disk_count;
 }
 
 size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs)

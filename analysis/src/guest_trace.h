@@ -25,6 +25,12 @@
  *   io_uring_submit_sqe|io_uring_submit_req: ring P, req P, user_data 0xU, ...   -> URING_SUBMIT
  *   io_uring_complete: ring P, req P, user_data 0xU, result R, ...     -> URING_COMPLETE
  *
+ * An A/B session (vqscope record --ab: two xblk disks, the workload alternating between them in
+ * blocks) adds, per disk, a header line and, per block, two trace_marker lines (bin/SESSION-FORMAT.md):
+ *   # ab-disk: LABEL NAME PCIADDR                                        LABEL A or B, NAME xblk0...
+ *   tracing_mark_write: vqscope-block seq=K disk=LABEL dev=NAME begin|end  -> BLOCK (ftrace's column)
+ * Other trace_marker lines are skipped.
+ *
  * Time of events without a ts_ns field: ftrace's own column. With trace_clock x86-tsc (what the
  * recorder sets) it is the guest's TSC in cycles, converted to guest CLOCK_MONOTONIC ns by the line
  * through the two '# clock-pair:' header lines (start, end); with trace_clock mono it is
@@ -52,6 +58,7 @@ typedef enum {
     VQ_GUEST_SYS_EXIT,      /* sys_nr, sys_ret */
     VQ_GUEST_URING_SUBMIT,  /* uring_req, user_data: io_uring takes an SQE (in the submitting task) */
     VQ_GUEST_URING_COMPLETE,/* uring_req, user_data, sys_ret (result): io_uring posts the CQE */
+    VQ_GUEST_BLOCK,         /* block_seq, block_label, block_begin: an A/B block starts or ends */
 } vq_guest_type;
 
 typedef struct {
@@ -75,6 +82,9 @@ typedef struct {
     uint64_t sys_args[4];   /* SYS_ENTER: the first four arguments (fewer printed: 0) */
     int64_t sys_ret;    /* SYS_EXIT: return value; URING_COMPLETE: the CQE's result */
     uint64_t uring_req, user_data;        /* URING_*: the kernel's request pointer, the SQE's user_data */
+    uint32_t block_seq;     /* BLOCK: the block's number (1, 2, ...), its disk's label, begin or end */
+    char block_label;
+    bool block_begin;
     bool column_tsc;    /* parse_line: ts_ns holds ftrace's column in TSC cycles, not yet converted */
     uint64_t column_ns; /* events with a ts_ns field: ftrace's column too when it is in TSC cycles (converted
                          * by the reader: a check of the conversion), 0 none */
@@ -86,7 +96,16 @@ typedef struct {
     uint64_t start;     /* inclusive */
     uint64_t end;       /* inclusive */
     unsigned bar;
+    char pci[16];       /* the device's PCI address, e.g. 0000:00:04.0 */
 } vq_guest_bar;
+
+/* "# ab-disk: LABEL NAME PCIADDR": one disk of an A/B session. */
+#define VQ_GUEST_MAX_AB_DISKS 2
+typedef struct {
+    char label;
+    char name[32];
+    char pci[16];
+} vq_guest_ab_disk;
 
 /* "# clock-pair: LABEL tsc=N mono_ns=N ..." header lines (clock-pair in the guest, start and end). */
 #define VQ_GUEST_MAX_CLOCK_PAIRS 4
@@ -108,6 +127,8 @@ vq_status vq_guest_trace_open_stream(FILE *stream, const char *name, vq_guest_tr
 vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_error *error);
 /* BARs named in the header lines read so far (the header comes before any event). */
 size_t vq_guest_trace_bars(const vq_guest_trace *reader, const vq_guest_bar **bars);
+/* A/B disks named in the header lines read so far. */
+size_t vq_guest_trace_ab_disks(const vq_guest_trace *reader, const vq_guest_ab_disk **disks);
 /* Clock pairs named in the header lines read so far. */
 size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs);
 void vq_guest_trace_close(vq_guest_trace *reader);

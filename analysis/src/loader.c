@@ -53,8 +53,25 @@ end:
     return status;
 }
 
+bool vq_in_windows(const vq_window *windows, size_t count, uint64_t ts)
+{
+    size_t low = 0, high = count;
+
+    while (low < high) {   /* the first window that ends at or after TS */
+        size_t middle = low + (high - low) / 2;
+
+        if (windows[middle].end < ts) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return low < count && windows[low].start <= ts;
+}
+
 void vq_loader_free(vq_loader *load)
 {
+    free(load->blocks);
     vq_id_map_free(&load->guest_ids);
     vq_id_map_free(&load->qemu_ids);
     vq_id_map_free(&load->stock_tail);

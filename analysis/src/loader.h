@@ -144,9 +144,26 @@ typedef struct {
     size_t wakeup_count, wakeup_capacity;
 } vq_sched_log;
 
+/* Reading one disk of an A/B session (vq_session_load_part): what to keep. */
+typedef struct {
+    char label;                 /* 0: keep everything */
+    char pci[16];               /* the disk's PCI address: its BARs are the doorbell */
+    const vq_window *guest;     /* the disk's blocks on the guest clock: guest events inside are kept */
+    const vq_window *host;      /* the same on the host clock (the whole session's offset, with a margin) */
+    size_t count;
+} vq_part_filter;
+
+/* TS falls in one of the COUNT windows (sorted, not overlapping). */
+bool vq_in_windows(const vq_window *windows, size_t count, uint64_t ts);
+
 typedef struct {
     vq_session *session;
     const char *directory;
+    vq_part_filter part;        /* an A/B session read for one disk (part.label != 0) */
+    vq_block *blocks;           /* the markers of an A/B session, in order */
+    size_t block_count, block_capacity;
+    vq_guest_ab_disk ab_disks[VQ_GUEST_MAX_AB_DISKS];
+    size_t ab_disk_count;
     vq_guest_request *requests;
     size_t request_count, request_capacity;
     vq_guest_kick *kicks;

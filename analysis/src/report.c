@@ -283,7 +283,7 @@ static void report_text(FILE *out, const vq_session *session, const vq_report_op
         batched += session->rows[i].batched;
         harvested += session->rows[i].harvested;
     }
-    fprintf(out, "session %s\n", session->directory);
+    fprintf(out, "session %s\n", vq_session_name(session));
     fprintf(out, "  mode %s, device %s, ioeventfd %s, QEMU trace %s, device delay %" PRId64 " ns\n", session->mode,
             session->device, session->ioeventfd, session->qemu_trace, session->delay_ns);
     fprintf(out, "requests: %" PRIu64 " in the guest trace, %zu stitched (%zu batched, %zu harvested),\n"
@@ -386,7 +386,10 @@ static void report_json(FILE *out, const vq_session *session)
     size_t i, stage;
 
     fprintf(out, "{\n  \"format\": \"%s\", \"version\": %d,\n  \"session\": ", VQ_REPORT_FORMAT, VQ_REPORT_VERSION);
-    vq_json_string(out, session->directory);
+    vq_json_string(out, vq_session_name(session));
+    if (session->part) {   /* one disk of an A/B session */
+        fprintf(out, ", \"part\": \"%c\", \"blocks\": %zu", session->part, session->window_count);
+    }
     fprintf(out, ",\n  \"mode\": \"%s\", \"device\": \"%s\", \"ioeventfd\": \"%s\", \"qemu_trace\": \"%s\", "
             "\"delay_ns\": %" PRId64 ", \"matched_by\": \"%s\",\n", session->mode, session->device, session->ioeventfd,
             session->qemu_trace, session->delay_ns, session->stock ? "sectors" : "id");

@@ -3,6 +3,7 @@
  * and the cost figures' shifts (report_cost.c) (report.h). */
 #include "report.h"
 
+#include "blocks.h"
 #include "report_cost.h"
 #include "report_format.h"
 
@@ -18,7 +19,15 @@ typedef struct {
     bool significant;
 } stage_comparison;
 
-static stage_comparison compare_stage(const vq_session *a, const vq_session *b, vq_stage stage,
+static bool stage_value(const vq_request_row *row, const void *stage, int64_t *value)
+{
+    vq_stage which = *(const vq_stage *)stage;
+
+    *value = row->stage[which];
+    return row->has[which];
+}
+
+static stage_comparison compare_stage(const vq_session *a, const vq_session *b, vq_stage stage, bool blocks,
                                       const vq_report_options *options)
 {
     stage_comparison result = { .median_a = NAN, .median_b = NAN, .shift = { .estimate = NAN, .low = NAN,
@@ -28,8 +37,10 @@ static stage_comparison compare_stage(const vq_session *a, const vq_session *b, 
     int64_t *scratch = malloc((result.count_a + result.count_b + 1) * sizeof(*scratch));
 
     if (values_a && values_b && scratch && result.count_a && result.count_b) {
-        /* The same seed per stage: each stage's interval does not depend on which stages ran before. */
-        result.shift = vq_bootstrap_median_difference(values_a, result.count_a, values_b, result.count_b,
+        /* The same seed per stage: each stage's interval does not depend on which stages ran before. Two
+         * disks of A/B sessions: blocks resampled (they carry the drift within the boot), else requests. */
+        result.shift = blocks ? vq_blocks_shift(a, b, stage_value, &stage, options->resamples, options->seed + stage) :
+                       vq_bootstrap_median_difference(values_a, result.count_a, values_b, result.count_b,
                                                       options->resamples, 0.95, options->seed + stage, scratch);
         vq_sort_int64(values_a, result.count_a);
         vq_sort_int64(values_b, result.count_b);
@@ -60,15 +71,23 @@ vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b,
                             const vq_report_options *options)
 {
     vq_exit_reason *exits = vq_sorted_exits(a);
+    size_t blocks_a = vq_blocks_with_rows(a), blocks_b = vq_blocks_with_rows(b);
+    bool blocks = blocks_a >= 2 && blocks_b >= 2;
     size_t stage, i;
 
     if (format == VQ_FORMAT_TEXT) {
         fprintf(out, "A %s (ioeventfd %s, delay %" PRId64 " ns)\nB %s (ioeventfd %s, delay %" PRId64 " ns)\n",
-                a->directory, a->ioeventfd, a->delay_ns, b->directory, b->ioeventfd, b->delay_ns);
+                vq_session_name(a), a->ioeventfd, a->delay_ns, vq_session_name(b), b->ioeventfd, b->delay_ns);
         fprintf(out, "median shift B - A with a %u-resample bootstrap 95%% interval (seed %" PRIu64 "), us\n",
                 options->resamples, options->seed);
-        fputs("(the interval resamples requests within each session: it does not cover session-to-session\n"
-              " variation, which in the nested lab can exceed it; repeat sessions before trusting a shift)\n", out);
+        if (blocks) {
+            fprintf(out, "(the interval resamples the disks' blocks, %zu A and %zu B, alternated in one boot: it\n"
+                    " covers drift within the boot, not boot-to-boot variation)\n", blocks_a, blocks_b);
+        } else {
+            fputs("(the interval resamples requests within each session: it does not cover session-to-session\n"
+                  " variation, which in the nested lab can exceed it; repeat sessions before trusting a shift)\n",
+                  out);
+        }
         fprintf(out, "  %-15s %6s %6s %10s %10s %10s %21s  %s\n", "stage", "n A", "n B", "median A", "median B",
                 "shift", "95% interval", "significant");
     } else if (format == VQ_FORMAT_CSV) {
@@ -76,14 +95,19 @@ vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b,
     } else {
         fprintf(out, "{\n  \"format\": \"%s\", \"version\": %d,\n  \"a\": ", VQ_COMPARE_FORMAT,
                 VQ_COMPARE_VERSION);
-        vq_json_string(out, a->directory);
+        vq_json_string(out, vq_session_name(a));
         fputs(",\n  \"b\": ", out);
-        vq_json_string(out, b->directory);
-        fprintf(out, ",\n  \"resamples\": %u, \"seed\": %" PRIu64 ", \"level\": 0.95,\n  \"stages\": {",
-                options->resamples, options->seed);
+        vq_json_string(out, vq_session_name(b));
+        fprintf(out, ",\n  \"resamples\": %u, \"seed\": %" PRIu64 ", \"level\": 0.95, \"interval\": \"%s\", "
+                "\"blocks_a\": %zu, \"blocks_b\": %zu,\n  \"ioeventfd_a\": ", options->resamples, options->seed,
+                blocks ? "blocks" : "requests", blocks_a, blocks_b);
+        vq_json_string(out, a->ioeventfd);
+        fputs(", \"ioeventfd_b\": ", out);
+        vq_json_string(out, b->ioeventfd);
+        fputs(",\n  \"stages\": {", out);
     }
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
-        stage_comparison c = compare_stage(a, b, (vq_stage)stage, options);
+        stage_comparison c = compare_stage(a, b, (vq_stage)stage, blocks, options);
 
         if (format == VQ_FORMAT_TEXT) {
             if (!c.count_a || !c.count_b) {

@@ -3,6 +3,8 @@
  * only: the figures are summaries.c's and cost.c's. */
 #include "report_cost.h"
 
+#include "blocks.h"
+
 #include "report_format.h"
 
 #include <inttypes.h>
@@ -79,6 +81,13 @@ static vq_summary row_notify_exit_summary(const vq_session *session)
 
     free(values);
     return summary;
+}
+
+static bool notify_exit_value(const vq_request_row *row, const void *unused, int64_t *value)
+{
+    (void)unused;
+    *value = row->notify_exit_ns;
+    return row->notify_exit_ns >= 0;
 }
 
 /* ---- one session ---- */
@@ -291,14 +300,18 @@ void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b,
     int64_t *values_a = row_notify_exits(a, &count_a), *values_b = row_notify_exits(b, &count_b);
     vq_interval shift = { .estimate = NAN, .low = NAN, .high = NAN };
     double median_a = NAN, median_b = NAN;
+    bool by_blocks = vq_blocks_with_rows(a) >= 2 && vq_blocks_with_rows(b) >= 2;
     bool significant;
 
     if (format == VQ_FORMAT_CSV) {
         goto end;
     }
     if (values_a && values_b && count_a && count_b) {
-        /* Seeded apart from the stages' (seed + stage): the same seed gives the same interval. */
-        shift = vq_block_bootstrap_difference(values_a, count_a, values_b, count_b, 0, VQ_STATISTIC_MEDIAN,
+        /* Seeded apart from the stages' (seed + stage): the same seed gives the same interval. Two disks of
+         * A/B sessions: their blocks resampled; else blocks of consecutive requests within each session. */
+        shift = by_blocks ? vq_blocks_shift(a, b, notify_exit_value, NULL, options->resamples,
+                                            options->seed + VQ_STAGE_COUNT) :
+                vq_block_bootstrap_difference(values_a, count_a, values_b, count_b, 0, VQ_STATISTIC_MEDIAN,
                                               options->resamples, 0.95, options->seed + VQ_STAGE_COUNT);
         vq_sort_int64(values_a, count_a);
         vq_sort_int64(values_b, count_b);
@@ -312,10 +325,15 @@ void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b,
         if (isnan(shift.estimate)) {
             fputs("-, median B -\n", out);
         } else {
-            fprintf(out, "%.1f, median B %.1f,\n    shift %+.1f, 95%% interval [%+.1f, %+.1f], significant %s\n"
-                    "    (block bootstrap, blocks of %zu requests: covers drift within each session, not between)\n",
+            fprintf(out, "%.1f, median B %.1f,\n    shift %+.1f, 95%% interval [%+.1f, %+.1f], significant %s\n",
                     vq_us(median_a), vq_us(median_b), vq_us(shift.estimate), vq_us(shift.low), vq_us(shift.high),
-                    significant ? "yes" : "no", shift.block_length);
+                    significant ? "yes" : "no");
+            if (by_blocks) {
+                fputs("    (the disks' blocks resampled: covers drift within the boot, not between boots)\n", out);
+            } else {
+                fprintf(out, "    (block bootstrap, blocks of %zu requests: covers drift within each session, not "
+                        "between)\n", shift.block_length);
+            }
         }
         fprintf(out, "  %-28s %10s %10s %10s\n", "per request", "A", "B", "shift");
         compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), &per_a, &per_b, format);
@@ -335,8 +353,9 @@ void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b,
     vq_json_number(out, shift.low);
     fputs(", \"ci_high\": ", out);
     vq_json_number(out, shift.high);
-    fprintf(out, ", \"significant\": %s, \"bootstrap\": \"block\", \"block_length\": ", significant ? "true" : "false");
-    vq_json_optional(out, !isnan(shift.estimate), (int64_t)shift.block_length);
+    fprintf(out, ", \"significant\": %s, \"bootstrap\": \"%s\", \"block_length\": ", significant ? "true" : "false",
+            by_blocks ? "ab-blocks" : "block");
+    vq_json_optional(out, !isnan(shift.estimate) && !by_blocks, (int64_t)shift.block_length);
     fputs("},\n    \"per_request\": {", out);
     compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), &per_a, &per_b, format);
     fputs(",\n      \"cpu_ns\": {", out);

@@ -143,6 +143,8 @@ void vq_report_e2e_json(FILE *out, const vq_session *session)
     vq_json_optional(out, c->app_mean_ns >= 0, c->app_mean_ns);
     fputs(", \"fio_mean_ns\": ", out);
     vq_json_optional(out, c->fio_mean_ns >= 0, c->fio_mean_ns);
+    fputs(", \"fio_iops\": ", out);
+    vq_json_number(out, c->fio_iops);
     fputs(", \"app_vs_fio\": ", out);
     if (c->app_mean_ns >= 0 && c->fio_mean_ns > 0) {
         fprintf(out, "%.4f", (double)(c->app_mean_ns - c->fio_mean_ns) / (double)c->fio_mean_ns);

@@ -16,6 +16,7 @@
 #include "session_dir.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,7 @@ static vq_status extend_to_application(vq_loader *load, vq_error *error)
     vq_e2e_driver_row *driver = calloc(session->row_count ? session->row_count : 1, sizeof(*driver));
     vq_app_row *app = calloc(session->row_count ? session->row_count : 1, sizeof(*app));
     char *path = vq_session_path(load->directory, "workload.txt");
-    int64_t fio_ios = -1, fio_mean_ns = -1;
+    vq_fio_figures fio = { .ios = -1, .mean_ns = -1, .iops = NAN };
     vq_error fio_error;
     vq_status status = VQ_ERR_NOMEM;
     size_t i;
@@ -81,12 +82,13 @@ static vq_status extend_to_application(vq_loader *load, vq_error *error)
     }
     vq_error_clear(&fio_error);
     if (strcmp(session->device, "demo") != 0 && vq_path_exists(path, false) &&
-        vq_fio_output_read(path, &fio_ios, &fio_mean_ns, &fio_error) != VQ_OK) {
+        vq_fio_output_read(path, session->part, &fio, &fio_error) != VQ_OK) {
         vq_session_warn(session, "%s", fio_error.message);
     }
-    if (!vq_e2e_finish(load->e2e, driver, session->row_count, app, fio_ios, fio_mean_ns, &session->coverage)) {
+    if (!vq_e2e_finish(load->e2e, driver, session->row_count, app, fio.ios, fio.mean_ns, &session->coverage)) {
         goto end;
     }
+    session->coverage.fio_iops = fio.iops;
     for (i = 0; i < session->row_count; i++) {
         session->rows[i].app = app[i];
     }
@@ -123,10 +125,31 @@ static vq_status run_steps(vq_loader *load, const load_step *steps, size_t count
     return status;
 }
 
-vq_status vq_session_load(const char *directory, vq_session **out, vq_error *error)
+
+/* Each row's block: the part's block its submit fell in (rows are only those of the part's blocks). */
+static void assign_blocks(vq_session *session)
+{
+    size_t i, b;
+
+    for (i = 0; i < session->row_count; i++) {
+        for (b = 0; b < session->block_count; b++) {
+            const vq_block *block = &session->blocks[b];
+
+            if (block->label == session->part && session->rows[i].submit_guest >= block->guest_begin &&
+                session->rows[i].submit_guest <= block->guest_end) {
+                session->rows[i].block = block->seq;
+                break;
+            }
+        }
+    }
+}
+
+/* vq_session_load's steps; PART (label 0: the whole session) says what to keep. */
+static vq_status load_session(const char *directory, const vq_part_filter *part, vq_session **out,
+                              vq_error *error)
 {
     vq_session *session = calloc(1, sizeof(*session));
-    vq_loader load = { .session = session, .directory = directory };
+    vq_loader load = { .session = session, .directory = directory, .part = *part };
     vq_error meta_error;
     vq_status status = VQ_ERR_NOMEM;
 
@@ -135,6 +158,13 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
         vq_error_set(error, "%s: out of memory", directory);
         goto end;
     }
+    session->part = part->label;
+    session->name = malloc(strlen(directory) + 3);
+    if (!session->name) {
+        vq_error_set(error, "%s: out of memory", directory);
+        goto end;
+    }
+    sprintf(session->name, part->label ? "%s@%c" : "%s", directory, part->label);
     if (!vq_path_exists(directory, true)) {
         vq_error_set(error, "%s: not a session directory (expected the output of `vqscope record`)", directory);
         status = VQ_ERR_IO;
@@ -154,6 +184,11 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
     if (status != VQ_OK) {
         goto end;
     }
+    session->blocks = load.blocks;   /* an A/B session's (collect_guest.c) */
+    session->block_count = load.block_count;
+    load.blocks = NULL;
+    session->ab_disk_count = load.ab_disk_count;
+    memcpy(session->ab_disks, load.ab_disks, sizeof(load.ab_disks));
     if (!load.xblk_vdev) {
         vq_session_warn(session, "%s: %s", directory, load.stock ?
                         "no " VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write in the QEMU trace that matches a guest "
@@ -178,11 +213,99 @@ vq_status vq_session_load(const char *directory, vq_session **out, vq_error *err
     if (status != VQ_OK) {
         goto end;
     }
+    assign_blocks(session);
     *out = session;
     session = NULL;
 end:
     vq_loader_free(&load);
     vq_session_free(session);
+    return status;
+}
+
+const char *vq_session_name(const vq_session *session)
+{
+    return session->name ? session->name : session->directory;
+}
+
+vq_status vq_session_load(const char *directory, vq_session **out, vq_error *error)
+{
+    const vq_part_filter whole = { .label = 0 };
+
+    return load_session(directory, &whole, out, error);
+}
+
+/* The part's blocks as windows, on the guest clock and on the host clock by WHOLE's offset, widened on
+ * the host by the offset's own error and 50 us (blocks are fio runs apart: milliseconds). */
+static vq_status part_windows(const vq_session *whole, vq_part_filter *filter, vq_window **guest, vq_window **host)
+{
+    int64_t margin = 50000 + (whole->offset.error_ns > 0 ? whole->offset.error_ns : 0);
+    size_t i;
+
+    *guest = malloc((whole->block_count + 1) * sizeof(**guest));
+    *host = malloc((whole->block_count + 1) * sizeof(**host));
+    if (!*guest || !*host) {
+        return VQ_ERR_NOMEM;
+    }
+    filter->count = 0;
+    for (i = 0; i < whole->block_count; i++) {
+        const vq_block *block = &whole->blocks[i];
+        int64_t begin = (int64_t)block->guest_begin + vq_clock_offset_at(&whole->offset, block->guest_begin);
+        int64_t end = (int64_t)block->guest_end + vq_clock_offset_at(&whole->offset, block->guest_end);
+
+        if (block->label != filter->label) {
+            continue;
+        }
+        (*guest)[filter->count] = (vq_window){ block->guest_begin, block->guest_end };
+        (*host)[filter->count++] = (vq_window){ (uint64_t)(begin > margin ? begin - margin : 0),
+                                                (uint64_t)(end + margin) };
+    }
+    filter->guest = *guest;
+    filter->host = *host;
+    return VQ_OK;
+}
+
+vq_status vq_session_load_part(const char *directory, char part, vq_session **out, vq_error *error)
+{
+    vq_session *whole = NULL;
+    vq_part_filter filter = { .label = part };
+    vq_window *guest = NULL, *host = NULL;
+    vq_status status;
+    size_t i;
+
+    if (!part) {
+        return vq_session_load(directory, out, error);
+    }
+    *out = NULL;
+    status = vq_session_load(directory, &whole, error);
+    if (status != VQ_OK) {
+        return status;
+    }
+    for (i = 0; i < whole->ab_disk_count && whole->ab_disks[i].label != part; i++) {
+    }
+    if (!whole->block_count || i == whole->ab_disk_count) {
+        vq_error_set(error, "%s@%c: %s", directory, part, !whole->block_count ?
+                     "not an A/B session (guest.trace has no 'vqscope-block' markers; vqscope record --ab records "
+                     "one)" : "the session's guest.trace names no such disk ('# ab-disk:' lines); disks are A and B");
+        status = VQ_ERR_USAGE;
+        goto end;
+    }
+    if (!whole->offset.usable) {
+        vq_error_set(error, "%s@%c: no usable clock offset: the blocks cannot be placed on the host clock",
+                     directory, part);
+        status = VQ_ERR_FORMAT;
+        goto end;
+    }
+    snprintf(filter.pci, sizeof(filter.pci), "%s", whole->ab_disks[i].pci);
+    status = part_windows(whole, &filter, &guest, &host);
+    if (status == VQ_ERR_NOMEM) {
+        vq_error_set(error, "%s: out of memory", directory);
+        goto end;
+    }
+    status = load_session(directory, &filter, out, error);
+end:
+    vq_session_free(whole);
+    free(guest);
+    free(host);
     return status;
 }
 
@@ -202,12 +325,15 @@ void vq_session_free(vq_session *session)
     free(session->warnings);
     free(session->exits);
     free(session->rows);
+    free(session->windows);
+    free(session->blocks);
     free(session->unmatched);
     free(session->kick.requests_per_kick);
     free(session->kick.pops_per_run);
     free(session->kick.kick_to_begin);
     vq_cost_free(&session->cost);
     free(session->directory);
+    free(session->name);
     free(session);
 }
 

@@ -72,6 +72,7 @@ typedef struct {
     int64_t hold_ns;
     const char *hold_at;
     vq_app_row app;        /* the row extended to the application (e2e.h) */
+    uint32_t block;        /* A/B session: the block it was submitted in (its seq), 0 none */
 } vq_request_row;
 
 typedef struct {
@@ -105,8 +106,26 @@ typedef struct {
 } vq_kick_stats;
 
 
+/*
+ * An A/B session (vqscope record --ab) holds two xblk disks, A and B, and the workload ran on one of them
+ * at a time, in blocks (guest trace markers). Read for one disk ("DIR@A"), the session keeps only what
+ * happened during that disk's blocks: guest events by guest time, QEMU events and exits by host time,
+ * doorbell writes by that disk's BARs.
+ */
+typedef struct {
+    uint32_t seq;
+    char label;                            /* 'A' or 'B' */
+    uint64_t guest_begin, guest_end;       /* guest ns, from the markers */
+} vq_block;
+
+typedef struct {
+    uint64_t start, end;                   /* host ns, inclusive */
+} vq_window;
+
 typedef struct {
     char *directory;
+    char *name;                            /* vq_session_name */
+    char part;                             /* read for one disk of an A/B session: 'A' or 'B'; 0 the whole */
     char ioeventfd[16], mode[16], device[16], qemu_trace[16];
     int64_t delay_ns;
     vq_alignment alignment;                /* the causal interval: the offset's check, or the offset itself */
@@ -127,7 +146,15 @@ typedef struct {
     vq_kick_stats kick;
     vq_exit_reason *exits;
     size_t exit_reason_count;
-    uint64_t window_host_start, window_host_end;
+    uint64_t window_host_start, window_host_end;   /* the first submit .. the last completion, host ns */
+    /* The workload's time on the host clock, what exits and the cost are counted over: the window above,
+     * or a part's blocks (each mapped by the offset). */
+    vq_window *windows;
+    size_t window_count;
+    vq_block *blocks;                      /* every block of an A/B session, in order (part: all too) */
+    size_t block_count;
+    vq_guest_ab_disk ab_disks[VQ_GUEST_MAX_AB_DISKS];   /* its disks, from guest.trace's header */
+    size_t ab_disk_count;
     vq_app_coverage coverage;              /* the application end: what was matched, fio's own figures */
     vq_cost cost;                          /* what the host spent on the requests (cost.h) */
     char **warnings;
@@ -135,6 +162,15 @@ typedef struct {
 } vq_session;
 
 vq_status vq_session_load(const char *directory, vq_session **out, vq_error *error);
+/* One disk of an A/B session, PART 'A' or 'B' (0: the whole session, as vq_session_load). Reads the
+ * session twice: whole, for the blocks and the clock offset, then only what falls in PART's blocks. */
+vq_status vq_session_load_part(const char *directory, char part, vq_session **out, vq_error *error);
+/* "DIRECTORY", or "DIRECTORY@A" for one disk of an A/B session: how reports name it. */
+const char *vq_session_name(const vq_session *session);
+/* HOST_NS (host clock) falls in one of the session's windows. */
+bool vq_session_in_window(const vq_session *session, uint64_t host_ns);
+/* How much of [FROM, TO] (host ns) the session's windows cover. */
+uint64_t vq_session_window_overlap(const vq_session *session, uint64_t from, uint64_t to);
 void vq_session_free(vq_session *session);
 
 /* Values of one stage over the rows that have it (caller frees); *COUNT set. */

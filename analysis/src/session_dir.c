@@ -71,6 +71,27 @@ static vq_status meta_text(const json_t *root, const char *key, char *out, size_
     return VQ_OK;
 }
 
+/* An A/B session read for one disk: its ioeventfd is the disk's, "ab": {"disks": [{"label": "A",
+ * "ioeventfd": "on"}, ...]}; the top-level one names both ("on,off"). */
+static vq_status meta_part_ioeventfd(vq_session *session, const json_t *root)
+{
+    const json_t *disks = json_object_get(json_object_get(root, "ab"), "disks");
+    size_t i;
+
+    for (i = 0; i < json_array_size(disks); i++) {
+        const json_t *disk = json_array_get(disks, i);
+        const char *label = json_string_value(json_object_get(disk, "label"));
+
+        if (label && label[0] == session->part && label[1] == '\0') {
+            return meta_text(disk, "ioeventfd", session->ioeventfd, sizeof(session->ioeventfd));
+        }
+    }
+    vq_session_warn(session, "%s: meta.json's ab.disks has no disk %c: its ioeventfd is unknown",
+                    session->directory, session->part);
+    snprintf(session->ioeventfd, sizeof(session->ioeventfd), "?");
+    return VQ_OK;
+}
+
 /* delay_ns: the device's hold (`--delay-ns`), an integer; a numeric string is taken too. */
 static int64_t meta_integer(const json_t *root, const char *key)
 {
@@ -172,6 +193,9 @@ vq_status vq_session_read_meta(vq_session *session, const char *directory, vq_er
     }
     if (status == VQ_OK) {
         status = meta_text(root, "device", session->device, sizeof(session->device));
+    }
+    if (status == VQ_OK && session->part) {
+        status = meta_part_ioeventfd(session, root);
     }
     if (status != VQ_OK) {
         vq_error_set(error, "%s: out of memory", path);

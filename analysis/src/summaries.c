@@ -10,6 +10,70 @@
 
 #define MAX_EXIT_REASONS 128
 
+/* The workload's windows on the host clock: [first submit, last completion], or one disk's blocks of an
+ * A/B session (each block's markers mapped by the offset). */
+static bool set_windows(vq_session *session, const vq_loader *load)
+{
+    size_t i;
+
+    free(session->windows);
+    session->window_count = 0;
+    session->windows = malloc((load->part.label ? load->part.count : 1) * sizeof(*session->windows) + 1);
+    if (!session->windows) {
+        return false;
+    }
+    if (!load->part.label) {
+        session->windows[session->window_count++] = (vq_window){ session->window_host_start,
+                                                                  session->window_host_end };
+        return true;
+    }
+    for (i = 0; i < load->part.count; i++) {
+        uint64_t begin = load->part.guest[i].start, end = load->part.guest[i].end;
+
+        session->windows[session->window_count++] = (vq_window){
+            begin + (uint64_t)vq_clock_offset_at(&session->offset, begin),
+            end + (uint64_t)vq_clock_offset_at(&session->offset, end) };
+    }
+    return true;
+}
+
+/* The session's windows; none set: [window_host_start, window_host_end] in ONE. */
+static const vq_window *windows_of(const vq_session *session, vq_window *one, size_t *count)
+{
+    if (session->window_count) {
+        *count = session->window_count;
+        return session->windows;
+    }
+    *one = (vq_window){ session->window_host_start, session->window_host_end };
+    *count = 1;
+    return one;
+}
+
+bool vq_session_in_window(const vq_session *session, uint64_t host_ns)
+{
+    vq_window one;
+    size_t count;
+    const vq_window *windows = windows_of(session, &one, &count);
+
+    return vq_in_windows(windows, count, host_ns);
+}
+
+uint64_t vq_session_window_overlap(const vq_session *session, uint64_t from, uint64_t to)
+{
+    vq_window one;
+    size_t count, i;
+    const vq_window *windows = windows_of(session, &one, &count);
+    uint64_t covered = 0;
+
+    for (i = 0; i < count; i++) {
+        uint64_t start = windows[i].start > from ? windows[i].start : from;
+        uint64_t end = windows[i].end < to ? windows[i].end : to;
+
+        covered += end > start ? end - start : 0;
+    }
+    return covered;
+}
+
 vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
@@ -81,6 +145,9 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
     if (session->offset.usable && first_guest <= last_guest) {
         session->window_host_start = first_guest + (uint64_t)vq_clock_offset_at(&session->offset, first_guest);
         session->window_host_end = last_guest + (uint64_t)vq_clock_offset_at(&session->offset, last_guest);
+        if (!set_windows(session, load)) {
+            goto end;
+        }
     }
     session->exits = calloc(MAX_EXIT_REASONS, sizeof(*session->exits));
     if (!session->exits) {
@@ -105,7 +172,7 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
             reason->isa = exit_record->isa;
         }
         reason->total++;
-        if (exit_record->ts >= session->window_host_start && exit_record->ts <= session->window_host_end) {
+        if (vq_session_in_window(session, exit_record->ts)) {
             reason->in_window++;
             reason->userspace_in_window += exit_record->userspace;
         }

@@ -5,6 +5,7 @@
  */
 #include "align.h"
 #include "e2e.h"
+#include "fio_output.h"
 #include "guest_trace.h"
 #include "probe.h"
 #include "stats.h"
@@ -15,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "check.h"
@@ -442,6 +444,60 @@ static void test_tsc_files(void)
                  "found 'end tsc=x mono_ns=1'") == 0);
 }
 
+/* A/B sessions: the block markers (column-timed), and fio's output read for one disk. */
+static void test_ab_lines(void)
+{
+    vq_guest_event event;
+    vq_guest_bar bar;
+    bool is_event, is_bar;
+    const char *why;
+    char path[] = "/tmp/vqscope-fio-XXXXXX";
+    vq_fio_figures fio;
+    vq_error error;
+    FILE *stream;
+    int fd;
+
+    CHECK(vq_guest_trace_parse_line("   sh-201  [000] ..... 987654321: tracing_mark_write: vqscope-block seq=12 "
+                                    "disk=B dev=xblk1 begin\n", &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
+    CHECK(is_event && event.type == VQ_GUEST_BLOCK && event.column_tsc && event.ts_ns == 987654321 &&
+          event.block_seq == 12 && event.block_label == 'B' && event.block_begin);
+    CHECK(vq_guest_trace_parse_line("   sh-201  [000] ..... 5.000001: tracing_mark_write: vqscope-block seq=1 "
+                                    "disk=A dev=xblk0 end\n", &is_event, &event, &is_bar, &bar, &why) == VQ_OK);
+    CHECK(is_event && event.ts_ns == 5000001000ULL && event.block_label == 'A' && !event.block_begin);
+    CHECK(vq_guest_trace_parse_line("   sh-201  [000] ..... 5.000001: tracing_mark_write: vqscope-block seq=0 "
+                                    "disk=A dev=xblk0 end\n", &is_event, &event, &is_bar, &bar, &why) == VQ_ERR_FORMAT &&
+          strstr(why, "seq=K"));
+    CHECK(vq_guest_trace_parse_line("   sh-201  [000] ..... 5.000001: tracing_mark_write: vqscope-block seq=1 "
+                                    "disk=C dev=xblk0 begin\n", &is_event, &event, &is_bar, &bar, &why) ==
+          VQ_ERR_FORMAT);
+    CHECK(vq_guest_trace_parse_line("   sh-201  [000] ..... 5.000001: tracing_mark_write: hello\n", &is_event, &event,
+                                    &is_bar, &bar, &why) == VQ_OK && !is_event);
+    CHECK(vq_guest_trace_parse_line("# device-bar: 0000:00:05.0 bar4 0xfe000000 0xfe003fff\n", &is_event, &event,
+                                    &is_bar, &bar, &why) == VQ_OK && is_bar && strcmp(bar.pci, "0000:00:05.0") == 0);
+
+    fd = mkstemp(path);
+    stream = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(stream != NULL);
+    if (!stream) {
+        return;
+    }
+    fputs("vqscope-block seq=1 disk=A dev=xblk0\nxblk: (groupid=0, jobs=1): err= 0\n  read: IOPS=10\n"
+          "     lat (usec): min=1, max=9, avg=100.00, stdev=1\n  issued rwts: total=10,0,0,0 short=0,0,0,0\n"
+          "vqscope-block seq=2 disk=B dev=xblk1\nxblk: (groupid=0, jobs=1): err= 0\n  read: IOPS=10\n"
+          "     lat (usec): min=1, max=9, avg=300.00, stdev=1\n  issued rwts: total=30,0,0,0 short=0,0,0,0\n"
+          "vqscope-block seq=3 disk=A dev=xblk0\nxblk: (groupid=0, jobs=1): err= 0\n  read: IOPS=1.5k, BW=6MiB/s\n"
+          "     lat (usec): min=1, max=9, avg=200.00, stdev=1\n  issued rwts: total=30,0,0,0 short=0,0,0,0\n",
+          stream);
+    fclose(stream);
+    /* A: 10 I/Os at 10 IOPS (1 s) and 30 at 1.5k IOPS (0.02 s): 40 / 1.02 s */
+    CHECK(vq_fio_output_read(path, 'A', &fio, &error) == VQ_OK && fio.ios == 40 && fio.mean_ns == 175000 &&
+          fabs(fio.iops - 40 / 1.02) < 1e-9);
+    CHECK(vq_fio_output_read(path, 'B', &fio, &error) == VQ_OK && fio.ios == 30 && fio.mean_ns == 300000 &&
+          fabs(fio.iops - 10) < 1e-9);
+    CHECK(vq_fio_output_read(path, 0, &fio, &error) == VQ_OK && fio.ios == 70);
+    unlink(path);
+}
+
 /* The application-side lines: pid and CPU from the prefix, TSC or microsecond column, fields. */
 static void test_app_lines(void)
 {
@@ -593,6 +649,7 @@ int main(void)
     test_tsc_files();
     test_guest_lines();
     test_app_lines();
+    test_ab_lines();
     test_e2e();
     test_probe();
     return check_summary("analysis_model");
