@@ -174,7 +174,61 @@ static void classify_threads(const vq_loader *load, vq_thread_class *classes)
 typedef struct {
     uint64_t exit_host;
     int64_t duration;
+    uint32_t block;           /* its row's block (A/B), 0 none */
 } notify_exit;
+
+/* The index in cost->blocks of the block with SEQ; SIZE_MAX none. */
+static size_t block_index(const vq_cost *cost, uint32_t seq)
+{
+    size_t i;
+
+    for (i = 0; seq && i < cost->block_count; i++) {
+        if (cost->blocks[i].seq == seq) {
+            return i;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* The window (A/B: the block, as cost->blocks) HOST_NS falls in; SIZE_MAX none or not an A/B part. */
+static size_t window_index(const vq_session *session, uint64_t host_ns)
+{
+    size_t i;
+
+    for (i = 0; i < session->cost.block_count && i < session->window_count; i++) {
+        if (host_ns >= session->windows[i].start && host_ns <= session->windows[i].end) {
+            return i;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* One disk of an A/B session: a vq_cost_block per window (its block), requests counted from the rows. */
+static vq_status start_blocks(vq_session *session)
+{
+    vq_cost *cost = &session->cost;
+    size_t i, index;
+
+    if (!session->part || !session->window_count) {
+        return VQ_OK;
+    }
+    cost->blocks = calloc(session->window_count, sizeof(*cost->blocks));
+    if (!cost->blocks) {
+        return VQ_ERR_NOMEM;
+    }
+    for (i = 0; i < session->block_count; i++) {
+        if (session->blocks[i].label == session->part && cost->block_count < session->window_count) {
+            cost->blocks[cost->block_count++].seq = session->blocks[i].seq;
+        }
+    }
+    for (i = 0; i < session->row_count; i++) {
+        index = block_index(cost, session->rows[i].block);
+        if (index != SIZE_MAX) {
+            cost->blocks[index].requests++;
+        }
+    }
+    return VQ_OK;
+}
 
 static int compare_notify_exit(const void *left, const void *right)
 {
@@ -195,7 +249,8 @@ static vq_status collect_notify_exits(vq_session *session)
     }
     for (i = 0; i < session->row_count; i++) {
         if (session->rows[i].notify_exit_ns >= 0) {
-            exits[count++] = (notify_exit){ session->rows[i].exit_host, session->rows[i].notify_exit_ns };
+            exits[count++] = (notify_exit){ session->rows[i].exit_host, session->rows[i].notify_exit_ns,
+                                            session->rows[i].block };
         }
     }
     qsort(exits, count, sizeof(*exits), compare_notify_exit);
@@ -206,8 +261,13 @@ static vq_status collect_notify_exits(vq_session *session)
     }
     for (i = 0; i < count; i++) {
         if (i == 0 || exits[i].exit_host != exits[i - 1].exit_host) {
+            size_t block = block_index(cost, exits[i].block);
+
             cost->notify_exits[cost->notify_exit_count++] = exits[i].duration;
             cost->notify_exit_total_ns += exits[i].duration;
+            if (block != SIZE_MAX) {
+                cost->blocks[block].notify_exit_total_ns += exits[i].duration;
+            }
         }
     }
     free(exits);
@@ -223,7 +283,7 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
     vq_thread_class *classes = NULL;
     bool *active = NULL;
     vq_status status = VQ_OK;
-    size_t i, index;
+    size_t i, b, index;
 
     *cost = (vq_cost){ .requests = session->row_count };
     /* No probe stream (no attached event) or no window on the host clock: nothing to measure. */
@@ -236,7 +296,10 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
     cost->has_userspace = session->has_kvm && recorded(load, RECORD_KVM_USERSPACE_EXIT);
     cost->has_switches = recorded(load, RECORD_SCHED_SWITCH);
     cost->has_wakeups = recorded(load, RECORD_SCHED_WAKEUP);
-    status = collect_notify_exits(session);
+    status = start_blocks(session);
+    if (status == VQ_OK) {
+        status = collect_notify_exits(session);
+    }
     if (status != VQ_OK) {
         goto end;
     }
@@ -251,6 +314,13 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
         cost->exit_ns += duration;
         cost->userspace_exits += exit_record->userspace;
         cost->userspace_exit_ns += exit_record->userspace ? duration : 0;
+        index = window_index(session, exit_record->ts);
+        if (index != SIZE_MAX) {
+            cost->blocks[index].exits++;
+            cost->blocks[index].exit_ns += duration;
+            cost->blocks[index].userspace_exits += exit_record->userspace;
+            cost->blocks[index].userspace_exit_ns += exit_record->userspace ? duration : 0;
+        }
     }
     classes = malloc((log->thread_count + 1) * sizeof(*classes));
     active = calloc(log->thread_count + 1, sizeof(*active));
@@ -267,11 +337,23 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
         if (on && index != VQ_NO_INDEX) {
             cost->cpu_ns[classes[index]] += (int64_t)on;
             active[index] = true;
+            for (b = 0; b < cost->block_count; b++) {
+                const vq_window *w = &session->windows[b];
+                uint64_t from = log->slices[i].start > w->start ? log->slices[i].start : w->start;
+                uint64_t to = log->slices[i].end < w->end ? log->slices[i].end : w->end;
+
+                cost->blocks[b].cpu_ns[classes[index]] += to > from ? (int64_t)(to - from) : 0;
+            }
         }
     }
     for (i = 0; i < log->wakeup_count; i++) {
         index = vq_id_map_get(&log->thread_index, log->wakeups[i].tid);
         if (vq_session_in_window(session, log->wakeups[i].ts) && index != VQ_NO_INDEX) {
+            size_t block = window_index(session, log->wakeups[i].ts);
+
+            if (block != SIZE_MAX) {
+                cost->blocks[block].wakeups[classes[index]]++;
+            }
             cost->wakeups[classes[index]]++;
             active[index] = true;
         }
@@ -331,7 +413,41 @@ vq_cost_per_request vq_cost_per_request_of(const vq_cost *cost)
 
 void vq_cost_free(vq_cost *cost)
 {
+    free(cost->blocks);
+    cost->blocks = NULL;
+    cost->block_count = 0;
     free(cost->notify_exits);
     cost->notify_exits = NULL;
     cost->notify_exit_count = 0;
+}
+
+vq_cost vq_cost_of_blocks(const vq_cost *cost, const size_t *picked, size_t count)
+{
+    vq_cost sum = *cost;
+    size_t i, c;
+
+    sum.notify_exits = NULL;
+    sum.notify_exit_count = 0;
+    sum.blocks = NULL;
+    sum.block_count = 0;
+    sum.requests = 0;
+    sum.notify_exit_total_ns = sum.exit_ns = sum.userspace_exit_ns = 0;
+    sum.exits = sum.userspace_exits = 0;
+    memset(sum.cpu_ns, 0, sizeof(sum.cpu_ns));
+    memset(sum.wakeups, 0, sizeof(sum.wakeups));
+    for (i = 0; i < count; i++) {
+        const vq_cost_block *block = &cost->blocks[picked[i]];
+
+        sum.requests += block->requests;
+        sum.notify_exit_total_ns += block->notify_exit_total_ns;
+        sum.exits += block->exits;
+        sum.userspace_exits += block->userspace_exits;
+        sum.exit_ns += block->exit_ns;
+        sum.userspace_exit_ns += block->userspace_exit_ns;
+        for (c = 0; c < VQ_THREAD_CLASS_COUNT; c++) {
+            sum.cpu_ns[c] += block->cpu_ns[c];
+            sum.wakeups[c] += block->wakeups[c];
+        }
+    }
+    return sum;
 }

@@ -34,6 +34,18 @@ typedef enum {
 /* "vcpu", "main_loop", "iothread", "other": the JSON keys */
 extern const char *const vq_thread_class_names[VQ_THREAD_CLASS_COUNT];
 
+/* One block of one disk of an A/B session (session.h): the cost's sums over that block's window alone,
+ * for intervals that resample blocks (report_cost.c). */
+typedef struct {
+    uint32_t seq;
+    size_t requests;          /* rows submitted in the block */
+    int64_t notify_exit_total_ns;
+    uint64_t exits, userspace_exits;
+    int64_t exit_ns, userspace_exit_ns;
+    int64_t cpu_ns[VQ_THREAD_CLASS_COUNT];
+    uint64_t wakeups[VQ_THREAD_CLASS_COUNT];
+} vq_cost_block;
+
 typedef struct {
     bool measured;            /* a probe stream and a workload window (a usable clock offset) */
     bool has_exits;           /* kvm_exit recorded (KVM modes) */
@@ -55,7 +67,14 @@ typedef struct {
     size_t threads[VQ_THREAD_CLASS_COUNT];
     int64_t cpu_ns[VQ_THREAD_CLASS_COUNT];
     uint64_t wakeups[VQ_THREAD_CLASS_COUNT];
+    /* One disk of an A/B session: the same per block, in the order of the session's windows. */
+    vq_cost_block *blocks;
+    size_t block_count;
 } vq_cost;
+
+/* COST with its sums (requests, notify exit time, exits, CPU, wakeups) those of the COUNT blocks at
+ * indexes PICKED (repeats allowed): a resample of the blocks. The notify exit durations are left out. */
+vq_cost vq_cost_of_blocks(const vq_cost *cost, const size_t *picked, size_t count);
 
 /*
  * The per-request figures of a cost (each divided by its requests; NaN when not measured): what the

@@ -266,28 +266,123 @@ void vq_report_cost_json(FILE *out, const vq_session *session)
 
 /* ---- the compare ---- */
 
-static void compare_figures(FILE *out, const figure *figures, size_t count, const vq_cost_per_request *a,
-                            const vq_cost_per_request *b, vq_format format)
+#define MAX_FIGURES 8
+
+static int compare_double(const void *left, const void *right)
 {
+    double a = *(const double *)left, b = *(const double *)right;
+
+    return (a > b) - (a < b);
+}
+
+/* The Pth percentile (linear interpolation) of COUNT sorted values. */
+static double percentile_of_sorted(const double *values, size_t count, double p)
+{
+    double rank = p / 100.0 * (double)(count - 1);
+    size_t below = (size_t)rank;
+
+    return below + 1 < count ? values[below] + (rank - (double)below) * (values[below + 1] - values[below]) :
+           values[count - 1];
+}
+
+/*
+ * Two disks of A/B sessions: the 95 % interval of each figure's shift B - A (LOW, HIGH; NaN when a
+ * resample has no value), each resample drawing as many blocks of each side as it has, with replacement,
+ * and dividing the drawn blocks' sums by their requests (vq_cost_of_blocks). Seeded with SEED.
+ */
+static void block_intervals(const vq_session *a, const vq_session *b, const figure *figures, size_t count,
+                            unsigned resamples, uint64_t seed, double *low, double *high)
+{
+    size_t blocks_a = a->cost.block_count, blocks_b = b->cost.block_count, r, i;
+    double *shifts = malloc((size_t)resamples * count * sizeof(*shifts) + 1);
+    size_t *pick_a = malloc((blocks_a + 1) * sizeof(*pick_a)), *pick_b = malloc((blocks_b + 1) * sizeof(*pick_b));
+    bool known[MAX_FIGURES];
+    uint64_t state = seed;
+
+    for (i = 0; i < count; i++) {
+        low[i] = high[i] = NAN;
+        known[i] = true;
+    }
+    if (!shifts || !pick_a || !pick_b || !blocks_a || !blocks_b || !resamples) {
+        goto end;
+    }
+    for (r = 0; r < resamples; r++) {
+        vq_cost cost_a, cost_b;
+        vq_cost_per_request per_a, per_b;
+
+        for (i = 0; i < blocks_a; i++) {
+            pick_a[i] = (size_t)(vq_random_next(&state) % blocks_a);
+        }
+        for (i = 0; i < blocks_b; i++) {
+            pick_b[i] = (size_t)(vq_random_next(&state) % blocks_b);
+        }
+        cost_a = vq_cost_of_blocks(&a->cost, pick_a, blocks_a);
+        cost_b = vq_cost_of_blocks(&b->cost, pick_b, blocks_b);
+        per_a = vq_cost_per_request_of(&cost_a);
+        per_b = vq_cost_per_request_of(&cost_b);
+        for (i = 0; i < count; i++) {
+            shifts[i * resamples + r] = figure_value(&per_b, &figures[i]) - figure_value(&per_a, &figures[i]);
+            known[i] = known[i] && !isnan(shifts[i * resamples + r]);
+        }
+    }
+    for (i = 0; i < count; i++) {
+        if (known[i]) {
+            qsort(shifts + i * resamples, resamples, sizeof(*shifts), compare_double);
+            low[i] = percentile_of_sorted(shifts + i * resamples, resamples, 2.5);
+            high[i] = percentile_of_sorted(shifts + i * resamples, resamples, 97.5);
+        }
+    }
+end:
+    free(shifts);
+    free(pick_a);
+    free(pick_b);
+}
+
+/* FIGURES of A and B and their shift; with BLOCKS (two disks of A/B sessions) the shift's interval, the
+ * blocks resampled (SEED), else none (null in JSON). */
+static void compare_figures(FILE *out, const figure *figures, size_t count, const vq_session *a,
+                            const vq_session *b, bool blocks, const vq_report_options *options, uint64_t seed,
+                            vq_format format)
+{
+    vq_cost_per_request per_a = vq_cost_per_request_of(&a->cost), per_b = vq_cost_per_request_of(&b->cost);
+    double low[MAX_FIGURES], high[MAX_FIGURES];
     size_t i;
 
     for (i = 0; i < count; i++) {
-        double value_a = figure_value(a, &figures[i]), value_b = figure_value(b, &figures[i]);
+        low[i] = high[i] = NAN;
+    }
+    if (blocks) {
+        block_intervals(a, b, figures, count, options->resamples, seed, low, high);
+    }
+    for (i = 0; i < count; i++) {
+        double value_a = figure_value(&per_a, &figures[i]), value_b = figure_value(&per_b, &figures[i]);
+        int digits = figures[i].time ? 1 : 3;
 
         if (format == VQ_FORMAT_TEXT) {
             fprintf(out, "  %-28s", figures[i].label);
             text_cell(out, value_a, figures[i].time);
             text_cell(out, value_b, figures[i].time);
             text_cell(out, value_b - value_a, figures[i].time);
+            if (!isnan(low[i])) {
+                fputs(" [", out);
+                text_cell(out, low[i], figures[i].time);
+                fputs(",", out);
+                text_cell(out, high[i], figures[i].time);
+                fputs("]", out);
+            }
             fputc('\n', out);
             continue;
         }
         fprintf(out, "%s\"%s\": {\"a\": ", i ? ", " : "", figures[i].key);
-        json_fixed(out, value_a, figures[i].time ? 1 : 3);
+        json_fixed(out, value_a, digits);
         fputs(", \"b\": ", out);
-        json_fixed(out, value_b, figures[i].time ? 1 : 3);
+        json_fixed(out, value_b, digits);
         fputs(", \"shift\": ", out);
-        json_fixed(out, value_b - value_a, figures[i].time ? 1 : 3);
+        json_fixed(out, value_b - value_a, digits);
+        fputs(", \"ci_low\": ", out);
+        json_fixed(out, low[i], digits);
+        fputs(", \"ci_high\": ", out);
+        json_fixed(out, high[i], digits);
         fputc('}', out);
     }
 }
@@ -295,7 +390,6 @@ static void compare_figures(FILE *out, const figure *figures, size_t count, cons
 void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b, vq_format format,
                             const vq_report_options *options)
 {
-    vq_cost_per_request per_a = vq_cost_per_request_of(&a->cost), per_b = vq_cost_per_request_of(&b->cost);
     size_t count_a = 0, count_b = 0;
     int64_t *values_a = row_notify_exits(a, &count_a), *values_b = row_notify_exits(b, &count_b);
     vq_interval shift = { .estimate = NAN, .low = NAN, .high = NAN };
@@ -335,11 +429,14 @@ void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b,
                         "between)\n", shift.block_length);
             }
         }
-        fprintf(out, "  %-28s %10s %10s %10s\n", "per request", "A", "B", "shift");
-        compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), &per_a, &per_b, format);
-        compare_figures(out, cpu_figures, sizeof(cpu_figures) / sizeof(cpu_figures[0]), &per_a, &per_b, format);
-        compare_figures(out, wakeup_figures, sizeof(wakeup_figures) / sizeof(wakeup_figures[0]), &per_a, &per_b,
-                        format);
+        fprintf(out, "  %-28s %10s %10s %10s%s\n", "per request", "A", "B", "shift",
+                by_blocks ? "   95% interval (blocks resampled)" : "");
+        compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), a, b, by_blocks, options,
+                        options->seed + VQ_STAGE_COUNT + 1, format);
+        compare_figures(out, cpu_figures, sizeof(cpu_figures) / sizeof(cpu_figures[0]), a, b, by_blocks, options,
+                        options->seed + VQ_STAGE_COUNT + 2, format);
+        compare_figures(out, wakeup_figures, sizeof(wakeup_figures) / sizeof(wakeup_figures[0]), a, b, by_blocks, options,
+                        options->seed + VQ_STAGE_COUNT + 3, format);
         goto end;
     }
     fprintf(out, ",\n  \"cost\": {\"notify_exit_ns\": {\"count_a\": %zu, \"count_b\": %zu, \"median_a\": ", count_a,
@@ -357,11 +454,14 @@ void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b,
             by_blocks ? "ab-blocks" : "block");
     vq_json_optional(out, !isnan(shift.estimate) && !by_blocks, (int64_t)shift.block_length);
     fputs("},\n    \"per_request\": {", out);
-    compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), &per_a, &per_b, format);
+    compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), a, b, by_blocks, options,
+                        options->seed + VQ_STAGE_COUNT + 1, format);
     fputs(",\n      \"cpu_ns\": {", out);
-    compare_figures(out, cpu_figures, sizeof(cpu_figures) / sizeof(cpu_figures[0]), &per_a, &per_b, format);
+    compare_figures(out, cpu_figures, sizeof(cpu_figures) / sizeof(cpu_figures[0]), a, b, by_blocks, options,
+                        options->seed + VQ_STAGE_COUNT + 2, format);
     fputs("},\n      \"wakeups\": {", out);
-    compare_figures(out, wakeup_figures, sizeof(wakeup_figures) / sizeof(wakeup_figures[0]), &per_a, &per_b, format);
+    compare_figures(out, wakeup_figures, sizeof(wakeup_figures) / sizeof(wakeup_figures[0]), a, b, by_blocks, options,
+                        options->seed + VQ_STAGE_COUNT + 3, format);
     fputs("}}}", out);
 end:
     free(values_a);

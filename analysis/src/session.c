@@ -108,8 +108,9 @@ typedef vq_status (*load_step)(vq_loader *load, vq_error *error);
 /* The streaming passes, guest first: the QEMU pass needs its stock requests, the probe pass its BARs (loader.h). */
 static const load_step collect_steps[] = { vq_collect_guest, vq_collect_qemu, vq_collect_probe };
 /* Once only the traced device's events are kept; each step reads what the ones before it set. */
+static vq_status assign_blocks(vq_loader *load, vq_error *error);
 static const load_step model_steps[] = {
-    vq_align_clocks, vq_choose_offset, vq_stitch, vq_summarize_kicks_and_exits, vq_summarize_cost,
+    vq_align_clocks, vq_choose_offset, vq_stitch, assign_blocks, vq_summarize_kicks_and_exits, vq_summarize_cost,
     extend_to_application,
 };
 
@@ -125,12 +126,13 @@ static vq_status run_steps(vq_loader *load, const load_step *steps, size_t count
     return status;
 }
 
-
 /* Each row's block: the part's block its submit fell in (rows are only those of the part's blocks). */
-static void assign_blocks(vq_session *session)
+static vq_status assign_blocks(vq_loader *load, vq_error *error)
 {
+    vq_session *session = load->session;
     size_t i, b;
 
+    (void)error;
     for (i = 0; i < session->row_count; i++) {
         for (b = 0; b < session->block_count; b++) {
             const vq_block *block = &session->blocks[b];
@@ -142,6 +144,7 @@ static void assign_blocks(vq_session *session)
             }
         }
     }
+    return VQ_OK;
 }
 
 /* vq_session_load's steps; PART (label 0: the whole session) says what to keep. */
@@ -213,7 +216,6 @@ static vq_status load_session(const char *directory, const vq_part_filter *part,
     if (status != VQ_OK) {
         goto end;
     }
-    assign_blocks(session);
     *out = session;
     session = NULL;
 end:

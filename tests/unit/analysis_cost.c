@@ -190,8 +190,56 @@ static void test_not_measured(void)
     done(&load);
 }
 
+/* One disk of an A/B session: its blocks 1 and 3 are the windows [80, 300] and [400, 900]; sums per
+ * block add up to the whole, and a resample of the blocks sums what it drew. */
+static void test_blocks(void)
+{
+    vq_loader load;
+    vq_session *session;
+    const vq_cost *cost;
+    vq_cost sum;
+    const size_t both[] = { 0, 1 }, second_twice[] = { 1, 1 };
+
+    build(&load, true);
+    session = load.session;
+    session->part = 'A';
+    session->blocks = must(calloc(3, sizeof(*session->blocks)));
+    session->blocks[0] = (vq_block){ .seq = 1, .label = 'A' };
+    session->blocks[1] = (vq_block){ .seq = 2, .label = 'B' };
+    session->blocks[2] = (vq_block){ .seq = 3, .label = 'A' };
+    session->block_count = 3;
+    session->windows = must(calloc(2, sizeof(*session->windows)));
+    session->windows[0] = (vq_window){ 80, 300 };
+    session->windows[1] = (vq_window){ 400, 900 };
+    session->window_count = 2;
+    session->rows[0].block = session->rows[1].block = 1;
+    session->rows[2].block = session->rows[3].block = 3;
+    CHECK(vq_summarize_cost(&load, NULL) == VQ_OK);
+    cost = &session->cost;
+    CHECK(cost->window_ns == 720 && cost->block_count == 2);
+    CHECK(cost->exits == 2 && cost->exit_ns == 100 && cost->wakeups[VQ_THREAD_MAIN_LOOP] == 0);   /* 350: between */
+    CHECK(cost->cpu_ns[VQ_THREAD_VCPU] == 200 && cost->cpu_ns[VQ_THREAD_MAIN_LOOP] == 500);
+    CHECK(cost->cpu_ns[VQ_THREAD_IOTHREAD] == 0);   /* on 300..400: between the blocks */
+    if (cost->block_count != 2) {
+        done(&load);
+        return;
+    }
+    CHECK(cost->blocks[0].seq == 1 && cost->blocks[0].requests == 2 && cost->blocks[0].notify_exit_total_ns == 40);
+    CHECK(cost->blocks[0].exits == 1 && cost->blocks[0].cpu_ns[VQ_THREAD_VCPU] == 200);
+    CHECK(cost->blocks[1].seq == 3 && cost->blocks[1].requests == 2 && cost->blocks[1].notify_exit_total_ns == 60);
+    CHECK(cost->blocks[1].userspace_exits == 1 && cost->blocks[1].cpu_ns[VQ_THREAD_MAIN_LOOP] == 500);
+    sum = vq_cost_of_blocks(cost, both, 2);
+    CHECK(sum.requests == 4 && sum.notify_exit_total_ns == 100 && sum.exits == 2 && sum.exit_ns == 100);
+    CHECK(sum.cpu_ns[VQ_THREAD_VCPU] == 200 && sum.cpu_ns[VQ_THREAD_MAIN_LOOP] == 500 && sum.measured);
+    sum = vq_cost_of_blocks(cost, second_twice, 2);
+    CHECK(sum.requests == 4 && sum.notify_exit_total_ns == 120 && sum.userspace_exit_ns == 120);
+    CHECK(sum.cpu_ns[VQ_THREAD_VCPU] == 0 && sum.cpu_ns[VQ_THREAD_MAIN_LOOP] == 1000 && !sum.blocks);
+    done(&load);
+}
+
 int main(void)
 {
+    test_blocks();
     test_kvm();
     test_tcg();
     test_not_measured();
