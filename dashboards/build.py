@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
 """Build vqscope's static HTML dashboard from the analyzer's JSON.
 
-usage: dashboards/build.py INPUT [INPUT] [--compare COMPARE.json] [-o FILE] [--title TEXT]
-                           [--kick-report FILE]
+usage: dashboards/build.py INPUT [INPUT] [--compare COMPARE.json] [--control AA-COMPARE.json] [-o FILE]
+                           [--title TEXT] [--kick-report FILE]
 
 INPUT is a report written by `vqscope-analyze report SESSION --format json` (its "rows" are the
-per-request table) or a session directory, which is analysed with analysis/vqscope-analyze. With two
-inputs and no --compare, the compare of the first (A) and the second (B) is run when both are
-directories. The page is one self-contained file: data, CSS and the SVG-drawing script are inline; it
-loads nothing from the network. --kick-report also writes a plain-text per-kick report.
+per-request table), a session directory, or DIR@A / DIR@B (one disk of an A/B session, `vqscope record
+--ab`); directories and disks are analysed with analysis/vqscope-analyze. With two inputs and no
+--compare, the compare of the first (A) and the second (B) is run when both are directories or disks.
+--control is the compare of an A/A control (`vqscope record --ab off,off`, its two disks compared):
+drawn beside the A/B shifts, marked as the control. The page is one self-contained file: data, CSS and
+the SVG-drawing script are inline; it loads nothing from the network. --kick-report also writes a
+plain-text per-kick report.
 
 Every number the page shows is the analyzer's (analysis/FORMAT.md): medians and counts, CDF points,
 requests per kick, the kick -> begin histogram, exits per request, the end-to-end shares, the cost per
-request (notify exit, CPU by thread class, exits, wakeups), the compare.
-This script only picks them out of the JSON (and trims the histogram's empty bins); the page's script
-only draws. Every chart carries its data in data-* attributes (data-series, data-session, data-stage,
+request (notify exit, CPU by thread class, exits, wakeups), the compare and its A/A control, fio's own
+IOPS and mean. This script only picks them out of the JSON (and trims the histogram's empty bins); the
+page's script only draws. Every chart carries its data in data-* attributes (data-series, data-session, data-stage,
 data-value) so tests read what is drawn; see dashboards/README.md.
 """
 import argparse
@@ -69,8 +72,29 @@ def run_analyzer(args):
     return json.loads(out.stdout)
 
 
+def split_part(name):
+    """DIR@A / DIR@B -> (DIR, "A" / "B"); any other name -> (name, None). The analyzer's spelling of one
+    disk of an A/B session (analysis/FORMAT.md, "session")."""
+    if len(name) >= 3 and name[-2] == "@" and name[-1] in ("A", "B"):
+        return name[:-2], name[-1]
+    return name, None
+
+
+def is_session(path):
+    """A session directory or one disk of one (DIR@A): analysed here. As the analyzer reads its
+    arguments, a directory of that very name wins over the disk."""
+    directory, part = split_part(path)
+    return os.path.isdir(path) or (part is not None and not os.path.exists(path) and os.path.isdir(directory))
+
+
+def session_key(name):
+    """A session's name as reports and compares spell it, normalised: (directory, disk or None)."""
+    directory, part = split_part(name or "")
+    return os.path.normpath(directory), part
+
+
 def load_report(path):
-    if os.path.isdir(path):
+    if is_session(path):
         report = run_analyzer(["report", path, "--format", "json", "--requests"])
         where = f"vqscope-analyze report {path}"
     else:
@@ -98,13 +122,136 @@ def kick_bins(reports):
 
 
 def session_label(report, others):
-    label = f"ioeventfd {report.get('ioeventfd', '?')}"
-    if sum(1 for r in others if r.get("ioeventfd") == report.get("ioeventfd")) > 1:
-        label += f" ({os.path.basename(os.path.normpath(report.get('session', '?')))})"
+    """"ioeventfd on", or for one disk of an A/B session "disk A, ioeventfd off"; the directory's name is
+    added when two sessions would have the same label."""
+    part, ioeventfd = report.get("part"), report.get("ioeventfd", "?")
+    label = f"disk {part}, ioeventfd {ioeventfd}" if part else f"ioeventfd {ioeventfd}"
+    if sum(1 for r in others if (r.get("part"), r.get("ioeventfd", "?")) == (part, ioeventfd)) > 1:
+        label += f" ({os.path.basename(session_key(report.get('session', '?'))[0])})"
     return label
 
 
-def prepare(reports, compare):
+def side_index(sessions, name, ioeventfd):
+    """The session a compare names as one side: the same name (normalised), else the only session of the
+    same disk and ioeventfd (the names spelled from another directory); None when none or several."""
+    key = session_key(name)
+    found = [i for i, s in enumerate(sessions) if session_key(s["session"]) == key]
+    if len(found) != 1 and ioeventfd is not None:
+        found = [i for i, s in enumerate(sessions) if s["part"] == key[1] and s["ioeventfd"] == ioeventfd]
+    return found[0] if len(found) == 1 else None
+
+
+def value_at(document, *keys):
+    """document[k1][k2]...; None where a key is missing or a level is null (keys of a newer analyzer
+    that this JSON predates read as null, as analysis/FORMAT.md's null: not measured)."""
+    for key in keys:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document
+
+
+def interval(shift):
+    """A shift as the analyzer gave it: shift, ci_low, ci_high (null: no interval), significant (the
+    interval excludes 0) and contains_zero, which is its negation, only where the analyzer said."""
+    picked = {k: value_at(shift, k) for k in ("shift", "ci_low", "ci_high", "significant")}
+    has_interval = picked["ci_low"] is not None and picked["ci_high"] is not None
+    picked["contains_zero"] = (not picked["significant"]) if has_interval and isinstance(picked["significant"], bool) \
+        else None
+    return picked
+
+
+# Where each cost figure's shift is in a compare's "cost": the keys the page's cost table names its rows by.
+CLASSES = ("vcpu", "main_loop", "iothread", "other")
+
+
+def cost_shift_paths():
+    paths = {"notify_exit_p50": ("notify_exit_ns",), "wakeups": ("per_request", "wakeups", "all"),
+             "cpu_ns": ("per_request", "cpu_ns", "all")}
+    for key in ("notify_exit_time_ns", "exits", "userspace_exits", "exit_time_ns", "userspace_exit_time_ns"):
+        paths[key] = ("per_request", key)
+    for cls in CLASSES:
+        paths[f"cpu_{cls}"] = ("per_request", "cpu_ns", cls)
+    return paths
+
+
+# The A/B panel's rows, in order: (figure, class, name, unit, where A and B are, where the shift is). The
+# stage's and the notify exit's sides are their medians; the per-request figures' their a and b; fio's
+# come from each side's report ("coverage"), with no shift.
+AB_ROWS = ([("total", None, "total latency, median", "ns", ("stages", "total"), ("median_a", "median_b")),
+            ("notify_exit_p50", None, "vCPU in the notify exit, median", "ns", ("cost", "notify_exit_ns"),
+             ("median_a", "median_b")),
+            ("notify_exit_time_ns", None, "vCPU in notify exits per request", "ns",
+             ("cost", "per_request", "notify_exit_time_ns"), ("a", "b"))]
+           + [("cpu_ns", cls, f"CPU per request, {name}", "ns", ("cost", "per_request", "cpu_ns", cls), ("a", "b"))
+              for cls, name in (("vcpu", "vCPU"), ("main_loop", "main loop"), ("iothread", "IOThread"),
+                                ("other", "other"), ("all", "all QEMU threads"))]
+           + [("exits", None, "VM exits per request", "count", ("cost", "per_request", "exits"), ("a", "b")),
+              ("userspace_exits", None, "exits to user space per request", "count",
+               ("cost", "per_request", "userspace_exits"), ("a", "b")),
+              ("wakeups", "all", "wakeups per request", "count", ("cost", "per_request", "wakeups", "all"),
+               ("a", "b")),
+              ("fio_iops", None, "fio IOPS", "iops", None, ("coverage", "fio_iops")),
+              ("fio_mean_ns", None, "fio mean latency", "ns", None, ("coverage", "fio_mean_ns"))])
+
+
+def compare_data(compare, sessions):
+    """The compare as the page draws it: its stage shifts, the cost shifts keyed as the cost table's
+    rows, how its intervals were made, and the sessions its sides are."""
+    data = {k: compare.get(k) for k in ("a", "b", "level", "resamples", "seed", "interval", "blocks_a", "blocks_b",
+                                         "ioeventfd_a", "ioeventfd_b")}
+    data.update({"stages": compare["stages"], "exits_per_request": compare.get("exits_per_request", []),
+                 "cost": compare.get("cost")})
+    data["cost_shifts"] = {key: interval(value_at(compare, "cost", *path)) for key, path in cost_shift_paths().items()}
+    data["notify_bootstrap"] = value_at(compare, "cost", "notify_exit_ns", "bootstrap")
+    data["notify_block_length"] = value_at(compare, "cost", "notify_exit_ns", "block_length")
+    for side in ("a", "b"):
+        index = side_index(sessions, compare.get(side), compare.get(f"ioeventfd_{side}"))
+        data[f"index_{side}"] = index
+        data[f"label_{side}"] = sessions[index]["label"] if index is not None else side.upper()
+        if index is None and len(sessions) == 2:
+            warn(f"the compare's {side} ({compare.get(side)}) is none of the inputs: its side is labelled "
+                 f"{side.upper()}, fio's figures of that side are not shown")
+    return data
+
+
+def control_data(control, compare):
+    """The A/A control: what it compared, how, and its title on the page."""
+    data = {k: control.get(k) for k in ("a", "b", "ioeventfd_a", "ioeventfd_b", "interval", "blocks_a", "blocks_b",
+                                         "level", "resamples")}
+    data["same_disk"] = session_key(control.get("a")) == session_key(control.get("b"))
+    if control.get("ioeventfd_a") is not None and control.get("ioeventfd_a") == control.get("ioeventfd_b"):
+        data["title"] = f"A/A control: both disks ioeventfd {control['ioeventfd_a']}"
+    else:
+        data["title"] = (f"control: disk A ioeventfd {control.get('ioeventfd_a', '?')}, disk B ioeventfd "
+                         f"{control.get('ioeventfd_b', '?')} (not an A/A pair)")
+        warn(f"--control: ioeventfd {control.get('ioeventfd_a')} against {control.get('ioeventfd_b')}: not an A/A control")
+    if control.get("interval") != compare.get("interval"):
+        warn(f"--control resampled {control.get('interval')}, the compare {compare.get('interval')}")
+    return data
+
+
+def ab_rows(compare, control, compare_sides, reports):
+    """The A/B panel's rows: each figure's A, B, shift and interval, and the control's shift and interval."""
+    rows = []
+    for figure, cls, name, unit, path, sides in AB_ROWS:
+        row = {"figure": figure, "class": cls, "name": name, "unit": unit}
+        if path is None:   # fio's own figures: from each side's report
+            for side in ("a", "b"):
+                index = compare_sides[f"index_{side}"]
+                row[side] = value_at(reports[index], *sides) if index is not None else None
+            row.update(interval(None))
+            row["control"] = None
+        else:
+            shift = value_at(compare, *path)
+            row["a"], row["b"] = value_at(shift, sides[0]), value_at(shift, sides[1])
+            row.update(interval(shift))
+            row["control"] = interval(value_at(control, *path)) if control else None
+        rows.append(row)
+    return rows
+
+
+def prepare(reports, compare, control):
     stages = [s for s in reports[0]["stages"] if s != "total"]
     all_stages = stages + ["total"]
     first_bin, end_bin = kick_bins(reports)
@@ -118,6 +265,8 @@ def prepare(reports, compare):
         data["sessions"].append({
             "label": session_label(report, reports),
             "session": report.get("session"),
+            # one disk of an A/B session: its label and its blocks (null for a whole session)
+            "part": report.get("part"), "blocks": report.get("blocks"),
             "mode": report.get("mode"), "device": report.get("device"),
             "ioeventfd": report.get("ioeventfd"), "qemu_trace": report.get("qemu_trace"),
             "requests": report["requests"],
@@ -155,15 +304,22 @@ def prepare(reports, compare):
             "cost": report.get("cost"),
         })
     if compare:
-        data["compare"] = {"a": compare.get("a"), "b": compare.get("b"), "level": compare.get("level"),
-                           "stages": compare["stages"], "exits_per_request": compare.get("exits_per_request", []),
-                           "cost": compare.get("cost")}
-        labels = {}
-        for s in data["sessions"]:
-            labels[os.path.normpath(s["session"] or "")] = s["label"]
-        data["compare"]["label_a"] = labels.get(os.path.normpath(compare.get("a", "")), "A")
-        data["compare"]["label_b"] = labels.get(os.path.normpath(compare.get("b", "")), "B")
+        data["compare"] = compare_data(compare, data["sessions"])
+        data["control"] = control_data(control, compare) if control else None
+        data["ab"] = ab_rows(compare, control, data["compare"], reports)
     return data
+
+
+def load_compare(path):
+    try:
+        with open(path) as f:
+            compare = json.load(f)
+    except (OSError, ValueError) as err:
+        die(f"{path}: {err}")
+    check_schema(path, compare, COMPARE_SCHEMA, "vqscope-analyze compare --format json")
+    if not isinstance(compare.get("stages"), dict):
+        die(f"{path}: no \"stages\": expected in a {COMPARE_SCHEMA[0]} version {COMPARE_SCHEMA[1]}")
+    return compare
 
 
 def kick_report(data, path):
@@ -196,6 +352,8 @@ def main():
     parser = argparse.ArgumentParser(description="Build the vqscope HTML dashboard from analyzer JSON.")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="report JSON or session directory (1 or 2)")
     parser.add_argument("--compare", metavar="JSON", help="`vqscope-analyze compare A B --format json` output")
+    parser.add_argument("--control", metavar="JSON",
+                        help="the A/A control: `vqscope-analyze compare S@A S@B --format json` of an --ab off,off session")
     parser.add_argument("-o", "--output", default="dashboard.html", help="HTML file (default dashboard.html)")
     parser.add_argument("--title", default="vqscope dashboard")
     parser.add_argument("--kick-report", metavar="FILE", help="also write a plain-text per-kick report")
@@ -203,18 +361,14 @@ def main():
     if len(args.inputs) > 2:
         parser.error("one or two inputs (sessions or report JSON files)")
     reports = [load_report(p) for p in args.inputs]
-    compare = None
-    if args.compare:
-        try:
-            with open(args.compare) as f:
-                compare = json.load(f)
-        except (OSError, ValueError) as err:
-            die(f"{args.compare}: {err}")
-        check_schema(args.compare, compare, COMPARE_SCHEMA, "vqscope-analyze compare --format json")
-    elif len(args.inputs) == 2 and all(os.path.isdir(p) for p in args.inputs):
+    compare = load_compare(args.compare) if args.compare else None
+    if not compare and len(args.inputs) == 2 and all(is_session(p) for p in args.inputs):
         compare = run_analyzer(["compare", args.inputs[0], args.inputs[1], "--format", "json"])
         check_schema("vqscope-analyze compare", compare, COMPARE_SCHEMA, "vqscope-analyze compare --format json")
-    data = prepare(reports, compare)
+    control = load_compare(args.control) if args.control else None
+    if control and not compare:
+        parser.error("--control needs a compare to stand beside (two inputs, or --compare)")
+    data = prepare(reports, compare, control)
     with open(os.path.join(HERE, "template.html")) as f:
         template = f.read()
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
