@@ -1,94 +1,104 @@
 #!/usr/bin/env bash
-# `make demo`: the main job. Records xblk fio sessions with ioeventfd on and off, analyses them and
-# writes a report directory with a dashboard. The manual is the --help text below.
+# `make demo`: the main job, the ioeventfd study of virtio-xblk. Records ioeventfd off against on in one
+# boot (two disks, blocks alternating), with an A/A control, at each queue depth; analyses, compares and
+# builds the dashboards. The manual is the --help text below.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 usage() {
   cat <<'EOF'
 NAME
-    scripts/ioeventfd-ab.sh - record, analyse and compare virtio-xblk sessions with ioeventfd on and off
+    scripts/ioeventfd-ab.sh - what ioeventfd changes for virtio-xblk, measured off against on in one boot
 
 SYNOPSIS
-    scripts/ioeventfd-ab.sh [--workload FIO-JOB] [--mode kvm|lab|tcg] [--ioeventfd on|off|both]
-                    [--iothread] [--queues N] [--duration SEC] [--repeat N] [-h|--help]
+    scripts/ioeventfd-ab.sh [--workload FIO-JOB] [--mode kvm|lab|tcg] [--depths "D ..."|job]
+                            [--blocks N] [--seed S] [--repeat N] [--queues N] [--no-control] [-h|--help]
 
 DESCRIPTION
-    The main job of vqscope (`make demo` runs it after building everything). It boots a guest with the
-    virtio-xblk disk once per ioeventfd setting and run (--repeat; `bin/vqscope record`: guest
-    tracepoints, QEMU trace events and the eBPF host probes), runs the fio job, analyses each session with
-    `analysis/vqscope-analyze` (report, per-kick figures, Perfetto trace), compares the two sessions
-    (per-stage medians of ioeventfd on minus off, bootstrap 95% intervals, exits per request) and
-    builds the HTML dashboard (dashboards/build.py). It ends with a short summary and where the
-    files are. A lab session takes 30-60 s on two cores; kvm mode is faster.
+    The main job of vqscope (`make demo` runs it after building everything). For each queue depth it
+    boots one guest with two virtio-xblk disks, A with ioeventfd=off and B with ioeventfd=on (`vqscope
+    record --ab off,on`), and runs the fio job on them in alternating blocks (N per disk, AB or BA per
+    pair, in an order drawn from the seed): both settings see the same boot, the same host and the same
+    drift, block by block. The analyzer reads each disk as its own session (SESSION@A, SESSION@B) and
+    compares them: per-stage median shifts (on - off) and the cost side (the vCPU's time in the notify
+    exit, host CPU by QEMU thread class, exits and userspace exits, wakeups per request), each with a 95%
+    interval that resamples the blocks, so that it covers the drift within the boot. A second boot, the
+    A/A control, gives both disks ioeventfd=off (`--ab off,off`): its interval must contain 0, and a
+    shift is only worth reading if it is larger than that. The summary has one sentence per depth built
+    from these figures; the dashboards draw them. In lab mode each boot takes about 2-4 minutes.
 
 OPTIONS
-    --workload FIO-JOB   the fio job file run in the guest (default workloads/xblk-randrw.fio: 3000
-                         4k random I/Os, 70% reads, 4 in flight); ${XBLK_DEV} names the disk
+    --workload FIO-JOB   the fio job (default workloads/xblk-randrw.fio: 4k random I/O, 70% reads, 3000
+                         I/Os per disk); ${XBLK_DEV} names the disk; its number_ios (or runtime) is split
+                         into the blocks
     --mode kvm|lab|tcg   where the guest runs (default: `lab/run --print-mode`: kvm when /dev/kvm can
                          run a guest, else the nested lab). tcg has no KVM exits to show
-    --ioeventfd on|off|both
-                         which sessions to record (default both; one session gives no compare)
-    --iothread           serve the disk from a QEMU IOThread
+    --depths "D ..."     queue depths, each its own pair of boots (default "1 16"); `job` keeps the job's
+                         own iodepth
+    --blocks N           blocks per disk (default 10, 2..100)
+    --seed S             the first boot's seed for the block order (default: random, printed); boot k of
+                         a depth uses S + k - 1
+    --repeat N           boots per depth and setting (default 1; 1..10): the summary gives each boot's
+                         shifts, so that boot-to-boot variation shows
     --queues N           xblk request queues (default 1)
-    --duration SEC       run the job for SEC seconds (fio time_based + runtime; the job's number_ios
-                         and runtime lines are dropped). Long runs make large traces: 10 s is plenty
-    --repeat N           record each setting N times, alternating (off, on, off, on, ...; default 2
-                         with both settings, else 1). The dashboard and compare.txt use the first
-                         pair; the summary's "runs" line gives on - off of every pair and off vs off
-                         of the first two off sessions: the run-to-run spread that the bootstrap
-                         intervals (within one session) do not show. In the nested lab it is large
+    --no-control         skip the A/A control boots (half the time; the summary then cannot say whether
+                         a shift is larger than the noise)
     -h, --help           this text
 
 FILES
     results/ioeventfd-ab/<YYYYmmdd-HHMMSS>/      one run; results/ioeventfd-ab/latest points to the newest
         summary.txt                      the summary printed at the end
-        session-on/, session-off/        the recorded sessions (vqscope record), record-*.log
-        report-on.txt, report-off.txt    the analyzer's text report (with the per-request table)
-        report-on.json, report-off.json  the same as JSON (input of the dashboard)
-        kicks.txt                        the per-kick report: requests per notified kick, kick ->
-                                         device begin histogram
-        compare.txt, compare.json        ioeventfd off (A) vs on (B)
-        session-off-N/, session-on-N/, compare-N.json, compare-off-off.json
-                                         --repeat: the later runs, their compares, off vs off
-        perfetto-on.json, perfetto-off.json  open in https://ui.perfetto.dev (offline: it loads the
-                                         file in the browser)
-        dashboard.html                   the dashboard; self-contained, open it from disk
+        session-qdD/, session-qdD-aa/    the A/B and A/A boots of depth D (vqscope record --ab);
+                                         -K suffixes: boot K of --repeat; record-*.log their logs
+        report-qdD-off.json, -on.json    the analyzer's reports of disk A (off) and B (on); .txt: text
+                                         with the per-request table (first boot)
+        compare-qdD.json, .txt           on (B) - off (A), blocks resampled
+        compare-qdD-aa.json              the A/A control: off (A) - off (B) of the control boot
+        kicks-qdD.txt                    the per-kick report
+        perfetto-qdD-off.json, -on.json  load in https://ui.perfetto.dev (first depth)
+        dashboard-qdD.html               the dashboard of depth D; dashboard.html: the first depth's
 
 EXAMPLES
-    make demo                                        # both sessions, best mode, default job
-    scripts/ioeventfd-ab.sh --mode tcg --ioeventfd on        # one quick session without KVM
-    scripts/ioeventfd-ab.sh --duration 5 --queues 2 --iothread
-    scripts/ioeventfd-ab.sh --workload workloads/xblk-randread-timed.fio
+    make demo                                          # depths 1 and 16, control included
+    scripts/ioeventfd-ab.sh --mode tcg --depths 1 --blocks 3 --no-control   # a quick look without KVM
+    scripts/ioeventfd-ab.sh --depths job --repeat 3 --seed 42
 EOF
 }
 
 bad() { printf 'ioeventfd-ab.sh: %s (see scripts/ioeventfd-ab.sh --help)\n' "$*" >&2; exit 2; }
 need() { if [ $# -lt 2 ] || [ -z "$2" ]; then bad "$1 needs a value"; fi; }
 
-workload=$VQSCOPE_TOP/workloads/xblk-randrw.fio mode="" which=both iothread=0 queues=1 duration="" repeat=""
+workload=$VQSCOPE_TOP/workloads/xblk-randrw.fio mode="" depths="1 16" blocks=10 seed="" repeat=1 queues=1
+control=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --workload) need "$@"; workload=$2; shift 2 ;;
     --mode) need "$@"; mode=$2; shift 2 ;;
-    --ioeventfd) need "$@"; which=$2; shift 2 ;;
-    --iothread) iothread=1; shift ;;
-    --queues) need "$@"; queues=$2; shift 2 ;;
-    --duration) need "$@"; duration=$2; shift 2 ;;
+    --depths) need "$@"; depths=$2; shift 2 ;;
+    --blocks) need "$@"; blocks=$2; shift 2 ;;
+    --seed) need "$@"; seed=$2; shift 2 ;;
     --repeat) need "$@"; repeat=$2; shift 2 ;;
+    --queues) need "$@"; queues=$2; shift 2 ;;
+    --no-control) control=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) bad "unknown option '$1'" ;;
   esac
 done
 case "$mode" in ""|kvm|lab|tcg) ;; *) bad "--mode is kvm, lab or tcg, not '$mode'" ;; esac
-case "$which" in on) sides=(on) ;; off) sides=(off) ;; both) sides=(off on) ;;
-  *) bad "--ioeventfd is on, off or both, not '$which'" ;; esac
+[[ $depths =~ ^(job|[1-9][0-9]{0,3}( [1-9][0-9]{0,3})*)$ ]] || bad "--depths is 'job' or depths like '1 16', not '$depths'"
+if ! { [[ $blocks =~ ^[1-9][0-9]{0,2}$ ]] && [ "$blocks" -ge 2 ] && [ "$blocks" -le 100 ]; }; then
+  bad "--blocks is 2..100, not '$blocks'"
+fi
+[[ $repeat =~ ^([1-9]|10)$ ]] || bad "--repeat is 1..10, not '$repeat'"
 [[ $queues =~ ^[1-9][0-9]*$ ]] || bad "--queues is a positive number, not '$queues'"
-[ -z "$duration" ] || [[ $duration =~ ^[1-9][0-9]*$ ]] || bad "--duration is whole seconds, not '$duration'"
-[ -z "$repeat" ] || [[ $repeat =~ ^([1-9]|10)$ ]] || bad "--repeat is 1..10, not '$repeat'"
-[ -n "$repeat" ] || { [ ${#sides[@]} = 2 ] && repeat=2 || repeat=1; }
+[ -z "$seed" ] || [[ $seed =~ ^[0-9]{1,9}$ ]] || bad "--seed is a number, not '$seed'"
 [ -f "$workload" ] || bad "--workload $workload: no such fio job file"
 workload=$(cd "$(dirname "$workload")" && pwd)/$(basename "$workload")
+if [ "$depths" != job ] && ! grep -q '^iodepth=' "$workload"; then
+  bad "--workload $workload has no 'iodepth=' line to set the depths in (use --depths job)"
+fi
+seed=${seed:-$((RANDOM * 32768 + RANDOM))}
 
 analyze=$VQSCOPE_TOP/analysis/vqscope-analyze
 [ -x "$analyze" ] || die "analysis/vqscope-analyze is not built (make analysis, or make demo)"
@@ -102,70 +112,73 @@ start=$(date +%s)
 out=$VQSCOPE_TOP/results/ioeventfd-ab/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 ln -sfn "$(basename "$out")" "$VQSCOPE_TOP/results/ioeventfd-ab/latest"
-progress "ioeventfd-ab: mode $mode, ioeventfd ${sides[*]}, workload $(basename "$workload")${duration:+, $duration s}; results in $out"
+progress "ioeventfd-ab: mode $mode, depths $depths, $blocks blocks per disk, seed $seed, $repeat boot(s) per" \
+  "setting$([ $control = 1 ] && echo ", A/A control on" || echo ", no A/A control"); results in $out"
 
-# --duration: a copy of the job that runs for that long instead of a number of I/Os.
-if [ -n "$duration" ]; then
-  grep -Evi '^[[:space:]]*(number_ios|runtime|time_based)[[:space:]]*(=|$)' "$workload" \
-    | sed "s/^\[global\]\$/[global]\ntime_based\nruntime=${duration}s/" > "$out/workload.fio"
-  grep -q '^runtime=' "$out/workload.fio" || die "$workload has no [global] section for --duration"
-  workload=$out/workload.fio
-fi
+# record NAME AB SEED JOB: one A/B boot into session-NAME (log record-NAME.log)
+record() {
+  local name=$1 ab=$2 boot_seed=$3 job=$4 t0
+  t0=$(date +%s)
+  progress "ioeventfd-ab: recording $name (disks A,B ioeventfd $ab, seed $boot_seed; log $out/record-$name.log)"
+  if ! "$VQSCOPE_TOP/bin/vqscope" record --mode "$mode" --workload "$job" --queues "$queues" --ab "$ab" \
+       --blocks "$blocks" --seed "$boot_seed" -o "$out/session-$name" > "$out/record-$name.log" 2>&1; then
+    tail -n 15 "$out/record-$name.log" >&2
+    die "recording $name failed (see $out/record-$name.log)"
+  fi
+  progress "ioeventfd-ab: recorded $name in $(( $(date +%s) - t0 )) s"
+}
 
-record_args=(--mode "$mode" --device xblk --workload "$workload" --queues "$queues")
-[ "$iothread" = 0 ] || record_args+=(--iothread)
-for run in $(seq "$repeat"); do
-  for side in "${sides[@]}"; do
-    name=$side; [ "$run" = 1 ] || name=$side-$run   # run 1 keeps the plain names (dashboard, compare)
-    t0=$(date +%s)
-    progress "ioeventfd-ab: recording ioeventfd $side, run $run of $repeat (log: $out/record-$name.log)"
-    if ! "$VQSCOPE_TOP/bin/vqscope" record "${record_args[@]}" --ioeventfd "$side" -o "$out/session-$name" \
-         > "$out/record-$name.log" 2>&1; then
-      tail -n 15 "$out/record-$name.log" >&2
-      die "recording ioeventfd $side failed (see $out/record-$name.log)"
-    fi
-    grep -q '"status": "complete"' "$out/session-$name/meta.json" \
-      || progress "ioeventfd-ab: warning: session $name is partial: $(grep -o '"why": "[^"]*"' "$out/session-$name/meta.json" || true)"
-    progress "ioeventfd-ab: recorded ioeventfd $side in $(( $(date +%s) - t0 )) s"
-    progress "ioeventfd-ab: analysing ioeventfd $side, run $run"
-    "$analyze" report "$out/session-$name" --format json -o "$out/report-$name.json"
-    if [ "$run" = 1 ]; then
-      "$analyze" report "$out/session-$name" --requests -o "$out/report-$name.txt"
-      "$analyze" perfetto "$out/session-$name" -o "$out/perfetto-$name.json"
+first=1 tags=()
+for depth in $depths; do
+  tag=qd$depth job=$workload
+  if [ "$depth" = job ]; then
+    tag=qd$(sed -n 's/^iodepth=\([0-9]*\).*/\1/p' "$workload" | head -n1)
+    [ "$tag" != qd ] || tag=qd1   # fio's default depth
+  else
+    sed "s/^iodepth=.*/iodepth=$depth/" "$workload" > "$out/workload-$tag.fio"
+    job=$out/workload-$tag.fio
+  fi
+  tags+=("$tag")
+  for boot in $(seq "$repeat"); do
+    name=$tag; [ "$boot" = 1 ] || name=$tag-$boot
+    record "$name" off,on $((seed + boot - 1)) "$job"
+    [ $control = 0 ] || record "$name-aa" off,off $((seed + boot - 1)) "$job"
+    progress "ioeventfd-ab: analysing $name"
+    s=$out/session-$name
+    "$analyze" report "$s@A" --format json -o "$out/report-$name-off.json"
+    "$analyze" report "$s@B" --format json -o "$out/report-$name-on.json"
+    "$analyze" compare "$s@A" "$s@B" --format json -o "$out/compare-$name.json"
+    [ $control = 0 ] || "$analyze" compare "$out/session-$name-aa@A" "$out/session-$name-aa@B" --format json \
+      -o "$out/compare-$name-aa.json"
+    if [ "$boot" = 1 ]; then
+      "$analyze" compare "$s@A" "$s@B" -o "$out/compare-$name.txt"
+      "$analyze" report "$s@A" --requests -o "$out/report-$name-off.txt"
+      "$analyze" report "$s@B" --requests -o "$out/report-$name-on.txt"
     fi
   done
+  if [ $first = 1 ]; then
+    "$analyze" perfetto "$out/session-$tag@A" -o "$out/perfetto-$tag-off.json"
+    "$analyze" perfetto "$out/session-$tag@B" -o "$out/perfetto-$tag-on.json"
+  fi
+  progress "ioeventfd-ab: building the dashboard of $tag"
+  control_args=()
+  [ $control = 0 ] || control_args=(--control "$out/compare-$tag-aa.json")
+  python3 "$VQSCOPE_TOP/dashboards/build.py" "$out/report-$tag-off.json" "$out/report-$tag-on.json" \
+    --compare "$out/compare-$tag.json" "${control_args[@]}" -o "$out/dashboard-$tag.html" \
+    --title "vqscope: virtio-xblk, ioeventfd off vs on in one boot, queue depth ${tag#qd} ($mode mode)" \
+    --kick-report "$out/kicks-$tag.txt"
+  [ $first = 0 ] || cp "$out/dashboard-$tag.html" "$out/dashboard.html"
+  first=0
 done
 
-reports=() compare_args=()
-for side in "${sides[@]}"; do reports+=("$out/report-$side.json"); done
-if [ ${#sides[@]} = 2 ]; then
-  progress "ioeventfd-ab: comparing ioeventfd off (A) with on (B)"
-  # Text and JSON in parallel: each re-reads both sessions and bootstraps every stage (~10 s in the lab).
-  "$analyze" compare "$out/session-off" "$out/session-on" -o "$out/compare.txt" & text_pid=$!
-  "$analyze" compare "$out/session-off" "$out/session-on" --format json -o "$out/compare.json"
-  wait "$text_pid" || die "vqscope-analyze compare (text) failed"
-  compare_args=(--compare "$out/compare.json")
-  for run in $(seq 2 "$repeat"); do
-    progress "ioeventfd-ab: comparing run $run: off-$run (A) with on-$run (B)"
-    "$analyze" compare "$out/session-off-$run" "$out/session-on-$run" --format json -o "$out/compare-$run.json"
-  done
-  if [ "$repeat" -ge 2 ]; then
-    progress "ioeventfd-ab: comparing off (run 1) with off-2: the run-to-run spread"
-    "$analyze" compare "$out/session-off" "$out/session-off-2" --format json -o "$out/compare-off-off.json"
-  fi
-fi
-progress "ioeventfd-ab: building the dashboard"
-python3 "$VQSCOPE_TOP/dashboards/build.py" "${reports[@]}" "${compare_args[@]}" -o "$out/dashboard.html" \
-  --title "vqscope: virtio-xblk, ioeventfd ${sides[*]} ($mode mode)" --kick-report "$out/kicks.txt"
-python3 "$VQSCOPE_TOP/scripts/ioeventfd_ab_summary.py" "$out" "$repeat" "${sides[@]}" > "$out/summary.txt"
-
+python3 "$VQSCOPE_TOP/scripts/ioeventfd_ab_summary.py" "$out" "$repeat" "${tags[@]}" > "$out/summary.txt"
 progress "ioeventfd-ab: done in $(( $(date +%s) - start )) s"
 cat <<EOF
 Results in $out (also results/ioeventfd-ab/latest):
-  dashboard.html    the dashboard (open in a browser; no network needed)
-  summary.txt       this summary;  report-*.txt / report-*.json: the analyzer's reports
-  kicks.txt         per-kick report;  compare.txt / compare.json: off (A) vs on (B) (run 1)
-  perfetto-*.json   load in ui.perfetto.dev;  session-*/: the recorded sessions
+  dashboard.html     the first depth's dashboard (dashboard-qdD.html: each depth; no network needed)
+  summary.txt        this summary;  report-qdD-off|on.json/.txt: the analyzer's reports of each disk
+  compare-qdD.txt    on (B) - off (A), blocks resampled;  compare-qdD-aa.json: the A/A control
+  kicks-qdD.txt      per-kick report;  perfetto-*.json: load in ui.perfetto.dev;  session-*/: the boots
 EOF
 echo
 cat "$out/summary.txt"
