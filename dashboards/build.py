@@ -220,7 +220,8 @@ def control_data(control, compare):
     data = {k: control.get(k) for k in ("a", "b", "ioeventfd_a", "ioeventfd_b", "interval", "blocks_a", "blocks_b",
                                          "level", "resamples")}
     data["same_disk"] = session_key(control.get("a")) == session_key(control.get("b"))
-    if control.get("ioeventfd_a") is not None and control.get("ioeventfd_a") == control.get("ioeventfd_b"):
+    data["aa"] = control.get("ioeventfd_a") is not None and control.get("ioeventfd_a") == control.get("ioeventfd_b")
+    if data["aa"]:
         data["title"] = f"A/A control: both disks ioeventfd {control['ioeventfd_a']}"
     else:
         data["title"] = (f"control: disk A ioeventfd {control.get('ioeventfd_a', '?')}, disk B ioeventfd "
