@@ -161,11 +161,37 @@ def interval(shift):
     return picked
 
 
-# Where each cost figure's shift is in a compare's "cost": the keys the page's cost table names its rows by.
 CLASSES = ("vcpu", "main_loop", "iothread", "other")
 
 
+# Where each per-request cost figure is in a report's "cost", by the keys the page names them with (and the
+# compare's cost_shift_paths below).
+COST_FIGURE_PATHS = {
+    "notify_exit_p50": ("notify_exit_ns", "p50"), "notify_exit_time_ns": ("notify_exits", "per_request_ns"),
+    "exits": ("exits", "per_request"), "userspace_exits": ("exits", "userspace_per_request"),
+    "exit_time_ns": ("exits", "time_per_request_ns"),
+    "userspace_exit_time_ns": ("exits", "userspace_time_per_request_ns"),
+    "wakeups": ("threads", "all", "wakeups_per_request"), "cpu_ns": ("threads", "all", "cpu_per_request_ns"),
+}
+
+
+def cost_figures(cost):
+    """A report's cost as the page draws it (None: not measured): the per-request figures by key (cpu_<class>
+    for each class), the classes told apart (a class is absent when it is not: TCG, without KVM events)
+    with their CPU, threads, CPU share and wakeups, and what told them apart."""
+    if cost is None:
+        return None
+    figures = {key: value_at(cost, *path) for key, path in COST_FIGURE_PATHS.items()}
+    figures.update({f"cpu_{cls}": value_at(cost, "threads", cls, "cpu_per_request_ns") for cls in CLASSES})
+    classes = {cls: {k: value_at(cost, "threads", cls, k) for k in ("cpu_per_request_ns", "threads", "cpu_share",
+                                                                    "wakeups_per_request")}
+               for cls in CLASSES if value_at(cost, "threads", cls) is not None}
+    return {"figures": figures, "classes": classes, "classes_from": cost.get("classes_from")}
+
+
 def cost_shift_paths():
+    """Where each cost figure's shift is in a compare's "cost", by the keys the page's cost table names
+    its rows with."""
     paths = {"notify_exit_p50": ("notify_exit_ns",), "wakeups": ("per_request", "wakeups", "all"),
              "cpu_ns": ("per_request", "cpu_ns", "all")}
     for key in ("notify_exit_time_ns", "exits", "userspace_exits", "exit_time_ns", "userspace_exit_time_ns"):
@@ -175,9 +201,10 @@ def cost_shift_paths():
     return paths
 
 
-# The A/B panel's rows, in order: (figure, class, name, unit, where A and B are, where the shift is). The
-# stage's and the notify exit's sides are their medians; the per-request figures' their a and b; fio's
-# come from each side's report ("coverage"), with no shift.
+# The A/B panel's rows, in order: (figure, class, name, unit, the compare's object of the figure (its shift
+# and interval), the keys of A and B in it). The stage's and the notify exit's sides are their medians, the
+# per-request figures' their a and b; fio's own figures have no object in the compare (None): A and B are
+# those keys of each side's report, with no shift.
 AB_ROWS = ([("total", None, "total latency, median", "ns", ("stages", "total"), ("median_a", "median_b")),
             ("notify_exit_p50", None, "vCPU in the notify exit, median", "ns", ("cost", "notify_exit_ns"),
              ("median_a", "median_b")),
@@ -203,8 +230,6 @@ def compare_data(compare, sessions):
     data.update({"stages": compare["stages"], "exits_per_request": compare.get("exits_per_request", []),
                  "cost": compare.get("cost")})
     data["cost_shifts"] = {key: interval(value_at(compare, "cost", *path)) for key, path in cost_shift_paths().items()}
-    data["notify_bootstrap"] = value_at(compare, "cost", "notify_exit_ns", "bootstrap")
-    data["notify_block_length"] = value_at(compare, "cost", "notify_exit_ns", "block_length")
     for side in ("a", "b"):
         index = side_index(sessions, compare.get(side), compare.get(f"ioeventfd_{side}"))
         data[f"index_{side}"] = index
@@ -226,7 +251,8 @@ def control_data(control, compare):
     else:
         data["title"] = (f"control: disk A ioeventfd {control.get('ioeventfd_a', '?')}, disk B ioeventfd "
                          f"{control.get('ioeventfd_b', '?')} (not an A/A pair)")
-        warn(f"--control: ioeventfd {control.get('ioeventfd_a')} against {control.get('ioeventfd_b')}: not an A/A control")
+        warn(f"--control: ioeventfd {control.get('ioeventfd_a')} against {control.get('ioeventfd_b')}: "
+             f"not an A/A control")
     if control.get("interval") != compare.get("interval"):
         warn(f"--control resampled {control.get('interval')}, the compare {compare.get('interval')}")
     return data
@@ -300,9 +326,9 @@ def prepare(reports, compare, control):
             "warnings": report.get("warnings", []),
             # the analyzer's end-to-end figures as it computed them (null: no application-side events)
             "coverage": report.get("coverage"),
-            # the host's cost per request as the analyzer computed it (null: not measured; absent from
-            # reports written before it existed)
-            "cost": report.get("cost"),
+            # the host's cost per request as the analyzer computed it (null: not measured, and for reports
+            # written before it existed)
+            "cost": cost_figures(report.get("cost")),
         })
     if compare:
         data["compare"] = compare_data(compare, data["sessions"])
@@ -354,7 +380,8 @@ def main():
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="report JSON or session directory (1 or 2)")
     parser.add_argument("--compare", metavar="JSON", help="`vqscope-analyze compare A B --format json` output")
     parser.add_argument("--control", metavar="JSON",
-                        help="the A/A control: `vqscope-analyze compare S@A S@B --format json` of an --ab off,off session")
+                        help="the A/A control: `vqscope-analyze compare S@A S@B --format json` of an "
+                             "--ab off,off session")
     parser.add_argument("-o", "--output", default="dashboard.html", help="HTML file (default dashboard.html)")
     parser.add_argument("--title", default="vqscope dashboard")
     parser.add_argument("--kick-report", metavar="FILE", help="also write a plain-text per-kick report")

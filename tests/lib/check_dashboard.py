@@ -6,7 +6,8 @@
 WORK holds report-off.json, report-on.json, compare.json (vqscope-analyze) and dom.html, dom-one.html
 (Chromium's --dump-dom of the two-session page with REQUEST in the timeline and of the one-session page).
 Passes if every chart is drawn with the analyzer's numbers (stage medians, layer shares, compare
-intervals, CDF points, kicks, exits, cost, TSC check, the request's timeline) and those agree with the
+intervals, CDF points, kicks, exits, cost and its shifts' intervals, TSC check, the request's timeline, the
+A/B panel's note on how the intervals were made, its total shift, fio's figures) and those agree with the
 analyzer's own rows; fails with an AssertionError naming the first difference otherwise.
 """
 import json, math, os, sys
@@ -184,7 +185,7 @@ cost_exits = json.loads(by_id(dom, "cost-exits")["data-series"])
 cpu = json.loads(by_id(dom, "cost-cpu")["data-series"])
 cost_bars = [a for t, a in dom.elements if t == "rect" and a.get("class") == "cost-bar"]
 cpu_rects = [a for t, a in dom.elements if t == "rect" and a.get("class") == "cost-cpu"]
-cells = [a for t, a in dom.elements if t == "td" and a.get("data-session") is not None and a.get("data-figure")]
+cells = [a for t, a in dom.elements if t == "td" and a.get("class") == "cost-value"]
 for label, r in reports.items():
     c = r["cost"]
     assert c is not None and c["classes_from"] == "kvm", f"{label}: a lab session without cost figures"
@@ -227,6 +228,31 @@ assert shift[0]["data-significant"] == str(d["significant"]).lower() and d["ci_l
 shifts = {a["data-figure"]: a["data-shift"] for t, a in dom.elements if t == "td" and a.get("class") == "cost-shift"}
 close(shifts["notify_exit_time_ns"], compare["cost"]["per_request"]["notify_exit_time_ns"]["shift"], "cost shift")
 close(shifts["cpu_ns"], compare["cost"]["per_request"]["cpu_ns"]["all"]["shift"], "CPU shift")
+# Their intervals: the compare's where it gives one (A/B blocks), none ("null") for two sessions' requests.
+cis = {a["data-figure"]: a for t, a in dom.elements if t == "td" and a.get("class") == "cost-shift"}
+for key, d in (("notify_exit_time_ns", compare["cost"]["per_request"]["notify_exit_time_ns"]),
+               ("cpu_ns", compare["cost"]["per_request"]["cpu_ns"]["all"])):
+    for end in ("ci_low", "ci_high"):
+        want, shown = d.get(end), cis[key]["data-" + end.replace("_", "-")]
+        assert shown == "null" if want is None else float(shown) == want, f"cost table {key} {end}: {shown}, {want}"
+
+# Latency beside cost (the A/B panel; tests/lib/check_dashboard_ab.py checks it on an A/B session): two
+# sessions, so the intervals resampled requests, which the page says; no A/A control was given.
+note = by_id(dom, "ab-note")
+assert note.get("data-interval") == compare.get("interval", "null") == "requests", f"ab-note: {note.get('data-interval')}"
+assert by_id(dom, "compare-note").get("data-interval") == "requests", "compare-note: how the intervals were made"
+assert by_id(dom, "ab-control").get("data-absent"), "a control panel without --control"
+total = [a for t, a in dom.elements if t == "g" and a.get("class") == "ab-ci-row" and a.get("data-figure") == "total"]
+assert [a["data-compare"] for a in total] == ["ab"], f"ab-latency rows {total}"
+for key in ("shift", "ci_low", "ci_high"):
+    close(total[0]["data-" + key.replace("_", "-")], compare["stages"]["total"][key], f"ab-latency {key}")
+ab_cells = {(a["data-figure"], a.get("data-class"), a["data-side"]): a["data-value"] for t, a in dom.elements
+            if t == "td" and a.get("class") == "ab-value"}
+for side, r in (("a", off), ("b", on)):
+    for key in ("fio_iops", "fio_mean_ns"):
+        want, shown = (r["coverage"] or {}).get(key), ab_cells[(key, None, side)]
+        assert shown == "null" if want is None else float(shown) == want, f"A/B {key} {side}: {shown}, analyzer {want}"
+    assert float(ab_cells[("cpu_ns", "all", side)]) == r["cost"]["threads"]["all"]["cpu_per_request_ns"], f"A/B CPU {side}"
 
 # Timeline of the chosen (batched) request.
 tl = by_id(dom, "timeline")
@@ -254,6 +280,8 @@ one = parse("dom-one.html")
 assert [a for t, a in one.elements if t == "body"][0].get("data-ready") == "ok", "one-session page"
 assert by_id(one, "compare-ci").get("data-absent"), "one-session page: compare not marked absent"
 assert by_id(one, "cost-notify-shift").get("data-absent"), "one-session page: cost shift not marked absent"
+assert by_id(one, "ab-panel").get("data-absent") and by_id(one, "ab-latency").get("data-absent"), \
+    "one-session page: the A/B panel not marked absent"
 assert json.loads(by_id(one, "cost-cpu")["data-series"]) == {"ioeventfd on": {k: on["cost"]["threads"][k]["cpu_per_request_ns"] for k in classes}}
 assert set(json.loads(by_id(one, "stage-bars")["data-series"])) == {"ioeventfd on"}
 print(f"ok: {len(segs)} bar segments, {len(rows)} compare rows, {len(lines)} CDF lines, "
