@@ -25,9 +25,11 @@ waited (hold_ns, from the holder's own start and end). For each held session:
      taken from the first request each interrupt completed: a notify hold lets more requests complete
      under one interrupt, and the driver completes them one after the other, so the later ones' wait
      grows with the batch (the median over all requests is printed too, not judged). A cross-clock
-     stage (kick>exit, inject>irq) is known only to its clock alignment: its bound also admits the
-     two sessions' stated alignment errors (alignment.error_ns: ~0.2 us with the TSC under KVM, half
-     the causal interval, ~10 us, in tcg mode), still far below the holds checked;
+     stage (kick>exit, inject>irq) is known only to its clock alignment: its bound adds the two
+     sessions' stated alignment errors (alignment.error_ns: ~0.2 us with the TSC under KVM, half the
+     causal interval, ~10 us, in tcg mode) to 3 x its base-vs-base shift (the errors and the boot's
+     own variation add up; a maximum of the two failed test 73 once, 2026-12-02: kick>exit -31.3 us
+     against 3 x 6.1 us of noise plus 21.4 us of alignment error), still far below the holds checked;
   4. at least 90 % of the stitched requests were held (the holder really ran).
 
 Prints a table per session; exit 1 if any check fails, 2 on unreadable input.
@@ -137,7 +139,9 @@ def main():
             shift = median(values) - base_median[stage]
             bound = max(0.05 * delay, 3 * noise[stage])
             if stage in CROSS_CLOCK:
-                bound = max(bound, (report['alignment'].get('error_ns') or 0) +
+                # the two offsets' errors add to the boot-to-boot noise: a cross-clock median is off by
+                # its session's offset error on top of how the boot went
+                bound = max(0.05 * delay, 3 * noise[stage] + (report['alignment'].get('error_ns') or 0) +
                             (base['alignment'].get('error_ns') or 0))
             status = 'ok' if abs(shift) < bound else 'FAILED'
             print('  %-15s %s %s %s %s %s  %s' % (stage, us(base_median[stage]), us(median(values)), us(shift),
