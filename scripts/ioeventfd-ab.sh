@@ -92,13 +92,13 @@ if ! { [[ $blocks =~ ^[1-9][0-9]{0,2}$ ]] && [ "$blocks" -ge 2 ] && [ "$blocks" 
 fi
 [[ $repeat =~ ^([1-9]|10)$ ]] || bad "--repeat is 1..10, not '$repeat'"
 [[ $queues =~ ^[1-9][0-9]*$ ]] || bad "--queues is a positive number, not '$queues'"
-[ -z "$seed" ] || [[ $seed =~ ^[0-9]{1,9}$ ]] || bad "--seed is a number, not '$seed'"
+[ -z "$seed" ] || [[ $seed =~ ^[0-9]{1,8}$ ]] || bad "--seed is a number of at most 8 digits, not '$seed'"
 [ -f "$workload" ] || bad "--workload $workload: no such fio job file"
 workload=$(cd "$(dirname "$workload")" && pwd)/$(basename "$workload")
 if [ "$depths" != job ] && ! grep -q '^iodepth=' "$workload"; then
   bad "--workload $workload has no 'iodepth=' line to set the depths in (use --depths job)"
 fi
-seed=${seed:-$((RANDOM * 32768 + RANDOM))}
+seed=${seed:-$((RANDOM * 1000 + RANDOM % 1000))}   # at most 8 digits: the recorder takes 9
 
 analyze=$VQSCOPE_TOP/analysis/vqscope-analyze
 [ -x "$analyze" ] || die "analysis/vqscope-analyze is not built (make analysis, or make demo)"
