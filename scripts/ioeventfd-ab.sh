@@ -40,7 +40,8 @@ OPTIONS
     --seed S             the first boot's seed for the block order (default: random, printed); boot k of
                          a depth uses S + k - 1
     --repeat N           boots per depth and setting (default 1; 1..10): the summary gives each boot's
-                         shifts, so that boot-to-boot variation shows
+                         shifts and all boots pooled, the interval resampling boots so that it covers
+                         boot-to-boot variation (5 or more boots for a nominal 95 %: stats.h)
     --queues N           xblk request queues (default 1)
     --no-control         skip the A/A control boots (half the time; the summary then cannot say whether
                          a shift is larger than the noise)
@@ -55,6 +56,8 @@ FILES
                                          with the per-request table (first boot)
         compare-qdD.json, .txt           on (B) - off (A), blocks resampled
         compare-qdD-aa.json              the A/A control: off (A) - off (B) of the control boot
+        compare-qdD-boots.json, .txt     --repeat N: every boot of the depth pooled, boots resampled
+                                         (hierarchical bootstrap); compare-qdD-aa-boots.json: controls
         kicks-qdD.txt                    the per-kick report
         perfetto-qdD-off.json, -on.json  load in https://ui.perfetto.dev (first depth)
         dashboard-qdD.html               the dashboard of depth D; dashboard.html: the first depth's
@@ -156,6 +159,19 @@ for depth in $depths; do
       "$analyze" report "$s@B" --requests -o "$out/report-$name-on.txt"
     fi
   done
+  if [ "$repeat" -gt 1 ]; then
+    # every boot of the depth pooled, the interval resampling boots (hierarchical bootstrap)
+    progress "ioeventfd-ab: pooling the $repeat boots of $tag"
+    boots_of() {  # boots_of SUFFIX DISK: session-TAG[-K]SUFFIX@DISK of every boot, comma-separated
+      local k list=$out/session-$tag$1@$2
+      for k in $(seq 2 "$repeat"); do list+=",$out/session-$tag-$k$1@$2"; done
+      echo "$list"
+    }
+    "$analyze" compare "$(boots_of "" A)" "$(boots_of "" B)" --format json -o "$out/compare-$tag-boots.json"
+    "$analyze" compare "$(boots_of "" A)" "$(boots_of "" B)" -o "$out/compare-$tag-boots.txt"
+    [ $control = 0 ] || "$analyze" compare "$(boots_of -aa A)" "$(boots_of -aa B)" --format json \
+      -o "$out/compare-$tag-aa-boots.json"
+  fi
   if [ $first = 1 ]; then
     "$analyze" perfetto "$out/session-$tag@A" -o "$out/perfetto-$tag-off.json"
     "$analyze" perfetto "$out/session-$tag@B" -o "$out/perfetto-$tag-on.json"

@@ -7,7 +7,7 @@ Every number comes from the analyzer's JSON (analysis/FORMAT.md); nothing is rec
 
 Usage: ioeventfd_ab_summary.py RESULTS-DIR REPEAT TAG... (TAG: qd1, qd16...: the files report-TAG-off.json,
 report-TAG-on.json, compare-TAG.json, compare-TAG-aa.json (optional), and compare-TAG-K[-aa].json of boots
-K = 2..REPEAT); prints to stdout.
+K = 2..REPEAT with compare-TAG[-aa]-boots.json, every boot pooled); prints to stdout.
 """
 import json
 import os
@@ -147,6 +147,12 @@ def main():
                 lines.append("  boots, A/A control total: " + "; ".join(
                     with_interval(c["stages"]["total"]["shift"], c["stages"]["total"]["ci_low"],
                                   c["stages"]["total"]["ci_high"]) for c in controls if c))
+            pooled = load(out, f"compare-{tag}-boots.json")
+            if pooled:
+                pooled_control = load(out, f"compare-{tag}-aa-boots.json")
+                lines.append(f"  all {pooled['boots_a']} boots pooled (boots resampled): "
+                             f"{latency_clause(pooled, pooled_control)}; {stages_clause(pooled)}; "
+                             f"{cost_clause(pooled)}.")
     print("\n".join(lines))
 
 

@@ -19,10 +19,11 @@
 
 #define EXIT_INPUT_ERROR 1
 #define EXIT_USAGE 2
+#define MAX_BOOTS 32
 
 static const char usage_text[] =
     "usage: vqscope-analyze [report] SESSION [--format text|csv|json] [--requests] [-o FILE]\n"
-    "       vqscope-analyze compare SESSION_A SESSION_B [--format text|csv|json] [--resamples N]\n"
+    "       vqscope-analyze compare SESSION_A[,...] SESSION_B[,...] [--format text|csv|json] [--resamples N]\n"
     "                       [--seed N] [-o FILE]\n"
     "       vqscope-analyze perfetto SESSION -o FILE\n"
     "\n"
@@ -35,7 +36,9 @@ static const char usage_text[] =
     "  report             (default) the session report; csv = the per-request table\n"
     "  compare            per-stage medians of A and B, the shift B - A with a bootstrap 95% interval\n"
     "                     (deterministic: --seed; two disks of an A/B session: blocks resampled), exits\n"
-    "                     per request\n"
+    "                     per request and the host's cost per request. A side may list several sessions,\n"
+    "                     comma-separated: boots of one setting, pooled, the interval resampling boots\n"
+    "                     (hierarchical bootstrap; up to 32 a side)\n"
     "  perfetto           Chrome trace event JSON for ui.perfetto.dev: guest, vCPU and QEMU tracks, one\n"
     "                     slice per stage per request, flows linking a request across layers\n"
     "  -f, --format F     text (default), csv or json\n"
@@ -59,7 +62,8 @@ static const char usage_text[] =
     "  vqscope-analyze compare results/sessions/62-record-lab-ioeventfd-off \\\n"
     "                          results/sessions/61-record-lab-ioeventfd-on --format json\n"
     "  vqscope-analyze perfetto results/sessions/61-record-lab-ioeventfd-on -o trace.json\n"
-    "  vqscope-analyze compare results/sessions/ab@A results/sessions/ab@B\n";
+    "  vqscope-analyze compare results/sessions/ab@A results/sessions/ab@B\n"
+    "  vqscope-analyze compare run1@A,run2@A,run3@A run1@B,run2@B,run3@B\n";
 
 typedef enum { COMMAND_REPORT, COMMAND_COMPARE, COMMAND_PERFETTO } command;
 
@@ -158,6 +162,17 @@ static int parse_options(int argc, char **argv, options *parsed)
         }
         parsed->sessions[parsed->session_count++] = argv[i];
     }
+    for (i = 0; parsed->command == COMMAND_COMPARE && (size_t)i < parsed->session_count; i++) {
+        const char *c = parsed->sessions[i];
+        size_t items = 1;
+
+        while ((c = strchr(c, ',')) != NULL) {
+            items++, c++;
+        }
+        if (items > MAX_BOOTS) {
+            return usage_error("more than 32 sessions on one side of the compare");
+        }
+    }
     if (parsed->session_count != wanted) {
         return usage_error(wanted == 2 ? "compare needs two session directories" : "no session directory");
     }
@@ -189,31 +204,61 @@ static vq_status load_argument(const char *argument, vq_session **session, vq_er
     return status;
 }
 
+/* The sessions of one side of a compare: SESSION[,SESSION...] (boots of one setting; a directory whose
+ * name holds the comma wins), each loaded into SIDE (room for MAX_BOOTS: parse_options counted). */
+static vq_status load_side(const char *argument, vq_session **side, size_t *count, vq_error *error)
+{
+    struct stat info;
+    char *list, *item, *save = NULL;
+    vq_status status = VQ_OK;
+
+    if (!strchr(argument, ',') || stat(argument, &info) == 0) {
+        *count = 1;
+        return load_argument(argument, &side[0], error);
+    }
+    list = strdup(argument);
+    if (!list) {
+        vq_error_set(error, "%s: out of memory", argument);
+        return VQ_ERR_NOMEM;
+    }
+    for (item = strtok_r(list, ",", &save); item && status == VQ_OK; item = strtok_r(NULL, ",", &save)) {
+        status = load_argument(item, &side[(*count)++], error);
+    }
+    free(list);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     options parsed;
-    vq_session *sessions[2] = { NULL, NULL };
+    vq_session *sessions[2][MAX_BOOTS] = { { NULL } };
+    size_t counts[2] = { 0, 0 };
     vq_error error;
     FILE *out = stdout;
     vq_status status = VQ_OK;
     int exit_code = parse_options(argc, argv, &parsed);
-    size_t i;
+    size_t i, s;
 
     vq_error_clear(&error);
     if (exit_code != 0) {
         goto end;
     }
     for (i = 0; i < parsed.session_count; i++) {
-        status = load_argument(parsed.sessions[i], &sessions[i], &error);
+        if (parsed.command == COMMAND_COMPARE) {
+            status = load_side(parsed.sessions[i], sessions[i], &counts[i], &error);
+        } else {
+            counts[i] = 1;
+            status = load_argument(parsed.sessions[i], &sessions[i][0], &error);
+        }
         if (status != VQ_OK) {
             goto end;
         }
-        if (parsed.format != VQ_FORMAT_TEXT || parsed.command != COMMAND_REPORT) {
+        for (s = 0; s < counts[i] && (parsed.format != VQ_FORMAT_TEXT || parsed.command != COMMAND_REPORT); s++) {
             /* Machine formats and other commands keep warnings on stderr (JSON also lists them). */
             size_t w;
 
-            for (w = 0; w < sessions[i]->warning_count; w++) {
-                fprintf(stderr, "vqscope-analyze: warning: %s\n", sessions[i]->warnings[w]);
+            for (w = 0; w < sessions[i][s]->warning_count; w++) {
+                fprintf(stderr, "vqscope-analyze: warning: %s\n", sessions[i][s]->warnings[w]);
             }
         }
     }
@@ -228,13 +273,15 @@ int main(int argc, char **argv)
     }
     switch (parsed.command) {
     case COMMAND_REPORT:
-        status = vq_report_session(out, sessions[0], parsed.format, &parsed.report);
+        status = vq_report_session(out, sessions[0][0], parsed.format, &parsed.report);
         break;
     case COMMAND_COMPARE:
-        status = vq_report_compare(out, sessions[0], sessions[1], parsed.format, &parsed.report);
+        status = vq_report_compare(out, &(vq_side){ (const vq_session *const *)sessions[0], counts[0] },
+                                   &(vq_side){ (const vq_session *const *)sessions[1], counts[1] }, parsed.format,
+                                   &parsed.report);
         break;
     case COMMAND_PERFETTO:
-        status = vq_report_perfetto(out, sessions[0]);
+        status = vq_report_perfetto(out, sessions[0][0]);
         if (status == VQ_ERR_USAGE) {
             vq_error_set(&error, "%s: no usable clock alignment: cannot place guest and host on one timeline",
                          parsed.sessions[0]);
@@ -253,7 +300,10 @@ end:
         fprintf(stderr, "vqscope-analyze: %s\n", error.message);
         exit_code = EXIT_INPUT_ERROR;
     }
-    vq_session_free(sessions[0]);
-    vq_session_free(sessions[1]);
+    for (i = 0; i < 2; i++) {
+        for (s = 0; s < counts[i]; s++) {
+            vq_session_free(sessions[i][s]);
+        }
+    }
     return exit_code;
 }

@@ -451,3 +451,34 @@ vq_cost vq_cost_of_blocks(const vq_cost *cost, const size_t *picked, size_t coun
     }
     return sum;
 }
+
+vq_cost vq_cost_of_sessions(const vq_cost *const *costs, const size_t *picked, size_t count)
+{
+    vq_cost sum = { .measured = count > 0, .has_exits = true, .has_userspace = true, .has_switches = true,
+                    .has_wakeups = true, .classes_by_kvm = true };
+    size_t i, c;
+
+    for (i = 0; i < count; i++) {
+        const vq_cost *cost = costs[picked[i]];
+
+        sum.measured = sum.measured && cost->measured;
+        sum.has_exits = sum.has_exits && cost->has_exits;
+        sum.has_userspace = sum.has_userspace && cost->has_userspace;
+        sum.has_switches = sum.has_switches && cost->has_switches;
+        sum.has_wakeups = sum.has_wakeups && cost->has_wakeups;
+        sum.classes_by_kvm = sum.classes_by_kvm && cost->classes_by_kvm;
+        sum.window_ns += cost->window_ns;
+        sum.requests += cost->requests;
+        sum.notify_exit_total_ns += cost->notify_exit_total_ns;
+        sum.exits += cost->exits;
+        sum.userspace_exits += cost->userspace_exits;
+        sum.exit_ns += cost->exit_ns;
+        sum.userspace_exit_ns += cost->userspace_exit_ns;
+        for (c = 0; c < VQ_THREAD_CLASS_COUNT; c++) {
+            sum.threads[c] += cost->threads[c];
+            sum.cpu_ns[c] += cost->cpu_ns[c];
+            sum.wakeups[c] += cost->wakeups[c];
+        }
+    }
+    return sum;
+}

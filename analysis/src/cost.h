@@ -76,6 +76,11 @@ typedef struct {
  * indexes PICKED (repeats allowed): a resample of the blocks. The notify exit durations are left out. */
 vq_cost vq_cost_of_blocks(const vq_cost *cost, const size_t *picked, size_t count);
 
+/* The COUNT costs at indexes PICKED of COSTS (repeats allowed) as one: several boots of one setting
+ * pooled, or a resample of them. Sums add up, flags hold when they hold in every cost; no notify exit
+ * durations, no blocks. */
+vq_cost vq_cost_of_sessions(const vq_cost *const *costs, const size_t *picked, size_t count);
+
 /*
  * The per-request figures of a cost (each divided by its requests; NaN when not measured): what the
  * report prints and the compare shifts. Index VQ_THREAD_CLASS_COUNT of cpu_ns and wakeups is all the

@@ -6,6 +6,7 @@
 #ifndef VQSCOPE_ANALYSIS_REPORT_H
 #define VQSCOPE_ANALYSIS_REPORT_H
 
+#include "blocks.h"
 #include "session.h"
 
 /*
@@ -32,7 +33,8 @@ typedef struct {
 
 vq_status vq_report_session(FILE *out, const vq_session *session, vq_format format,
                             const vq_report_options *options);
-vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b, vq_format format,
+/* A and B: one session each, or several boots of a setting each (blocks.h: what the intervals resample). */
+vq_status vq_report_compare(FILE *out, const vq_side *a, const vq_side *b, vq_format format,
                             const vq_report_options *options);
 /* Chrome trace event JSON, loadable in Perfetto (ui.perfetto.dev) and chrome://tracing. */
 vq_status vq_report_perfetto(FILE *out, const vq_session *session);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The compare of two sessions: per-stage median shifts with bootstrap intervals, exits per request
- * and the cost figures' shifts (report_cost.c) (report.h). */
+ * and the cost figures' shifts (report_cost.c) (report.h). A side is one session or several boots of one
+ * setting, pooled (blocks.h). */
 #include "report.h"
 
 #include "blocks.h"
@@ -27,21 +28,52 @@ static bool stage_value(const vq_request_row *row, const void *stage, int64_t *v
     return row->has[which];
 }
 
-static stage_comparison compare_stage(const vq_session *a, const vq_session *b, vq_stage stage, bool blocks,
+/* SIDE's values of STAGE, its sessions' one after the other; caller frees. */
+static int64_t *side_stage_values(const vq_side *side, vq_stage stage, size_t *count)
+{
+    int64_t *values = NULL, *more;
+    size_t s, n;
+
+    *count = 0;
+    for (s = 0; s < side->count; s++) {
+        int64_t *one = vq_session_stage_values(side->sessions[s], stage, &n);
+
+        more = one ? realloc(values, (*count + n + 1) * sizeof(*values)) : NULL;
+        if (!more) {
+            free(one);
+            free(values);
+            return NULL;
+        }
+        values = more;
+        memcpy(values + *count, one, n * sizeof(*values));
+        *count += n;
+        free(one);
+    }
+    return values;
+}
+
+static stage_comparison compare_stage(const vq_side *a, const vq_side *b, vq_stage stage, vq_units units,
                                       const vq_report_options *options)
 {
     stage_comparison result = { .median_a = NAN, .median_b = NAN, .shift = { .estimate = NAN, .low = NAN,
                                                                               .high = NAN } };
-    int64_t *values_a = vq_session_stage_values(a, stage, &result.count_a);
-    int64_t *values_b = vq_session_stage_values(b, stage, &result.count_b);
+    int64_t *values_a = side_stage_values(a, stage, &result.count_a);
+    int64_t *values_b = side_stage_values(b, stage, &result.count_b);
     int64_t *scratch = malloc((result.count_a + result.count_b + 1) * sizeof(*scratch));
 
     if (values_a && values_b && scratch && result.count_a && result.count_b) {
-        /* The same seed per stage: each stage's interval does not depend on which stages ran before. Two
-         * disks of A/B sessions: blocks resampled (they carry the drift within the boot), else requests. */
-        result.shift = blocks ? vq_blocks_shift(a, b, stage_value, &stage, options->resamples, options->seed + stage) :
-                       vq_bootstrap_median_difference(values_a, result.count_a, values_b, result.count_b,
-                                                      options->resamples, 0.95, options->seed + stage, scratch);
+        /* The same seed per stage: each stage's interval does not depend on which stages ran before. Boots
+         * resampled when a side has several; two disks of A/B sessions: blocks (they carry the drift within
+         * the boot); else requests. */
+        if (units == VQ_UNITS_BOOTS) {
+            result.shift = vq_boots_shift(a, b, stage_value, &stage, options->resamples, options->seed + stage);
+        } else if (units == VQ_UNITS_BLOCKS) {
+            result.shift = vq_blocks_shift(a->sessions[0], b->sessions[0], stage_value, &stage, options->resamples,
+                                           options->seed + stage);
+        } else {
+            result.shift = vq_bootstrap_median_difference(values_a, result.count_a, values_b, result.count_b,
+                                                          options->resamples, 0.95, options->seed + stage, scratch);
+        }
         vq_sort_int64(values_a, result.count_a);
         vq_sort_int64(values_b, result.count_b);
         result.median_a = vq_percentile_sorted(values_a, result.count_a, 50);
@@ -54,33 +86,98 @@ static stage_comparison compare_stage(const vq_session *a, const vq_session *b, 
     return result;
 }
 
-/* Exits per stitched request of REASON (matched by isa and code) in SESSION; NAN if absent. */
-static double exits_per_request(const vq_session *session, uint32_t isa, uint32_t code)
+/* Exits per stitched request of REASON (matched by isa and code) over SIDE's sessions; NAN if no row. */
+static double exits_per_request(const vq_side *side, uint32_t isa, uint32_t code)
 {
-    size_t i;
+    uint64_t exits = 0, rows = 0;
+    size_t s, i;
 
-    for (i = 0; i < session->exit_reason_count; i++) {
-        if (session->exits[i].isa == isa && session->exits[i].reason == code) {
-            return session->row_count ? (double)session->exits[i].in_window / (double)session->row_count : NAN;
+    for (s = 0; s < side->count; s++) {
+        const vq_session *session = side->sessions[s];
+
+        rows += session->row_count;
+        for (i = 0; i < session->exit_reason_count; i++) {
+            if (session->exits[i].isa == isa && session->exits[i].reason == code) {
+                exits += session->exits[i].in_window;
+            }
         }
     }
-    return session->row_count ? 0.0 : NAN;
+    return rows ? (double)exits / (double)rows : NAN;
 }
 
-vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b, vq_format format,
+/* SIDE's ioeventfd setting: its sessions', "mixed" when they differ. */
+static const char *side_ioeventfd(const vq_side *side)
+{
+    size_t s;
+
+    for (s = 1; s < side->count; s++) {
+        if (strcmp(side->sessions[s]->ioeventfd, side->sessions[0]->ioeventfd) != 0) {
+            return "mixed";
+        }
+    }
+    return side->sessions[0]->ioeventfd;
+}
+
+/* Text: SIDE's session names, ", " between them. */
+static void side_names_text(FILE *out, const vq_side *side)
+{
+    size_t s;
+
+    for (s = 0; s < side->count; s++) {
+        fprintf(out, "%s%s", s ? ", " : "", vq_session_name(side->sessions[s]));
+    }
+}
+
+/* JSON: "KEY": the first session's name, or all of them joined by " + "; "sessions_KEY": the list. */
+static void side_names_json(FILE *out, const char *key, const vq_side *side)
+{
+    size_t s, length = 1;
+    char *joined;
+
+    for (s = 0; s < side->count; s++) {
+        length += strlen(vq_session_name(side->sessions[s])) + 3;
+    }
+    joined = calloc(length, 1);
+    for (s = 0; joined && s < side->count; s++) {
+        if (s) {
+            strcat(joined, " + ");
+        }
+        strcat(joined, vq_session_name(side->sessions[s]));
+    }
+    fprintf(out, "\"%s\": ", key);
+    vq_json_string(out, joined ? joined : "");
+    fprintf(out, ", \"sessions_%s\": [", key);
+    for (s = 0; s < side->count; s++) {
+        fputs(s ? ", " : "", out);
+        vq_json_string(out, vq_session_name(side->sessions[s]));
+    }
+    fputc(']', out);
+    free(joined);
+}
+
+vq_status vq_report_compare(FILE *out, const vq_side *a, const vq_side *b, vq_format format,
                             const vq_report_options *options)
 {
-    vq_exit_reason *exits = vq_sorted_exits(a);
-    size_t blocks_a = vq_blocks_with_rows(a), blocks_b = vq_blocks_with_rows(b);
-    bool blocks = blocks_a >= 2 && blocks_b >= 2;
+    const vq_session *first_a = a->sessions[0], *first_b = b->sessions[0];
+    vq_exit_reason *exits = vq_sorted_exits(first_a);
+    vq_units units = vq_compare_units(a, b);
+    size_t blocks_a = a->count == 1 ? vq_blocks_with_rows(first_a) : 0;
+    size_t blocks_b = b->count == 1 ? vq_blocks_with_rows(first_b) : 0;
+    static const char *const unit_names[] = { "requests", "blocks", "boots" };
     size_t stage, i;
 
     if (format == VQ_FORMAT_TEXT) {
-        fprintf(out, "A %s (ioeventfd %s, delay %" PRId64 " ns)\nB %s (ioeventfd %s, delay %" PRId64 " ns)\n",
-                vq_session_name(a), a->ioeventfd, a->delay_ns, vq_session_name(b), b->ioeventfd, b->delay_ns);
+        fputs("A ", out);
+        side_names_text(out, a);
+        fprintf(out, " (ioeventfd %s, delay %" PRId64 " ns)\nB ", side_ioeventfd(a), first_a->delay_ns);
+        side_names_text(out, b);
+        fprintf(out, " (ioeventfd %s, delay %" PRId64 " ns)\n", side_ioeventfd(b), first_b->delay_ns);
         fprintf(out, "median shift B - A with a %u-resample bootstrap 95%% interval (seed %" PRIu64 "), us\n",
                 options->resamples, options->seed);
-        if (blocks) {
+        if (units == VQ_UNITS_BOOTS) {
+            fprintf(out, "(the interval resamples boots, %zu A and %zu B, each kept as recorded: it covers\n"
+                    " boot-to-boot variation; medians are of the pooled requests)\n", a->count, b->count);
+        } else if (units == VQ_UNITS_BLOCKS) {
             fprintf(out, "(the interval resamples the disks' blocks, %zu A and %zu B, alternated in one boot: it\n"
                     " covers drift within the boot, not boot-to-boot variation)\n", blocks_a, blocks_b);
         } else {
@@ -93,21 +190,20 @@ vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b,
     } else if (format == VQ_FORMAT_CSV) {
         fputs("stage,count_a,count_b,median_a_ns,median_b_ns,shift_ns,ci_low_ns,ci_high_ns,significant\n", out);
     } else {
-        fprintf(out, "{\n  \"format\": \"%s\", \"version\": %d,\n  \"a\": ", VQ_COMPARE_FORMAT,
-                VQ_COMPARE_VERSION);
-        vq_json_string(out, vq_session_name(a));
-        fputs(",\n  \"b\": ", out);
-        vq_json_string(out, vq_session_name(b));
+        fprintf(out, "{\n  \"format\": \"%s\", \"version\": %d,\n  ", VQ_COMPARE_FORMAT, VQ_COMPARE_VERSION);
+        side_names_json(out, "a", a);
+        fputs(",\n  ", out);
+        side_names_json(out, "b", b);
         fprintf(out, ",\n  \"resamples\": %u, \"seed\": %" PRIu64 ", \"level\": 0.95, \"interval\": \"%s\", "
-                "\"blocks_a\": %zu, \"blocks_b\": %zu,\n  \"ioeventfd_a\": ", options->resamples, options->seed,
-                blocks ? "blocks" : "requests", blocks_a, blocks_b);
-        vq_json_string(out, a->ioeventfd);
+                "\"blocks_a\": %zu, \"blocks_b\": %zu, \"boots_a\": %zu, \"boots_b\": %zu,\n  \"ioeventfd_a\": ",
+                options->resamples, options->seed, unit_names[units], blocks_a, blocks_b, a->count, b->count);
+        vq_json_string(out, side_ioeventfd(a));
         fputs(", \"ioeventfd_b\": ", out);
-        vq_json_string(out, b->ioeventfd);
+        vq_json_string(out, side_ioeventfd(b));
         fputs(",\n  \"stages\": {", out);
     }
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
-        stage_comparison c = compare_stage(a, b, (vq_stage)stage, blocks, options);
+        stage_comparison c = compare_stage(a, b, (vq_stage)stage, units, options);
 
         if (format == VQ_FORMAT_TEXT) {
             if (!c.count_a || !c.count_b) {
@@ -140,7 +236,7 @@ vq_status vq_report_compare(FILE *out, const vq_session *a, const vq_session *b,
     } else if (format == VQ_FORMAT_JSON) {
         fputs("\n  },\n  \"exits_per_request\": [", out);
     }
-    for (i = 0; exits && i < a->exit_reason_count && format != VQ_FORMAT_CSV; i++) {
+    for (i = 0; exits && i < first_a->exit_reason_count && format != VQ_FORMAT_CSV; i++) {
         char label[32];
         double per_a = exits_per_request(a, exits[i].isa, exits[i].reason);
         double per_b = exits_per_request(b, exits[i].isa, exits[i].reason);

@@ -285,41 +285,69 @@ static double percentile_of_sorted(const double *values, size_t count, double p)
            values[count - 1];
 }
 
-/*
- * Two disks of A/B sessions: the 95 % interval of each figure's shift B - A (LOW, HIGH; NaN when a
- * resample has no value), each resample drawing as many blocks of each side as it has, with replacement,
- * and dividing the drawn blocks' sums by their requests (vq_cost_of_blocks). Seeded with SEED.
- */
-static void block_intervals(const vq_session *a, const vq_session *b, const figure *figures, size_t count,
-                            unsigned resamples, uint64_t seed, double *low, double *high)
+/* SIDE's cost, its sessions' pooled (one session: its own, blocks and all). */
+static vq_cost side_cost(const vq_side *side)
 {
-    size_t blocks_a = a->cost.block_count, blocks_b = b->cost.block_count, r, i;
+    const vq_cost *costs[side->count + 1];
+    size_t picked[side->count + 1], s;
+
+    if (side->count == 1) {
+        return side->sessions[0]->cost;
+    }
+    for (s = 0; s < side->count; s++) {
+        costs[s] = &side->sessions[s]->cost;
+        picked[s] = s;
+    }
+    return vq_cost_of_sessions(costs, picked, side->count);
+}
+
+/* One resample of SIDE's UNITS (blocks of its one session, or its boots), drawn with replacement. */
+static vq_cost resample_cost(const vq_side *side, vq_units units, size_t *picks, uint64_t *state)
+{
+    const vq_cost *costs[side->count + 1];
+    size_t n = units == VQ_UNITS_BLOCKS ? side->sessions[0]->cost.block_count : side->count, i;
+
+    for (i = 0; i < n; i++) {
+        picks[i] = (size_t)(vq_random_next(state) % n);
+    }
+    if (units == VQ_UNITS_BLOCKS) {
+        return vq_cost_of_blocks(&side->sessions[0]->cost, picks, n);
+    }
+    for (i = 0; i < side->count; i++) {
+        costs[i] = &side->sessions[i]->cost;
+    }
+    return vq_cost_of_sessions(costs, picks, n);
+}
+
+/*
+ * The 95 % interval of each figure's shift B - A (LOW, HIGH; NaN when a resample has no value), each
+ * resample drawing as many units of each side as it has, with replacement, and dividing the drawn units'
+ * sums by their requests: the blocks of two disks of A/B sessions (vq_cost_of_blocks), or the boots of
+ * sides with two or more each (vq_cost_of_sessions). Seeded with SEED.
+ */
+static void unit_intervals(const vq_side *a, const vq_side *b, vq_units units, const figure *figures, size_t count,
+                           unsigned resamples, uint64_t seed, double *low, double *high)
+{
+    size_t units_a = units == VQ_UNITS_BLOCKS ? a->sessions[0]->cost.block_count : a->count;
+    size_t units_b = units == VQ_UNITS_BLOCKS ? b->sessions[0]->cost.block_count : b->count;
     double *shifts = malloc((size_t)resamples * count * sizeof(*shifts) + 1);
-    size_t *pick_a = malloc((blocks_a + 1) * sizeof(*pick_a)), *pick_b = malloc((blocks_b + 1) * sizeof(*pick_b));
+    size_t *pick_a = malloc((units_a + 1) * sizeof(*pick_a)), *pick_b = malloc((units_b + 1) * sizeof(*pick_b));
     bool known[MAX_FIGURES];
     uint64_t state = seed;
+    size_t r, i;
 
     for (i = 0; i < count; i++) {
         low[i] = high[i] = NAN;
         known[i] = true;
     }
-    if (!shifts || !pick_a || !pick_b || !blocks_a || !blocks_b || !resamples) {
+    if (!shifts || !pick_a || !pick_b || !units_a || !units_b || !resamples) {
         goto end;
     }
     for (r = 0; r < resamples; r++) {
-        vq_cost cost_a, cost_b;
-        vq_cost_per_request per_a, per_b;
+        vq_cost cost_a = resample_cost(a, units, pick_a, &state);
+        vq_cost cost_b = resample_cost(b, units, pick_b, &state);
+        vq_cost_per_request per_a = vq_cost_per_request_of(&cost_a), per_b = vq_cost_per_request_of(&cost_b);
 
-        for (i = 0; i < blocks_a; i++) {
-            pick_a[i] = (size_t)(vq_random_next(&state) % blocks_a);
-        }
-        for (i = 0; i < blocks_b; i++) {
-            pick_b[i] = (size_t)(vq_random_next(&state) % blocks_b);
-        }
-        cost_a = vq_cost_of_blocks(&a->cost, pick_a, blocks_a);
-        cost_b = vq_cost_of_blocks(&b->cost, pick_b, blocks_b);
-        per_a = vq_cost_per_request_of(&cost_a);
-        per_b = vq_cost_per_request_of(&cost_b);
         for (i = 0; i < count; i++) {
             shifts[i * resamples + r] = figure_value(&per_b, &figures[i]) - figure_value(&per_a, &figures[i]);
             known[i] = known[i] && !isnan(shifts[i * resamples + r]);
@@ -338,21 +366,21 @@ end:
     free(pick_b);
 }
 
-/* FIGURES of A and B and their shift; with BLOCKS (two disks of A/B sessions) the shift's interval, the
- * blocks resampled (SEED), else none (null in JSON). */
-static void compare_figures(FILE *out, const figure *figures, size_t count, const vq_session *a,
-                            const vq_session *b, bool blocks, const vq_report_options *options, uint64_t seed,
-                            vq_format format)
+/* FIGURES of A and B and their shift; its interval with UNITS blocks (two disks of A/B sessions) or boots
+ * (two or more a side), resampled (SEED), else none (null in JSON). */
+static void compare_figures(FILE *out, const figure *figures, size_t count, const vq_side *a, const vq_side *b,
+                            vq_units units, const vq_report_options *options, uint64_t seed, vq_format format)
 {
-    vq_cost_per_request per_a = vq_cost_per_request_of(&a->cost), per_b = vq_cost_per_request_of(&b->cost);
+    vq_cost cost_a = side_cost(a), cost_b = side_cost(b);
+    vq_cost_per_request per_a = vq_cost_per_request_of(&cost_a), per_b = vq_cost_per_request_of(&cost_b);
     double low[MAX_FIGURES], high[MAX_FIGURES];
     size_t i;
 
     for (i = 0; i < count; i++) {
         low[i] = high[i] = NAN;
     }
-    if (blocks) {
-        block_intervals(a, b, figures, count, options->resamples, seed, low, high);
+    if (units == VQ_UNITS_BLOCKS || (units == VQ_UNITS_BOOTS && a->count >= 2 && b->count >= 2)) {
+        unit_intervals(a, b, units, figures, count, options->resamples, seed, low, high);
     }
     for (i = 0; i < count; i++) {
         double value_a = figure_value(&per_a, &figures[i]), value_b = figure_value(&per_b, &figures[i]);
@@ -387,26 +415,56 @@ static void compare_figures(FILE *out, const figure *figures, size_t count, cons
     }
 }
 
-void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b, vq_format format,
+/* SIDE's rows' notify exits, its sessions' one after the other; caller frees. */
+static int64_t *side_notify_exits(const vq_side *side, size_t *count)
+{
+    int64_t *values = NULL, *more;
+    size_t s, n;
+
+    *count = 0;
+    for (s = 0; s < side->count; s++) {
+        int64_t *one = row_notify_exits(side->sessions[s], &n);
+
+        more = one ? realloc(values, (*count + n + 1) * sizeof(*values)) : NULL;
+        if (!more) {
+            free(one);
+            free(values);
+            return NULL;
+        }
+        values = more;
+        memcpy(values + *count, one, n * sizeof(*values));
+        *count += n;
+        free(one);
+    }
+    return values;
+}
+
+void vq_report_cost_compare(FILE *out, const vq_side *a, const vq_side *b, vq_format format,
                             const vq_report_options *options)
 {
     size_t count_a = 0, count_b = 0;
-    int64_t *values_a = row_notify_exits(a, &count_a), *values_b = row_notify_exits(b, &count_b);
+    int64_t *values_a = side_notify_exits(a, &count_a), *values_b = side_notify_exits(b, &count_b);
     vq_interval shift = { .estimate = NAN, .low = NAN, .high = NAN };
     double median_a = NAN, median_b = NAN;
-    bool by_blocks = vq_blocks_with_rows(a) >= 2 && vq_blocks_with_rows(b) >= 2;
+    vq_units units = vq_compare_units(a, b);
+    bool intervals = units == VQ_UNITS_BLOCKS || (units == VQ_UNITS_BOOTS && a->count >= 2 && b->count >= 2);
+    static const char *const bootstraps[] = { "block", "ab-blocks", "boots" };
     bool significant;
 
     if (format == VQ_FORMAT_CSV) {
         goto end;
     }
     if (values_a && values_b && count_a && count_b) {
-        /* Seeded apart from the stages' (seed + stage): the same seed gives the same interval. Two disks of
-         * A/B sessions: their blocks resampled; else blocks of consecutive requests within each session. */
-        shift = by_blocks ? vq_blocks_shift(a, b, notify_exit_value, NULL, options->resamples,
-                                            options->seed + VQ_STAGE_COUNT) :
+        /* Seeded apart from the stages' (seed + stage): the same seed gives the same interval. Several
+         * boots a side: boots resampled; two disks of A/B sessions: their blocks; else blocks of
+         * consecutive requests within each session. */
+        uint64_t seed = options->seed + VQ_STAGE_COUNT;
+
+        shift = units == VQ_UNITS_BOOTS ? vq_boots_shift(a, b, notify_exit_value, NULL, options->resamples, seed) :
+                units == VQ_UNITS_BLOCKS ? vq_blocks_shift(a->sessions[0], b->sessions[0], notify_exit_value, NULL,
+                                                           options->resamples, seed) :
                 vq_block_bootstrap_difference(values_a, count_a, values_b, count_b, 0, VQ_STATISTIC_MEDIAN,
-                                              options->resamples, 0.95, options->seed + VQ_STAGE_COUNT);
+                                              options->resamples, 0.95, seed);
         vq_sort_int64(values_a, count_a);
         vq_sort_int64(values_b, count_b);
         median_a = vq_percentile_sorted(values_a, count_a, 50);
@@ -422,7 +480,9 @@ void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b,
             fprintf(out, "%.1f, median B %.1f,\n    shift %+.1f, 95%% interval [%+.1f, %+.1f], significant %s\n",
                     vq_us(median_a), vq_us(median_b), vq_us(shift.estimate), vq_us(shift.low), vq_us(shift.high),
                     significant ? "yes" : "no");
-            if (by_blocks) {
+            if (units == VQ_UNITS_BOOTS) {
+                fputs("    (boots resampled: covers the variation between boots)\n", out);
+            } else if (units == VQ_UNITS_BLOCKS) {
                 fputs("    (the disks' blocks resampled: covers drift within the boot, not between boots)\n", out);
             } else {
                 fprintf(out, "    (block bootstrap, blocks of %zu requests: covers drift within each session, not "
@@ -430,12 +490,13 @@ void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b,
             }
         }
         fprintf(out, "  %-28s %10s %10s %10s%s\n", "per request", "A", "B", "shift",
-                by_blocks ? "   95% interval (blocks resampled)" : "");
-        compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), a, b, by_blocks, options,
+                !intervals ? "" : units == VQ_UNITS_BLOCKS ? "   95% interval (blocks resampled)" :
+                "   95% interval (boots resampled)");
+        compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), a, b, units, options,
                         options->seed + VQ_STAGE_COUNT + 1, format);
-        compare_figures(out, cpu_figures, sizeof(cpu_figures) / sizeof(cpu_figures[0]), a, b, by_blocks, options,
+        compare_figures(out, cpu_figures, sizeof(cpu_figures) / sizeof(cpu_figures[0]), a, b, units, options,
                         options->seed + VQ_STAGE_COUNT + 2, format);
-        compare_figures(out, wakeup_figures, sizeof(wakeup_figures) / sizeof(wakeup_figures[0]), a, b, by_blocks, options,
+        compare_figures(out, wakeup_figures, sizeof(wakeup_figures) / sizeof(wakeup_figures[0]), a, b, units, options,
                         options->seed + VQ_STAGE_COUNT + 3, format);
         goto end;
     }
@@ -451,17 +512,17 @@ void vq_report_cost_compare(FILE *out, const vq_session *a, const vq_session *b,
     fputs(", \"ci_high\": ", out);
     vq_json_number(out, shift.high);
     fprintf(out, ", \"significant\": %s, \"bootstrap\": \"%s\", \"block_length\": ", significant ? "true" : "false",
-            by_blocks ? "ab-blocks" : "block");
-    vq_json_optional(out, !isnan(shift.estimate) && !by_blocks, (int64_t)shift.block_length);
+            bootstraps[units]);
+    vq_json_optional(out, !isnan(shift.estimate) && units == VQ_UNITS_REQUESTS, (int64_t)shift.block_length);
     fputs("},\n    \"per_request\": {", out);
-    compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), a, b, by_blocks, options,
-                        options->seed + VQ_STAGE_COUNT + 1, format);
+    compare_figures(out, plain_figures, sizeof(plain_figures) / sizeof(plain_figures[0]), a, b, units, options,
+                    options->seed + VQ_STAGE_COUNT + 1, format);
     fputs(",\n      \"cpu_ns\": {", out);
-    compare_figures(out, cpu_figures, sizeof(cpu_figures) / sizeof(cpu_figures[0]), a, b, by_blocks, options,
-                        options->seed + VQ_STAGE_COUNT + 2, format);
+    compare_figures(out, cpu_figures, sizeof(cpu_figures) / sizeof(cpu_figures[0]), a, b, units, options,
+                    options->seed + VQ_STAGE_COUNT + 2, format);
     fputs("},\n      \"wakeups\": {", out);
-    compare_figures(out, wakeup_figures, sizeof(wakeup_figures) / sizeof(wakeup_figures[0]), a, b, by_blocks, options,
-                        options->seed + VQ_STAGE_COUNT + 3, format);
+    compare_figures(out, wakeup_figures, sizeof(wakeup_figures) / sizeof(wakeup_figures[0]), a, b, units, options,
+                    options->seed + VQ_STAGE_COUNT + 3, format);
     fputs("}}}", out);
 end:
     free(values_a);

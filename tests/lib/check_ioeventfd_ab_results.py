@@ -7,7 +7,7 @@ For each depth: the A/B and A/A sessions are complete A/B sessions (A off, B on;
 compares, kick report and dashboard exist; the summary has one sentence for the depth, and the figures it
 states are the compare's (median total off -> on, the total shift with its interval), the A/A control's
 (its total shift and interval) and the reports' (stitched requests, fio's IOPS). dashboard.html is the
-first depth's. Exits 1 naming what does not hold.
+first depth's. With --repeat N: every boot pooled per depth (check_pooled). Exits 1 naming what does not hold.
 """
 import json
 import os
@@ -27,6 +27,34 @@ def load(path):
 
 def us(ns, sign=False):
     return f"{ns / 1000:+.1f}" if sign else f"{ns / 1000:.1f}"
+
+
+def check_pooled(out, tag, summary):
+    """--repeat N: compare-TAG-boots.json pools the N boots (each side counts every boot's requests, the
+    interval resamples boots) and the summary's pooled line states its total shift."""
+    boots = sorted(int(name[len(f"session-{tag}-"):]) for name in os.listdir(out)
+                   if name.startswith(f"session-{tag}-") and name[len(f"session-{tag}-"):].isdigit())
+    if not boots:
+        return
+    n = 1 + len(boots)
+    pooled = load(os.path.join(out, f"compare-{tag}-boots.json"))
+    pooled_control = load(os.path.join(out, f"compare-{tag}-aa-boots.json"))
+    singles = [load(os.path.join(out, f"compare-{tag}.json"))] + \
+        [load(os.path.join(out, f"compare-{tag}-{k}.json")) for k in boots]
+    for p in (pooled, pooled_control):
+        if p["interval"] != "boots" or p["boots_a"] != n or p["boots_b"] != n:
+            fail(f"{tag}: pooled compare {p['a']}: interval {p['interval']}, boots {p['boots_a']}/{p['boots_b']}; "
+                 f"expected boots, {n}/{n}")
+    for side in ("count_a", "count_b"):
+        total = sum(s["stages"]["total"][side] for s in singles)
+        if pooled["stages"]["total"][side] != total:
+            fail(f"{tag}: pooled total {side} {pooled['stages']['total'][side]}, the boots' sum {total}")
+    t = pooled["stages"]["total"]
+    line = [l for l in summary.splitlines() if l.strip().startswith(f"all {n} boots pooled")]
+    want = f"shift {us(t['shift'], True)} us [{us(t['ci_low'], True)}, {us(t['ci_high'], True)}]"
+    if len(line) < 1 or not any(want in l for l in line):
+        fail(f"summary: no pooled line for {tag} stating '{want}'")
+    print(f"{tag}: {n} boots pooled: total {want}")
 
 
 def main():
@@ -60,6 +88,7 @@ def main():
             if text not in sentence:
                 fail(f"summary's {tag} sentence does not say '{text}': {sentence}")
         print(f"{tag}: {sentence[:160]}...")
+        check_pooled(out, tag, summary)
     first = open(os.path.join(out, f"dashboard-{tags[0]}.html")).read()
     if open(os.path.join(out, "dashboard.html")).read() != first:
         fail("dashboard.html is not the first depth's dashboard")
