@@ -99,7 +99,7 @@ def session_meta(args):
         'status': args.status, 'why': args.why or None,
         'mode': args.mode, 'device': args.device, 'ioeventfd': args.ab or args.ioeventfd,
         'iothread': args.iothread,
-        'queues': args.queues, 'delay_ns': args.delay_ns, 'kick_hold_ns': args.kick_hold_ns,
+        'queues': args.queues, 'smp': args.smp, 'delay_ns': args.delay_ns, 'kick_hold_ns': args.kick_hold_ns,
         'notify_delay_ns': args.notify_delay_ns,
         'workload': {'kind': 'fio' if fio else 'demo-client',
                      'spec': os.path.basename(args.workload) if fio else int(args.workload),
@@ -143,6 +143,7 @@ def main():
     ap.add_argument('--ab-order', help='--ab: which disk ran each block (AB or BA per pair)')
     ap.add_argument('--iothread', action='store_true')
     ap.add_argument('--queues', type=int, default=1)
+    ap.add_argument('--smp', type=int, default=1, help="the guest's vCPUs")
     ap.add_argument('--delay-ns', type=int, default=0)
     ap.add_argument('--kick-hold-ns', type=int, default=0)
     ap.add_argument('--notify-delay-ns', type=int, default=0)

@@ -222,6 +222,12 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
         load->ab_disk_count = vq_guest_trace_ab_disks(reader, &disks);
         memcpy(load->ab_disks, disks, load->ab_disk_count * sizeof(*disks));
     }
+    {
+        const int64_t *counts;
+
+        load->hctx_count = vq_guest_trace_hctx_queued(reader, &counts);
+        memcpy(load->hctx_queued, counts, sizeof(load->hctx_queued));
+    }
     status = check_blocks(load, path, error);
     if (status != VQ_OK) {
         goto end;

@@ -7,6 +7,7 @@
 #include "qemu_events.h"
 #include "report_distribution.h"
 #include "report_format.h"
+#include "report_queues.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -299,6 +300,7 @@ static void report_text(FILE *out, const vq_session *session, const vq_report_op
     text_alignment(out, session);
     fputc('\n', out);
     text_stages(out, session);
+    vq_report_queues_text(out, session);
     fputc('\n', out);
     text_kicks(out, session);
     fputc('\n', out);
@@ -519,6 +521,8 @@ static void report_json(FILE *out, const vq_session *session)
     vq_report_cost_json(out, session);
     fputs(",\n  ", out);
     vq_report_e2e_json(out, session);
+    fputs(",\n  ", out);
+    vq_report_queues_json(out, session);
     fputs(",\n  \"unmatched\": [", out);
     for (i = 0; i < session->unmatched_count; i++) {
         fprintf(out, "%s\n    {\"id\": %" PRIu64 ", \"reason\": ", i ? "," : "", session->unmatched[i].id);

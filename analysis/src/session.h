@@ -141,6 +141,12 @@ typedef struct {
     vq_unmatched *unmatched;
     size_t unmatched_count;
     uint64_t guest_requests;               /* submits in the guest trace */
+    /* Per virtqueue (request queue): submits in the guest trace (vq >= VQ_GUEST_MAX_QUEUES: not counted),
+     * and blk-mq's own count of the workload's requests on that hardware queue (guest.trace's '#
+     * hctx-queued:' lines; -1 unknown, blk_mq_queue_count 0 when the trace has none). */
+    uint64_t queue_submitted[VQ_GUEST_MAX_QUEUES];
+    int64_t blk_mq_queued[VQ_GUEST_MAX_QUEUES];
+    size_t blk_mq_queue_count;
     uint64_t negative_requests;            /* rows with at least one negative stage */
     uint64_t negative_stages[VQ_STAGE_COUNT];   /* per stage: rows where it is negative (never clamped) */
     vq_kick_stats kick;

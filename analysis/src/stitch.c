@@ -135,6 +135,9 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
         size_t handler;
 
         session->guest_requests++;
+        if (request->vq < VQ_GUEST_MAX_QUEUES) {
+            session->queue_submitted[request->vq]++;
+        }
         if (!request->complete) {
             status = add_unmatched(session, request->id, load->stock ? "no block_rq_complete of its sectors in "
                                    "the guest trace (in flight when recording stopped?)" : "no virtio_xblk_complete "
