@@ -8,7 +8,7 @@
 # Loads the device's driver, enables its tracepoints (ts_ns from the guest's CLOCK_MONOTONIC in each
 # event), and for the disks the block layer's and the workload's syscall events
 # (.guest-e2e-events.sh), runs the workload, and writes /share/guest.trace: a header the analyzer
-# parses ('# kernel:', '# clock-pair:', '# overrun:', '# device-bar:', '# hctx-queued:' ...) and then
+# parses ('# kernel:', '# clock-pair:', '# overrun:', '# device-bar:', '# queue-completed:' ...) and then
 # ftrace's text.
 #   xblk   our virtio_xblk disk /dev/xblk0; workload: fio on /share/workload.fio (${XBLK_DEV})
 #   blk    QEMU's stock virtio-blk, /dev/vda: block layer events and two virtio_ring kprobes
@@ -102,12 +102,10 @@ run_blocks() {
   return 0
 }
 
-# The guest's own count of requests per hardware queue of DISK: blk-mq's debugfs 'queued' of each hctx,
-# one 'hctxN COUNT' line each (nothing when debugfs has no such directory)
-hctx_queued() {
-  for h in /sys/kernel/debug/block/"$1"/hctx*; do
-    [ -r "$h/queued" ] && echo "${h##*/} $(cat "$h/queued")"
-  done
+# The driver's own count of the block requests the device returned on each virtqueue of DISK (xblk's
+# sysfs queue_completed: 'QUEUE COUNT' lines; nothing for a disk without it)
+queue_completed() {
+  [ -r "/sys/block/$1/queue_completed" ] && cat "/sys/block/$1/queue_completed"
 }
 
 run_workload() {
@@ -125,7 +123,6 @@ modprobe "$modname" || exit 10
 VQSCOPE_CPUS=$(grep -c '^processor' /proc/cpuinfo)
 VQSCOPE_CPU_LIST=0-$((VQSCOPE_CPUS - 1))
 export VQSCOPE_CPUS VQSCOPE_CPU_LIST
-[ -d /sys/kernel/debug/block ] || mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
 # through sysfs, not modprobe's arguments: the image's init may have loaded the module already
 # (modalias), and modprobe of a loaded module ignores them
 if [ "$device" = xblk ] && [ "$kick_hold_ns" != 0 ]; then
@@ -157,10 +154,10 @@ echo 1 > "$T/tracing_on"
 # a line on the console every 30 s: lab/run takes a silent console for a stalled nested lab (--stall)
 ( while sleep 30; do echo "GUEST-ALIVE uptime=$(cut -d' ' -f1 /proc/uptime)"; done ) &
 alive=$!
-[ -n "$disk" ] && [ -z "$ab_order" ] && hctx_queued "$disk" > /tmp/hctx-before
+[ -n "$disk" ] && [ -z "$ab_order" ] && queue_completed "$disk" > /tmp/queues-before
 run_workload
 rc=$?
-[ -n "$disk" ] && [ -z "$ab_order" ] && hctx_queued "$disk" > /tmp/hctx-after
+[ -n "$disk" ] && [ -z "$ab_order" ] && queue_completed "$disk" > /tmp/queues-after
 kill "$alive" 2>/dev/null
 echo 0 > "$T/tracing_on"
 CP1=$(clock-pair end 2>&1)
@@ -171,12 +168,12 @@ CP1=$(clock-pair end 2>&1)
   echo "# clock-pair: $CP0"
   echo "# clock-pair: $CP1"
   echo "# overrun: $(grep -h overrun "$T"/per_cpu/cpu*/stats | awk '{s += $2} END {print s + 0}')"
-  # blk-mq's own count of the workload's requests per hardware queue (debugfs, after - before)
-  if [ -s /tmp/hctx-after ]; then
-    while read -r h after; do
-      before=$(awk -v h="$h" '$1 == h {print $2}' /tmp/hctx-before)
-      echo "# hctx-queued: $disk $h $((after - ${before:-0}))"
-    done < /tmp/hctx-after
+  # the driver's own count of the workload's requests per virtqueue (after - before)
+  if [ -s /tmp/queues-after ]; then
+    while read -r q after; do
+      before=$(awk -v q="$q" '$1 == q {print $2}' /tmp/queues-before)
+      echo "# queue-completed: $disk $q $((after - ${before:-0}))"
+    done < /tmp/queues-after
   fi
   if [ -n "$ab_order" ]; then
     echo "# ab-disk: A $disk_a $ab_pci_a"

@@ -13,7 +13,7 @@ NAME
 
 SYNOPSIS
     scripts/ioeventfd-ab.sh [--workload FIO-JOB] [--mode kvm|lab|tcg] [--depths "D ..."|job]
-                            [--blocks N] [--seed S] [--repeat N] [--queues N] [--no-control] [-h|--help]
+                            [--blocks N] [--seed S] [--repeat N] [--queues N] [--smp N] [--no-control] [-h|--help]
 
 DESCRIPTION
     The main job of vqscope (`make demo` runs it after building everything). For each queue depth it
@@ -43,6 +43,8 @@ OPTIONS
                          shifts and all boots pooled, the interval resampling boots so that it covers
                          boot-to-boot variation (5 or more boots for a nominal 95 %: stats.h)
     --queues N           xblk request queues (default 1)
+    --smp N              the guest's vCPUs (default 1; with --workload workloads/xblk-randrw-mq.fio and
+                         --queues N every queue carries requests)
     --no-control         skip the A/A control boots (half the time; the summary then cannot say whether
                          a shift is larger than the noise)
     -h, --help           this text
@@ -72,7 +74,7 @@ EOF
 bad() { printf 'ioeventfd-ab.sh: %s (see scripts/ioeventfd-ab.sh --help)\n' "$*" >&2; exit 2; }
 need() { if [ $# -lt 2 ] || [ -z "$2" ]; then bad "$1 needs a value"; fi; }
 
-workload=$VQSCOPE_TOP/workloads/xblk-randrw.fio mode="" depths="1 16" blocks=10 seed="" repeat=1 queues=1
+workload=$VQSCOPE_TOP/workloads/xblk-randrw.fio mode="" depths="1 16" blocks=10 seed="" repeat=1 queues=1 smp=1
 control=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -83,6 +85,7 @@ while [ $# -gt 0 ]; do
     --seed) need "$@"; seed=$2; shift 2 ;;
     --repeat) need "$@"; repeat=$2; shift 2 ;;
     --queues) need "$@"; queues=$2; shift 2 ;;
+    --smp) need "$@"; smp=$2; shift 2 ;;
     --no-control) control=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) bad "unknown option '$1'" ;;
@@ -95,6 +98,7 @@ if ! { [[ $blocks =~ ^[1-9][0-9]{0,2}$ ]] && [ "$blocks" -ge 2 ] && [ "$blocks" 
 fi
 [[ $repeat =~ ^([1-9]|10)$ ]] || bad "--repeat is 1..10, not '$repeat'"
 [[ $queues =~ ^[1-9][0-9]*$ ]] || bad "--queues is a positive number, not '$queues'"
+[[ $smp =~ ^[1-8]$ ]] || bad "--smp is 1..8 vCPUs, not '$smp'"
 [ -z "$seed" ] || [[ $seed =~ ^[0-9]{1,8}$ ]] || bad "--seed is a number of at most 8 digits, not '$seed'"
 [ -f "$workload" ] || bad "--workload $workload: no such fio job file"
 workload=$(cd "$(dirname "$workload")" && pwd)/$(basename "$workload")
@@ -123,7 +127,7 @@ record() {
   local name=$1 ab=$2 boot_seed=$3 job=$4 t0
   t0=$(date +%s)
   progress "ioeventfd-ab: recording $name (disks A,B ioeventfd $ab, seed $boot_seed; log $out/record-$name.log)"
-  if ! "$VQSCOPE_TOP/bin/vqscope" record --mode "$mode" --workload "$job" --queues "$queues" --ab "$ab" \
+  if ! "$VQSCOPE_TOP/bin/vqscope" record --mode "$mode" --workload "$job" --queues "$queues" --smp "$smp" --ab "$ab" \
        --blocks "$blocks" --seed "$boot_seed" -o "$out/session-$name" > "$out/record-$name.log" 2>&1; then
     tail -n 15 "$out/record-$name.log" >&2
     die "recording $name failed (see $out/record-$name.log)"

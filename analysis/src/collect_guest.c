@@ -225,8 +225,8 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
     {
         const int64_t *counts;
 
-        load->hctx_count = vq_guest_trace_hctx_queued(reader, &counts);
-        memcpy(load->hctx_queued, counts, sizeof(load->hctx_queued));
+        load->driver_queue_count = vq_guest_trace_queue_completed(reader, &counts);
+        memcpy(load->driver_completed, counts, sizeof(load->driver_completed));
     }
     status = check_blocks(load, path, error);
     if (status != VQ_OK) {

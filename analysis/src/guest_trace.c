@@ -20,8 +20,8 @@ struct vq_guest_trace {
     size_t pair_count;
     vq_guest_ab_disk ab_disks[VQ_GUEST_MAX_AB_DISKS];
     size_t ab_disk_count;
-    int64_t hctx_queued[VQ_GUEST_MAX_QUEUES];
-    size_t hctx_count;
+    int64_t queue_completed[VQ_GUEST_MAX_QUEUES];
+    size_t queue_count;
 };
 
 bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair)
@@ -468,7 +468,7 @@ vq_status vq_guest_trace_open_stream(FILE *stream, const char *name, vq_guest_tr
     }
     reader->stream = stream;
     for (size_t q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
-        reader->hctx_queued[q] = -1;
+        reader->queue_completed[q] = -1;
     }
     *out = reader;
     reader = NULL;
@@ -571,24 +571,24 @@ vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_
             }
             reader->ab_disks[reader->ab_disk_count++] = disk;
         }
-        if (strncmp(reader->line, "# hctx-queued:", 14) == 0) {
+        if (strncmp(reader->line, "# queue-completed:", 18) == 0) {
             char disk[32];
             unsigned queue;
             long long count;
             int consumed = 0;
 
-            if (sscanf(reader->line + 14, " %31s hctx%u %lld%n", disk, &queue, &count, &consumed) != 3 ||
-                (reader->line[14 + consumed] != '\n' && reader->line[14 + consumed] != '\0') ||
+            if (sscanf(reader->line + 18, " %31s %u %lld%n", disk, &queue, &count, &consumed) != 3 ||
+                (reader->line[18 + consumed] != '\n' && reader->line[18 + consumed] != '\0') ||
                 queue >= VQ_GUEST_MAX_QUEUES || count < 0) {
                 reader->line[strcspn(reader->line, "\n")] = '\0';
-                vq_error_set(error, "%s:%" PRIu64 ": expected '# hctx-queued: DISK hctxN COUNT' (N < %d, COUNT >= 0); "
+                vq_error_set(error, "%s:%" PRIu64 ": expected '# queue-completed: DISK N COUNT' (N < %d, COUNT >= 0); "
                              "found '%.120s'", reader->name, reader->line_number, VQ_GUEST_MAX_QUEUES, reader->line);
                 status = VQ_ERR_FORMAT;
                 goto end;
             }
-            reader->hctx_queued[queue] = count;
-            if (queue + 1 > reader->hctx_count) {
-                reader->hctx_count = queue + 1;
+            reader->queue_completed[queue] = count;
+            if (queue + 1 > reader->queue_count) {
+                reader->queue_count = queue + 1;
             }
         }
         if (strncmp(reader->line, "# clock-pair:", 13) == 0 && reader->pair_count < VQ_GUEST_MAX_CLOCK_PAIRS &&
@@ -622,10 +622,10 @@ size_t vq_guest_trace_ab_disks(const vq_guest_trace *reader, const vq_guest_ab_d
     return reader->ab_disk_count;
 }
 
-size_t vq_guest_trace_hctx_queued(const vq_guest_trace *reader, const int64_t **counts)
+size_t vq_guest_trace_queue_completed(const vq_guest_trace *reader, const int64_t **counts)
 {
-    *counts = reader->hctx_queued;
-    return reader->hctx_count;
+    *counts = reader->queue_completed;
+    return reader->queue_count;
 }
 
 size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs)

@@ -107,8 +107,8 @@ typedef struct {
     char pci[16];
 } vq_guest_ab_disk;
 
-/* "# hctx-queued: DISK hctxN COUNT": blk-mq's own count (debugfs 'queued', after the workload minus
- * before) of the requests on the disk's hardware queue N, which the driver serves on its virtqueue N. */
+/* "# queue-completed: DISK N COUNT": the xblk driver's own count (sysfs queue_completed, after the
+ * workload minus before) of the block requests the device returned on virtqueue N. */
 #define VQ_GUEST_MAX_QUEUES 16
 
 /* "# clock-pair: LABEL tsc=N mono_ns=N ..." header lines (clock-pair in the guest, start and end). */
@@ -133,9 +133,9 @@ vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_
 size_t vq_guest_trace_bars(const vq_guest_trace *reader, const vq_guest_bar **bars);
 /* A/B disks named in the header lines read so far. */
 size_t vq_guest_trace_ab_disks(const vq_guest_trace *reader, const vq_guest_ab_disk **disks);
-/* blk-mq's per-queue counts named in the header lines read so far: COUNTS[N] of hardware queue N, -1
+/* The driver's per-queue counts named in the header lines read so far: COUNTS[N] of virtqueue N, -1
  * where no line named it; returns 1 + the highest N named (0: none). */
-size_t vq_guest_trace_hctx_queued(const vq_guest_trace *reader, const int64_t **counts);
+size_t vq_guest_trace_queue_completed(const vq_guest_trace *reader, const int64_t **counts);
 /* Clock pairs named in the header lines read so far. */
 size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs);
 void vq_guest_trace_close(vq_guest_trace *reader);

@@ -164,8 +164,8 @@ typedef struct {
     size_t block_count, block_capacity;
     vq_guest_ab_disk ab_disks[VQ_GUEST_MAX_AB_DISKS];
     size_t ab_disk_count;
-    int64_t hctx_queued[VQ_GUEST_MAX_QUEUES];   /* guest.trace's '# hctx-queued:', -1 unknown */
-    size_t hctx_count;
+    int64_t driver_completed[VQ_GUEST_MAX_QUEUES];   /* guest.trace's '# queue-completed:', -1 unknown */
+    size_t driver_queue_count;
     vq_guest_request *requests;
     size_t request_count, request_capacity;
     vq_guest_kick *kicks;

@@ -7,10 +7,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-/* How many queues to list: up to the last that carried a submit or has a blk-mq count. */
+/* How many queues to list: up to the last that carried a submit or has a driver count. */
 static size_t queue_count(const vq_session *session)
 {
-    size_t count = session->blk_mq_queue_count, q;
+    size_t count = session->driver_queue_count, q;
 
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
         if (session->queue_submitted[q] && q + 1 > count) {
@@ -50,20 +50,22 @@ void vq_report_queues_text(FILE *out, const vq_session *session)
     for (q = 0; q < count; q++) {
         used += session->queue_submitted[q] > 0;
     }
-    if (used < 2 && !session->blk_mq_queue_count) {
+    if (used < 2 && !session->driver_queue_count) {
         return;
     }
-    fprintf(out, "\nqueues (virtqueue N serves blk-mq's hardware queue N)\n  %-6s %10s %10s %10s %8s %10s %10s\n",
-            "queue", "submitted", "stitched", "blk-mq", "share", "total p50", "total p99");
+    fprintf(out, "\nqueues (virtqueue N serves blk-mq's hardware queue N; driver: its own count of completions)\n"
+            "  %-6s %10s %10s %10s %10s %8s %10s %10s\n", "queue", "submitted", "completed", "driver", "stitched",
+            "share", "total p50", "total p99");
     for (q = 0; q < count; q++) {
         size_t stitched;
         vq_summary s = queue_totals(session, q, &stitched);
-        char blk_mq[24] = "-";
+        char driver[24] = "-";
 
-        if (session->blk_mq_queued[q] >= 0 && q < session->blk_mq_queue_count) {
-            snprintf(blk_mq, sizeof(blk_mq), "%" PRId64, session->blk_mq_queued[q]);
+        if (q < session->driver_queue_count && session->driver_completed[q] >= 0) {
+            snprintf(driver, sizeof(driver), "%" PRId64, session->driver_completed[q]);
         }
-        fprintf(out, "  %-6zu %10" PRIu64 " %10zu %10s %7.1f%%", q, session->queue_submitted[q], stitched, blk_mq,
+        fprintf(out, "  %-6zu %10" PRIu64 " %10" PRIu64 " %10s %10zu %7.1f%%", q, session->queue_submitted[q],
+                session->queue_completed[q], driver, stitched,
                 session->guest_requests ? 100.0 * (double)session->queue_submitted[q] / (double)session->guest_requests
                                         : 0.0);
         if (s.count) {
@@ -83,10 +85,11 @@ void vq_report_queues_json(FILE *out, const vq_session *session)
         size_t stitched;
         vq_summary s = queue_totals(session, q, &stitched);
 
-        fprintf(out, "%s\n    {\"vq\": %zu, \"submitted\": %" PRIu64 ", \"stitched\": %zu, \"blk_mq_queued\": ",
-                q ? "," : "", q, session->queue_submitted[q], stitched);
-        vq_json_optional(out, q < session->blk_mq_queue_count && session->blk_mq_queued[q] >= 0,
-                         session->blk_mq_queued[q]);
+        fprintf(out, "%s\n    {\"vq\": %zu, \"submitted\": %" PRIu64 ", \"completed\": %" PRIu64 ", \"stitched\": %zu, "
+                "\"driver_completed\": ", q ? "," : "", q, session->queue_submitted[q], session->queue_completed[q],
+                stitched);
+        vq_json_optional(out, q < session->driver_queue_count && session->driver_completed[q] >= 0,
+                         session->driver_completed[q]);
         fputs(", \"total_ns\": ", out);
         vq_json_summary(out, &s);
         fputc('}', out);

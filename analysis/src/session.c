@@ -192,8 +192,8 @@ static vq_status load_session(const char *directory, const vq_part_filter *part,
     load.blocks = NULL;
     session->ab_disk_count = load.ab_disk_count;
     memcpy(session->ab_disks, load.ab_disks, sizeof(load.ab_disks));
-    session->blk_mq_queue_count = load.hctx_count;
-    memcpy(session->blk_mq_queued, load.hctx_queued, sizeof(load.hctx_queued));
+    session->driver_queue_count = load.driver_queue_count;
+    memcpy(session->driver_completed, load.driver_completed, sizeof(load.driver_completed));
     if (!load.xblk_vdev) {
         vq_session_warn(session, "%s: %s", directory, load.stock ?
                         "no " VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write in the QEMU trace that matches a guest "

@@ -141,12 +141,13 @@ typedef struct {
     vq_unmatched *unmatched;
     size_t unmatched_count;
     uint64_t guest_requests;               /* submits in the guest trace */
-    /* Per virtqueue (request queue): submits in the guest trace (vq >= VQ_GUEST_MAX_QUEUES: not counted),
-     * and blk-mq's own count of the workload's requests on that hardware queue (guest.trace's '#
-     * hctx-queued:' lines; -1 unknown, blk_mq_queue_count 0 when the trace has none). */
+    /* Per virtqueue (request queue): submits and completions in the guest trace (vq >= VQ_GUEST_MAX_QUEUES:
+     * not counted), and the driver's own count of the requests the device returned on it during the
+     * workload (guest.trace's '# queue-completed:' lines; -1 unknown, driver_queue_count 0 when none). */
     uint64_t queue_submitted[VQ_GUEST_MAX_QUEUES];
-    int64_t blk_mq_queued[VQ_GUEST_MAX_QUEUES];
-    size_t blk_mq_queue_count;
+    uint64_t queue_completed[VQ_GUEST_MAX_QUEUES];
+    int64_t driver_completed[VQ_GUEST_MAX_QUEUES];
+    size_t driver_queue_count;
     uint64_t negative_requests;            /* rows with at least one negative stage */
     uint64_t negative_stages[VQ_STAGE_COUNT];   /* per stage: rows where it is negative (never clamped) */
     vq_kick_stats kick;

@@ -108,6 +108,25 @@ static void warn_negative_stages(vq_session *session)
                     session->offset.method == VQ_OFFSET_TSC ? "TSC" : "causal", list);
 }
 
+/* Kicks, host notifies, handler runs and interrupts are paired in one sequence per device, not per
+ * queue: with requests on several queues a stage that crosses a pairing can take another queue's event.
+ * Say so rather than let the figures pass for per-queue ones. */
+static void warn_several_queues(vq_session *session, const vq_loader *load)
+{
+    size_t used = 0, q;
+
+    for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
+        used += session->queue_submitted[q] > 0;
+    }
+    if (used > 1) {
+        vq_session_warn(session, "%s: requests on %zu queues: kicks, %s and interrupts are paired in one sequence "
+                        "for all queues, not per queue, so kick>exit .. handler>begin and end>inject .. inject>irq "
+                        "may take another queue's event (per-queue pairing: issue 14)", load->directory, used,
+                        session->has_kvm ? "doorbell writes (only the most written doorbell address is kept)" :
+                                           "handler runs");
+    }
+}
+
 vq_status vq_stitch(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
@@ -137,6 +156,7 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
         session->guest_requests++;
         if (request->vq < VQ_GUEST_MAX_QUEUES) {
             session->queue_submitted[request->vq]++;
+            session->queue_completed[request->vq] += request->complete != 0;
         }
         if (!request->complete) {
             status = add_unmatched(session, request->id, load->stock ? "no block_rq_complete of its sectors in "
@@ -299,6 +319,7 @@ stitchable:
         session->negative_requests += negative;
     }
     warn_negative_stages(session);
+    warn_several_queues(session, load);
 end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory while stitching", load->directory);
