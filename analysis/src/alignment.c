@@ -22,12 +22,87 @@
 #define PAIR_SLACK_NS 50000
 #define PAIR_WINDOW_NS 5000000
 
+typedef size_t (*pair_function)(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                                int64_t estimate, int64_t slack, int64_t window, ssize_t *pair);
+
+/*
+ * PAIR (vq_pair_forward or vq_pair_backward) of the guest events with the host events, queue by queue
+ * when every event names its queue and more than one queue has guest events: a kick on queue 1 pairs
+ * only with a doorbell write (or handler run) of queue 1, an irq of queue 1 only with an injection after
+ * a notify of queue 1. Else in one sequence, as with one queue. PAIRS[i] indexes HOST; returns whether
+ * the pairing went queue by queue, or -1 when out of memory.
+ */
+static int pair_by_queue(pair_function pair, const uint64_t *guest, const uint32_t *guest_queue, size_t guest_count,
+                         const uint64_t *host, const uint32_t *host_queue, size_t host_count, int64_t estimate,
+                         ssize_t *pairs)
+{
+    uint64_t *sub_guest = NULL, *sub_host = NULL;
+    size_t *guest_of = NULL, *host_of = NULL, g, h, q, queues = 0;
+    ssize_t *sub_pairs = NULL;
+    bool used[VQ_GUEST_MAX_QUEUES] = { false };
+
+    for (g = 0; g < guest_count; g++) {
+        if (guest_queue[g] >= VQ_GUEST_MAX_QUEUES) {
+            goto one_sequence;
+        }
+        queues += !used[guest_queue[g]];
+        used[guest_queue[g]] = true;
+    }
+    for (h = 0; h < host_count; h++) {
+        if (host_queue[h] >= VQ_GUEST_MAX_QUEUES) {
+            goto one_sequence;
+        }
+    }
+    if (queues < 2) {
+        goto one_sequence;
+    }
+    sub_guest = malloc((guest_count + 1) * sizeof(*sub_guest));
+    sub_host = malloc((host_count + 1) * sizeof(*sub_host));
+    guest_of = malloc((guest_count + 1) * sizeof(*guest_of));
+    host_of = malloc((host_count + 1) * sizeof(*host_of));
+    sub_pairs = malloc((guest_count + 1) * sizeof(*sub_pairs));
+    if (!sub_guest || !sub_host || !guest_of || !host_of || !sub_pairs) {
+        free(sub_guest), free(sub_host), free(guest_of), free(host_of), free(sub_pairs);
+        return -1;
+    }
+    for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
+        size_t n_guest = 0, n_host = 0;
+
+        if (!used[q]) {
+            continue;
+        }
+        for (g = 0; g < guest_count; g++) {
+            if (guest_queue[g] == q) {
+                guest_of[n_guest] = g;
+                sub_guest[n_guest++] = guest[g];
+            }
+        }
+        for (h = 0; h < host_count; h++) {
+            if (host_queue[h] == q) {
+                host_of[n_host] = h;
+                sub_host[n_host++] = host[h];
+            }
+        }
+        pair(sub_guest, n_guest, sub_host, n_host, estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, sub_pairs);
+        for (g = 0; g < n_guest; g++) {
+            pairs[guest_of[g]] = sub_pairs[g] < 0 ? -1 : (ssize_t)host_of[sub_pairs[g]];
+        }
+    }
+    free(sub_guest), free(sub_host), free(guest_of), free(host_of), free(sub_pairs);
+    return 1;
+one_sequence:
+    pair(guest, guest_count, host, host_count, estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, pairs);
+    return 0;
+}
+
 vq_status vq_align_clocks(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
     vq_constraint *constraints = NULL;
     size_t constraint_count = 0, constraint_capacity = 0, i, j;
     uint64_t *kick_times = NULL, *irq_times = NULL, *injection_times = NULL;
+    uint32_t *kick_queues = NULL, *host_queues = NULL, *irq_queues = NULL, *injection_queues = NULL;
+    int per_queue;
     size_t *kick_of = NULL;
     ssize_t *pairs = NULL;
     size_t notified = 0, host_count;
@@ -65,16 +140,20 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     load->notify_times = malloc((host_count + 1) * sizeof(*load->notify_times));
     kick_times = malloc((load->kick_count + 1) * sizeof(*kick_times));
     kick_of = malloc((load->kick_count + 1) * sizeof(*kick_of));
+    kick_queues = malloc((load->kick_count + 1) * sizeof(*kick_queues));
+    host_queues = malloc((host_count + 1) * sizeof(*host_queues));
     pairs = malloc((load->kick_count + load->irq_count + 1) * sizeof(*pairs));
-    if (!load->notify_times || !kick_times || !kick_of || !pairs) {
+    if (!load->notify_times || !kick_times || !kick_of || !kick_queues || !host_queues || !pairs) {
         goto end;
     }
     for (i = 0; i < host_count; i++) {
         load->notify_times[i] = tcg ? load->handlers[i].ts : vq_notify_time(&load->notifies[i]);
+        host_queues[i] = tcg ? load->handlers[i].queue : load->notifies[i].queue;
     }
     for (i = 0; i < load->kick_count; i++) {
         if (load->kicks[i].notified) {
             kick_of[notified] = i;
+            kick_queues[notified] = load->kicks[i].vq;
             kick_times[notified++] = load->kicks[i].ts;
         }
     }
@@ -85,8 +164,12 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     }
     session->kick.host_notifies = host_count;
     if (have_estimate) {
-        vq_pair_forward(kick_times, notified, load->notify_times, host_count, estimate, PAIR_SLACK_NS,
-                        PAIR_WINDOW_NS, pairs);
+        per_queue = pair_by_queue(vq_pair_forward, kick_times, kick_queues, notified, load->notify_times, host_queues,
+                                  host_count, estimate, pairs);
+        if (per_queue < 0) {
+            goto end;
+        }
+        load->paired_per_queue = per_queue;
         for (i = 0; i < notified; i++) {
             vq_constraint *c;
 
@@ -129,8 +212,10 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
      * virtio_notify[_irqfd] of the device: the first one after it. */
     load->device_injections = malloc((load->device_notify_count + 1) * sizeof(*load->device_injections));
     injection_times = malloc((load->device_notify_count + 1) * sizeof(*injection_times));
+    injection_queues = malloc((load->device_notify_count + 1) * sizeof(*injection_queues));
     irq_times = malloc((load->irq_count + 1) * sizeof(*irq_times));
-    if (!load->device_injections || !injection_times || !irq_times) {
+    irq_queues = malloc((load->irq_count + 1) * sizeof(*irq_queues));
+    if (!load->device_injections || !injection_times || !injection_queues || !irq_times || !irq_queues) {
         goto end;
     }
     for (i = 0, j = 0; i < load->device_notify_count; i++) {
@@ -139,6 +224,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
         }
         if (j < load->injection_count && (i + 1 == load->device_notify_count ||
                                           load->injections[j].ts < load->device_notifies[i + 1].ts)) {
+            injection_queues[load->device_injection_count] = load->device_notifies[i].queue;
             injection_times[load->device_injection_count] = load->injections[j].ts;
             load->device_injections[load->device_injection_count++] = j++;
         }
@@ -146,12 +232,17 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     session->kick.host_injections = load->device_injection_count;
     for (i = 0; i < load->irq_count; i++) {
         irq_times[i] = load->irqs[i].ts;
+        irq_queues[i] = load->irqs[i].vq;
     }
     if (session->upper_from_kicks && load->device_injection_count) {
         size_t virq = 0;
 
-        vq_pair_backward(irq_times, load->irq_count, injection_times, load->device_injection_count,
-                         upper_estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, pairs);
+        per_queue = pair_by_queue(vq_pair_backward, irq_times, irq_queues, load->irq_count, injection_times,
+                                  injection_queues, load->device_injection_count, upper_estimate, pairs);
+        if (per_queue < 0) {
+            goto end;
+        }
+        load->paired_per_queue = load->paired_per_queue && per_queue;
         for (i = 0; i < load->irq_count; i++) {
             const vq_host_injection *injection;
             uint64_t bound;
@@ -208,9 +299,13 @@ end:
     load->constraint_count = constraint_count;
     free(kick_times);
     free(kick_of);
+    free(kick_queues);
+    free(host_queues);
     free(pairs);
     free(irq_times);
+    free(irq_queues);
     free(injection_times);
+    free(injection_queues);
     return status;
 }
 

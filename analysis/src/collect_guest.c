@@ -182,7 +182,7 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
                 status = VQ_ERR_NOMEM;
                 goto end;
             }
-            *irq = (vq_guest_irq){ .ts = event.ts_ns, .injection = VQ_NO_INDEX };
+            *irq = (vq_guest_irq){ .ts = event.ts_ns, .vq = event.vq, .injection = VQ_NO_INDEX };
             last_irq[event.vq] = load->irq_count - 1;
             break;
         case VQ_GUEST_COMPLETE:

@@ -102,7 +102,12 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
             return VQ_ERR_NOMEM;
         }
         *notify = (vq_host_notify){ .mmio_ts = event->timestamp_ns, .gpa = gpa, .tid = event->pid,
-                                    .kick = VQ_NO_INDEX, .exit = VQ_NO_INDEX };
+                                    .queue = VQ_NO_QUEUE, .kick = VQ_NO_INDEX, .exit = VQ_NO_INDEX };
+        /* A virtio-pci notify writes the queue's index (16 bits, no notification data) */
+        if (!is_ioeventfd && vq_event_arg(event, "len", &value) && value == 2 && vq_event_arg(event, "val", &value) &&
+            value < 0x10000) {
+            notify->queue = (uint32_t)value;
+        }
         if (thread->in_exit) {
             notify->exit_ts = load->exits[thread->exit].ts;
             notify->exit = thread->exit;
@@ -190,8 +195,10 @@ static int compare_u64(const void *left, const void *right)
     return (a > b) - (a < b);
 }
 
-/* The doorbell is the most written guest physical address in the device's BARs: keeps only writes
- * to it (common-configuration writes during driver start are not notifies). */
+/* The doorbell is the most written guest physical address in the device's BARs, and the addresses of
+ * the other queues' doorbells beside it, in the same 4 KiB page (the notify region: QEMU puts each
+ * queue's at its own offset, 4 bytes apart): keeps only writes to that page (common-configuration
+ * writes during driver start, in another page, are not notifies). */
 void vq_keep_doorbell(vq_loader *load)
 {
     uint64_t best = 0, *gpas = malloc((load->notify_count + 1) * sizeof(*gpas));
@@ -213,7 +220,7 @@ void vq_keep_doorbell(vq_loader *load)
         }
     }
     for (i = 0; i < load->notify_count; i++) {
-        if (load->notifies[i].gpa == best) {
+        if (load->notifies[i].gpa >> 12 == best >> 12) {
             load->notifies[kept++] = load->notifies[i];
         }
     }

@@ -20,7 +20,7 @@
 
 static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
 {
-    uint64_t vdev = 0, id = 0;
+    uint64_t vdev = 0, id = 0, vq = 0, n = VQ_NO_QUEUE;
     vq_qemu_mark *mark;
     vq_qemu_request *request;
     size_t index;
@@ -30,19 +30,23 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
     }
     if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_QUEUE_NOTIFY) == 0) {
         vq_event_arg(event, "vdev", &vdev);
+        vq_event_arg(event, "vq", &vq);
+        vq_event_arg(event, "n", &n);
         mark = VQ_PUSH(load->handlers, load->handler_count, load->handler_capacity);
         if (!mark) {
             return VQ_ERR_NOMEM;
         }
-        *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev };
+        *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev, .vq = vq,
+                                .queue = n < VQ_NO_QUEUE ? (uint32_t)n : VQ_NO_QUEUE };
     } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_NOTIFY) == 0 ||
                strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_NOTIFY_IRQFD) == 0) {
         vq_event_arg(event, "vdev", &vdev);
+        vq_event_arg(event, "vq", &vq);
         mark = VQ_PUSH(load->device_notifies, load->device_notify_count, load->device_notify_capacity);
         if (!mark) {
             return VQ_ERR_NOMEM;
         }
-        *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev };
+        *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev, .vq = vq, .queue = VQ_NO_QUEUE };
     } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_BEGIN) == 0) {
         vq_event_arg(event, "vdev", &vdev);
         vq_event_arg(event, "id", &id);
@@ -61,8 +65,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
         vq_event_arg(event, "id", &id);
         index = vq_id_map_get(&load->qemu_ids, id);
         if (index != VQ_NO_INDEX && !load->qemu_requests[index].end) {
-            uint64_t vq = 0;
-
+            vq = 0;
             vq_event_arg(event, "vq", &vq);
             load->qemu_requests[index].end = event->timestamp_ns;
             load->qemu_requests[index].vq = (uint32_t)vq;
@@ -78,8 +81,8 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
         }
     } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_NOTIFY_HOLD) == 0) {
         vq_notify_hold *hold;
-        uint64_t vq = 0;
 
+        vq = 0;
         hold = VQ_PUSH(load->notify_holds, load->notify_hold_count, load->notify_hold_capacity);
         if (!hold) {
             return VQ_ERR_NOMEM;
@@ -218,6 +221,28 @@ vq_status vq_keep_device_events(vq_loader *load, vq_error *error)
 
     keep_device_marks(load->handlers, &load->handler_count, load->xblk_vdev);
     keep_device_marks(load->device_notifies, &load->device_notify_count, load->xblk_vdev);
+    /* A notify's queue: the index its VirtQueue had in the handler runs (a device has few queues) */
+    {
+        uint64_t address[VQ_GUEST_MAX_QUEUES];
+        uint32_t index[VQ_GUEST_MAX_QUEUES];
+        size_t known = 0, h, k;
+
+        for (h = 0; h < load->handler_count; h++) {
+            for (k = 0; k < known && address[k] != load->handlers[h].vq; k++) {
+            }
+            if (k == known && known < VQ_GUEST_MAX_QUEUES && load->handlers[h].vq) {
+                address[known] = load->handlers[h].vq;
+                index[known++] = load->handlers[h].queue;
+            }
+        }
+        for (i = 0; i < load->device_notify_count; i++) {
+            for (k = 0; k < known && address[k] != load->device_notifies[i].vq; k++) {
+            }
+            if (k < known) {
+                load->device_notifies[i].queue = index[k];
+            }
+        }
+    }
     /* Begins come in host order; re-sort anyway (late events) and rebuild the id index. */
     qsort(load->qemu_requests, load->qemu_request_count, sizeof(*load->qemu_requests), compare_qemu_request);
     for (i = 0; i < load->qemu_request_count; i++) {

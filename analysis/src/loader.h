@@ -22,6 +22,8 @@
 #include <stdint.h>
 
 #define VQ_LOADER_MAX_THREADS 256
+/* An event's queue when it does not name one (pairing then runs over all queues as one sequence). */
+#define VQ_NO_QUEUE UINT32_MAX
 
 typedef struct {
     uint64_t id;
@@ -50,6 +52,7 @@ typedef struct {
 
 typedef struct {
     uint64_t ts;
+    uint32_t vq;                /* the queue the driver's handler ran for (VQ_NO_QUEUE: not named) */
     size_t injection;           /* paired host injection */
 } vq_guest_irq;
 
@@ -60,6 +63,7 @@ typedef struct {
     uint64_t signal_ts;         /* ioeventfd_write (on) or kvm_userspace_exit MMIO (off); 0 = none */
     uint64_t gpa;
     uint32_t tid;
+    uint32_t queue;             /* the queue index written (kvm_mmio's value); VQ_NO_QUEUE: not seen */
     size_t kick;                /* paired guest kick */
     size_t exit;                /* the exit of the write in exits (valid when its ts is exit_ts) */
 } vq_host_notify;
@@ -67,6 +71,9 @@ typedef struct {
 typedef struct {
     uint64_t ts;
     uint64_t vdev;
+    uint64_t vq;                /* the VirtQueue's address */
+    uint32_t queue;             /* its index (virtio_queue_notify's n; for a notify: the index of the same
+                                 * address in the handler runs), VQ_NO_QUEUE unknown */
 } vq_qemu_mark;                 /* virtio_queue_notify, virtio_notify[_irqfd] */
 
 typedef struct {
@@ -200,6 +207,7 @@ typedef struct {
      * vq_guest_request.next_same); QEMU's req pointer then names the request up to virtio_blk_req_complete.
      */
     bool stock;
+    bool paired_per_queue;      /* kicks and irqs were paired queue by queue (alignment.c) */
     bool stock_device;          /* meta.json's device is not ours: block_rq_issue/complete are its submit/complete */
     vq_e2e *e2e;                /* the application end of each request (e2e.h) */
     uint64_t stock_ids;

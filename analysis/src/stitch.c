@@ -35,20 +35,31 @@ static size_t count_before(const void *records, size_t count, size_t size, size_
 }
 
 /* Index of the last handler run of the device at or before TS, VQ_NO_INDEX if none. */
-static size_t last_handler_at(const vq_loader *load, uint64_t ts)
+static bool same_queue(const vq_qemu_mark *handler, uint32_t queue)
+{
+    return queue == VQ_NO_QUEUE || handler->queue == VQ_NO_QUEUE || handler->queue == queue;
+}
+
+static size_t last_handler_at(const vq_loader *load, uint64_t ts, uint32_t queue)
 {
     size_t before = count_before(load->handlers, load->handler_count, sizeof(*load->handlers),
                                  offsetof(vq_qemu_mark, ts), ts, true);
 
+    while (before > 0 && !same_queue(&load->handlers[before - 1], queue)) {
+        before--;
+    }
     return before ? before - 1 : VQ_NO_INDEX;
 }
 
 /* Index of the first handler run at or after TS. */
-static size_t first_handler_from(const vq_loader *load, uint64_t ts)
+static size_t first_handler_from(const vq_loader *load, uint64_t ts, uint32_t queue)
 {
     size_t at = count_before(load->handlers, load->handler_count, sizeof(*load->handlers),
                              offsetof(vq_qemu_mark, ts), ts, false);
 
+    while (at < load->handler_count && !same_queue(&load->handlers[at], queue)) {
+        at++;
+    }
     return at < load->handler_count ? at : VQ_NO_INDEX;
 }
 
@@ -108,9 +119,10 @@ static void warn_negative_stages(vq_session *session)
                     session->offset.method == VQ_OFFSET_TSC ? "TSC" : "causal", list);
 }
 
-/* Kicks, host notifies, handler runs and interrupts are paired in one sequence per device, not per
- * queue: with requests on several queues a stage that crosses a pairing can take another queue's event.
- * Say so rather than let the figures pass for per-queue ones. */
+/* Kicks, host notifies, handler runs and interrupts are paired queue by queue when every event names its
+ * queue (alignment.c); when some did not, in one sequence for the device, and with requests on several
+ * queues a stage that crosses a pairing can take another queue's event. Say so rather than let the
+ * figures pass for per-queue ones. */
 static void warn_several_queues(vq_session *session, const vq_loader *load)
 {
     size_t used = 0, q;
@@ -118,10 +130,10 @@ static void warn_several_queues(vq_session *session, const vq_loader *load)
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
         used += session->queue_submitted[q] > 0;
     }
-    if (used > 1) {
-        vq_session_warn(session, "%s: requests on %zu queues: kicks, %s and interrupts are paired in one sequence "
-                        "for all queues, not per queue, so kick>exit .. handler>begin and end>inject .. inject>irq "
-                        "may take another queue's event (per-queue pairing: issue 14)", load->directory, used,
+    if (used > 1 && !load->paired_per_queue) {
+        vq_session_warn(session, "%s: requests on %zu queues, but kicks, %s and interrupts are paired in one "
+                        "sequence for all queues (an event without its queue: an older trace, or no kvm_mmio), so "
+                        "kick>exit .. handler>begin and end>inject .. inject>irq may take another queue's event", load->directory, used,
                         session->has_kvm ? "doorbell writes (only the most written doorbell address is kept)" :
                                            "handler runs");
     }
@@ -228,7 +240,7 @@ stitchable:
         set_stage(row, VQ_STAGE_TOTAL, (int64_t)(request->complete - request->submit));
 
         /* The handler run that popped it, and whose doorbell started that run. */
-        handler = last_handler_at(load, device->begin);
+        handler = last_handler_at(load, device->begin, request->vq);
         if (handler != VQ_NO_INDEX) {
             row->handler_host = load->handlers[handler].ts;
             set_stage(row, VQ_STAGE_HANDLER_BEGIN, (int64_t)(device->begin - row->handler_host));
@@ -240,7 +252,7 @@ stitchable:
             } else {
                 const vq_host_notify *notify = &load->notifies[kick->notify];
 
-                row->batched = first_handler_from(load, vq_notify_last(notify)) != handler;
+                row->batched = first_handler_from(load, vq_notify_last(notify), request->vq) != handler;
             }
         }
         if (!row->batched) {
@@ -277,7 +289,7 @@ stitchable:
             while (k-- > 0) {
                 const vq_guest_kick *other = &load->kicks[k];
 
-                if (other->notify != VQ_NO_INDEX &&
+                if (other->notify != VQ_NO_INDEX && other->vq == kick->vq &&
                     (tcg ? load->handlers[other->notify].ts
                          : vq_notify_time(&load->notifies[other->notify])) <= row->handler_host) {
                     row->kick_id = other->id_last;

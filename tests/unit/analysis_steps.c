@@ -5,7 +5,8 @@
  * irqs, then vq_align_clocks (lo/hi, pairings, bounds by source, a rejected pairing, a contradiction,
  * TCG), vq_choose_offset (causal midpoint; TSC inside and outside the bounds, from TSC files written to a
  * temporary directory) and vq_stitch (every stage value and the notify exit's duration, batched,
- * harvested, unmatched reasons, holds, negative stages never clamped, TCG); the meta.json reader
+ * harvested, unmatched reasons, holds, negative stages never clamped, TCG; two queues paired queue by
+ * queue); the meta.json reader
  * (top-level keys only, non-string values, errors with FILE:LINE:COLUMN) and the exit reason names. Exit
  * 0 when all pass.
  *
@@ -16,6 +17,7 @@
 #include "loader.h"
 #include "session_dir.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,6 +410,111 @@ static void test_stitch_tcg(void)
     loader_done(&load);
 }
 
+/*
+ * Two queues on two vCPUs, hand-made (issue 14): requests A and C on queue 0, B and D on queue 1; the
+ * kicks interleave (A B C D) but queue 1's vCPU reaches its doorbell first (B, A, D, C), A is popped
+ * after queue 1's second handler run, and the interrupts complete out of order (injected B then A, taken
+ * by the guest A then B; C's and D's much later, D's last: pairing takes the latest injection within
+ * its slack of 50 us, so a queue's next one must come later than that). Queue by queue, every pairing is right and every stage has the value written
+ * here (offset H); in one sequence A and B would swap their doorbell writes and interrupts. With a
+ * doorbell write that does not name its queue the pairing falls back to one sequence, and says so.
+ */
+static void fill_two_queues(vq_loader *load, bool queues_named)
+{
+    /* guest: id, submit, complete, kick index, irq index, vq */
+    static const uint64_t requests[4][6] = {
+        { 1, 1000, 4200, 0, 0, 0 }, { 2, 1150, 4350, 1, 1, 1 }, { 3, 1250, 104550, 2, 2, 0 }, { 4, 1350, 204480, 3, 3, 1 },
+    };
+    static const uint64_t kicks[4][3] = { { 1100, 1, 0 }, { 1200, 2, 1 }, { 1300, 3, 0 }, { 1400, 4, 1 } };
+    static const uint64_t irqs[4][2] = { { 4150, 0 }, { 4300, 1 }, { 104500, 0 }, { 204450, 1 } };
+    /* host (H + ...): doorbell writes exit, mmio, signal, tid, queue; handler runs; device begin/end */
+    static const uint64_t notifies[4][5] = {
+        { 1500, 1550, 1600, 43, 1 }, { 1700, 1750, 1800, 42, 0 }, { 1900, 1950, 2000, 43, 1 }, { 2100, 2150, 2200, 42, 0 },
+    };
+    static const uint64_t handlers[4][2] = { { 1650, 1 }, { 1850, 0 }, { 2050, 1 }, { 2250, 0 } };
+    static const uint64_t device[4][3] = { { 1, 2060, 3900 }, { 2, 1700, 3700 }, { 3, 2300, 104300 }, { 4, 2100, 204100 } };
+    /* the device's notifies (and the MSI injection 50 ns after each) */
+    static const uint64_t pushes[4][3] = { { 3750, 1, 34 }, { 3950, 0, 33 }, { 104350, 0, 33 }, { 204150, 1, 34 } };
+    size_t i;
+
+    for (i = 0; i < 4; i++) {
+        add_request(load, requests[i][0], requests[i][1], requests[i][2], requests[i][3], requests[i][4]);
+        load->requests[i].vq = (uint32_t)requests[i][5];
+        add_kick(load, kicks[i][0], kicks[i][1], true, VQ_NO_INDEX);
+        load->kicks[i].vq = (uint32_t)kicks[i][2];
+        add_irq(load, irqs[i][0], VQ_NO_INDEX);
+        load->irqs[i].vq = (uint32_t)irqs[i][1];
+        add_notify(load, H + notifies[i][0], H + notifies[i][1], H + notifies[i][2], (uint32_t)notifies[i][3],
+                   VQ_NO_INDEX);
+        load->notifies[i].queue = (uint32_t)notifies[i][4];
+        add_handler(load, H + handlers[i][0]);
+        load->handlers[i].queue = (uint32_t)handlers[i][1];
+        add_device_request(load, device[i][0], H + device[i][1], H + device[i][2]);
+        add_device_notify(load, H + pushes[i][0]);
+        load->device_notifies[i].queue = (uint32_t)pushes[i][1];
+        add_injection(load, H + pushes[i][0] + 50, (uint32_t)pushes[i][2]);
+    }
+    if (!queues_named) {
+        load->notifies[2].queue = VQ_NO_QUEUE;   /* e.g. an ioeventfd_write without its kvm_mmio */
+    }
+    load->session->has_kvm = true;
+}
+
+static void test_two_queues(void)
+{
+    /* kick index -> notify index, irq index -> injection index (both in time order), per request's stages */
+    static const size_t kick_notify[4] = { 1, 0, 3, 2 }, irq_injection[4] = { 1, 0, 2, 3 };
+    static const int64_t stages[4][VQ_STAGE_COUNT] = {
+        /* submit>kick kick>exit exit>signal signal>handler handler>begin begin>end end>inject inject>irq
+         * irq>complete total */
+        { 100, 600, 100, 50, 210, 1840, 100, 150, 50, 3200 },
+        { 50, 300, 100, 50, 50, 2000, 100, 500, 50, 3200 },
+        { 50, 800, 100, 50, 50, 102000, 100, 100, 50, 103300 },
+        { 50, 500, 100, 50, 50, 202000, 100, 250, 30, 203130 },
+    };
+    vq_loader load;
+    size_t i, s;
+
+    loader_init(&load, "two-queues");
+    fill_two_queues(&load, true);
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(load.paired_per_queue);
+    for (i = 0; i < 4; i++) {
+        CHECK(load.kicks[i].notify == kick_notify[i]);
+        CHECK(load.irqs[i].injection == irq_injection[i]);
+    }
+    CHECK(load.session->alignment.usable && !load.session->alignment.contradiction);
+    set_offset(&load, H);
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(load.session->row_count == 4 && load.session->negative_requests == 0);
+    for (i = 0; i < load.session->row_count && i < 4; i++) {
+        const vq_request_row *row = &load.session->rows[i];
+
+        CHECK(row->id == i + 1 && !row->batched && !row->harvested && row->kick_id == row->id);
+        CHECK(row->vcpu_tid == (row->vq ? 43u : 42u));
+        for (s = 0; s < VQ_STAGE_COUNT; s++) {
+            if (!has_stage(row, (vq_stage)s, stages[i][s])) {
+                fprintf(stderr, "two queues: request %zu, %s: %s %" PRId64 ", expected %" PRId64 "\n", i + 1,
+                        vq_stage_names[s], row->has[s] ? "has" : "lacks", row->stage[s], stages[i][s]);
+                CHECK(false);
+            }
+        }
+    }
+    CHECK(load.session->queue_submitted[0] == 2 && load.session->queue_submitted[1] == 2);
+    CHECK(!warned(load.session, "paired in one sequence"));
+    loader_done(&load);
+
+    /* one doorbell write without its queue: one sequence, A and B swap, and the report says so */
+    loader_init(&load, "two-queues-unnamed");
+    fill_two_queues(&load, false);
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(!load.paired_per_queue && load.kicks[0].notify == 0 && load.kicks[1].notify == 1);
+    set_offset(&load, H);
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(warned(load.session, "paired in one sequence for all queues"));
+    loader_done(&load);
+}
+
 /* ---- alignment ---- */
 
 /*
@@ -669,6 +776,7 @@ int main(void)
     test_stitch_negative_stage();
     test_stitch_holds();
     test_stitch_tcg();
+    test_two_queues();
     test_align_kvm();
     test_align_rejected_pairing();
     test_align_contradiction();
