@@ -39,15 +39,11 @@ static vq_boot *block_boots(const vq_session *session, vq_row_value value, const
     return boots;
 }
 
-vq_interval vq_blocks_shift(const vq_session *a, const vq_session *b, vq_row_value value, const void *arg,
-                            unsigned resamples, uint64_t seed)
+/* median(B) - median(A) over the units (hierarchical bootstrap); frees the units and their values. */
+static vq_interval units_shift(vq_boot *boots_a, size_t count_a, int64_t *values_a, vq_boot *boots_b, size_t count_b,
+                               int64_t *values_b, unsigned resamples, uint64_t seed)
 {
     vq_interval interval = { .estimate = NAN, .low = NAN, .high = NAN };
-    int64_t *values_a = malloc((a->row_count + 1) * sizeof(*values_a));
-    int64_t *values_b = malloc((b->row_count + 1) * sizeof(*values_b));
-    size_t count_a = 0, count_b = 0;
-    vq_boot *boots_a = values_a ? block_boots(a, value, arg, values_a, &count_a) : NULL;
-    vq_boot *boots_b = values_b ? block_boots(b, value, arg, values_b, &count_b) : NULL;
 
     if (boots_a && boots_b && count_a && count_b) {
         interval = vq_hierarchical_bootstrap_difference(boots_a, count_a, boots_b, count_b, 0, VQ_STATISTIC_MEDIAN,
@@ -58,6 +54,18 @@ vq_interval vq_blocks_shift(const vq_session *a, const vq_session *b, vq_row_val
     free(values_a);
     free(values_b);
     return interval;
+}
+
+vq_interval vq_blocks_shift(const vq_session *a, const vq_session *b, vq_row_value value, const void *arg,
+                            unsigned resamples, uint64_t seed)
+{
+    int64_t *values_a = malloc((a->row_count + 1) * sizeof(*values_a));
+    int64_t *values_b = malloc((b->row_count + 1) * sizeof(*values_b));
+    size_t count_a = 0, count_b = 0;
+    vq_boot *boots_a = values_a ? block_boots(a, value, arg, values_a, &count_a) : NULL;
+    vq_boot *boots_b = values_b ? block_boots(b, value, arg, values_b, &count_b) : NULL;
+
+    return units_shift(boots_a, count_a, values_a, boots_b, count_b, values_b, resamples, seed);
 }
 
 /* SIDE's values, each session one unit (row order); sessions without a value are left out. VALUES has
@@ -95,22 +103,27 @@ static size_t side_rows(const vq_side *side)
 vq_interval vq_boots_shift(const vq_side *a, const vq_side *b, vq_row_value value, const void *arg,
                            unsigned resamples, uint64_t seed)
 {
-    vq_interval interval = { .estimate = NAN, .low = NAN, .high = NAN };
     int64_t *values_a = malloc((side_rows(a) + 1) * sizeof(*values_a));
     int64_t *values_b = malloc((side_rows(b) + 1) * sizeof(*values_b));
     size_t count_a = 0, count_b = 0;
     vq_boot *boots_a = values_a ? session_boots(a, value, arg, values_a, &count_a) : NULL;
     vq_boot *boots_b = values_b ? session_boots(b, value, arg, values_b, &count_b) : NULL;
 
-    if (boots_a && boots_b && count_a && count_b) {
-        interval = vq_hierarchical_bootstrap_difference(boots_a, count_a, boots_b, count_b, 0, VQ_STATISTIC_MEDIAN,
-                                                        resamples, 0.95, seed);
+    return units_shift(boots_a, count_a, values_a, boots_b, count_b, values_b, resamples, seed);
+}
+
+int64_t *vq_side_values(const vq_side *side, vq_row_value value, const void *arg, size_t *count)
+{
+    int64_t *values = malloc((side_rows(side) + 1) * sizeof(*values));
+    size_t s, i;
+
+    *count = 0;
+    for (s = 0; values && s < side->count; s++) {
+        for (i = 0; i < side->sessions[s]->row_count; i++) {
+            *count += value(&side->sessions[s]->rows[i], arg, &values[*count]);
+        }
     }
-    free(boots_a);
-    free(boots_b);
-    free(values_a);
-    free(values_b);
-    return interval;
+    return values;
 }
 
 vq_units vq_compare_units(const vq_side *a, const vq_side *b)

@@ -39,6 +39,10 @@ size_t vq_blocks_with_rows(const vq_session *session);
 vq_interval vq_blocks_shift(const vq_session *a, const vq_session *b, vq_row_value value, const void *arg,
                             unsigned resamples, uint64_t seed);
 
+/* SIDE's values of VALUE, its sessions' rows one after the other (row order); caller frees; NULL when
+ * out of memory. */
+int64_t *vq_side_values(const vq_side *side, vq_row_value value, const void *arg, size_t *count);
+
 /* median(pooled B) - median(pooled A) of VALUE over the rows, its interval resampling the sides' boots
  * (vq_hierarchical_bootstrap_difference; a side of one boot: blocks of consecutive values). Sessions
  * without a value are left out; NaN estimate when a side has none. */

@@ -28,37 +28,13 @@ static bool stage_value(const vq_request_row *row, const void *stage, int64_t *v
     return row->has[which];
 }
 
-/* SIDE's values of STAGE, its sessions' one after the other; caller frees. */
-static int64_t *side_stage_values(const vq_side *side, vq_stage stage, size_t *count)
-{
-    int64_t *values = NULL, *more;
-    size_t s, n;
-
-    *count = 0;
-    for (s = 0; s < side->count; s++) {
-        int64_t *one = vq_session_stage_values(side->sessions[s], stage, &n);
-
-        more = one ? realloc(values, (*count + n + 1) * sizeof(*values)) : NULL;
-        if (!more) {
-            free(one);
-            free(values);
-            return NULL;
-        }
-        values = more;
-        memcpy(values + *count, one, n * sizeof(*values));
-        *count += n;
-        free(one);
-    }
-    return values;
-}
-
 static stage_comparison compare_stage(const vq_side *a, const vq_side *b, vq_stage stage, vq_units units,
                                       const vq_report_options *options)
 {
     stage_comparison result = { .median_a = NAN, .median_b = NAN, .shift = { .estimate = NAN, .low = NAN,
                                                                               .high = NAN } };
-    int64_t *values_a = side_stage_values(a, stage, &result.count_a);
-    int64_t *values_b = side_stage_values(b, stage, &result.count_b);
+    int64_t *values_a = vq_side_values(a, stage_value, &stage, &result.count_a);
+    int64_t *values_b = vq_side_values(b, stage_value, &stage, &result.count_b);
     int64_t *scratch = malloc((result.count_a + result.count_b + 1) * sizeof(*scratch));
 
     if (values_a && values_b && scratch && result.count_a && result.count_b) {

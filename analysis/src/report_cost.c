@@ -415,35 +415,12 @@ static void compare_figures(FILE *out, const figure *figures, size_t count, cons
     }
 }
 
-/* SIDE's rows' notify exits, its sessions' one after the other; caller frees. */
-static int64_t *side_notify_exits(const vq_side *side, size_t *count)
-{
-    int64_t *values = NULL, *more;
-    size_t s, n;
-
-    *count = 0;
-    for (s = 0; s < side->count; s++) {
-        int64_t *one = row_notify_exits(side->sessions[s], &n);
-
-        more = one ? realloc(values, (*count + n + 1) * sizeof(*values)) : NULL;
-        if (!more) {
-            free(one);
-            free(values);
-            return NULL;
-        }
-        values = more;
-        memcpy(values + *count, one, n * sizeof(*values));
-        *count += n;
-        free(one);
-    }
-    return values;
-}
-
 void vq_report_cost_compare(FILE *out, const vq_side *a, const vq_side *b, vq_format format,
                             const vq_report_options *options)
 {
     size_t count_a = 0, count_b = 0;
-    int64_t *values_a = side_notify_exits(a, &count_a), *values_b = side_notify_exits(b, &count_b);
+    int64_t *values_a = vq_side_values(a, notify_exit_value, NULL, &count_a);
+    int64_t *values_b = vq_side_values(b, notify_exit_value, NULL, &count_b);
     vq_interval shift = { .estimate = NAN, .low = NAN, .high = NAN };
     double median_a = NAN, median_b = NAN;
     vq_units units = vq_compare_units(a, b);
