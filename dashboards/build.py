@@ -326,6 +326,9 @@ def prepare(reports, compare, control):
             "warnings": report.get("warnings", []),
             # the analyzer's end-to-end figures as it computed them (null: no application-side events)
             "coverage": report.get("coverage"),
+            # per virtqueue: submitted, completed, the driver's own count, stitched, total (null: a report
+            # written before it existed)
+            "queues": report.get("queues"),
             # the host's cost per request as the analyzer computed it (null: not measured, and for reports
             # written before it existed)
             "cost": cost_figures(report.get("cost")),
