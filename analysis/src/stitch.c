@@ -34,12 +34,13 @@ static size_t count_before(const void *records, size_t count, size_t size, size_
     return low;
 }
 
-/* Index of the last handler run of the device at or before TS, VQ_NO_INDEX if none. */
+/* A handler run of QUEUE (either side unknown: any run). */
 static bool same_queue(const vq_qemu_mark *handler, uint32_t queue)
 {
     return queue == VQ_NO_QUEUE || handler->queue == VQ_NO_QUEUE || handler->queue == queue;
 }
 
+/* Index of the last handler run of the device's QUEUE at or before TS, VQ_NO_INDEX if none. */
 static size_t last_handler_at(const vq_loader *load, uint64_t ts, uint32_t queue)
 {
     size_t before = count_before(load->handlers, load->handler_count, sizeof(*load->handlers),
@@ -51,7 +52,7 @@ static size_t last_handler_at(const vq_loader *load, uint64_t ts, uint32_t queue
     return before ? before - 1 : VQ_NO_INDEX;
 }
 
-/* Index of the first handler run at or after TS. */
+/* Index of the first handler run of QUEUE at or after TS. */
 static size_t first_handler_from(const vq_loader *load, uint64_t ts, uint32_t queue)
 {
     size_t at = count_before(load->handlers, load->handler_count, sizeof(*load->handlers),
@@ -133,9 +134,8 @@ static void warn_several_queues(vq_session *session, const vq_loader *load)
     if (used > 1 && !load->paired_per_queue) {
         vq_session_warn(session, "%s: requests on %zu queues, but kicks, %s and interrupts are paired in one "
                         "sequence for all queues (an event without its queue: an older trace, or no kvm_mmio), so "
-                        "kick>exit .. handler>begin and end>inject .. inject>irq may take another queue's event", load->directory, used,
-                        session->has_kvm ? "doorbell writes (only the most written doorbell address is kept)" :
-                                           "handler runs");
+                        "kick>exit .. handler>begin and end>inject .. inject>irq may take another queue's event",
+                        load->directory, used, session->has_kvm ? "doorbell writes" : "handler runs");
     }
 }
 
