@@ -212,7 +212,9 @@ for label, r in reports.items():
     # the exit table's window, the classes adding up, no thread on more than one CPU at a time
     assert c["exits"]["count"] == sum(e["in_window"] for e in r["exits"]), f"{label}: exits in the window"
     assert c["threads"]["all"]["cpu_ns"] == sum(c["threads"][k]["cpu_ns"] for k in classes), f"{label}: CPU classes"
-    assert c["threads"]["vcpu"]["threads"] >= 1 and c["threads"]["main_loop"]["threads"] == 1, f"{label}: thread classes"
+    # (the main loop counts only when it ran or was woken in the window: with ioeventfd off the vCPU thread
+    # serves the doorbell and the main loop can sleep through a whole workload: CI, 2026-12-02)
+    assert c["threads"]["vcpu"]["threads"] >= 1 and c["threads"]["main_loop"]["threads"] <= 1, f"{label}: thread classes"
     assert all(c["threads"][k]["cpu_share"] <= c["threads"][k]["threads"] + 1e-3 for k in classes), f"{label}: CPU share"
     if r["ioeventfd"] == "off":
         # QEMU's vCPU thread serves the doorbell write: every notify exit goes on to user space
