@@ -134,6 +134,7 @@ typedef struct {
     vq_offset_check offset_check;          /* that offset against each causal bound (when it has any) */
     uint64_t lower_from_ids, lower_from_irqs, upper_from_kicks;   /* constraints by source */
     uint64_t lower_irqs_rejected;   /* injection -> irq pairs dropped: above the kick bounds */
+    uint64_t upper_runs_skipped;    /* host notifies / handler runs set aside: a kick paired below the id bound */
     bool has_kvm;                          /* KVM events present in the probe stream */
     bool stock;                            /* stock virtio-blk: requests matched by sectors, ids ours */
     vq_request_row *rows;

@@ -3,7 +3,7 @@
  * Unit tests of vq_session_load's steps, called directly on small hand-made inputs (analysis/src/
  * loader.h): a loader filled in C with a few requests, kicks, notifies, handler runs, injections and
  * irqs, then vq_align_clocks (lo/hi, pairings, bounds by source, a rejected pairing, a contradiction,
- * TCG), vq_choose_offset (causal midpoint; TSC inside and outside the bounds, from TSC files written to a
+ * TCG, a stray handler run set aside), vq_choose_offset (causal midpoint; TSC inside and outside the bounds, from TSC files written to a
  * temporary directory) and vq_stitch (every stage value and the notify exit's duration, batched,
  * harvested, unmatched reasons, holds, negative stages never clamped, TCG; two queues paired queue by
  * queue); the meta.json reader
@@ -624,6 +624,53 @@ static void test_align_tcg(void)
     loader_done(&load);
 }
 
+/* TCG, 20 kicks each followed by its handler run 200 ns later (host), and one stray run 10 us before
+ * kick 5 could reach the host, inside the pairing slack: paired with kick 5 it would be an upper bound
+ * 9 us below the lower bound from ids. It is set aside, counted and named, and every kick keeps its own
+ * run. With the stray runs before most kicks instead (a clock problem, not a stray run), nothing is set
+ * aside and the contradiction shows. */
+static void fill_stray_runs(vq_loader *load, size_t strays)
+{
+    size_t i;
+
+    for (i = 0; i < 20; i++) {
+        uint64_t t = 100000 * i + 1500;
+
+        add_request(load, i + 1, t - 500, t + 50000, i, VQ_NO_INDEX);
+        add_kick(load, t, i + 1, true, VQ_NO_INDEX);
+        if (i >= 5 && i < 5 + strays) {
+            add_handler(load, H + t - 10000);
+        }
+        add_handler(load, H + t + 200);
+        add_device_request(load, i + 1, H + t + 300, H + t + 49000);   /* end - complete = H - 1000 */
+    }
+}
+
+static void test_align_stray_run(void)
+{
+    vq_loader load;
+    size_t i;
+
+    loader_init(&load, "stray");
+    fill_stray_runs(&load, 1);
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(load.session->upper_runs_skipped == 1 && load.session->upper_from_kicks == 20);
+    for (i = 0; i < 20; i++) {
+        CHECK(load.kicks[i].notify == i + (i >= 5));
+    }
+    CHECK(!load.session->alignment.contradiction);
+    CHECK(load.session->alignment.whole.lo == H - 1000 && load.session->alignment.whole.hi == H + 200);
+    CHECK(warned(load.session, "1 host handler runs set aside in the kick pairing"));
+    loader_done(&load);
+
+    loader_init(&load, "strays");
+    fill_stray_runs(&load, 15);
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(load.session->upper_runs_skipped == 0);
+    CHECK(load.session->alignment.contradiction && load.session->alignment.contradiction_ns == 9000);
+    loader_done(&load);
+}
+
 /* No TSC files: the causal midpoint, half the width as its error, checked against every bound; then
  * stitching under it. */
 static void test_choose_causal_then_stitch(void)
@@ -781,6 +828,7 @@ int main(void)
     test_align_rejected_pairing();
     test_align_contradiction();
     test_align_tcg();
+    test_align_stray_run();
     test_choose_causal_then_stitch();
     test_choose_tsc();
     test_meta();
