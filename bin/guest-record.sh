@@ -175,6 +175,13 @@ CP1=$(clock-pair end 2>&1)
       echo "# queue-completed: $disk $q $((after - ${before:-0}))"
     done < /tmp/queues-after
   fi
+  # blk-mq's CPUs of each hardware queue: the analyzer takes a stock virtio-blk request's queue from
+  # the CPU that issued it
+  if [ -n "$disk" ] && [ -z "$ab_order" ]; then
+    for m in /sys/block/"$disk"/mq/*; do
+      [ -r "$m/cpu_list" ] && echo "# queue-cpus: $disk ${m##*/} $(tr -d ' \n' < "$m/cpu_list")"
+    done
+  fi
   if [ -n "$ab_order" ]; then
     echo "# ab-disk: A $disk_a $ab_pci_a"
     echo "# ab-disk: B $disk_b $ab_pci_b"

@@ -3,7 +3,8 @@
  * The guest pass: guest.trace (guest clock) into the loader's requests, kicks and irqs, the device's
  * BAR ranges and the guest's clock pairs. A kick covers every request of its queue submitted since the
  * previous kick; a completion is delivered by the latest irq of its queue. Stock virtio-blk requests
- * are numbered here, in issue order (stock.c). Every event also goes to the end-to-end collector (e2e.h).
+ * are numbered here, in issue order (stock.c), each on the hardware queue of the CPU that issued it
+ * ('# queue-cpus:'). Every event also goes to the end-to-end collector (e2e.h).
  */
 #include "loader.h"
 
@@ -121,6 +122,7 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
             load->stock = true;
             if (event.type == VQ_GUEST_SUBMIT) {
                 event.id = ++load->stock_ids;
+                event.vq = vq_guest_trace_cpu_queue(reader, event.cpu);   /* its CPU's hardware queue */
             } else if (event.type == VQ_GUEST_KICK) {
                 event.id_last = load->stock_ids;
             } else if (event.type == VQ_GUEST_COMPLETE) {
@@ -129,6 +131,7 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
                     continue;   /* issued before the trace started */
                 }
                 event.id = load->requests[index].id;
+                event.vq = load->requests[index].vq;   /* completed on any CPU: the queue it went out on */
             }
         }
         if (!vq_e2e_take(load->e2e, &event)) {

@@ -3,6 +3,7 @@
  * kprobes for stock virtio-blk (see guest_trace.h). */
 #include "guest_trace.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ struct vq_guest_trace {
     size_t ab_disk_count;
     int64_t queue_completed[VQ_GUEST_MAX_QUEUES];
     size_t queue_count;
+    uint32_t cpu_queue[VQ_GUEST_MAX_CPUS];   /* '# queue-cpus:'; 0 when not named */
 };
 
 bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair)
@@ -591,6 +593,22 @@ vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_
                 reader->queue_count = queue + 1;
             }
         }
+        if (strncmp(reader->line, "# queue-cpus:", 13) == 0) {
+            char disk[32], list[256];
+            unsigned queue;
+            int consumed = 0;
+
+            if (sscanf(reader->line + 13, " %31s %u %255s%n", disk, &queue, list, &consumed) != 3 ||
+                (reader->line[13 + consumed] != '\n' && reader->line[13 + consumed] != '\0') ||
+                queue >= VQ_GUEST_MAX_QUEUES || !vq_cpu_list_parse(list, queue, reader->cpu_queue)) {
+                reader->line[strcspn(reader->line, "\n")] = '\0';
+                vq_error_set(error, "%s:%" PRIu64 ": expected '# queue-cpus: DISK N CPULIST' (N < %d, CPUs < %d as "
+                             "'0,2-3'); found '%.120s'", reader->name, reader->line_number, VQ_GUEST_MAX_QUEUES,
+                             VQ_GUEST_MAX_CPUS, reader->line);
+                status = VQ_ERR_FORMAT;
+                goto end;
+            }
+        }
         if (strncmp(reader->line, "# clock-pair:", 13) == 0 && reader->pair_count < VQ_GUEST_MAX_CLOCK_PAIRS &&
             vq_clock_pair_parse(reader->line + 13, &reader->pairs[reader->pair_count])) {
             reader->pair_count++;   /* a pair the guest could not take ("clock-pair: ...") is skipped */
@@ -626,6 +644,40 @@ size_t vq_guest_trace_queue_completed(const vq_guest_trace *reader, const int64_
 {
     *counts = reader->queue_completed;
     return reader->queue_count;
+}
+
+bool vq_cpu_list_parse(const char *text, uint32_t queue, uint32_t *queue_of)
+{
+    while (*text) {
+        char *end;
+        unsigned long first = strtoul(text, &end, 10), last;
+
+        if (end == text || !isdigit((unsigned char)*text)) {
+            return false;
+        }
+        last = first;
+        if (*end == '-') {
+            text = end + 1;
+            last = strtoul(text, &end, 10);
+            if (end == text || !isdigit((unsigned char)*text)) {
+                return false;
+            }
+        }
+        if (last < first || last >= VQ_GUEST_MAX_CPUS || (*end != ',' && *end != '\0') ||
+            (*end == ',' && end[1] == '\0')) {
+            return false;
+        }
+        for (; first <= last; first++) {
+            queue_of[first] = queue;
+        }
+        text = *end == ',' ? end + 1 : end;
+    }
+    return true;
+}
+
+uint32_t vq_guest_trace_cpu_queue(const vq_guest_trace *reader, uint32_t cpu)
+{
+    return cpu < VQ_GUEST_MAX_CPUS ? reader->cpu_queue[cpu] : 0;
 }
 
 size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs)

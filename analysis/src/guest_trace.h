@@ -111,6 +111,11 @@ typedef struct {
  * workload minus before) of the block requests the device returned on virtqueue N. */
 #define VQ_GUEST_MAX_QUEUES 16
 
+/* "# queue-cpus: DISK N CPULIST": blk-mq's hardware queue N (virtqueue N) serves the CPUs of CPULIST
+ * ("0,2-3"; sysfs /sys/block/DISK/mq/N/cpu_list). A stock virtio-blk request's queue is the one of the
+ * CPU that issued it (block_rq_issue runs on a CPU of its hardware queue). */
+#define VQ_GUEST_MAX_CPUS 64
+
 /* "# clock-pair: LABEL tsc=N mono_ns=N ..." header lines (clock-pair in the guest, start and end). */
 #define VQ_GUEST_MAX_CLOCK_PAIRS 4
 typedef struct {
@@ -136,6 +141,11 @@ size_t vq_guest_trace_ab_disks(const vq_guest_trace *reader, const vq_guest_ab_d
 /* The driver's per-queue counts named in the header lines read so far: COUNTS[N] of virtqueue N, -1
  * where no line named it; returns 1 + the highest N named (0: none). */
 size_t vq_guest_trace_queue_completed(const vq_guest_trace *reader, const int64_t **counts);
+/* The hardware queue of guest CPU CPU from the '# queue-cpus:' lines read so far; 0 when no line
+ * names that CPU (one queue, or an older trace). */
+uint32_t vq_guest_trace_cpu_queue(const vq_guest_trace *reader, uint32_t cpu);
+/* Parses a CPU list "0,2-3" into QUEUE_OF (cpu -> QUEUE); false if malformed or a CPU >= VQ_GUEST_MAX_CPUS. */
+bool vq_cpu_list_parse(const char *text, uint32_t queue, uint32_t *queue_of);
 /* Clock pairs named in the header lines read so far. */
 size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs);
 void vq_guest_trace_close(vq_guest_trace *reader);

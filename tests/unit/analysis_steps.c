@@ -6,7 +6,7 @@
  * TCG, a stray handler run set aside), vq_choose_offset (causal midpoint; TSC inside and outside the bounds, from TSC files written to a
  * temporary directory) and vq_stitch (every stage value and the notify exit's duration, batched,
  * harvested, unmatched reasons, holds, negative stages never clamped, TCG; two queues paired queue by
- * queue); the meta.json reader
+ * queue); the guest pass on a stock virtio-blk trace of two queues (each request on its CPU's queue); the meta.json reader
  * (top-level keys only, non-string values, errors with FILE:LINE:COLUMN) and the exit reason names. Exit
  * 0 when all pass.
  *
@@ -179,7 +179,7 @@ static void write_file(const char *directory, const char *name, const char *text
 
 static void remove_directory(char *directory)
 {
-    static const char *const names[] = { "meta.json", "tsc-offset.txt", "host-clock.txt" };
+    static const char *const names[] = { "meta.json", "tsc-offset.txt", "host-clock.txt", "guest.trace" };
     size_t i;
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -515,6 +515,69 @@ static void test_two_queues(void)
     loader_done(&load);
 }
 
+/*
+ * Stock virtio-blk on two queues, through the guest pass (vq_collect_guest on a guest.trace written
+ * here): blk-mq's queue 0 serves CPU 0 and queue 1 CPU 1 ('# queue-cpus:'); issues on the two CPUs
+ * interleave, queue 1's interrupt comes first and completes its two requests in the other order, and
+ * queue 0's request completes on CPU 1 (a completion runs on any CPU): each request is on the queue of
+ * the CPU that issued it, covered by its queue's kick and delivered by its queue's interrupt.
+ */
+static void test_stock_two_queues(void)
+{
+    static const char trace[] =
+        "# queue-cpus: vda 0 0\n"
+        "# queue-cpus: vda 1 1\n"
+        "   fio-10 [000] ..... 1.000100: block_rq_issue: 254,0 R 4096 () 800 + 8 [fio]\n"
+        "   fio-11 [001] ..... 1.000150: block_rq_issue: 254,0 W 4096 () 1600 + 8 [fio]\n"
+        "   fio-10 [000] ..... 1.000200: vqscope_blk_kick: (virtqueue_notify+0x0/0x60) vq=0 name=\"req.0\"\n"
+        "   fio-11 [001] ..... 1.000250: block_rq_issue: 254,0 R 4096 () 2400 + 8 [fio]\n"
+        "   fio-11 [001] ..... 1.000300: vqscope_blk_kick: (virtqueue_notify+0x0/0x60) vq=1 name=\"req.1\"\n"
+        " <idle>-0 [001] d.h.. 1.000900: vqscope_blk_irq: (vring_interrupt+0x0/0xa0) vq=1 name=\"req.1\"\n"
+        " <idle>-0 [001] d.h.. 1.000910: block_rq_complete: 254,0 R () 2400 + 8 [0]\n"
+        " <idle>-0 [001] d.h.. 1.000920: block_rq_complete: 254,0 W () 1600 + 8 [0]\n"
+        " <idle>-0 [000] d.h.. 1.001000: vqscope_blk_irq: (vring_interrupt+0x0/0xa0) vq=0 name=\"req.0\"\n"
+        " <idle>-0 [001] ..s.. 1.001010: block_rq_complete: 254,0 R () 800 + 8 [0]\n";
+    /* request: vq, kick, irq, complete (guest ns) */
+    static const uint64_t expected[3][4] = {
+        { 0, 0, 1, 1001010000 }, { 1, 1, 0, 1000920000 }, { 1, 1, 0, 1000910000 },
+    };
+    char *directory = make_directory();
+    uint32_t queue_of[VQ_GUEST_MAX_CPUS] = { 0 };
+    vq_loader load;
+    vq_error error;
+    size_t i;
+
+    write_file(directory, "guest.trace", trace);
+    loader_init(&load, directory);
+    load.stock_device = true;
+    load.e2e = must(vq_e2e_new(true));
+    CHECK(vq_collect_guest(&load, &error) == VQ_OK);
+    CHECK(load.request_count == 3 && load.kick_count == 2 && load.irq_count == 2);
+    for (i = 0; i < load.request_count && i < 3; i++) {
+        const vq_guest_request *request = &load.requests[i];
+
+        CHECK(request->id == i + 1 && request->vq == expected[i][0] && request->kick == expected[i][1] &&
+              request->irq == expected[i][2] && request->complete == expected[i][3]);
+    }
+    CHECK(load.kicks[0].vq == 0 && load.kicks[0].requests == 1 && load.kicks[1].vq == 1 && load.kicks[1].requests == 2);
+    loader_done(&load);
+
+    /* the CPU list: ranges and single CPUs; anything else refused */
+    CHECK(vq_cpu_list_parse("0,2-3", 5, queue_of) && queue_of[0] == 5 && queue_of[1] == 0 && queue_of[2] == 5 &&
+          queue_of[3] == 5);
+    CHECK(!vq_cpu_list_parse("0,", 1, queue_of) && !vq_cpu_list_parse("3-2", 1, queue_of) &&
+          !vq_cpu_list_parse("64", 1, queue_of) && !vq_cpu_list_parse("1 2", 1, queue_of) &&
+          !vq_cpu_list_parse("-1", 1, queue_of));
+
+    write_file(directory, "guest.trace", "# queue-cpus: vda 0 0-x\n");
+    loader_init(&load, directory);
+    load.e2e = must(vq_e2e_new(true));
+    CHECK(vq_collect_guest(&load, &error) == VQ_ERR_FORMAT &&
+          strstr(error.message, "guest.trace:1: expected '# queue-cpus: DISK N CPULIST'"));
+    loader_done(&load);
+    remove_directory(directory);
+}
+
 /* ---- alignment ---- */
 
 /*
@@ -824,6 +887,7 @@ int main(void)
     test_stitch_holds();
     test_stitch_tcg();
     test_two_queues();
+    test_stock_two_queues();
     test_align_kvm();
     test_align_rejected_pairing();
     test_align_contradiction();
