@@ -148,8 +148,16 @@ if [ "$trace" = 1 ]; then
   fi
 fi
 echo "GUEST-CLOCK start mono_ns=$(cat /proc/uptime)"
-# (TSC, CLOCK_MONOTONIC) pairs of the guest, for the analyzer's TSC cross-check of the alignment
-CP0=$(clock-pair start 2>&1)
+# (TSC, CLOCK_MONOTONIC) pairs of the guest, for the analyzer's TSC cross-check of the alignment: one
+# on each CPU, CPU 0 first (KVM keeps a tsc-offset per vCPU; the analyzer checks that they agree)
+clock_pairs() {  # clock_pairs LABEL
+  k=0
+  while [ "$k" -lt "$VQSCOPE_CPUS" ]; do
+    clock-pair --cpu "$k" "$1" 2>&1
+    k=$((k + 1))
+  done
+}
+CP0=$(clock_pairs start)
 echo 1 > "$T/tracing_on"
 # a line on the console every 30 s: lab/run takes a silent console for a stalled nested lab (--stall)
 ( while sleep 30; do echo "GUEST-ALIVE uptime=$(cut -d' ' -f1 /proc/uptime)"; done ) &
@@ -160,13 +168,13 @@ rc=$?
 [ -n "$disk" ] && [ -z "$ab_order" ] && queue_completed "$disk" > /tmp/queues-after
 kill "$alive" 2>/dev/null
 echo 0 > "$T/tracing_on"
-CP1=$(clock-pair end 2>&1)
+CP1=$(clock_pairs end)
 {
   echo "# vqscope guest trace: events of the $modname tracepoints$([ "$device" = blk ] && echo ' (block layer + vqscope kprobes: stock virtio-blk)')"
   echo "# clock: ts_ns = ktime_get_ns(), the guest's CLOCK_MONOTONIC in ns; ftrace's own column: trace_clock $(sed 's/.*\[\(.*\)\].*/\1/' "$T/trace_clock") (x86-tsc: guest TSC cycles, mono: us)"
   echo "# kernel: $(uname -r)"
-  echo "# clock-pair: $CP0"
-  echo "# clock-pair: $CP1"
+  echo "$CP0" | sed 's/^/# clock-pair: /'
+  echo "$CP1" | sed 's/^/# clock-pair: /'
   echo "# overrun: $(grep -h overrun "$T"/per_cpu/cpu*/stats | awk '{s += $2} END {print s + 0}')"
   # the driver's own count of the workload's requests per virtqueue (after - before)
   if [ -s /tmp/queues-after ]; then

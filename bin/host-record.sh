@@ -68,13 +68,22 @@ read_integer() {  # read_integer FILE: prints FILE's content if it is a (signed)
   [[ $value =~ ^-?[0-9]+$ ]] || return 1
   echo "$value"
 }
+# vcpu_offsets VMDIR: "vcpu_tsc_offset K N" for every vCPU K of the VM; fails if one cannot be read
+vcpu_offsets() {
+  local v offset
+  for v in "$1"/vcpu*; do
+    offset=$(read_integer "$v/tsc-offset") || return 1
+    echo "vcpu_tsc_offset ${v##*/vcpu} $offset"
+  done
+}
 poll_tsc_offset() {  # poll_tsc_offset PIDFILE
-  local p d offset ratio bits
+  local p vm d offset ratio bits vcpus
   while :; do
     p=$(cat "$1" 2>/dev/null)
     if [ -n "$p" ]; then
       kill -0 "$p" 2>/dev/null || break
-      for d in /sys/kernel/debug/kvm/"$p"-*/vcpu0; do
+      for vm in /sys/kernel/debug/kvm/"$p"-*; do
+        d=$vm/vcpu0
         offset=$(read_integer "$d/tsc-offset") || continue
         # (no scaling files without TSC scaling)
         ratio="" bits=""
@@ -82,9 +91,12 @@ poll_tsc_offset() {  # poll_tsc_offset PIDFILE
         if [ -e "$d/tsc-scaling-ratio-frac-bits" ]; then
           bits=$(read_integer "$d/tsc-scaling-ratio-frac-bits") || continue
         fi
+        # KVM keeps one per vCPU: all of them, for the analyzer's per-vCPU check
+        vcpus=$(vcpu_offsets "$vm") || continue
         { echo "tsc_offset $offset"
           [ -z "$ratio" ] || echo "tsc_scaling_ratio $ratio"
           [ -z "$bits" ] || echo "tsc_scaling_frac_bits $bits"
+          echo "$vcpus"
         } > tsc-offset.tmp && mv tsc-offset.tmp tsc-offset.txt
       done
     fi

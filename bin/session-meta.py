@@ -47,18 +47,27 @@ def first_line(cmd):
 
 
 def clock_pairs(text):
-    """The '<label> tsc=N mono_ns=N' lines of clock-pair's output."""
-    return [dict(label=m.group(1), tsc=int(m.group(2)), mono_ns=int(m.group(3)))
-            for m in re.finditer(r'(\w+) tsc=(\d+) mono_ns=(\d+)', text or '')]
+    """The '<label> tsc=N mono_ns=N [bracket=N] [cpu=K]' lines of clock-pair's output (cpu: the CPU it
+    was taken on, when it says)."""
+    pairs = []
+    for m in re.finditer(r'(\w+) tsc=(\d+) mono_ns=(\d+)(?: bracket=\d+)?(?: cpu=(\d+))?', text or ''):
+        pair = dict(label=m.group(1), tsc=int(m.group(2)), mono_ns=int(m.group(3)))
+        if m.group(4) is not None:
+            pair['cpu'] = int(m.group(4))
+        pairs.append(pair)
+    return pairs
 
 
 def tsc_report(session, guest_trace):
     """KVM's TSC offset of the guest (tsc-offset.txt) and the host's and the guest's clock pairs."""
     offsets = read(session, 'tsc-offset.txt')
-    tsc = {'source': 'KVM debugfs vcpu0/tsc-offset of the guest, read while it ran' if offsets else None}
+    tsc = {'source': 'KVM debugfs vcpuN/tsc-offset of the guest, read while it ran' if offsets else None}
     for line in (offsets or '').splitlines():
         key, _, value = line.partition(' ')
-        if value.strip().lstrip('-').isdigit():
+        vcpu = re.fullmatch(r'vcpu_tsc_offset (\d+) (-?\d+)\s*', line)
+        if vcpu:   # one per vCPU: {"0": N, "1": N, ...}
+            tsc.setdefault('vcpu_tsc_offsets', {})[vcpu.group(1)] = int(vcpu.group(2))
+        elif value.strip().lstrip('-').isdigit():
             tsc[key] = int(value)
     tsc['host_pairs'] = clock_pairs(read(session, 'host-clock.txt'))
     tsc['guest_pairs'] = clock_pairs('\n'.join(line for line in guest_trace.splitlines()

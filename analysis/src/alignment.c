@@ -438,6 +438,16 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
                                              .to_offset = t->predicted[t->predictions - 1],
                                              .error_ns = t->error_ns };
         check_offset(session, load, "the TSC offset (KVM tsc-offset)");
+        vq_tsc_check_vcpus(&files, load->guest_cpu_pairs, load->guest_cpu_pair_count, t);
+        if (t->vcpu_offset_spread) {
+            vq_session_warn(session, "the vCPUs' KVM tsc-offsets differ by up to %" PRId64 " cycles: the guest's CPUs "
+                            "do not read one TSC (vCPU 0's offset and pairs are used)", t->vcpu_offset_spread);
+        }
+        if (t->vcpus > 1 && t->vcpu_prediction_spread_ns > 2 * t->read_uncertainty_ns) {
+            vq_session_warn(session, "the clock pairs of %zu vCPUs, each with its own tsc-offset, predict offsets "
+                            "%" PRId64 " ns apart, more than twice the read uncertainty (%" PRId64 " ns)", t->vcpus,
+                            t->vcpu_prediction_spread_ns, t->read_uncertainty_ns);
+        }
         if (session->offset_check.lower.has && session->offset_check.lower.margin < 0) {
             t->distance_ns = session->offset_check.lower.margin;
         } else if (session->offset_check.upper.has && session->offset_check.upper.margin < 0) {

@@ -218,6 +218,8 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
 
         load->guest_pair_count = vq_guest_trace_clock_pairs(reader, &pairs);
         memcpy(load->guest_pairs, pairs, load->guest_pair_count * sizeof(*pairs));
+        load->guest_cpu_pair_count = vq_guest_trace_cpu_pairs(reader, &pairs);
+        memcpy(load->guest_cpu_pairs, pairs, load->guest_cpu_pair_count * sizeof(*pairs));
     }
     {
         const vq_guest_ab_disk *disks;

@@ -19,6 +19,8 @@ struct vq_guest_trace {
     size_t bar_count;
     vq_clock_pair pairs[VQ_GUEST_MAX_CLOCK_PAIRS];
     size_t pair_count;
+    vq_clock_pair cpu_pairs[VQ_GUEST_MAX_CPU_PAIRS];
+    size_t cpu_pair_count;
     vq_guest_ab_disk ab_disks[VQ_GUEST_MAX_AB_DISKS];
     size_t ab_disk_count;
     int64_t queue_completed[VQ_GUEST_MAX_QUEUES];
@@ -29,7 +31,8 @@ struct vq_guest_trace {
 bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair)
 {
     unsigned long long tsc, mono, bracket = 0;
-    int consumed = 0;
+    const char *cpu_at;
+    int consumed = 0, cpu = -1;
 
     text += strspn(text, " \t");
     if (sscanf(text, "%15s tsc=%llu mono_ns=%llu%n", pair->label, &tsc, &mono, &consumed) != 3 || consumed == 0) {
@@ -38,9 +41,14 @@ bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair)
     if (sscanf(text + consumed, " bracket=%llu", &bracket) != 1) {
         bracket = 0;
     }
+    cpu_at = strstr(text + consumed, " cpu=");
+    if (cpu_at && (sscanf(cpu_at, " cpu=%d", &cpu) != 1 || cpu < 0)) {
+        return false;
+    }
     pair->tsc = tsc;
     pair->mono_ns = mono;
     pair->bracket = bracket;
+    pair->cpu = cpu;
     return true;
 }
 
@@ -609,9 +617,18 @@ vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_
                 goto end;
             }
         }
-        if (strncmp(reader->line, "# clock-pair:", 13) == 0 && reader->pair_count < VQ_GUEST_MAX_CLOCK_PAIRS &&
-            vq_clock_pair_parse(reader->line + 13, &reader->pairs[reader->pair_count])) {
-            reader->pair_count++;   /* a pair the guest could not take ("clock-pair: ...") is skipped */
+        if (strncmp(reader->line, "# clock-pair:", 13) == 0) {
+            vq_clock_pair pair;
+
+            /* a pair the guest could not take ("clock-pair: ...") is skipped */
+            if (vq_clock_pair_parse(reader->line + 13, &pair)) {
+                if (pair.cpu <= 0 && reader->pair_count < VQ_GUEST_MAX_CLOCK_PAIRS) {
+                    reader->pairs[reader->pair_count++] = pair;
+                }
+                if (pair.cpu >= 0 && reader->cpu_pair_count < VQ_GUEST_MAX_CPU_PAIRS) {
+                    reader->cpu_pairs[reader->cpu_pair_count++] = pair;
+                }
+            }
         }
         if (is_event) {
             event->line = reader->line_number;
@@ -684,6 +701,12 @@ size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_p
 {
     *pairs = reader->pairs;
     return reader->pair_count;
+}
+
+size_t vq_guest_trace_cpu_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs)
+{
+    *pairs = reader->cpu_pairs;
+    return reader->cpu_pair_count;
 }
 
 void vq_guest_trace_close(vq_guest_trace *reader)

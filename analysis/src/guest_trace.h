@@ -116,16 +116,20 @@ typedef struct {
  * CPU that issued it (block_rq_issue runs on a CPU of its hardware queue). */
 #define VQ_GUEST_MAX_CPUS 64
 
-/* "# clock-pair: LABEL tsc=N mono_ns=N ..." header lines (clock-pair in the guest, start and end). */
+/* "# clock-pair: LABEL tsc=N mono_ns=N ..." header lines (clock-pair in the guest, start and end; since
+ * 2026-12-02 one of each on every CPU, "cpu=K" at the end). The pairs without a CPU or on CPU 0 are the
+ * main ones (at most VQ_GUEST_MAX_CLOCK_PAIRS); every pair with a CPU is also a per-vCPU one. */
 #define VQ_GUEST_MAX_CLOCK_PAIRS 4
+#define VQ_GUEST_MAX_CPU_PAIRS (2 * VQ_GUEST_MAX_CPUS)
 typedef struct {
     char label[16];
     uint64_t tsc, mono_ns;
     uint64_t bracket;   /* TSC cycles between the two reads around clock_gettime; 0 = not given */
+    int cpu;            /* the CPU it was taken on ("cpu=K"); -1 = not given */
 } vq_clock_pair;
 
-/* Parses "LABEL tsc=N mono_ns=N [bracket=N]" (a clock-pair output line, after any prefix; the TSC is the
- * middle of the bracket, so it is known to +- bracket / 2 cycles); false if it is not one. */
+/* Parses "LABEL tsc=N mono_ns=N [bracket=N] [cpu=K]" (a clock-pair output line, after any prefix; the
+ * TSC is the middle of the bracket, so it is known to +- bracket / 2 cycles); false if it is not one. */
 bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair);
 
 typedef struct vq_guest_trace vq_guest_trace;
@@ -146,8 +150,10 @@ size_t vq_guest_trace_queue_completed(const vq_guest_trace *reader, const int64_
 uint32_t vq_guest_trace_cpu_queue(const vq_guest_trace *reader, uint32_t cpu);
 /* Parses a CPU list "0,2-3" into QUEUE_OF (cpu -> QUEUE); false if malformed or a CPU >= VQ_GUEST_MAX_CPUS. */
 bool vq_cpu_list_parse(const char *text, uint32_t queue, uint32_t *queue_of);
-/* Clock pairs named in the header lines read so far. */
+/* The main clock pairs named in the header lines read so far. */
 size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs);
+/* The pairs taken on a given CPU ("cpu=K"), in header order. */
+size_t vq_guest_trace_cpu_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs);
 void vq_guest_trace_close(vq_guest_trace *reader);
 
 /*

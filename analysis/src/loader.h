@@ -183,6 +183,8 @@ typedef struct {
     size_t bar_count;
     vq_clock_pair guest_pairs[VQ_GUEST_MAX_CLOCK_PAIRS];
     size_t guest_pair_count;
+    vq_clock_pair guest_cpu_pairs[VQ_GUEST_MAX_CPU_PAIRS];   /* the pairs taken on a given CPU */
+    size_t guest_cpu_pair_count;
     vq_id_map guest_ids, qemu_ids;
     vq_host_notify *notifies;
     size_t notify_count, notify_capacity;

@@ -69,6 +69,15 @@ static void text_offset(FILE *out, const vq_session *session)
         fprintf(out, "  error +- %" PRId64 " ns (half the start-end difference %" PRId64 " + clock-pair read "
                 "uncertainty %" PRId64 ")\n", o->error_ns, o->error_ns - t->read_uncertainty_ns,
                 t->read_uncertainty_ns);
+        if (t->vcpus) {
+            char spread[64] = "equal";
+
+            if (t->vcpu_offset_spread) {
+                snprintf(spread, sizeof(spread), "differ by %" PRId64 " cycles", t->vcpu_offset_spread);
+            }
+            fprintf(out, "  per vCPU: %zu vCPU%s, tsc-offsets %s, their own clock pairs predict offsets within %"
+                    PRId64 " ns\n", t->vcpus, t->vcpus > 1 ? "s" : "", spread, t->vcpu_prediction_spread_ns);
+        }
     } else {
         fprintf(out, "  method: causal: no TSC data (%s)\n", t->why[0] ? t->why : "not recorded");
         if (!o->usable) {
@@ -459,6 +468,10 @@ static void report_json(FILE *out, const vq_session *session)
         fprintf(out, "], \"read_uncertainty_ns\": %" PRId64 ", \"error_ns\": %" PRId64 ", \"distance_ns\": %"
                 PRId64 ", \"inside\": %s, \"offset_from_midpoint_ns\": ", t->read_uncertainty_ns, t->error_ns,
                 t->distance_ns, a->usable && t->distance_ns == 0 ? "true" : "false");
+        if (t->vcpus) {
+            fprintf(out, "\"vcpus\": %zu, \"vcpu_offset_spread_cycles\": %" PRId64 ", \"vcpu_prediction_spread_ns\": %"
+                    PRId64 ", ", t->vcpus, t->vcpu_offset_spread, t->vcpu_prediction_spread_ns);
+        }
         /* the offset the stages use (at the middle of its span) against the causal interval's midpoint */
         vq_json_optional(out, o->usable && a->usable,
                          vq_clock_offset_at(o, o->from_guest_ns + (o->to_guest_ns - o->from_guest_ns) / 2) - a->offset);

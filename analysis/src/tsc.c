@@ -71,8 +71,8 @@ vq_status vq_tsc_read_offset_stream(FILE *stream, const char *name, vq_tsc_files
             continue;
         }
         if (!key_value(line, key, sizeof(key), &value)) {
-            vq_error_set(error, "%s:%zu: expected 'tsc_offset N', 'tsc_scaling_ratio N' or 'tsc_scaling_frac_bits N'; "
-                         "found '%.120s'", name, line_number, line);
+            vq_error_set(error, "%s:%zu: expected 'tsc_offset N', 'tsc_scaling_ratio N', 'tsc_scaling_frac_bits N' or "
+                         "'vcpu_tsc_offset K N'; found '%.120s'", name, line_number, line);
             goto end;
         }
         if (strcmp(key, "tsc_offset") == 0) {
@@ -98,9 +98,22 @@ vq_status vq_tsc_read_offset_stream(FILE *stream, const char *name, vq_tsc_files
             }
             files->scaling_frac_bits = (unsigned)number;
             has_frac_bits = true;
+        } else if (strcmp(key, "vcpu_tsc_offset") == 0) {
+            char *after;
+            unsigned long vcpu;
+
+            errno = 0;
+            vcpu = strtoul(value, &after, 10);
+            if (after == value || *value == '-' || errno || vcpu >= VQ_GUEST_MAX_CPUS ||
+                (*after != ' ' && *after != '\t') || !parse_signed(after + strspn(after, " \t"), &files->vcpu_offset[vcpu])) {
+                vq_error_set(error, "%s:%zu: expected 'vcpu_tsc_offset K N' (vCPU K < %d, N a signed integer); found "
+                             "'%.120s'", name, line_number, VQ_GUEST_MAX_CPUS, line);
+                goto end;
+            }
+            files->vcpu_has[vcpu] = true;
         } else {
-            vq_error_set(error, "%s:%zu: expected tsc_offset, tsc_scaling_ratio or tsc_scaling_frac_bits; found "
-                         "key '%s'", name, line_number, key);
+            vq_error_set(error, "%s:%zu: expected tsc_offset, tsc_scaling_ratio, tsc_scaling_frac_bits or "
+                         "vcpu_tsc_offset; found key '%s'", name, line_number, key);
             goto end;
         }
     }
@@ -274,4 +287,41 @@ bool vq_tsc_predict(const vq_tsc_files *files, const vq_clock_pair *guest, size_
     check->present = true;
 end:
     return check->present;
+}
+
+void vq_tsc_check_vcpus(const vq_tsc_files *files, const vq_clock_pair *pairs, size_t count, vq_tsc_check *check)
+{
+    bool seen[VQ_GUEST_MAX_CPUS] = { false };
+    int64_t offset_min = 0, offset_max = 0, predicted_min = 0, predicted_max = 0;
+    size_t offsets = 0, i;
+
+    check->vcpus = 0;
+    check->vcpu_offset_spread = 0;
+    check->vcpu_prediction_spread_ns = 0;
+    for (i = 0; i < VQ_GUEST_MAX_CPUS; i++) {
+        if (files->vcpu_has[i]) {
+            offset_min = offsets == 0 || files->vcpu_offset[i] < offset_min ? files->vcpu_offset[i] : offset_min;
+            offset_max = offsets == 0 || files->vcpu_offset[i] > offset_max ? files->vcpu_offset[i] : offset_max;
+            offsets++;
+        }
+    }
+    check->vcpu_offset_spread = offset_max - offset_min;
+    for (i = 0; i < count; i++) {
+        vq_tsc_files own = *files;
+        vq_tsc_check one;
+        int cpu = pairs[i].cpu;
+
+        if (cpu < 0 || cpu >= VQ_GUEST_MAX_CPUS || seen[cpu] || !files->vcpu_has[cpu]) {
+            continue;
+        }
+        seen[cpu] = true;
+        own.tsc_offset = files->vcpu_offset[cpu];
+        if (!vq_tsc_predict(&own, &pairs[i], 1, &one)) {
+            continue;
+        }
+        predicted_min = check->vcpus == 0 || one.predicted[0] < predicted_min ? one.predicted[0] : predicted_min;
+        predicted_max = check->vcpus == 0 || one.predicted[0] > predicted_max ? one.predicted[0] : predicted_max;
+        check->vcpus++;
+    }
+    check->vcpu_prediction_spread_ns = predicted_max - predicted_min;
 }

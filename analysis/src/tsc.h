@@ -5,7 +5,8 @@
  *
  * Files of a session directory (written by `vqscope record` under KVM):
  *   tsc-offset.txt   "tsc_offset N" (signed), optional "tsc_scaling_ratio N" and "tsc_scaling_frac_bits N"
- *                    (KVM's debugfs vcpu0 files, the last value read while the guest ran)
+ *                    (KVM's debugfs vcpu0 files, the last value read while the guest ran), and one
+ *                    "vcpu_tsc_offset K N" per vCPU K (its own tsc-offset file; recorded since 2026-12-02)
  *   host-clock.txt   clock-pair lines "LABEL tsc=N mono_ns=N bracket=N" (start, end); a line
  *                    "clock-pair: ..." is the tool's own failure message, recorded instead of a pair
  * The guest's pairs are the `# clock-pair:` header lines of guest.trace (guest_trace.h).
@@ -17,6 +18,11 @@
  * the two predictions (drift); error_ns = |end - start| / 2 (the line may not be the real path between
  * them) + the pairs' read uncertainty: half of the widest guest bracket + half of the widest host bracket,
  * in ns (each pair's TSC is the middle of its bracket, so its clock_gettime lies within +- bracket / 2).
+ *
+ * KVM keeps a tsc-offset per vCPU (normally equal: KVM synchronises a VM's TSCs). The guest takes its
+ * pairs on every CPU (clock-pair --cpu K, "cpu=K" in the pair); each vCPU's start pair converted with
+ * that vCPU's own offset predicts the same host - guest offset when the per-vCPU offsets are right, since
+ * the guest's CLOCK_MONOTONIC is one clock for all its CPUs. vq_tsc_check_vcpus measures both spreads.
  */
 #ifndef VQSCOPE_ANALYSIS_TSC_H
 #define VQSCOPE_ANALYSIS_TSC_H
@@ -37,6 +43,8 @@ typedef struct {
     vq_clock_pair host[2];         /* the first and the last pair of host-clock.txt */
     size_t host_count;             /* pairs read (all of them; host[1] is the last when >= 2) */
     char host_failure[128];        /* the first "clock-pair: ..." failure line, "" if none */
+    int64_t vcpu_offset[VQ_GUEST_MAX_CPUS];   /* vcpu_tsc_offset lines */
+    bool vcpu_has[VQ_GUEST_MAX_CPUS];
 } vq_tsc_files;
 
 /*
@@ -65,10 +73,19 @@ typedef struct {
     /* Set by the session: 0 inside every causal bound, < 0 below a lower bound by that much, > 0 above
      * an upper bound (the worst one; each bound taken at its own guest time). */
     int64_t distance_ns;
+    /* Per vCPU (vq_tsc_check_vcpus): the vCPUs with both an offset and a start pair of their own. */
+    size_t vcpus;
+    int64_t vcpu_offset_spread;          /* max - min of every vCPU's tsc-offset (cycles) */
+    int64_t vcpu_prediction_spread_ns;   /* max - min of the offsets their start pairs predict */
 } vq_tsc_check;
 
 /* Pure: fills CHECK from FILES and the guest's pairs (the first and the last are used). Returns
  * CHECK->present; when false CHECK->why says what is missing. */
 bool vq_tsc_predict(const vq_tsc_files *files, const vq_clock_pair *guest, size_t guest_count, vq_tsc_check *check);
+
+/* Pure: fills CHECK's per-vCPU fields from FILES' vcpu_tsc_offset lines and the guest's pairs taken on
+ * a given CPU (PAIRS[i].cpu >= 0; the first of each CPU is its start pair). CHECK->vcpus stays 0 when
+ * no vCPU has both. */
+void vq_tsc_check_vcpus(const vq_tsc_files *files, const vq_clock_pair *pairs, size_t count, vq_tsc_check *check);
 
 #endif

@@ -388,6 +388,39 @@ static void test_tsc_predict(void)
     CHECK(!vq_tsc_predict(&files, guest, 2, &check) && strstr(check.why, "no KVM tsc-offset"));
 }
 
+/* Per vCPU: two vCPUs with equal offsets whose start pairs (taken 1 ms apart) predict one offset; then
+ * vCPU 1 with an offset 500 cycles larger than its TSC really runs: 200 ns apart at 2.5 cycles/ns. */
+static void test_tsc_vcpus(void)
+{
+    vq_tsc_files files = { .has_offset = true, .tsc_offset = -1000000000, .host_count = 2,
+                           .host = { pair("start", 1000000000000, 50000000000, 90),
+                                     pair("end", 1250000000000, 150000000000, 90) },
+                           .vcpu_has = { true, true }, .vcpu_offset = { -1000000000, -1000000000 } };
+    vq_clock_pair pairs[4] = { pair("start", 911965402920, 5000000000, 100), pair("start", 911967902920, 5001000000, 100),
+                               pair("end", 914465402920, 6000000000, 100), pair("end", 914467902920, 6001000000, 100) };
+    vq_tsc_check check = { 0 };
+
+    pairs[0].cpu = pairs[2].cpu = 0;
+    pairs[1].cpu = pairs[3].cpu = 1;
+    vq_tsc_check_vcpus(&files, pairs, 4, &check);
+    CHECK(check.vcpus == 2 && check.vcpu_offset_spread == 0 && check.vcpu_prediction_spread_ns == 0);
+    files.vcpu_offset[1] += 500;
+    vq_tsc_check_vcpus(&files, pairs, 4, &check);
+    CHECK(check.vcpus == 2 && check.vcpu_offset_spread == 500 && check.vcpu_prediction_spread_ns == 200);
+    /* a vCPU without its own offset, or pairs without a CPU: not counted */
+    files.vcpu_has[1] = false;
+    vq_tsc_check_vcpus(&files, pairs, 4, &check);
+    CHECK(check.vcpus == 1 && check.vcpu_prediction_spread_ns == 0);
+    pairs[0].cpu = pairs[2].cpu = -1;
+    vq_tsc_check_vcpus(&files, pairs, 4, &check);
+    CHECK(check.vcpus == 0);
+    /* the guest's header lines: with and without their CPU */
+    CHECK(vq_clock_pair_parse(" start tsc=10 mono_ns=20 bracket=30 cpu=3", &pairs[0]) && pairs[0].cpu == 3 &&
+          pairs[0].bracket == 30 && pairs[0].tsc == 10);
+    CHECK(vq_clock_pair_parse(" start tsc=10 mono_ns=20 bracket=30", &pairs[0]) && pairs[0].cpu == -1);
+    CHECK(!vq_clock_pair_parse(" start tsc=10 mono_ns=20 bracket=30 cpu=x", &pairs[0]));
+}
+
 /* Runs one of the TSC file readers on TEXT; returns its status, the message in ERROR. */
 static vq_status read_tsc_text(bool host_clock, const char *text, vq_tsc_files *files, vq_error *error)
 {
@@ -417,7 +450,17 @@ static void test_tsc_files(void)
     CHECK(read_tsc_text(false, "tsc_offset \n", &files, &error) == VQ_ERR_FORMAT);   /* cat failed mid-poll */
     CHECK(strstr(error.message, "tsc-offset.txt:1: expected a signed integer after tsc_offset"));
     CHECK(read_tsc_text(false, "tsc_offset 1\ntsc_ofset 2\n", &files, &error) == VQ_ERR_FORMAT);
-    CHECK(strstr(error.message, "tsc-offset.txt:2: expected tsc_offset, tsc_scaling_ratio or tsc_scaling_frac_bits"));
+    CHECK(strstr(error.message, "tsc-offset.txt:2: expected tsc_offset, tsc_scaling_ratio, tsc_scaling_frac_bits or "
+                 "vcpu_tsc_offset"));
+    files = (vq_tsc_files){ 0 };
+    CHECK(read_tsc_text(false, "tsc_offset -7\nvcpu_tsc_offset 0 -7\nvcpu_tsc_offset 3 -9\n", &files, &error) == VQ_OK);
+    CHECK(files.vcpu_has[0] && files.vcpu_offset[0] == -7 && !files.vcpu_has[1] && files.vcpu_has[3] &&
+          files.vcpu_offset[3] == -9);
+    CHECK(read_tsc_text(false, "tsc_offset 1\nvcpu_tsc_offset 64 1\n", &files, &error) == VQ_ERR_FORMAT);
+    CHECK(strstr(error.message, "tsc-offset.txt:2: expected 'vcpu_tsc_offset K N' (vCPU K < 64"));
+    CHECK(read_tsc_text(false, "tsc_offset 1\nvcpu_tsc_offset 1\n", &files, &error) == VQ_ERR_FORMAT);
+    CHECK(read_tsc_text(false, "tsc_offset 1\nvcpu_tsc_offset -1 5\n", &files, &error) == VQ_ERR_FORMAT);
+    CHECK(read_tsc_text(false, "tsc_offset 1\nvcpu_tsc_offset 1 5x\n", &files, &error) == VQ_ERR_FORMAT);
     CHECK(read_tsc_text(false, "tsc_offset 1\ntsc_scaling_ratio -5\n", &files, &error) == VQ_ERR_FORMAT);
     CHECK(strstr(error.message, "tsc-offset.txt:2: expected a positive integer after tsc_scaling_ratio"));
     CHECK(read_tsc_text(false, "tsc_offset 1\ntsc_scaling_frac_bits 64\n", &files, &error) == VQ_ERR_FORMAT);
@@ -646,6 +689,7 @@ int main(void)
     test_clock_offset();
     test_offset_check();
     test_tsc_predict();
+    test_tsc_vcpus();
     test_tsc_files();
     test_guest_lines();
     test_app_lines();
