@@ -145,7 +145,7 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
                 status = VQ_ERR_NOMEM;
                 goto end;
             }
-            *request = (vq_guest_request){ .id = event.id, .vq = event.vq, .submit = event.ts_ns,
+            *request = (vq_guest_request){ .id = event.id, .vq = event.vq, .cpu = event.cpu, .submit = event.ts_ns,
                                         .kick = VQ_NO_INDEX, .irq = VQ_NO_INDEX, .sector = event.sector,
                                         .sectors = event.sectors, .write = event.write, .next_same = VQ_NO_INDEX,
                                         .kick_held = false };
@@ -185,7 +185,7 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
                 status = VQ_ERR_NOMEM;
                 goto end;
             }
-            *irq = (vq_guest_irq){ .ts = event.ts_ns, .vq = event.vq, .injection = VQ_NO_INDEX };
+            *irq = (vq_guest_irq){ .ts = event.ts_ns, .vq = event.vq, .cpu = event.cpu, .injection = VQ_NO_INDEX };
             last_irq[event.vq] = load->irq_count - 1;
             break;
         case VQ_GUEST_COMPLETE:

@@ -28,6 +28,7 @@
 typedef struct {
     uint64_t id;
     uint32_t vq;
+    uint32_t cpu;               /* the guest CPU it was submitted on */
     uint64_t submit, complete;  /* guest ns; complete 0 = none */
     size_t kick, irq;           /* indexes, VQ_NO_INDEX = none */
     /* Stock virtio-blk: what names the request on both sides, and the next request with the same. */
@@ -53,6 +54,7 @@ typedef struct {
 typedef struct {
     uint64_t ts;
     uint32_t vq;                /* the queue the driver's handler ran for (VQ_NO_QUEUE: not named) */
+    uint32_t cpu;               /* the guest CPU it ran on */
     size_t injection;           /* paired host injection */
 } vq_guest_irq;
 

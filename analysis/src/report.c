@@ -8,6 +8,7 @@
 #include "report_distribution.h"
 #include "report_format.h"
 #include "report_queues.h"
+#include "report_vcpus.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -310,6 +311,7 @@ static void report_text(FILE *out, const vq_session *session, const vq_report_op
     fputc('\n', out);
     text_stages(out, session);
     vq_report_queues_text(out, session);
+    vq_report_vcpus_text(out, session);
     fputc('\n', out);
     text_kicks(out, session);
     fputc('\n', out);
@@ -536,6 +538,10 @@ static void report_json(FILE *out, const vq_session *session)
     vq_report_e2e_json(out, session);
     fputs(",\n  ", out);
     vq_report_queues_json(out, session);
+    if (vq_report_vcpus_present(session)) {   /* several guest CPUs (older reports: no key) */
+        fputs(",\n  ", out);
+        vq_report_vcpus_json(out, session);
+    }
     fputs(",\n  \"unmatched\": [", out);
     for (i = 0; i < session->unmatched_count; i++) {
         fprintf(out, "%s\n    {\"id\": %" PRIu64 ", \"reason\": ", i ? "," : "", session->unmatched[i].id);

@@ -62,6 +62,7 @@ typedef struct {
     uint64_t submit_guest, kick_guest, irq_guest, complete_guest;
     uint64_t exit_host, signal_host, handler_host, begin_host, end_host, inject_host;
     uint32_t vcpu_tid;     /* thread of the notify exit */
+    uint32_t submit_cpu, irq_cpu;   /* the guest CPUs of its submit and of the interrupt that delivered it */
     int64_t notify_exit_ns;   /* that exit's duration, kvm_exit -> kvm_entry: the vCPU out of the guest for
                                * the kick (rows of one kick share it); -1 unknown (batched, TCG, no entry) */
     uint64_t irq_seq;      /* the guest interrupt that delivered it (its order in the guest trace): rows
@@ -147,6 +148,7 @@ typedef struct {
      * workload (guest.trace's '# queue-completed:' lines; -1 unknown, driver_queue_count 0 when none). */
     uint64_t queue_submitted[VQ_GUEST_MAX_QUEUES];
     uint64_t queue_completed[VQ_GUEST_MAX_QUEUES];
+    uint64_t cpu_submitted[VQ_GUEST_MAX_CPUS];   /* guest requests by the guest CPU that submitted them */
     int64_t driver_completed[VQ_GUEST_MAX_QUEUES];
     size_t driver_queue_count;
     uint64_t negative_requests;            /* rows with at least one negative stage */

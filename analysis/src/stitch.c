@@ -170,6 +170,9 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
             session->queue_submitted[request->vq]++;
             session->queue_completed[request->vq] += request->complete != 0;
         }
+        if (request->cpu < VQ_GUEST_MAX_CPUS) {
+            session->cpu_submitted[request->cpu]++;
+        }
         if (!request->complete) {
             status = add_unmatched(session, request->id, load->stock ? "no block_rq_complete of its sectors in "
                                    "the guest trace (in flight when recording stopped?)" : "no virtio_xblk_complete "
@@ -211,7 +214,8 @@ stitchable:
                                  .kick_guest = kick->ts, .irq_guest = load->irqs[request->irq].ts,
                                  .complete_guest = request->complete, .begin_host = device->begin,
                                  .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq,
-                                 .notify_exit_ns = -1 };
+                                 .notify_exit_ns = -1, .submit_cpu = request->cpu,
+                                 .irq_cpu = load->irqs[request->irq].cpu };
         if (request->kick_held) {
             /* Held by the driver from its own hold's start until the last hold before its kick: a
              * request that was not the last of its dispatch batch also waits out the holds of the

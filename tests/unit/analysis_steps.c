@@ -15,6 +15,7 @@
  */
 #include "exit_reason.h"
 #include "loader.h"
+#include "report_vcpus.h"
 #include "session_dir.h"
 
 #include <inttypes.h>
@@ -440,10 +441,12 @@ static void fill_two_queues(vq_loader *load, bool queues_named)
     for (i = 0; i < 4; i++) {
         add_request(load, requests[i][0], requests[i][1], requests[i][2], requests[i][3], requests[i][4]);
         load->requests[i].vq = (uint32_t)requests[i][5];
+        load->requests[i].cpu = (uint32_t)requests[i][5];   /* queue N is CPU N's */
         add_kick(load, kicks[i][0], kicks[i][1], true, VQ_NO_INDEX);
         load->kicks[i].vq = (uint32_t)kicks[i][2];
         add_irq(load, irqs[i][0], VQ_NO_INDEX);
         load->irqs[i].vq = (uint32_t)irqs[i][1];
+        load->irqs[i].cpu = (uint32_t)irqs[i][1];
         add_notify(load, H + notifies[i][0], H + notifies[i][1], H + notifies[i][2], (uint32_t)notifies[i][3],
                    VQ_NO_INDEX);
         load->notifies[i].queue = (uint32_t)notifies[i][4];
@@ -502,6 +505,21 @@ static void test_two_queues(void)
     }
     CHECK(load.session->queue_submitted[0] == 2 && load.session->queue_submitted[1] == 2);
     CHECK(!warned(load.session, "paired in one sequence"));
+    /* per vCPU: CPU N's two requests exit on its own thread (42, 43) and are delivered on CPU N */
+    CHECK(load.session->cpu_submitted[0] == 2 && load.session->cpu_submitted[1] == 2);
+    CHECK(vq_report_vcpus_present(load.session));
+    {
+        char *json = NULL;
+        size_t size = 0;
+        FILE *out = must(open_memstream(&json, &size));
+
+        vq_report_vcpus_json(out, load.session);
+        fclose(out);
+        CHECK(strstr(json, "{\"cpu\": 0, \"submitted\": 2, \"stitched\": 2, \"exit_tid\": 42, \"exit_tid_rows\": 2, "
+                           "\"exit_rows\": 2, \"irq_here\": 2, \"kick_exit_ns\": {\"count\": 2"));
+        CHECK(strstr(json, "{\"cpu\": 1, \"submitted\": 2, \"stitched\": 2, \"exit_tid\": 43, "));
+        free(json);
+    }
     loader_done(&load);
 
     /* one doorbell write without its queue: one sequence, A and B swap, and the report says so */
