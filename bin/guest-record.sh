@@ -108,6 +108,26 @@ queue_completed() {
   [ -r "/sys/block/$1/queue_completed" ] && cat "/sys/block/$1/queue_completed"
 }
 
+# Stock virtio-blk keeps no count per queue: the guest's own count is then fio's, job by job, when the
+# job file runs one job per CPU (cpus_allowed_policy=split: job i on the i-th CPU of the list,
+# VQSCOPE_CPU_LIST = 0-N-1, so CPU i) and prints each job's report (no group_reporting): each job's
+# issued I/Os (reads + writes + trims) added to the hardware queue of its CPU ('QUEUE COUNT' lines).
+# Nothing when the job file does not pin one job per CPU.
+fio_queue_counts() {  # fio_queue_counts DISK
+  grep -q '^cpus_allowed_policy=split' "$share/workload.fio" || return 0
+  [ "$(grep -c 'issued rwts: total=' "$share/workload.txt")" = "$VQSCOPE_CPUS" ] || return 0
+  for m in /sys/block/"$1"/mq/*; do
+    echo "queue ${m##*/} $(tr -d ' \n' < "$m/cpu_list")"
+  done > /tmp/queue-cpus
+  awk 'FNR == NR { n = split($3, part, ",")
+                   for (i = 1; i <= n; i++) {
+                     if (split(part[i], r, "-") == 2) { for (c = r[1]; c <= r[2]; c++) q[c] = $2 } else q[part[i]] = $2
+                   }
+                   next }
+       /issued rwts: total=/ { sub(/.*total=/, ""); split($0, n, ","); count[q[job++]] += n[1] + n[2] + n[3] }
+       END { for (k in count) print k, count[k] }' /tmp/queue-cpus "$share/workload.txt" | sort -n
+}
+
 run_workload() {
   if [ "$device" = demo ]; then
     demo-client random "$requests" 1 > "$share/workload.txt"
@@ -176,12 +196,17 @@ CP1=$(clock_pairs end)
   echo "$CP0" | sed 's/^/# clock-pair: /'
   echo "$CP1" | sed 's/^/# clock-pair: /'
   echo "# overrun: $(grep -h overrun "$T"/per_cpu/cpu*/stats | awk '{s += $2} END {print s + 0}')"
-  # the driver's own count of the workload's requests per virtqueue (after - before)
+  # the driver's own count of the workload's requests per virtqueue (after - before); stock virtio-blk:
+  # fio's (fio_queue_counts)
   if [ -s /tmp/queues-after ]; then
     while read -r q after; do
       before=$(awk -v q="$q" '$1 == q {print $2}' /tmp/queues-before)
       echo "# queue-completed: $disk $q $((after - ${before:-0}))"
     done < /tmp/queues-after
+  elif [ "$device" = blk ] && [ "$VQSCOPE_CPUS" -gt 1 ]; then
+    fio_queue_counts "$disk" | while read -r q count; do
+      echo "# queue-completed: $disk $q $count"
+    done
   fi
   # blk-mq's CPUs of each hardware queue: the analyzer takes a stock virtio-blk request's queue from
   # the CPU that issued it

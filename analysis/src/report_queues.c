@@ -53,7 +53,9 @@ void vq_report_queues_text(FILE *out, const vq_session *session)
     if (used < 2 && !session->driver_queue_count) {
         return;
     }
-    fprintf(out, "\nqueues (virtqueue N serves blk-mq's hardware queue N; driver: its own count of completions)\n"
+    fprintf(out, "\nqueues (virtqueue N serves blk-mq's hardware queue N; driver: the guest's own count of completions, "
+            "%s)\n", session->stock ? "fio's I/Os of the jobs pinned to the queue's CPUs" : "the driver's");
+    fprintf(out, 
             "  %-6s %10s %10s %10s %10s %8s %10s %10s\n", "queue", "submitted", "completed", "driver", "stitched",
             "share", "total p50", "total p99");
     for (q = 0; q < count; q++) {

@@ -2,8 +2,9 @@
 /*
  * The per-queue part of a session's report: per virtqueue (the driver serves blk-mq's hardware queue N on
  * virtqueue N), the requests the guest trace submitted and completed on it, how many were stitched, the
- * driver's own count of the requests completed on it when the guest recorded it (guest.trace '#
- * queue-completed:'), and the queue's total latency. The trace's completions must equal the driver's
+ * guest's own count of the requests completed on it when the guest recorded it (guest.trace '#
+ * queue-completed:': the xblk driver's count; stock virtio-blk keeps none, and the count is fio's, job
+ * by job, each job pinned to a CPU of the queue), and the queue's total latency. The trace's completions must equal the driver's
  * count: an event lost or a request put on the wrong queue shows here.
  */
 #ifndef VQSCOPE_ANALYSIS_REPORT_QUEUES_H
