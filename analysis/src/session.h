@@ -63,6 +63,7 @@ typedef struct {
     uint64_t exit_host, signal_host, handler_host, begin_host, end_host, inject_host;
     uint32_t vcpu_tid;     /* thread of the notify exit */
     uint32_t submit_cpu, irq_cpu;   /* the guest CPUs of its submit and of the interrupt that delivered it */
+    uint32_t vector;       /* the MSI vector of its injection (kvm_msi_set_irq); UINT32_MAX unknown */
     int64_t notify_exit_ns;   /* that exit's duration, kvm_exit -> kvm_entry: the vCPU out of the guest for
                                * the kick (rows of one kick share it); -1 unknown (batched, TCG, no entry) */
     uint64_t irq_seq;      /* the guest interrupt that delivered it (its order in the guest trace): rows

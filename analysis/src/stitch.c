@@ -214,7 +214,7 @@ stitchable:
                                  .kick_guest = kick->ts, .irq_guest = load->irqs[request->irq].ts,
                                  .complete_guest = request->complete, .begin_host = device->begin,
                                  .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq,
-                                 .notify_exit_ns = -1, .submit_cpu = request->cpu,
+                                 .notify_exit_ns = -1, .submit_cpu = request->cpu, .vector = UINT32_MAX,
                                  .irq_cpu = load->irqs[request->irq].cpu };
         if (request->kick_held) {
             /* Held by the driver from its own hold's start until the last hold before its kick: a
@@ -309,6 +309,7 @@ stitchable:
 
             if (injection->ts >= device->end) {
                 row->inject_host = injection->ts;
+                row->vector = injection->vector;
                 set_stage(row, VQ_STAGE_END_INJECT, (int64_t)(injection->ts - device->end));
                 if (offset->usable) {
                     int64_t irq_host = (int64_t)row->irq_guest + vq_clock_offset_at(offset, row->irq_guest);
