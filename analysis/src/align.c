@@ -2,6 +2,8 @@
 /* Clock alignment by causality (see align.h). */
 #include "align.h"
 
+#include <math.h>
+
 const char *vq_bound_source_name(vq_bound_source source)
 {
     switch (source) {
@@ -154,18 +156,21 @@ vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count)
             }
         }
     }
+    if (result.usable && result.drift_detected) {
+        result.line = vq_align_line(constraints, count);
+    }
 end:
     return result;
 }
 
 size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
-                       int64_t estimate, int64_t slack, int64_t window, ssize_t *pair)
+                       const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair)
 {
     size_t next = 0, pairs = 0, i;
 
     for (i = 0; i < guest_count; i++) {
-        int64_t earliest = (int64_t)guest[i] + estimate - slack;
-        int64_t latest = (int64_t)guest[i] + estimate + window;
+        int64_t earliest = (int64_t)guest[i] + estimate[i] - slack;
+        int64_t latest = (int64_t)guest[i] + estimate[i] + window;
 
         pair[i] = -1;
         while (next < host_count && (int64_t)host[next] < earliest) {
@@ -180,13 +185,13 @@ size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t
 }
 
 size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
-                        int64_t estimate, int64_t slack, int64_t window, ssize_t *pair)
+                        const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair)
 {
     size_t next = 0, pairs = 0, i;
 
     for (i = 0; i < guest_count; i++) {
-        int64_t latest = (int64_t)guest[i] + estimate + slack;
-        int64_t earliest = (int64_t)guest[i] + estimate - window;
+        int64_t latest = (int64_t)guest[i] + estimate[i] + slack;
+        int64_t earliest = (int64_t)guest[i] + estimate[i] - window;
         size_t candidate = next;
 
         pair[i] = -1;
@@ -201,4 +206,100 @@ size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_
         }
     }
     return pairs;
+}
+
+int64_t vq_local_bound(const vq_constraint *points, size_t count, uint64_t at, uint64_t window, bool max,
+                       int64_t fallback)
+{
+    size_t low = 0, high = count, i;
+    bool found = false;
+    int64_t bound = fallback;
+
+    if (count == 0) {
+        return fallback;
+    }
+    /* the first point at or after AT - WINDOW */
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+
+        if (points[middle].guest_ns + window < at) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    for (i = low; i < count && points[i].guest_ns <= at + window; i++) {
+        if (!found || (max ? points[i].value > bound : points[i].value < bound)) {
+            bound = points[i].value;
+            found = true;
+        }
+    }
+    if (!found) {
+        /* none within the window: the nearest point, before (low - 1) or after (low) */
+        if (low == count || (low > 0 && at - points[low - 1].guest_ns < points[low].guest_ns - at)) {
+            low--;
+        }
+        bound = points[low].value;
+    }
+    return bound;
+}
+
+/* The band's lower and upper edges at relative time 0 for slope SLOPE (ns per ns): max over lower
+ * bounds of value - slope * t, min over upper bounds. */
+static void band_at(const vq_constraint *constraints, size_t count, uint64_t from, double slope, double *lo,
+                    double *hi)
+{
+    size_t i;
+
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    for (i = 0; i < count; i++) {
+        double v = (double)constraints[i].value - slope * (double)(constraints[i].guest_ns - from);
+
+        if (constraints[i].upper) {
+            *hi = v < *hi ? v : *hi;
+        } else {
+            *lo = v > *lo ? v : *lo;
+        }
+    }
+}
+
+vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
+{
+    vq_drift_line line = { 0 };
+    double left = -2000e-6, right = 2000e-6, lo, hi, slope;
+    bool has_lower = false, has_upper = false;
+    int round;
+    size_t i;
+
+    line.from_guest_ns = UINT64_MAX;
+    for (i = 0; i < count; i++) {
+        has_lower |= !constraints[i].upper;
+        has_upper |= constraints[i].upper;
+        line.from_guest_ns = constraints[i].guest_ns < line.from_guest_ns ? constraints[i].guest_ns : line.from_guest_ns;
+        line.to_guest_ns = constraints[i].guest_ns > line.to_guest_ns ? constraints[i].guest_ns : line.to_guest_ns;
+    }
+    if (!has_lower || !has_upper) {
+        return (vq_drift_line){ 0 };
+    }
+    /* hi(slope) - lo(slope) is concave (a minimum of lines minus a maximum of lines): ternary search */
+    for (round = 0; round < 100; round++) {
+        double a = left + (right - left) / 3, b = right - (right - left) / 3, lo_a, hi_a, lo_b, hi_b;
+
+        band_at(constraints, count, line.from_guest_ns, a, &lo_a, &hi_a);
+        band_at(constraints, count, line.from_guest_ns, b, &lo_b, &hi_b);
+        if (hi_a - lo_a < hi_b - lo_b) {
+            left = a;
+        } else {
+            right = b;
+        }
+    }
+    slope = (left + right) / 2;
+    band_at(constraints, count, line.from_guest_ns, slope, &lo, &hi);
+    line.usable = true;
+    line.slope_ppm = slope * 1e6;
+    line.lo = (int64_t)llround(lo);
+    line.hi = (int64_t)llround(hi);
+    line.width = line.hi - line.lo;
+    return line;
 }

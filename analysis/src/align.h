@@ -46,6 +46,20 @@ typedef struct {
     uint64_t hi_guest_ns, lo_guest_ns;   /* guest time of the binding constraints */
 } vq_offset_interval;
 
+/*
+ * The straight line offset(t) = lo + slope * (t - from) .. hi + slope * (t - from) that leaves the
+ * widest band between every lower and every upper bound (the slope searched within +- 2000 ppm; the
+ * band's width is a concave function of the slope). For clocks that drift apart, where no constant
+ * offset satisfies all bounds. width < 0: even the best line contradicts them (a wrong pairing).
+ */
+typedef struct {
+    bool usable;            /* bounds of both sides */
+    double slope_ppm;
+    uint64_t from_guest_ns, to_guest_ns;   /* the bounds' span */
+    int64_t lo, hi;         /* the band at from_guest_ns */
+    int64_t width;          /* hi - lo */
+} vq_drift_line;
+
 typedef struct {
     vq_offset_interval whole, first, second;
     uint64_t split_guest_ns;      /* first half: guest_ns < split */
@@ -58,6 +72,10 @@ typedef struct {
     double drift_min_ppm, drift_max_ppm;
     int64_t offset;               /* the midpoint of the whole interval (what stages use) */
     bool usable;                  /* both bounds exist */
+    /* With drift detected (the halves disjoint): the widest band a straight line leaves
+     * (vq_align_line); the stages use it then, when it is wider than the constant interval. A
+     * contradiction without drift is a wrong pairing, not a slope to fit. */
+    vq_drift_line line;
 } vq_alignment;
 
 /*
@@ -110,17 +128,28 @@ vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count);
 /*
  * Order pairing of guest events that precede their host events (kicks -> notifies). Both arrays are
  * ascending. Guest event i is paired with the first host event not yet used with
- * host >= guest + estimate - slack, if it is <= guest + estimate + window. PAIR[i] = index or -1.
- * Returns the number of pairs. Each host event is used at most once and pairs keep order.
+ * host >= guest + estimate[i] - slack, if it is <= guest + estimate[i] + window (ESTIMATE: the offset
+ * near each guest event, so that a drifting clock keeps its pairs). PAIR[i] = index or -1. Returns the
+ * number of pairs. Each host event is used at most once and pairs keep order.
  */
 size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
-                       int64_t estimate, int64_t slack, int64_t window, ssize_t *pair);
+                       const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair);
 /*
  * Order pairing of host events that precede guest events (injections -> guest irqs): guest event i
- * gets the last unused host event with host <= guest + estimate + slack, if that is
- * >= guest + estimate - window. Coalesced injections (two injections, one irq) pair with the later.
+ * gets the last unused host event with host <= guest + estimate[i] + slack, if that is
+ * >= guest + estimate[i] - window. Coalesced injections (two injections, one irq) pair with the later.
  */
 size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
-                        int64_t estimate, int64_t slack, int64_t window, ssize_t *pair);
+                        const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair);
+
+/*
+ * The bound of one side near guest time AT: the largest (lower bounds, MAX true) or smallest value
+ * among POINTS (ascending guest_ns) within +- WINDOW ns of AT, else the value of the point nearest to
+ * AT; FALLBACK when there are none. A local envelope: under drift the offset is not one number.
+ */
+int64_t vq_local_bound(const vq_constraint *points, size_t count, uint64_t at, uint64_t window, bool max,
+                       int64_t fallback);
+
+vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count);
 
 #endif

@@ -13,6 +13,7 @@
 #include "tsc.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,11 @@
 #define PAIR_WINDOW_NS 5000000
 
 typedef size_t (*pair_function)(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
-                                int64_t estimate, int64_t slack, int64_t window, ssize_t *pair);
+                                const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair);
+
+/* The window of the local estimates (vq_local_bound): short enough that a drift of 100 ppm moves the
+ * offset by 5 us across it, long enough to hold many requests. */
+#define LOCAL_WINDOW_NS 50000000
 
 /*
  * PAIR (vq_pair_forward or vq_pair_backward) of the guest events with the host events, queue by queue
@@ -33,9 +38,10 @@ typedef size_t (*pair_function)(const uint64_t *guest, size_t guest_count, const
  * the pairing went queue by queue, or -1 when out of memory.
  */
 static int pair_by_queue(pair_function pair, const uint64_t *guest, const uint32_t *guest_queue, size_t guest_count,
-                         const uint64_t *host, const uint32_t *host_queue, size_t host_count, int64_t estimate,
+                         const uint64_t *host, const uint32_t *host_queue, size_t host_count, const int64_t *estimate,
                          ssize_t *pairs)
 {
+    int64_t *sub_estimate = NULL;
     uint64_t *sub_guest = NULL, *sub_host = NULL;
     size_t *guest_of = NULL, *host_of = NULL, g, h, q, queues = 0;
     ssize_t *sub_pairs = NULL;
@@ -61,8 +67,9 @@ static int pair_by_queue(pair_function pair, const uint64_t *guest, const uint32
     guest_of = malloc((guest_count + 1) * sizeof(*guest_of));
     host_of = malloc((host_count + 1) * sizeof(*host_of));
     sub_pairs = malloc((guest_count + 1) * sizeof(*sub_pairs));
-    if (!sub_guest || !sub_host || !guest_of || !host_of || !sub_pairs) {
-        free(sub_guest), free(sub_host), free(guest_of), free(host_of), free(sub_pairs);
+    sub_estimate = malloc((guest_count + 1) * sizeof(*sub_estimate));
+    if (!sub_guest || !sub_host || !guest_of || !host_of || !sub_pairs || !sub_estimate) {
+        free(sub_guest), free(sub_host), free(guest_of), free(host_of), free(sub_pairs), free(sub_estimate);
         return -1;
     }
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
@@ -74,6 +81,7 @@ static int pair_by_queue(pair_function pair, const uint64_t *guest, const uint32
         for (g = 0; g < guest_count; g++) {
             if (guest_queue[g] == q) {
                 guest_of[n_guest] = g;
+                sub_estimate[n_guest] = estimate[g];
                 sub_guest[n_guest++] = guest[g];
             }
         }
@@ -83,12 +91,12 @@ static int pair_by_queue(pair_function pair, const uint64_t *guest, const uint32
                 sub_host[n_host++] = host[h];
             }
         }
-        pair(sub_guest, n_guest, sub_host, n_host, estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, sub_pairs);
+        pair(sub_guest, n_guest, sub_host, n_host, sub_estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, sub_pairs);
         for (g = 0; g < n_guest; g++) {
             pairs[guest_of[g]] = sub_pairs[g] < 0 ? -1 : (ssize_t)host_of[sub_pairs[g]];
         }
     }
-    free(sub_guest), free(sub_host), free(guest_of), free(host_of), free(sub_pairs);
+    free(sub_guest), free(sub_host), free(guest_of), free(host_of), free(sub_pairs), free(sub_estimate);
     return 1;
 one_sequence:
     pair(guest, guest_count, host, host_count, estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, pairs);
@@ -97,9 +105,9 @@ one_sequence:
 
 /*
  * Notified kicks (KICK, their QUEUES) paired forward with the host's notifies or handler runs (HOST),
- * as pair_by_queue. The SLACK lets a kick take a host event up to 50 us earlier than the estimate allows,
- * so that a wrong clock shows up as a contradiction. But when the estimate is the pairing-free lower
- * bound (ESTIMATE_IS_BOUND: the device's end of a request before the guest's completion of it), a pair
+ * as pair_by_queue, from ESTIMATE[i] near each kick. The SLACK lets a kick take a host event up to 50 us
+ * earlier than the estimate allows, so that a wrong clock shows up as a contradiction. But when the
+ * estimate is the pairing-free lower bound (ESTIMATE_IS_BOUND: the device's end of a request before the guest's completion of it), a pair
  * below it is certainly wrong: the host event came before the kick could reach the host, i.e. a run no
  * kick of its own caused (a handler that found requests made available before their kick, with several
  * queues and a driver holding its kick). Such host events are set aside (counted in SKIPPED) and the
@@ -108,7 +116,7 @@ one_sequence:
  * contradiction is left to show. Returns pair_by_queue's value.
  */
 static int pair_kicks(const uint64_t *kick, const uint32_t *queues, size_t kick_count, const uint64_t *host,
-                      const uint32_t *host_queues, size_t host_count, int64_t estimate, bool estimate_is_bound,
+                      const uint32_t *host_queues, size_t host_count, const int64_t *estimate, bool estimate_is_bound,
                       ssize_t *pairs, uint64_t *skipped)
 {
     uint64_t *sub_host = malloc((host_count + 1) * sizeof(*sub_host));
@@ -140,14 +148,14 @@ static int pair_kicks(const uint64_t *kick, const uint32_t *queues, size_t kick_
             if (pairs[i] >= 0) {
                 pairs[i] = (ssize_t)host_of[pairs[i]];
                 paired++;
-                below += (int64_t)(host[pairs[i]] - kick[i]) < estimate;
+                below += (int64_t)(host[pairs[i]] - kick[i]) < estimate[i];
             }
         }
         if (!estimate_is_bound || below == 0 || below * 20 > paired) {
             break;
         }
         for (i = 0; i < kick_count; i++) {
-            if (pairs[i] >= 0 && (int64_t)(host[pairs[i]] - kick[i]) < estimate) {
+            if (pairs[i] >= 0 && (int64_t)(host[pairs[i]] - kick[i]) < estimate[i]) {
                 aside[pairs[i]] = true;
                 (*skipped)++;
             }
@@ -156,6 +164,13 @@ static int pair_kicks(const uint64_t *kick, const uint32_t *queues, size_t kick_
 end:
     free(sub_host), free(sub_queues), free(host_of), free(aside);
     return per_queue;
+}
+
+static int by_guest_time(const void *a, const void *b)
+{
+    uint64_t x = ((const vq_constraint *)a)->guest_ns, y = ((const vq_constraint *)b)->guest_ns;
+
+    return (x > y) - (x < y);
 }
 
 vq_status vq_align_clocks(vq_loader *load, vq_error *error)
@@ -168,7 +183,9 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     int per_queue;
     size_t *kick_of = NULL;
     ssize_t *pairs = NULL;
-    size_t notified = 0, host_count;
+    vq_constraint *near = NULL;   /* the bounds the local estimates come from, by guest time */
+    int64_t *local = NULL;        /* the estimate near each kick, then near each irq */
+    size_t notified = 0, host_count, near_count;
     bool have_estimate = false;
     int64_t estimate = 0, upper_estimate = 0;
     vq_status status = VQ_ERR_NOMEM;
@@ -206,9 +223,15 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     kick_queues = malloc((load->kick_count + 1) * sizeof(*kick_queues));
     host_queues = malloc((host_count + 1) * sizeof(*host_queues));
     pairs = malloc((load->kick_count + load->irq_count + 1) * sizeof(*pairs));
-    if (!load->notify_times || !kick_times || !kick_of || !kick_queues || !host_queues || !pairs) {
+    local = malloc((load->kick_count + load->irq_count + 1) * sizeof(*local));
+    near = malloc((constraint_count + load->kick_count + 1) * sizeof(*near));
+    if (!load->notify_times || !kick_times || !kick_of || !kick_queues || !host_queues || !pairs || !local || !near) {
         goto end;
     }
+    /* The id bounds by guest time: each kick's estimate is the largest of them near it. */
+    memcpy(near, constraints, constraint_count * sizeof(*near));
+    near_count = constraint_count;
+    qsort(near, near_count, sizeof(*near), by_guest_time);
     for (i = 0; i < host_count; i++) {
         load->notify_times[i] = tcg ? load->handlers[i].ts : vq_notify_time(&load->notifies[i]);
         host_queues[i] = tcg ? load->handlers[i].queue : load->notifies[i].queue;
@@ -227,8 +250,11 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     }
     session->kick.host_notifies = host_count;
     if (have_estimate) {
+        for (i = 0; i < notified; i++) {
+            local[i] = vq_local_bound(near, near_count, kick_times[i], LOCAL_WINDOW_NS, true, estimate);
+        }
         per_queue = pair_kicks(kick_times, kick_queues, notified, load->notify_times, host_queues, host_count,
-                               estimate, session->lower_from_ids > 0, pairs, &session->upper_runs_skipped);
+                               local, session->lower_from_ids > 0, pairs, &session->upper_runs_skipped);
         if (per_queue < 0) {
             goto end;
         }
@@ -300,8 +326,19 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     if (session->upper_from_kicks && load->device_injection_count) {
         size_t virq = 0;
 
+        /* The kick bounds by guest time: each irq's estimate is the smallest of them near it. */
+        near_count = 0;
+        for (i = 0; i < constraint_count; i++) {
+            if (constraints[i].upper) {
+                near[near_count++] = constraints[i];
+            }
+        }
+        qsort(near, near_count, sizeof(*near), by_guest_time);
+        for (i = 0; i < load->irq_count; i++) {
+            local[i] = vq_local_bound(near, near_count, irq_times[i], LOCAL_WINDOW_NS, false, upper_estimate);
+        }
         per_queue = pair_by_queue(vq_pair_backward, irq_times, irq_queues, load->irq_count, injection_times,
-                                  injection_queues, load->device_injection_count, upper_estimate, pairs);
+                                  injection_queues, load->device_injection_count, local, pairs);
         if (per_queue < 0) {
             goto end;
         }
@@ -323,7 +360,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
             }
             for (j = virq; j < load->virq_count && load->virqs[j].ts <= injection->ts + PAIR_WINDOW_NS; j++) {
                 if (injection->vector != UINT32_MAX && load->virqs[j].vector == injection->vector) {
-                    if (load->virqs[j].ts <= irq_times[i] + (uint64_t)upper_estimate) {
+                    if (load->virqs[j].ts <= irq_times[i] + (uint64_t)local[i]) {
                         bound = load->virqs[j].ts;
                     }
                     break;
@@ -333,7 +370,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
              * comes from an injection paired with the wrong irq (e.g. a delayed completion harvested
              * by an earlier interrupt). Drop it rather than let it contradict the interval. The
              * bounds by request id (above) need no pairing and are always kept. */
-            if ((int64_t)(bound - irq_times[i]) > upper_estimate) {
+            if ((int64_t)(bound - irq_times[i]) > local[i]) {
                 session->lower_irqs_rejected++;
                 load->irqs[i].injection = VQ_NO_INDEX;
                 continue;
@@ -365,6 +402,8 @@ end:
     }
     load->constraints = constraints;
     load->constraint_count = constraint_count;
+    free(near);
+    free(local);
     free(kick_times);
     free(kick_of);
     free(kick_queues);
@@ -460,6 +499,23 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
         } else if (alignment->contradiction) {
             vq_session_warn(session, "clock constraints contradict: lo exceeds hi by %" PRId64 " ns (a wrong "
                             "pairing or clock drift); the TSC offset is used", alignment->contradiction_ns);
+        }
+    } else if (alignment->usable && alignment->line.usable && alignment->line.width > alignment->whole.hi - alignment->whole.lo) {
+        /* The clocks drift apart (the halves disagree, or no constant fits every bound): the offset is
+         * the middle of the widest band a straight line leaves, within half its width of the truth. */
+        const vq_drift_line *line = &alignment->line;
+        int64_t middle = line->lo + (line->hi - line->lo) / 2;
+        long double moved = (long double)line->slope_ppm * 1e-6L * (long double)(line->to_guest_ns - line->from_guest_ns);
+
+        session->offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_CAUSAL,
+                                             .from_guest_ns = line->from_guest_ns, .to_guest_ns = line->to_guest_ns,
+                                             .from_offset = middle, .to_offset = middle + (int64_t)llroundl(moved),
+                                             .error_ns = (line->width < 0 ? -line->width : line->width) / 2 };
+        session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
+        if (line->width < 0) {
+            vq_session_warn(session, "clock constraints contradict even along a drifting line (%.1f ppm): lo exceeds "
+                            "hi by %" PRId64 " ns (a wrong pairing); cross-clock stages may come out negative",
+                            line->slope_ppm, -line->width);
         }
     } else if (alignment->usable) {
         int64_t width = alignment->whole.hi - alignment->whole.lo;

@@ -83,6 +83,11 @@ static void text_offset(FILE *out, const vq_session *session)
         fprintf(out, "  method: causal: no TSC data (%s)\n", t->why[0] ? t->why : "not recorded");
         if (!o->usable) {
             fputs("  no offset: cross-clock stages are left out\n", out);
+        } else if (o->to_guest_ns > o->from_guest_ns) {
+            fprintf(out, "  offset %" PRId64 " at guest %" PRIu64 " ns .. %" PRId64 " at guest %" PRIu64 " ns: the "
+                    "middle of the widest band a straight line leaves between the bounds (the clocks drift %.1f ppm), "
+                    "error +- %" PRId64 " ns (half its width%s)\n", o->from_offset, o->from_guest_ns, o->to_offset,
+                    o->to_guest_ns, a->line.slope_ppm, o->error_ns, a->line.width < 0 ? "; it contradicts" : "");
         } else if (a->contradiction) {
             fprintf(out, "  offset %" PRId64 " (midpoint of a contradicting interval, lo > hi), error at least +- %"
                     PRId64 " ns\n", o->from_offset, o->error_ns);
@@ -423,6 +428,9 @@ static void report_json(FILE *out, const vq_session *session)
             "\"drift_ppm\": ", a->contradiction ? "true" : "false", a->contradiction_ns,
             a->drift_detected ? "true" : "false");
     vq_json_number(out, a->drift_detected ? a->drift_ppm : NAN);
+    if (o->method == VQ_OFFSET_CAUSAL && o->to_guest_ns > o->from_guest_ns) {   /* the offset is a drifting line */
+        fprintf(out, ", \"line_ppm\": %.3f, \"line_width_ns\": %" PRId64, a->line.slope_ppm, a->line.width);
+    }
     fprintf(out, ", \"upper_from_kicks\": %" PRIu64 ", \"lower_from_irqs\": %" PRIu64 ", \"lower_from_ids\": %"
             PRIu64 ",\n    ", session->upper_from_kicks, session->lower_from_irqs, session->lower_from_ids);
     /* The offset the stages use: its method, its error, and the causal interval it is checked against. */

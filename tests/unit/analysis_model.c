@@ -133,16 +133,63 @@ static void test_pairing(void)
     uint64_t notifies[] = { 500, 1005, 1104, 1206 };
     uint64_t irqs[] = { 50, 150 };
     uint64_t injections[] = { 1040, 1045, 1140 };
+    const int64_t at_1000[] = { 1000, 1000, 1000 }, at_900[] = { 900, 900, 900 };
     ssize_t pair[4];
 
-    CHECK(vq_pair_forward(kicks, 3, notifies, 4, 1000, 2, 50, pair) == 3);
+    CHECK(vq_pair_forward(kicks, 3, notifies, 4, at_1000, 2, 50, pair) == 3);
     CHECK(pair[0] == 1 && pair[1] == 2 && pair[2] == 3);
     /* A kick with no notify in its window stays unpaired; the next kicks still pair in order. */
-    CHECK(vq_pair_forward(kicks, 3, notifies, 4, 900, 0, 50, pair) == 2);
+    CHECK(vq_pair_forward(kicks, 3, notifies, 4, at_900, 0, 50, pair) == 2);
     CHECK(pair[0] == -1 && pair[1] == 1 && pair[2] == 2);
     /* Coalesced injections: the irq pairs with the later one. */
-    CHECK(vq_pair_backward(irqs, 2, injections, 3, 1000, 0, 100, pair) == 2);
+    CHECK(vq_pair_backward(irqs, 2, injections, 3, at_1000, 0, 100, pair) == 2);
     CHECK(pair[0] == 1 && pair[1] == 2);
+    /* A drifting offset: 1000 at the first two kicks, 1100 at the third; with one estimate for all the third
+     * kick (notify 1306) would fall out of its window, with the local ones it pairs. */
+    {
+        const uint64_t drifting[] = { 1005, 1104, 1306 };
+        const int64_t local[] = { 1000, 1000, 1100 };
+
+        CHECK(vq_pair_forward(kicks, 3, drifting, 3, at_1000, 0, 50, pair) == 2 && pair[2] == -1);
+        CHECK(vq_pair_forward(kicks, 3, drifting, 3, local, 0, 50, pair) == 3 && pair[2] == 2);
+    }
+}
+
+/* The local bound: the largest (smallest) value within the window, else the nearest point's. */
+static void test_local_bound(void)
+{
+    const vq_constraint points[] = { { .guest_ns = 100, .value = 5 }, { .guest_ns = 200, .value = 9 },
+                                     { .guest_ns = 300, .value = 7 }, { .guest_ns = 1000, .value = 1 } };
+
+    CHECK(vq_local_bound(points, 4, 210, 20, true, -1) == 9);
+    CHECK(vq_local_bound(points, 4, 250, 60, true, -1) == 9 && vq_local_bound(points, 4, 250, 60, false, -1) == 7);
+    CHECK(vq_local_bound(points, 4, 600, 50, true, -1) == 7);     /* none within: nearest, 300 */
+    CHECK(vq_local_bound(points, 4, 700, 50, true, -1) == 1);     /* nearest, 1000 */
+    CHECK(vq_local_bound(points, 4, 5000, 50, true, -1) == 1 && vq_local_bound(points, 4, 0, 50, true, -1) == 5);
+    CHECK(vq_local_bound(points, 0, 5000, 50, true, -1) == -1);
+}
+
+/* The drifting line: bounds of an offset that grows 100 ppm (1000 + t / 10000, +-50 ns), where no
+ * constant offset fits; the line finds the slope and a band of about the bounds' spread. */
+static void test_align_line(void)
+{
+    vq_constraint c[400];
+    vq_drift_line line;
+    size_t i;
+
+    for (i = 0; i < 200; i++) {
+        uint64_t t = 1000000 + i * 50000;
+        int64_t offset = 1000 + (int64_t)(t / 10000);
+
+        c[2 * i] = (vq_constraint){ .guest_ns = t, .value = offset - 50, .upper = false };
+        c[2 * i + 1] = (vq_constraint){ .guest_ns = t + 25000, .value = offset + (25000 / 10000) + 50, .upper = true };
+    }
+    CHECK(vq_align_solve(c, 400).contradiction);
+    line = vq_align_line(c, 400);
+    CHECK(line.usable && fabs(line.slope_ppm - 100) < 1 && line.width > 90 && line.width <= 100);
+    CHECK(line.from_guest_ns == 1000000 && line.to_guest_ns == 1000000 + 199 * 50000 + 25000);
+    CHECK(line.lo <= 1000 + 100 - 50 + 1 && line.hi >= 1000 + 100 + 50 - 1);
+    CHECK(!vq_align_line(c, 1).usable);   /* one side only */
 }
 
 static void test_guest_lines(void)
@@ -686,6 +733,8 @@ int main(void)
     test_bootstrap();
     test_align();
     test_pairing();
+    test_local_bound();
+    test_align_line();
     test_clock_offset();
     test_offset_check();
     test_tsc_predict();
