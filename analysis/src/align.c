@@ -3,6 +3,7 @@
 #include "align.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 const char *vq_bound_source_name(vq_bound_source source)
 {
@@ -208,16 +209,18 @@ size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_
     return pairs;
 }
 
-int64_t vq_local_bound(const vq_constraint *points, size_t count, uint64_t at, uint64_t window, bool max,
-                       int64_t fallback)
+static bool of_cpu(const vq_constraint *point, uint32_t cpu)
 {
-    size_t low = 0, high = count, i;
+    return cpu == VQ_ANY_CPU || point->cpu == cpu;
+}
+
+int64_t vq_local_bound(const vq_constraint *points, size_t count, uint64_t at, uint64_t window, bool max,
+                       uint32_t cpu, int64_t fallback)
+{
+    size_t low = 0, high = count, i, before, after;
     bool found = false;
     int64_t bound = fallback;
 
-    if (count == 0) {
-        return fallback;
-    }
     /* the first point at or after AT - WINDOW */
     while (low < high) {
         size_t middle = low + (high - low) / 2;
@@ -229,19 +232,23 @@ int64_t vq_local_bound(const vq_constraint *points, size_t count, uint64_t at, u
         }
     }
     for (i = low; i < count && points[i].guest_ns <= at + window; i++) {
-        if (!found || (max ? points[i].value > bound : points[i].value < bound)) {
+        if (of_cpu(&points[i], cpu) && (!found || (max ? points[i].value > bound : points[i].value < bound))) {
             bound = points[i].value;
             found = true;
         }
     }
-    if (!found) {
-        /* none within the window: the nearest point, before (low - 1) or after (low) */
-        if (low == count || (low > 0 && at - points[low - 1].guest_ns < points[low].guest_ns - at)) {
-            low--;
-        }
-        bound = points[low].value;
+    if (found) {
+        return bound;
     }
-    return bound;
+    /* none within the window: the CPU's nearest point, before (below LOW) or after */
+    for (before = low; before > 0 && !of_cpu(&points[before - 1], cpu); before--) {
+    }
+    for (after = i; after < count && !of_cpu(&points[after], cpu); after++) {
+    }
+    if (before > 0 && (after == count || at - points[before - 1].guest_ns < points[after].guest_ns - at)) {
+        return points[before - 1].value;
+    }
+    return after < count ? points[after].value : fallback;
 }
 
 /* The band's lower and upper edges at relative time 0 for slope SLOPE (ns per ns): max over lower
@@ -302,4 +309,88 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
     line.hi = (int64_t)llround(hi);
     line.width = line.hi - line.lo;
     return line;
+}
+
+bool vq_causal_offset(const vq_alignment *alignment, vq_clock_offset *offset, int64_t *contradiction)
+{
+    const vq_drift_line *line = &alignment->line;
+    int64_t width = alignment->whole.hi - alignment->whole.lo;
+
+    if (line->usable && line->width > width) {
+        int64_t middle = line->lo + (line->hi - line->lo) / 2;
+        long double moved = (long double)line->slope_ppm * 1e-6L * (long double)(line->to_guest_ns - line->from_guest_ns);
+
+        *offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_CAUSAL, .from_guest_ns = line->from_guest_ns,
+                                     .to_guest_ns = line->to_guest_ns, .from_offset = middle,
+                                     .to_offset = middle + (int64_t)llroundl(moved),
+                                     .error_ns = (line->width < 0 ? -line->width : line->width) / 2 };
+        *contradiction = line->width < 0 ? -line->width : 0;
+        return true;
+    }
+    /* The true offset is somewhere in [lo, hi]: the midpoint is within half the width of it. */
+    *offset = vq_clock_offset_constant(VQ_OFFSET_CAUSAL, alignment->offset, (width < 0 ? -width : width) / 2);
+    *contradiction = width < 0 ? -width : 0;
+    return false;
+}
+
+size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clock_offset *offsets, size_t cpu_count)
+{
+    vq_constraint *subset = malloc((count + 1) * sizeof(*subset));
+    size_t cpus = 0, cpu, n, i;
+
+    for (cpu = 0; cpu < cpu_count; cpu++) {
+        offsets[cpu] = (vq_clock_offset){ 0 };
+    }
+    if (!subset) {
+        return 0;
+    }
+    for (cpu = 0; cpu < cpu_count; cpu++) {
+        vq_alignment alignment;
+        int64_t contradiction;
+
+        for (i = 0, n = 0; i < count; i++) {
+            if (constraints[i].cpu == cpu) {
+                subset[n++] = constraints[i];
+            }
+        }
+        if (n == 0) {
+            continue;
+        }
+        alignment = vq_align_solve(subset, n);
+        if (!alignment.usable) {
+            continue;   /* bounds of one side only: its events keep the all-CPU offset */
+        }
+        vq_causal_offset(&alignment, &offsets[cpu], &contradiction);
+        if (contradiction) {
+            cpus = 0;
+            break;
+        }
+        cpus++;
+    }
+    free(subset);
+    return cpus >= 2 ? cpus : 0;
+}
+
+vq_offset_check vq_offset_check_per_cpu(const vq_clock_offset *all, const vq_clock_offset *per_cpu, size_t cpu_count,
+                                        const vq_constraint *constraints, size_t count)
+{
+    vq_offset_check check = { 0 };
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        const vq_constraint *c = &constraints[i];
+        const vq_clock_offset *offset = c->cpu < cpu_count && per_cpu[c->cpu].usable ? &per_cpu[c->cpu] : all;
+        vq_offset_check one = vq_offset_check_bounds(offset, c, 1);
+        vq_bound_margin *side = c->upper ? &check.upper : &check.lower;
+        const vq_bound_margin *its = c->upper ? &one.upper : &one.lower;
+
+        side->violations += its->violations;
+        if (!side->has || its->margin < side->margin) {
+            side->has = true;
+            side->margin = its->margin;
+            side->guest_ns = its->guest_ns;
+            side->source = its->source;
+        }
+    }
+    return check;
 }

@@ -34,6 +34,7 @@ typedef struct {
     int64_t value;   /* host - guest */
     bool upper;      /* true: offset <= value; false: offset >= value */
     vq_bound_source source;
+    uint32_t cpu;    /* the guest CPU of its guest event (the kick's, the irq's, the completion's) */
 } vq_constraint;
 
 /* "kick -> exit", "injection -> irq", "end -> complete" or "unnamed". */
@@ -144,12 +145,35 @@ size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_
 
 /*
  * The bound of one side near guest time AT: the largest (lower bounds, MAX true) or smallest value
- * among POINTS (ascending guest_ns) within +- WINDOW ns of AT, else the value of the point nearest to
- * AT; FALLBACK when there are none. A local envelope: under drift the offset is not one number.
+ * among POINTS (ascending guest_ns) of guest CPU CPU (VQ_ANY_CPU: of any) within +- WINDOW ns of AT,
+ * else the value of that CPU's point nearest to AT; FALLBACK when it has none. A local envelope: under
+ * drift the offset is not one number, and CPUs that do not read one clock each have their own.
  */
+#define VQ_ANY_CPU UINT32_MAX
 int64_t vq_local_bound(const vq_constraint *points, size_t count, uint64_t at, uint64_t window, bool max,
-                       int64_t fallback);
+                       uint32_t cpu, int64_t fallback);
 
 vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count);
+
+/*
+ * The causal offset of a solved alignment (usable): the middle of the drifting line's band when drift
+ * was detected and the line leaves a wider band than a constant, else the midpoint of the whole
+ * interval; error half the width. *CONTRADICTION: by how much the chosen one's bounds contradict (0:
+ * they do not). Returns whether it is the line.
+ */
+bool vq_causal_offset(const vq_alignment *alignment, vq_clock_offset *offset, int64_t *contradiction);
+
+/*
+ * Per guest CPU: each CPU's own bounds (constraints[i].cpu < CPU_COUNT) solved alone into OFFSETS[cpu]
+ * (vq_causal_offset; not usable for a CPU without bounds of both sides). Returns how many CPUs got
+ * their own offset, or 0 when fewer than two did or one CPU's own bounds contradict (then it is not a
+ * matter of the CPUs' clocks).
+ */
+size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clock_offset *offsets, size_t cpu_count);
+
+/* vq_offset_check_bounds with each bound held against its CPU's offset (PER_CPU[cpu] when usable and
+ * cpu < CPU_COUNT, else ALL). */
+vq_offset_check vq_offset_check_per_cpu(const vq_clock_offset *all, const vq_clock_offset *per_cpu, size_t cpu_count,
+                                        const vq_constraint *constraints, size_t count);
 
 #endif

@@ -206,7 +206,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
         }
         *c = (vq_constraint){ .guest_ns = request->complete,
                               .value = (int64_t)(load->qemu_requests[q].end - request->complete), .upper = false,
-                              .source = VQ_BOUND_END_COMPLETE };
+                              .source = VQ_BOUND_END_COMPLETE, .cpu = request->complete_cpu };
         if (!have_estimate || c->value > estimate) {
             estimate = c->value;
             have_estimate = true;
@@ -228,7 +228,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     if (!load->notify_times || !kick_times || !kick_of || !kick_queues || !host_queues || !pairs || !local || !near) {
         goto end;
     }
-    /* The id bounds by guest time: each kick's estimate is the largest of them near it. */
+    /* The id bounds by guest time: each kick's estimate is the largest of them near it, on its CPU. */
     memcpy(near, constraints, constraint_count * sizeof(*near));
     near_count = constraint_count;
     qsort(near, near_count, sizeof(*near), by_guest_time);
@@ -251,7 +251,10 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     session->kick.host_notifies = host_count;
     if (have_estimate) {
         for (i = 0; i < notified; i++) {
-            local[i] = vq_local_bound(near, near_count, kick_times[i], LOCAL_WINDOW_NS, true, estimate);
+            /* from the bounds of the kick's own CPU (its clock), else of all */
+            local[i] = vq_local_bound(near, near_count, kick_times[i], LOCAL_WINDOW_NS, true, load->kicks[kick_of[i]].cpu,
+                                      vq_local_bound(near, near_count, kick_times[i], LOCAL_WINDOW_NS, true, VQ_ANY_CPU,
+                                                     estimate));
         }
         per_queue = pair_kicks(kick_times, kick_queues, notified, load->notify_times, host_queues, host_count,
                                local, session->lower_from_ids > 0, pairs, &session->upper_runs_skipped);
@@ -275,7 +278,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
             }
             *c = (vq_constraint){ .guest_ns = kick_times[i],
                                   .value = (int64_t)(load->notify_times[pairs[i]] - kick_times[i]), .upper = true,
-                                  .source = VQ_BOUND_KICK_EXIT };
+                                  .source = VQ_BOUND_KICK_EXIT, .cpu = load->kicks[kick_of[i]].cpu };
             if (!session->upper_from_kicks || c->value < upper_estimate) {
                 upper_estimate = c->value;
             }
@@ -326,7 +329,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     if (session->upper_from_kicks && load->device_injection_count) {
         size_t virq = 0;
 
-        /* The kick bounds by guest time: each irq's estimate is the smallest of them near it. */
+        /* The kick bounds by guest time: each irq's estimate is the smallest of them near it, on its CPU. */
         near_count = 0;
         for (i = 0; i < constraint_count; i++) {
             if (constraints[i].upper) {
@@ -335,7 +338,9 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
         }
         qsort(near, near_count, sizeof(*near), by_guest_time);
         for (i = 0; i < load->irq_count; i++) {
-            local[i] = vq_local_bound(near, near_count, irq_times[i], LOCAL_WINDOW_NS, false, upper_estimate);
+            local[i] = vq_local_bound(near, near_count, irq_times[i], LOCAL_WINDOW_NS, false, load->irqs[i].cpu,
+                                      vq_local_bound(near, near_count, irq_times[i], LOCAL_WINDOW_NS, false, VQ_ANY_CPU,
+                                                     upper_estimate));
         }
         per_queue = pair_by_queue(vq_pair_backward, irq_times, irq_queues, load->irq_count, injection_times,
                                   injection_queues, load->device_injection_count, local, pairs);
@@ -380,7 +385,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
                 goto end;
             }
             *c = (vq_constraint){ .guest_ns = irq_times[i], .value = (int64_t)(bound - irq_times[i]), .upper = false,
-                                  .source = VQ_BOUND_INJECT_IRQ };
+                                  .source = VQ_BOUND_INJECT_IRQ, .cpu = load->irqs[i].cpu };
             session->lower_from_irqs++;
             session->kick.irqs_paired++;
         }
@@ -500,31 +505,24 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
             vq_session_warn(session, "clock constraints contradict: lo exceeds hi by %" PRId64 " ns (a wrong "
                             "pairing or clock drift); the TSC offset is used", alignment->contradiction_ns);
         }
-    } else if (alignment->usable && alignment->line.usable && alignment->line.width > alignment->whole.hi - alignment->whole.lo) {
-        /* The clocks drift apart (the halves disagree, or no constant fits every bound): the offset is
-         * the middle of the widest band a straight line leaves, within half its width of the truth. */
-        const vq_drift_line *line = &alignment->line;
-        int64_t middle = line->lo + (line->hi - line->lo) / 2;
-        long double moved = (long double)line->slope_ppm * 1e-6L * (long double)(line->to_guest_ns - line->from_guest_ns);
+    } else if (alignment->usable) {
+        int64_t contradiction;
+        bool line = vq_causal_offset(alignment, &session->offset, &contradiction);
 
-        session->offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_CAUSAL,
-                                             .from_guest_ns = line->from_guest_ns, .to_guest_ns = line->to_guest_ns,
-                                             .from_offset = middle, .to_offset = middle + (int64_t)llroundl(moved),
-                                             .error_ns = (line->width < 0 ? -line->width : line->width) / 2 };
         session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
-        if (line->width < 0) {
+        if (contradiction && vq_per_cpu_offsets(load->constraints, load->constraint_count, session->cpu_offset,
+                                                VQ_GUEST_MAX_CPUS)) {
+            /* One offset for all contradicts, each CPU's own bounds agree: the guest's CPUs do not read one
+             * clock (under TCG each vCPU's TSC starts at its own moment). */
+            session->per_cpu_offsets = true;
+            session->all_cpu_contradiction_ns = contradiction;
+            session->offset_check = vq_offset_check_per_cpu(&session->offset, session->cpu_offset, VQ_GUEST_MAX_CPUS,
+                                                            load->constraints, load->constraint_count);
+        } else if (contradiction && line) {
             vq_session_warn(session, "clock constraints contradict even along a drifting line (%.1f ppm): lo exceeds "
                             "hi by %" PRId64 " ns (a wrong pairing); cross-clock stages may come out negative",
-                            line->slope_ppm, -line->width);
-        }
-    } else if (alignment->usable) {
-        int64_t width = alignment->whole.hi - alignment->whole.lo;
-
-        /* The true offset is somewhere in [lo, hi]: the midpoint is within half the width of it. */
-        session->offset = vq_clock_offset_constant(VQ_OFFSET_CAUSAL, alignment->offset,
-                                                   (width < 0 ? -width : width) / 2);
-        session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
-        if (alignment->contradiction) {
+                            alignment->line.slope_ppm, contradiction);
+        } else if (contradiction) {
             vq_session_warn(session, "clock constraints contradict: lo exceeds hi by %" PRId64 " ns (a wrong "
                             "pairing or clock drift); cross-clock stages may come out negative",
                             alignment->contradiction_ns);

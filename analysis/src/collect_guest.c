@@ -168,7 +168,7 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
                 status = VQ_ERR_NOMEM;
                 goto end;
             }
-            *kick = (vq_guest_kick){ .ts = event.ts_ns, .id_last = event.id_last, .vq = event.vq,
+            *kick = (vq_guest_kick){ .ts = event.ts_ns, .id_last = event.id_last, .vq = event.vq, .cpu = event.cpu,
                                   .notified = event.notified, .notify = VQ_NO_INDEX };
             /* The kick covers every request of its vq submitted since the previous kick. */
             for (i = pending_first[event.vq]; i < load->request_count; i++) {
@@ -195,6 +195,7 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
                 break;
             }
             load->requests[index].complete = event.ts_ns;
+            load->requests[index].complete_cpu = event.cpu;
             load->requests[index].irq = last_irq[event.vq];
             break;
         case VQ_GUEST_HOLD:

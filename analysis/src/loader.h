@@ -29,6 +29,7 @@ typedef struct {
     uint64_t id;
     uint32_t vq;
     uint32_t cpu;               /* the guest CPU it was submitted on */
+    uint32_t complete_cpu;      /* the guest CPU of its completion */
     uint64_t submit, complete;  /* guest ns; complete 0 = none */
     size_t kick, irq;           /* indexes, VQ_NO_INDEX = none */
     /* Stock virtio-blk: what names the request on both sides, and the next request with the same. */
@@ -45,6 +46,7 @@ typedef struct {
 typedef struct {
     uint64_t ts, id_last;
     uint32_t vq;
+    uint32_t cpu;               /* the guest CPU that kicked */
     bool notified;
     size_t requests;            /* requests it covers */
     uint64_t last_hold_end;     /* the latest end of a driver hold among them (kick_hold_ns), 0 none */

@@ -95,6 +95,24 @@ static void text_offset(FILE *out, const vq_session *session)
             fprintf(out, "  offset %" PRId64 " (midpoint of the causal interval), error +- %" PRId64
                     " ns (half its width)\n", o->from_offset, o->error_ns);
         }
+        if (session->per_cpu_offsets) {
+            uint32_t cpu;
+
+            fprintf(out, "  per guest CPU: one offset for all contradicts the bounds by %" PRId64 " ns, each CPU's own "
+                    "bounds agree (its clock is its own: under TCG each vCPU's TSC starts at its own moment);\n"
+                    "  a cross-clock stage takes the offset of its guest event's CPU:", session->all_cpu_contradiction_ns);
+            for (cpu = 0; cpu < VQ_GUEST_MAX_CPUS; cpu++) {
+                const vq_clock_offset *own = &session->cpu_offset[cpu];
+
+                if (own->usable) {
+                    fprintf(out, " cpu%" PRIu32 " %+" PRId64 " (+- %" PRId64 ")", cpu,
+                            vq_clock_offset_at(own, own->from_guest_ns + (own->to_guest_ns - own->from_guest_ns) / 2) -
+                            vq_clock_offset_at(o, own->from_guest_ns + (own->to_guest_ns - own->from_guest_ns) / 2),
+                            own->error_ns);
+                }
+            }
+            fputs(" ns from the all-CPU offset\n", out);
+        }
     }
 }
 
@@ -430,6 +448,24 @@ static void report_json(FILE *out, const vq_session *session)
     vq_json_number(out, a->drift_detected ? a->drift_ppm : NAN);
     if (o->method == VQ_OFFSET_CAUSAL && o->to_guest_ns > o->from_guest_ns) {   /* the offset is a drifting line */
         fprintf(out, ", \"line_ppm\": %.3f, \"line_width_ns\": %" PRId64, a->line.slope_ppm, a->line.width);
+    }
+    if (session->per_cpu_offsets) {   /* each guest CPU its own offset */
+        uint32_t cpu;
+        bool first = true;
+
+        fprintf(out, ", \"all_cpu_contradiction_ns\": %" PRId64 ", \"per_cpu\": [", session->all_cpu_contradiction_ns);
+        for (cpu = 0; cpu < VQ_GUEST_MAX_CPUS; cpu++) {
+            const vq_clock_offset *own = &session->cpu_offset[cpu];
+
+            if (own->usable) {
+                fprintf(out, "%s{\"cpu\": %" PRIu32 ", \"offset_start_ns\": %" PRId64 ", \"offset_end_ns\": %" PRId64
+                        ", \"from_guest_ns\": %" PRIu64 ", \"to_guest_ns\": %" PRIu64 ", \"error_ns\": %" PRId64 "}",
+                        first ? "" : ", ", cpu, own->from_offset, own->to_offset, own->from_guest_ns, own->to_guest_ns,
+                        own->error_ns);
+                first = false;
+            }
+        }
+        fputc(']', out);
     }
     fprintf(out, ", \"upper_from_kicks\": %" PRIu64 ", \"lower_from_irqs\": %" PRIu64 ", \"lower_from_ids\": %"
             PRIu64 ",\n    ", session->upper_from_kicks, session->lower_from_irqs, session->lower_from_ids);

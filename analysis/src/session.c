@@ -313,6 +313,14 @@ end:
     return status;
 }
 
+const vq_clock_offset *vq_session_offset_of(const vq_session *session, uint32_t cpu)
+{
+    if (session->per_cpu_offsets && cpu < VQ_GUEST_MAX_CPUS && session->cpu_offset[cpu].usable) {
+        return &session->cpu_offset[cpu];
+    }
+    return &session->offset;
+}
+
 void vq_session_free(vq_session *session)
 {
     size_t i;

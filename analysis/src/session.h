@@ -62,7 +62,8 @@ typedef struct {
     uint64_t submit_guest, kick_guest, irq_guest, complete_guest;
     uint64_t exit_host, signal_host, handler_host, begin_host, end_host, inject_host;
     uint32_t vcpu_tid;     /* thread of the notify exit */
-    uint32_t submit_cpu, irq_cpu;   /* the guest CPUs of its submit and of the interrupt that delivered it */
+    uint32_t submit_cpu, kick_cpu, irq_cpu;   /* the guest CPUs of its submit, its kick and the interrupt
+                                               * that delivered it */
     uint32_t vector;       /* the MSI vector of its injection (kvm_msi_set_irq); UINT32_MAX unknown */
     int64_t notify_exit_ns;   /* that exit's duration, kvm_exit -> kvm_entry: the vCPU out of the guest for
                                * the kick (rows of one kick share it); -1 unknown (batched, TCG, no entry) */
@@ -134,6 +135,13 @@ typedef struct {
     vq_tsc_check tsc;
     vq_clock_offset offset;                /* what the cross-clock stages use (method: TSC or causal) */
     vq_offset_check offset_check;          /* that offset against each causal bound (when it has any) */
+    /* Causal alignment of a guest whose CPUs do not read one clock (TCG with several vCPUs: each vCPU's
+     * TSC started at its own moment): when one offset for all contradicts the bounds and each CPU's own
+     * bounds agree, each CPU has its own offset, and a cross-clock stage takes the one of the CPU of its
+     * guest event (vq_session_offset_of). offset stays the all-CPU one for the reports. */
+    bool per_cpu_offsets;
+    vq_clock_offset cpu_offset[VQ_GUEST_MAX_CPUS];   /* usable for the CPUs that had bounds of both sides */
+    int64_t all_cpu_contradiction_ns;      /* by how much the one offset for all contradicted */
     uint64_t lower_from_ids, lower_from_irqs, upper_from_kicks;   /* constraints by source */
     uint64_t lower_irqs_rejected;   /* injection -> irq pairs dropped: above the kick bounds */
     uint64_t upper_runs_skipped;    /* host notifies / handler runs set aside: a kick paired below the id bound */
@@ -186,5 +194,9 @@ void vq_session_free(vq_session *session);
 
 /* Values of one stage over the rows that have it (caller frees); *COUNT set. */
 int64_t *vq_session_stage_values(const vq_session *session, vq_stage stage, size_t *count);
+
+/* The offset for a guest event on CPU CPU: its CPU's own when the session has per-CPU offsets, else the
+ * session's. */
+const vq_clock_offset *vq_session_offset_of(const vq_session *session, uint32_t cpu);
 
 #endif

@@ -215,6 +215,7 @@ stitchable:
                                  .complete_guest = request->complete, .begin_host = device->begin,
                                  .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq,
                                  .notify_exit_ns = -1, .submit_cpu = request->cpu, .vector = UINT32_MAX,
+                                 .kick_cpu = kick->cpu,
                                  .irq_cpu = load->irqs[request->irq].cpu };
         if (request->kick_held) {
             /* Held by the driver from its own hold's start until the last hold before its kick: a
@@ -264,7 +265,7 @@ stitchable:
             if (tcg) {
                 if (offset->usable) {
                     set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->handler_host -
-                              ((int64_t)kick->ts + vq_clock_offset_at(offset, kick->ts)));
+                              ((int64_t)kick->ts + vq_clock_offset_at(vq_session_offset_of(session, kick->cpu), kick->ts)));
                 }
             } else {
                 const vq_host_notify *notify = &load->notifies[kick->notify];
@@ -279,7 +280,7 @@ stitchable:
                 }
                 if (offset->usable) {
                     set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->exit_host -
-                              ((int64_t)kick->ts + vq_clock_offset_at(offset, kick->ts)));
+                              ((int64_t)kick->ts + vq_clock_offset_at(vq_session_offset_of(session, kick->cpu), kick->ts)));
                 }
                 if (notify->exit_ts && notify->signal_ts) {
                     set_stage(row, VQ_STAGE_EXIT_SIGNAL, (int64_t)(notify->signal_ts - notify->exit_ts));
@@ -312,7 +313,8 @@ stitchable:
                 row->vector = injection->vector;
                 set_stage(row, VQ_STAGE_END_INJECT, (int64_t)(injection->ts - device->end));
                 if (offset->usable) {
-                    int64_t irq_host = (int64_t)row->irq_guest + vq_clock_offset_at(offset, row->irq_guest);
+                    int64_t irq_host = (int64_t)row->irq_guest +
+                                       vq_clock_offset_at(vq_session_offset_of(session, row->irq_cpu), row->irq_guest);
 
                     set_stage(row, VQ_STAGE_INJECT_IRQ, irq_host - (int64_t)injection->ts);
                 }
@@ -320,7 +322,8 @@ stitchable:
                 row->harvested = true;
             }
         } else if (offset->usable &&
-                   (int64_t)row->irq_guest + vq_clock_offset_at(offset, row->irq_guest) < (int64_t)device->end) {
+                   (int64_t)row->irq_guest + vq_clock_offset_at(vq_session_offset_of(session, row->irq_cpu),
+                                                                row->irq_guest) < (int64_t)device->end) {
             /* Its irq's injection pairing was dropped (or never made), but on the aligned clock that irq
              * came before the device ended the request: an interrupt handler already running took it
              * from the used ring. Without this its flow would return to the guest before the host. */

@@ -115,7 +115,8 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
                 goto end;
             }
             *value = (int64_t)row->begin_host -
-                     ((int64_t)row->kick_guest + vq_clock_offset_at(&session->offset, row->kick_guest));
+                     ((int64_t)row->kick_guest +
+                      vq_clock_offset_at(vq_session_offset_of(session, row->kick_cpu), row->kick_guest));
         }
     }
     /* Begins per handler run of the device (QEMU events of the xblk device, in host order). */

@@ -105,12 +105,12 @@ static void test_align(void)
 {
     /* offset truly 1000: kicks give host - guest >= 1000 (upper bounds), irqs <= 1000 (lower). */
     vq_constraint c[] = {
-        { 100, 1010, true, KICK }, { 200, 1005, true, KICK }, { 300, 990, false, IRQ }, { 400, 995, false, IRQ },
+        { 100, 1010, true, KICK, 0 }, { 200, 1005, true, KICK, 0 }, { 300, 990, false, IRQ, 0 }, { 400, 995, false, IRQ, 0 },
     };
-    vq_constraint bad[] = { { 100, 1000, true, KICK }, { 200, 1030, false, IRQ } };
+    vq_constraint bad[] = { { 100, 1000, true, KICK, 0 }, { 200, 1030, false, IRQ, 0 } };
     vq_constraint drift[] = {
-        { 0, 1010, true, KICK }, { 10, 990, false, IRQ },                        /* ~1000 at t=0 */
-        { 1000000000, 2010, true, KICK }, { 1000000010, 1990, false, IRQ },      /* ~2000 at 1 s */
+        { 0, 1010, true, KICK, 0 }, { 10, 990, false, IRQ, 0 },                        /* ~1000 at t=0 */
+        { 1000000000, 2010, true, KICK, 0 }, { 1000000010, 1990, false, IRQ, 0 },      /* ~2000 at 1 s */
     };
     vq_alignment a = vq_align_solve(c, 4);
 
@@ -155,18 +155,23 @@ static void test_pairing(void)
     }
 }
 
-/* The local bound: the largest (smallest) value within the window, else the nearest point's. */
+/* The local bound: the largest (smallest) value within the window, else the nearest point's; of one CPU. */
 static void test_local_bound(void)
 {
-    const vq_constraint points[] = { { .guest_ns = 100, .value = 5 }, { .guest_ns = 200, .value = 9 },
+    const vq_constraint points[] = { { .guest_ns = 100, .value = 5 }, { .guest_ns = 200, .value = 9, .cpu = 1 },
                                      { .guest_ns = 300, .value = 7 }, { .guest_ns = 1000, .value = 1 } };
 
-    CHECK(vq_local_bound(points, 4, 210, 20, true, -1) == 9);
-    CHECK(vq_local_bound(points, 4, 250, 60, true, -1) == 9 && vq_local_bound(points, 4, 250, 60, false, -1) == 7);
-    CHECK(vq_local_bound(points, 4, 600, 50, true, -1) == 7);     /* none within: nearest, 300 */
-    CHECK(vq_local_bound(points, 4, 700, 50, true, -1) == 1);     /* nearest, 1000 */
-    CHECK(vq_local_bound(points, 4, 5000, 50, true, -1) == 1 && vq_local_bound(points, 4, 0, 50, true, -1) == 5);
-    CHECK(vq_local_bound(points, 0, 5000, 50, true, -1) == -1);
+    const uint32_t any = VQ_ANY_CPU;
+
+    CHECK(vq_local_bound(points, 4, 210, 20, true, any, -1) == 9);
+    CHECK(vq_local_bound(points, 4, 250, 60, true, any, -1) == 9 && vq_local_bound(points, 4, 250, 60, false, any, -1) == 7);
+    CHECK(vq_local_bound(points, 4, 600, 50, true, any, -1) == 7);     /* none within: nearest, 300 */
+    CHECK(vq_local_bound(points, 4, 700, 50, true, any, -1) == 1);     /* nearest, 1000 */
+    CHECK(vq_local_bound(points, 4, 5000, 50, true, any, -1) == 1 && vq_local_bound(points, 4, 0, 50, true, any, -1) == 5);
+    CHECK(vq_local_bound(points, 0, 5000, 50, true, any, -1) == -1);
+    /* one CPU's points only: 200 is CPU 1's, the others CPU 0's */
+    CHECK(vq_local_bound(points, 4, 210, 20, true, 1, -1) == 9 && vq_local_bound(points, 4, 210, 20, true, 0, -1) == 7);
+    CHECK(vq_local_bound(points, 4, 5000, 50, true, 1, -1) == 9 && vq_local_bound(points, 4, 210, 20, true, 2, -1) == -1);
 }
 
 /* The drifting line: bounds of an offset that grows 100 ppm (1000 + t / 10000, +-50 ns), where no
@@ -342,14 +347,14 @@ static void test_offset_check(void)
 {
     /* Causal interval [995, 1005]: lower bounds from an irq and an id, upper ones from kicks. */
     vq_constraint c[] = {
-        { 100, 1010, true, KICK }, { 200, 1005, true, KICK }, { 300, 990, false, IRQ }, { 400, 995, false, END },
+        { 100, 1010, true, KICK, 0 }, { 200, 1005, true, KICK, 0 }, { 300, 990, false, IRQ, 0 }, { 400, 995, false, END, 0 },
     };
     vq_clock_offset inside = vq_clock_offset_constant(VQ_OFFSET_TSC, 1001, 0);
     vq_clock_offset above = vq_clock_offset_constant(VQ_OFFSET_TSC, 1008, 0);
     vq_clock_offset below = vq_clock_offset_constant(VQ_OFFSET_TSC, 992, 0);
     /* The offset moved from 1000 to 1020 over the run; constant bounds measured along it. */
-    vq_constraint along[] = { { 0, 1002, true, KICK }, { 10, 998, false, IRQ },
-                              { 1000, 1022, true, KICK }, { 1010, 1018, false, IRQ } };
+    vq_constraint along[] = { { 0, 1002, true, KICK, 0 }, { 10, 998, false, IRQ, 0 },
+                              { 1000, 1022, true, KICK, 0 }, { 1010, 1018, false, IRQ, 0 } };
     vq_clock_offset drifting = { .usable = true, .method = VQ_OFFSET_TSC, .from_guest_ns = 0, .to_guest_ns = 1000,
                                  .from_offset = 1000, .to_offset = 1020 };
     vq_offset_check check = vq_offset_check_bounds(&inside, c, 4);

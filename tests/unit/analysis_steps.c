@@ -3,7 +3,7 @@
  * Unit tests of vq_session_load's steps, called directly on small hand-made inputs (analysis/src/
  * loader.h): a loader filled in C with a few requests, kicks, notifies, handler runs, injections and
  * irqs, then vq_align_clocks (lo/hi, pairings, bounds by source, a rejected pairing, a contradiction,
- * TCG, a stray handler run set aside), vq_choose_offset (causal midpoint; TSC inside and outside the bounds, from TSC files written to a
+ * TCG, a stray handler run set aside), per-CPU offsets of a guest whose CPUs' clocks differ, vq_choose_offset (causal midpoint; TSC inside and outside the bounds, from TSC files written to a
  * temporary directory) and vq_stitch (every stage value and the notify exit's duration, batched,
  * harvested, unmatched reasons, holds, negative stages never clamped, TCG; two queues paired queue by
  * queue); the guest pass on a stock virtio-blk trace of two queues (each request on its CPU's queue); the meta.json reader
@@ -752,6 +752,55 @@ static void test_align_stray_run(void)
     loader_done(&load);
 }
 
+/*
+ * TCG, two guest CPUs whose clocks differ by 3 us (CPU 1's reads 3 us less: its offset is H + 3000),
+ * ten requests each on its own queue: every kick 500 ns before its handler run, every irq 700 ns after
+ * its injection, every completion 1000 ns after the device's end. Each CPU's bounds give [off - 700,
+ * off + 500]; all together they contradict by 1800 ns. Each CPU gets its own offset (the middle of its
+ * interval, off - 100) and every cross-clock stage comes out at its true value + 100 = 600 ns.
+ */
+static void test_per_cpu_offsets(void)
+{
+    char *directory = make_directory();
+    vq_loader load;
+    size_t i, k;
+
+    loader_init(&load, directory);
+    for (i = 0; i < 10; i++) {
+        for (k = 0; k < 2; k++) {
+            uint64_t t = 100000 * i + 1000 + 50000 * k, off = H + 3000 * k, n = load.request_count;
+
+            add_request(&load, n + 1, t - 100, t + 30000, n, n);
+            load.requests[n].vq = load.requests[n].cpu = load.requests[n].complete_cpu = (uint32_t)k;
+            add_kick(&load, t, n + 1, true, VQ_NO_INDEX);
+            load.kicks[n].vq = load.kicks[n].cpu = (uint32_t)k;
+            add_handler(&load, t + off + 500);
+            load.handlers[n].queue = (uint32_t)k;
+            add_device_request(&load, n + 1, t + off + 600, t + 30000 + off - 1000);
+            add_device_notify(&load, t + 29000 + off + 100);
+            load.device_notifies[n].queue = (uint32_t)k;
+            add_irq(&load, t + 29800, VQ_NO_INDEX);
+            load.irqs[n].vq = load.irqs[n].cpu = (uint32_t)k;
+        }
+    }
+    CHECK(vq_align_clocks(&load, NULL) == VQ_OK);
+    CHECK(load.session->alignment.contradiction && load.session->alignment.contradiction_ns == 1800);
+    CHECK(vq_choose_offset(&load, NULL) == VQ_OK);
+    CHECK(load.session->per_cpu_offsets && load.session->all_cpu_contradiction_ns == 1800);
+    CHECK(load.session->cpu_offset[0].from_offset == H - 100 && load.session->cpu_offset[1].from_offset == H + 2900);
+    CHECK(!load.session->cpu_offset[2].usable);
+    CHECK(load.session->offset_check.lower.margin == 600 && load.session->offset_check.upper.margin == 600);
+    CHECK(!warned(load.session, "contradict"));
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(load.session->row_count == 20 && load.session->negative_requests == 0);
+    for (i = 0; i < load.session->row_count; i++) {
+        CHECK(has_stage(&load.session->rows[i], VQ_STAGE_KICK_EXIT, 600));
+        CHECK(has_stage(&load.session->rows[i], VQ_STAGE_INJECT_IRQ, 600));
+    }
+    loader_done(&load);
+    remove_directory(directory);
+}
+
 /* No TSC files: the causal midpoint, half the width as its error, checked against every bound; then
  * stitching under it. */
 static void test_choose_causal_then_stitch(void)
@@ -911,6 +960,7 @@ int main(void)
     test_align_contradiction();
     test_align_tcg();
     test_align_stray_run();
+    test_per_cpu_offsets();
     test_choose_causal_then_stitch();
     test_choose_tsc();
     test_meta();
