@@ -3,6 +3,8 @@
  * kprobes for stock virtio-blk (see guest_trace.h). */
 #include "guest_trace.h"
 
+#include "guest_header.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -15,42 +17,8 @@ struct vq_guest_trace {
     char *line;
     size_t line_capacity;
     uint64_t line_number;
-    vq_guest_bar bars[VQ_GUEST_MAX_BARS];
-    size_t bar_count;
-    vq_clock_pair pairs[VQ_GUEST_MAX_CLOCK_PAIRS];
-    size_t pair_count;
-    vq_clock_pair cpu_pairs[VQ_GUEST_MAX_CPU_PAIRS];
-    size_t cpu_pair_count;
-    vq_guest_ab_disk ab_disks[VQ_GUEST_MAX_AB_DISKS];
-    size_t ab_disk_count;
-    int64_t queue_completed[VQ_GUEST_MAX_QUEUES];
-    size_t queue_count;
-    uint32_t cpu_queue[VQ_GUEST_MAX_CPUS];   /* '# queue-cpus:'; 0 when not named */
+    vq_guest_header header;   /* what the '#' lines read so far said */
 };
-
-bool vq_clock_pair_parse(const char *text, vq_clock_pair *pair)
-{
-    unsigned long long tsc, mono, bracket = 0;
-    const char *cpu_at;
-    int consumed = 0, cpu = -1;
-
-    text += strspn(text, " \t");
-    if (sscanf(text, "%15s tsc=%llu mono_ns=%llu%n", pair->label, &tsc, &mono, &consumed) != 3 || consumed == 0) {
-        return false;
-    }
-    if (sscanf(text + consumed, " bracket=%llu", &bracket) != 1) {
-        bracket = 0;
-    }
-    cpu_at = strstr(text + consumed, " cpu=");
-    if (cpu_at && (sscanf(cpu_at, " cpu=%d", &cpu) != 1 || cpu < 0)) {
-        return false;
-    }
-    pair->tsc = tsc;
-    pair->mono_ns = mono;
-    pair->bracket = bracket;
-    pair->cpu = cpu;
-    return true;
-}
 
 /* Value of KEY=... in the fields after the event name; false when absent or not a number. */
 static bool field_u64(const char *fields, const char *key, uint64_t *value, bool *present)
@@ -91,20 +59,6 @@ static vq_status parse_bar(const char *text, vq_guest_bar *bar, const char **why
     }
     *bar = (vq_guest_bar){ .start = start, .end = end, .bar = bar_number };
     snprintf(bar->pci, sizeof(bar->pci), "%.15s", address);
-    return VQ_OK;
-}
-
-/* "# ab-disk: LABEL NAME PCIADDR" (after the tag). */
-static vq_status parse_ab_disk(const char *text, vq_guest_ab_disk *disk, const char **why)
-{
-    char label[4];
-
-    if (sscanf(text, " %3s %31s %15s", label, disk->name, disk->pci) != 3 || strlen(label) != 1 ||
-        (label[0] != 'A' && label[0] != 'B')) {
-        *why = "expected '# ab-disk: LABEL NAME PCIADDR' with LABEL A or B";
-        return VQ_ERR_FORMAT;
-    }
-    disk->label = label[0];
     return VQ_OK;
 }
 
@@ -477,9 +431,7 @@ vq_status vq_guest_trace_open_stream(FILE *stream, const char *name, vq_guest_tr
         goto end;
     }
     reader->stream = stream;
-    for (size_t q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
-        reader->queue_completed[q] = -1;
-    }
+    vq_guest_header_init(&reader->header);
     *out = reader;
     reader = NULL;
 end:
@@ -505,11 +457,11 @@ static bool cycles_to_mono(const vq_guest_trace *reader, uint64_t *value)
     const vq_clock_pair *first, *last;
     long double slope, mono;
 
-    if (reader->pair_count < 2) {
+    if (reader->header.pair_count < 2) {
         return false;
     }
-    first = &reader->pairs[0];
-    last = &reader->pairs[reader->pair_count - 1];
+    first = &reader->header.pairs[0];
+    last = &reader->header.pairs[reader->header.pair_count - 1];
     if (last->tsc == first->tsc) {
         return false;
     }
@@ -541,6 +493,7 @@ vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_
         bool is_event, is_bar;
         vq_guest_bar bar;
         const char *why;
+        char why_text[VQ_ERROR_MAX];
 
         if (length < 0) {
             if (ferror(reader->stream)) {
@@ -564,71 +517,16 @@ vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_
                          why, reader->line);
             goto end;
         }
-        if (is_bar && reader->bar_count < VQ_GUEST_MAX_BARS) {
-            reader->bars[reader->bar_count++] = bar;
+        if (is_bar && reader->header.bar_count < VQ_GUEST_MAX_BARS) {
+            reader->header.bars[reader->header.bar_count++] = bar;
         }
-        if (strncmp(reader->line, "# ab-disk:", 10) == 0) {
-            vq_guest_ab_disk disk;
-
-            if (parse_ab_disk(reader->line + 10, &disk, &why) != VQ_OK ||
-                reader->ab_disk_count == VQ_GUEST_MAX_AB_DISKS) {
-                reader->line[strcspn(reader->line, "\n")] = '\0';
-                vq_error_set(error, "%s:%" PRIu64 ": %s; found '%.120s'", reader->name, reader->line_number,
-                             why ? why : "more than two '# ab-disk:' lines (an A/B session has disks A and B)",
-                             reader->line);
-                status = VQ_ERR_FORMAT;
-                goto end;
-            }
-            reader->ab_disks[reader->ab_disk_count++] = disk;
-        }
-        if (strncmp(reader->line, "# queue-completed:", 18) == 0) {
-            char disk[32];
-            unsigned queue;
-            long long count;
-            int consumed = 0;
-
-            if (sscanf(reader->line + 18, " %31s %u %lld%n", disk, &queue, &count, &consumed) != 3 ||
-                (reader->line[18 + consumed] != '\n' && reader->line[18 + consumed] != '\0') ||
-                queue >= VQ_GUEST_MAX_QUEUES || count < 0) {
-                reader->line[strcspn(reader->line, "\n")] = '\0';
-                vq_error_set(error, "%s:%" PRIu64 ": expected '# queue-completed: DISK N COUNT' (N < %d, COUNT >= 0); "
-                             "found '%.120s'", reader->name, reader->line_number, VQ_GUEST_MAX_QUEUES, reader->line);
-                status = VQ_ERR_FORMAT;
-                goto end;
-            }
-            reader->queue_completed[queue] = count;
-            if (queue + 1 > reader->queue_count) {
-                reader->queue_count = queue + 1;
-            }
-        }
-        if (strncmp(reader->line, "# queue-cpus:", 13) == 0) {
-            char disk[32], list[256];
-            unsigned queue;
-            int consumed = 0;
-
-            if (sscanf(reader->line + 13, " %31s %u %255s%n", disk, &queue, list, &consumed) != 3 ||
-                (reader->line[13 + consumed] != '\n' && reader->line[13 + consumed] != '\0') ||
-                queue >= VQ_GUEST_MAX_QUEUES || !vq_cpu_list_parse(list, queue, reader->cpu_queue)) {
-                reader->line[strcspn(reader->line, "\n")] = '\0';
-                vq_error_set(error, "%s:%" PRIu64 ": expected '# queue-cpus: DISK N CPULIST' (N < %d, CPUs < %d as "
-                             "'0,2-3'); found '%.120s'", reader->name, reader->line_number, VQ_GUEST_MAX_QUEUES,
-                             VQ_GUEST_MAX_CPUS, reader->line);
-                status = VQ_ERR_FORMAT;
-                goto end;
-            }
-        }
-        if (strncmp(reader->line, "# clock-pair:", 13) == 0) {
-            vq_clock_pair pair;
-
-            /* a pair the guest could not take ("clock-pair: ...") is skipped */
-            if (vq_clock_pair_parse(reader->line + 13, &pair)) {
-                if (pair.cpu <= 0 && reader->pair_count < VQ_GUEST_MAX_CLOCK_PAIRS) {
-                    reader->pairs[reader->pair_count++] = pair;
-                }
-                if (pair.cpu >= 0 && reader->cpu_pair_count < VQ_GUEST_MAX_CPU_PAIRS) {
-                    reader->cpu_pairs[reader->cpu_pair_count++] = pair;
-                }
-            }
+        if (reader->line[0] == '#' && vq_guest_header_take(&reader->header, reader->line, why_text,
+                                                           sizeof(why_text)) != VQ_OK) {
+            reader->line[strcspn(reader->line, "\n")] = '\0';
+            vq_error_set(error, "%s:%" PRIu64 ": %s; found '%.120s'", reader->name, reader->line_number, why_text,
+                         reader->line);
+            status = VQ_ERR_FORMAT;
+            goto end;
         }
         if (is_event) {
             event->line = reader->line_number;
@@ -647,66 +545,37 @@ end:
 
 size_t vq_guest_trace_bars(const vq_guest_trace *reader, const vq_guest_bar **bars)
 {
-    *bars = reader->bars;
-    return reader->bar_count;
+    *bars = reader->header.bars;
+    return reader->header.bar_count;
 }
 
 size_t vq_guest_trace_ab_disks(const vq_guest_trace *reader, const vq_guest_ab_disk **disks)
 {
-    *disks = reader->ab_disks;
-    return reader->ab_disk_count;
+    *disks = reader->header.ab_disks;
+    return reader->header.ab_disk_count;
 }
 
 size_t vq_guest_trace_queue_completed(const vq_guest_trace *reader, const int64_t **counts)
 {
-    *counts = reader->queue_completed;
-    return reader->queue_count;
-}
-
-bool vq_cpu_list_parse(const char *text, uint32_t queue, uint32_t *queue_of)
-{
-    while (*text) {
-        char *end;
-        unsigned long first = strtoul(text, &end, 10), last;
-
-        if (end == text || !isdigit((unsigned char)*text)) {
-            return false;
-        }
-        last = first;
-        if (*end == '-') {
-            text = end + 1;
-            last = strtoul(text, &end, 10);
-            if (end == text || !isdigit((unsigned char)*text)) {
-                return false;
-            }
-        }
-        if (last < first || last >= VQ_GUEST_MAX_CPUS || (*end != ',' && *end != '\0') ||
-            (*end == ',' && end[1] == '\0')) {
-            return false;
-        }
-        for (; first <= last; first++) {
-            queue_of[first] = queue;
-        }
-        text = *end == ',' ? end + 1 : end;
-    }
-    return true;
+    *counts = reader->header.queue_completed;
+    return reader->header.queue_count;
 }
 
 uint32_t vq_guest_trace_cpu_queue(const vq_guest_trace *reader, uint32_t cpu)
 {
-    return cpu < VQ_GUEST_MAX_CPUS ? reader->cpu_queue[cpu] : 0;
+    return cpu < VQ_GUEST_MAX_CPUS ? reader->header.cpu_queue[cpu] : 0;
 }
 
 size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs)
 {
-    *pairs = reader->pairs;
-    return reader->pair_count;
+    *pairs = reader->header.pairs;
+    return reader->header.pair_count;
 }
 
 size_t vq_guest_trace_cpu_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs)
 {
-    *pairs = reader->cpu_pairs;
-    return reader->cpu_pair_count;
+    *pairs = reader->header.cpu_pairs;
+    return reader->header.cpu_pair_count;
 }
 
 void vq_guest_trace_close(vq_guest_trace *reader)
