@@ -214,41 +214,60 @@ static bool of_cpu(const vq_constraint *point, uint32_t cpu)
     return cpu == VQ_ANY_CPU || point->cpu == cpu;
 }
 
-int64_t vq_local_bound(const vq_constraint *points, size_t count, uint64_t at, uint64_t window, bool max,
-                       uint32_t cpu, int64_t fallback)
+/* The line of slope SLOPE through the highest lower (MAX) or lowest upper bound of CPU, at time AT. */
+static double line_height(const vq_constraint *points, size_t count, bool max, uint32_t cpu, uint64_t at, double slope)
 {
-    size_t low = 0, high = count, i, before, after;
-    bool found = false;
-    int64_t bound = fallback;
+    double height = max ? -INFINITY : INFINITY;
+    size_t i;
 
-    /* the first point at or after AT - WINDOW */
-    while (low < high) {
-        size_t middle = low + (high - low) / 2;
+    for (i = 0; i < count; i++) {
+        if (of_cpu(&points[i], cpu) && points[i].upper != max) {
+            double v = (double)points[i].value - slope * ((double)points[i].guest_ns - (double)at);
 
-        if (points[middle].guest_ns + window < at) {
-            low = middle + 1;
+            height = max ? (v > height ? v : height) : (v < height ? v : height);
+        }
+    }
+    return height;
+}
+
+vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool max, uint32_t cpu)
+{
+    vq_bound_line line = { 0 };
+    double left = -2000e-6, right = 2000e-6, sum = 0;
+    size_t n = 0, i;
+    int round;
+
+    for (i = 0; i < count; i++) {
+        if (of_cpu(&points[i], cpu) && points[i].upper != max) {
+            sum += (double)points[i].guest_ns;
+            n++;
+        }
+    }
+    if (n == 0) {
+        return line;
+    }
+    line.at_guest_ns = (uint64_t)(sum / (double)n);
+    /* the height at the mean time is convex in the slope (lower bounds; concave for upper bounds) */
+    for (round = 0; round < 100; round++) {
+        double a = left + (right - left) / 3, b = right - (right - left) / 3;
+        double ha = line_height(points, count, max, cpu, line.at_guest_ns, a);
+        double hb = line_height(points, count, max, cpu, line.at_guest_ns, b);
+
+        if (max ? ha > hb : ha < hb) {
+            left = a;
         } else {
-            high = middle;
+            right = b;
         }
     }
-    for (i = low; i < count && points[i].guest_ns <= at + window; i++) {
-        if (of_cpu(&points[i], cpu) && (!found || (max ? points[i].value > bound : points[i].value < bound))) {
-            bound = points[i].value;
-            found = true;
-        }
-    }
-    if (found) {
-        return bound;
-    }
-    /* none within the window: the CPU's nearest point, before (below LOW) or after */
-    for (before = low; before > 0 && !of_cpu(&points[before - 1], cpu); before--) {
-    }
-    for (after = i; after < count && !of_cpu(&points[after], cpu); after++) {
-    }
-    if (before > 0 && (after == count || at - points[before - 1].guest_ns < points[after].guest_ns - at)) {
-        return points[before - 1].value;
-    }
-    return after < count ? points[after].value : fallback;
+    line.slope = (left + right) / 2;
+    line.value = line_height(points, count, max, cpu, line.at_guest_ns, line.slope);
+    line.usable = true;
+    return line;
+}
+
+int64_t vq_bound_line_at(const vq_bound_line *line, uint64_t at)
+{
+    return (int64_t)llround(line->value + line->slope * ((double)at - (double)line->at_guest_ns));
 }
 
 /* The band's lower and upper edges at relative time 0 for slope SLOPE (ns per ns): max over lower
@@ -283,8 +302,12 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
     for (i = 0; i < count; i++) {
         has_lower |= !constraints[i].upper;
         has_upper |= constraints[i].upper;
-        line.from_guest_ns = constraints[i].guest_ns < line.from_guest_ns ? constraints[i].guest_ns : line.from_guest_ns;
-        line.to_guest_ns = constraints[i].guest_ns > line.to_guest_ns ? constraints[i].guest_ns : line.to_guest_ns;
+        if (constraints[i].guest_ns < line.from_guest_ns) {
+            line.from_guest_ns = constraints[i].guest_ns;
+        }
+        if (constraints[i].guest_ns > line.to_guest_ns) {
+            line.to_guest_ns = constraints[i].guest_ns;
+        }
     }
     if (!has_lower || !has_upper) {
         return (vq_drift_line){ 0 };
@@ -318,7 +341,8 @@ bool vq_causal_offset(const vq_alignment *alignment, vq_clock_offset *offset, in
 
     if (line->usable && line->width > width) {
         int64_t middle = line->lo + (line->hi - line->lo) / 2;
-        long double moved = (long double)line->slope_ppm * 1e-6L * (long double)(line->to_guest_ns - line->from_guest_ns);
+        long double span = (long double)(line->to_guest_ns - line->from_guest_ns);
+        long double moved = (long double)line->slope_ppm * 1e-6L * span;
 
         *offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_CAUSAL, .from_guest_ns = line->from_guest_ns,
                                      .to_guest_ns = line->to_guest_ns, .from_offset = middle,

@@ -144,14 +144,24 @@ size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_
                         const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair);
 
 /*
- * The bound of one side near guest time AT: the largest (lower bounds, MAX true) or smallest value
- * among POINTS (ascending guest_ns) of guest CPU CPU (VQ_ANY_CPU: of any) within +- WINDOW ns of AT,
- * else the value of that CPU's point nearest to AT; FALLBACK when it has none. A local envelope: under
- * drift the offset is not one number, and CPUs that do not read one clock each have their own.
+ * The tightest straight line along one side's bounds of guest CPU CPU (VQ_ANY_CPU: of every CPU): for
+ * lower bounds (MAX true) the lowest line above all of them, for upper bounds the highest line below all
+ * of them, "lowest" measured at their mean guest time (the slope searched within +- 2000 ppm). With no
+ * drift it is the largest lower (smallest upper) bound, as one constant; with drift it follows it. The
+ * estimate a pairing starts from: tight over the whole session, right at every time. usable false when
+ * CPU has no bound of that side.
  */
 #define VQ_ANY_CPU UINT32_MAX
-int64_t vq_local_bound(const vq_constraint *points, size_t count, uint64_t at, uint64_t window, bool max,
-                       uint32_t cpu, int64_t fallback);
+typedef struct {
+    bool usable;
+    uint64_t at_guest_ns;   /* the bounds' mean guest time */
+    double value;           /* the line there */
+    double slope;           /* ns of offset per ns of guest time */
+} vq_bound_line;
+
+vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool max, uint32_t cpu);
+/* The line at guest time AT, rounded. */
+int64_t vq_bound_line_at(const vq_bound_line *line, uint64_t at);
 
 vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count);
 

@@ -3,10 +3,11 @@
  * The session's clock alignment (offset = host - guest). vq_align_clocks turns the loader's events into
  * causal bounds (align.h) and solves them: lower bounds from the device's end of id X before the guest's
  * completion of X (no pairing), upper bounds from notified kicks paired in order with the host notifies
- * of the doorbell, lower bounds from the device's injections paired in order with guest irqs. The
- * pairings are kept (kick.notify, irq.injection): stitching follows them. vq_choose_offset then picks
- * the offset the stages use, the TSC's when recorded, else the causal midpoint, and checks it against
- * every bound.
+ * of the doorbell, lower bounds from the device's injections paired in order with guest irqs, each
+ * pairing starting from the tightest line along the other side's bounds of its event's guest CPU. The pairings are kept
+ * (kick.notify, irq.injection): stitching follows them. vq_choose_offset then picks the offset the
+ * stages use, the TSC's when recorded, else the causal one (a midpoint, a drifting line, or one per guest
+ * CPU when the CPUs' clocks differ), and checks it against every bound.
  */
 #include "loader.h"
 
@@ -26,9 +27,6 @@
 typedef size_t (*pair_function)(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
                                 const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair);
 
-/* The window of the local estimates (vq_local_bound): short enough that a drift of 100 ppm moves the
- * offset by 5 us across it, long enough to hold many requests. */
-#define LOCAL_WINDOW_NS 50000000
 
 /*
  * PAIR (vq_pair_forward or vq_pair_backward) of the guest events with the host events, queue by queue
@@ -105,15 +103,15 @@ one_sequence:
 
 /*
  * Notified kicks (KICK, their QUEUES) paired forward with the host's notifies or handler runs (HOST),
- * as pair_by_queue, from ESTIMATE[i] near each kick. The SLACK lets a kick take a host event up to 50 us
+ * as pair_by_queue, from ESTIMATE[i] at each kick. The SLACK lets a kick take a host event up to 50 us
  * earlier than the estimate allows, so that a wrong clock shows up as a contradiction. But when the
- * estimate is the pairing-free lower bound (ESTIMATE_IS_BOUND: the device's end of a request before the guest's completion of it), a pair
- * below it is certainly wrong: the host event came before the kick could reach the host, i.e. a run no
- * kick of its own caused (a handler that found requests made available before their kick, with several
- * queues and a driver holding its kick). Such host events are set aside (counted in SKIPPED) and the
- * kicks paired again, a few rounds at most. When more than 1 in 20 pairs fall below, the bound and the
- * pairs disagree as a whole (a clock problem, not a stray run): nothing is set aside and the
- * contradiction is left to show. Returns pair_by_queue's value.
+ * estimate is the pairing-free lower bound (ESTIMATE_IS_BOUND: the device's end of a request before the
+ * guest's completion of it), a pair below it is certainly wrong: the host event came before the kick
+ * could reach the host, i.e. a run no kick of its own caused (a handler that found requests made
+ * available before their kick, with several queues and a driver holding its kick). Such host events
+ * are set aside (counted in SKIPPED) and the kicks paired again, a few rounds at most. When more than 1
+ * in 20 pairs fall below, the bound and the pairs disagree as a whole (a clock problem, not a stray
+ * run): nothing is set aside and the contradiction is left to show. Returns pair_by_queue's value.
  */
 static int pair_kicks(const uint64_t *kick, const uint32_t *queues, size_t kick_count, const uint64_t *host,
                       const uint32_t *host_queues, size_t host_count, const int64_t *estimate, bool estimate_is_bound,
@@ -166,11 +164,33 @@ end:
     return per_queue;
 }
 
-static int by_guest_time(const void *a, const void *b)
-{
-    uint64_t x = ((const vq_constraint *)a)->guest_ns, y = ((const vq_constraint *)b)->guest_ns;
+/* A CPU's bound line, fitted when first needed. */
+typedef struct {
+    bool fitted;
+    vq_bound_line line;
+} fitted_line;
 
-    return (x > y) - (x < y);
+/*
+ * The pairing estimate at guest time AT of an event on guest CPU CPU: the tightest line along the bounds
+ * of that CPU (MAX: the lower ones), else of every CPU (LINES[VQ_GUEST_MAX_CPUS]), else FALLBACK.
+ */
+static int64_t estimate_at(fitted_line *lines, const vq_constraint *bounds, size_t count, bool max, uint32_t cpu,
+                           uint64_t at, int64_t fallback)
+{
+    fitted_line *own = cpu < VQ_GUEST_MAX_CPUS ? &lines[cpu] : NULL, *all = &lines[VQ_GUEST_MAX_CPUS];
+
+    if (own && !own->fitted) {
+        own->line = vq_bound_line_fit(bounds, count, max, cpu);
+        own->fitted = true;
+    }
+    if (own && own->line.usable) {
+        return vq_bound_line_at(&own->line, at);
+    }
+    if (!all->fitted) {
+        all->line = vq_bound_line_fit(bounds, count, max, VQ_ANY_CPU);
+        all->fitted = true;
+    }
+    return all->line.usable ? vq_bound_line_at(&all->line, at) : fallback;
 }
 
 vq_status vq_align_clocks(vq_loader *load, vq_error *error)
@@ -183,8 +203,9 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     int per_queue;
     size_t *kick_of = NULL;
     ssize_t *pairs = NULL;
-    vq_constraint *near = NULL;   /* the bounds the local estimates come from, by guest time */
-    int64_t *local = NULL;        /* the estimate near each kick, then near each irq */
+    vq_constraint *near = NULL;   /* the bounds the pairing estimates come from */
+    int64_t *local = NULL;        /* the estimate at each kick, then at each irq */
+    fitted_line lines[VQ_GUEST_MAX_CPUS + 1] = { { 0 } };   /* per CPU, and (last) of every CPU */
     size_t notified = 0, host_count, near_count;
     bool have_estimate = false;
     int64_t estimate = 0, upper_estimate = 0;
@@ -228,10 +249,9 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     if (!load->notify_times || !kick_times || !kick_of || !kick_queues || !host_queues || !pairs || !local || !near) {
         goto end;
     }
-    /* The id bounds by guest time: each kick's estimate is the largest of them near it, on its CPU. */
+    /* The id bounds: each kick's estimate is the tightest line above those of its CPU (its clock). */
     memcpy(near, constraints, constraint_count * sizeof(*near));
     near_count = constraint_count;
-    qsort(near, near_count, sizeof(*near), by_guest_time);
     for (i = 0; i < host_count; i++) {
         load->notify_times[i] = tcg ? load->handlers[i].ts : vq_notify_time(&load->notifies[i]);
         host_queues[i] = tcg ? load->handlers[i].queue : load->notifies[i].queue;
@@ -251,10 +271,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     session->kick.host_notifies = host_count;
     if (have_estimate) {
         for (i = 0; i < notified; i++) {
-            /* from the bounds of the kick's own CPU (its clock), else of all */
-            local[i] = vq_local_bound(near, near_count, kick_times[i], LOCAL_WINDOW_NS, true, load->kicks[kick_of[i]].cpu,
-                                      vq_local_bound(near, near_count, kick_times[i], LOCAL_WINDOW_NS, true, VQ_ANY_CPU,
-                                                     estimate));
+            local[i] = estimate_at(lines, near, near_count, true, load->kicks[kick_of[i]].cpu, kick_times[i], estimate);
         }
         per_queue = pair_kicks(kick_times, kick_queues, notified, load->notify_times, host_queues, host_count,
                                local, session->lower_from_ids > 0, pairs, &session->upper_runs_skipped);
@@ -329,18 +346,16 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     if (session->upper_from_kicks && load->device_injection_count) {
         size_t virq = 0;
 
-        /* The kick bounds by guest time: each irq's estimate is the smallest of them near it, on its CPU. */
+        /* The kick bounds: each irq's estimate is the tightest line below those of its CPU. */
         near_count = 0;
         for (i = 0; i < constraint_count; i++) {
             if (constraints[i].upper) {
                 near[near_count++] = constraints[i];
             }
         }
-        qsort(near, near_count, sizeof(*near), by_guest_time);
+        memset(lines, 0, sizeof(lines));
         for (i = 0; i < load->irq_count; i++) {
-            local[i] = vq_local_bound(near, near_count, irq_times[i], LOCAL_WINDOW_NS, false, load->irqs[i].cpu,
-                                      vq_local_bound(near, near_count, irq_times[i], LOCAL_WINDOW_NS, false, VQ_ANY_CPU,
-                                                     upper_estimate));
+            local[i] = estimate_at(lines, near, near_count, false, load->irqs[i].cpu, irq_times[i], upper_estimate);
         }
         per_queue = pair_by_queue(vq_pair_backward, irq_times, irq_queues, load->irq_count, injection_times,
                                   injection_queues, load->device_injection_count, local, pairs);
@@ -393,8 +408,8 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     session->alignment = vq_align_solve(constraints, constraint_count);
     if (session->upper_runs_skipped) {
         vq_session_warn(session, "%" PRIu64 " host %s set aside in the kick pairing: a kick paired with them came out "
-                        "below the pairing-free lower bound (a run no kick of its own caused)", session->upper_runs_skipped,
-                        tcg ? "handler runs" : "notifies");
+                        "below the pairing-free lower bound (a run no kick of its own caused)",
+                        session->upper_runs_skipped, tcg ? "handler runs" : "notifies");
     }
     if (session->lower_irqs_rejected) {
         vq_session_warn(session, "%" PRIu64 " injection -> irq pairings dropped: their bound exceeded the "

@@ -158,8 +158,8 @@ void vq_guest_trace_close(vq_guest_trace *reader);
 
 /*
  * Parses one line (pure). Events timed by ftrace's column in TSC cycles come back with column_tsc set
- * and the cycles in ts_ns (vq_guest_trace_next converts them). *IS_EVENT false: a comment, header or other line to skip (a device-bar
- * header line fills *BAR and sets *IS_BAR). On VQ_ERR_FORMAT, WHY (static text) says what was
+ * and the cycles in ts_ns (vq_guest_trace_next converts them). *IS_EVENT false: a comment, header or
+ * other line to skip (a device-bar header line fills *BAR and sets *IS_BAR). On VQ_ERR_FORMAT, WHY (static text) says what was
  * expected.
  */
 vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_event *event, bool *is_bar,

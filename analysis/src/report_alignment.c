@@ -81,7 +81,8 @@ static void text_offset(FILE *out, const vq_session *session)
 
             fprintf(out, "  per guest CPU: one offset for all contradicts the bounds by %" PRId64 " ns, each CPU's own "
                     "bounds agree (its clock is its own: under TCG each vCPU's TSC starts at its own moment);\n"
-                    "  a cross-clock stage takes the offset of its guest event's CPU:", session->all_cpu_contradiction_ns);
+                    "  a cross-clock stage takes the offset of its guest event's CPU:",
+                    session->all_cpu_contradiction_ns);
             for (cpu = 0; cpu < VQ_GUEST_MAX_CPUS; cpu++) {
                 const vq_clock_offset *own = &session->cpu_offset[cpu];
 
@@ -271,8 +272,9 @@ void vq_report_alignment_json(FILE *out, const vq_session *session)
         vq_json_optional(out, o->usable && a->usable,
                          vq_clock_offset_at(o, o->from_guest_ns + (o->to_guest_ns - o->from_guest_ns) / 2) - a->offset);
         if (t->vcpus) {
-            fprintf(out, ", \"vcpus\": %zu, \"vcpu_offset_spread_cycles\": %" PRId64 ", \"vcpu_prediction_spread_ns\": %"
-                    PRId64, t->vcpus, t->vcpu_offset_spread, t->vcpu_prediction_spread_ns);
+            fprintf(out, ", \"vcpus\": %zu, \"vcpu_offset_spread_cycles\": %" PRId64
+                    ", \"vcpu_prediction_spread_ns\": %" PRId64, t->vcpus, t->vcpu_offset_spread,
+                    t->vcpu_prediction_spread_ns);
         }
         fputs("},\n", out);
     } else {

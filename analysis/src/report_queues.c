@@ -125,8 +125,9 @@ void vq_report_queues_text(FILE *out, const vq_session *session)
     if (used < 2 && !session->driver_queue_count) {
         return;
     }
-    fprintf(out, "\nqueues (virtqueue N serves blk-mq's hardware queue N; driver: the guest's own count of completions, "
-            "%s)\n", session->stock ? "fio's I/Os of the jobs pinned to the queue's CPUs" : "the driver's");
+    fprintf(out, "\nqueues (virtqueue N serves blk-mq's hardware queue N; driver: the guest's own count of "
+            "completions, %s)\n",
+            session->stock ? "fio's I/Os of the jobs pinned to the queue's CPUs" : "the driver's");
     fprintf(out, 
             "  (irq cpu, vector: the guest CPU and MSI vector of the interrupts that delivered its requests)\n"
             "  %-6s %10s %10s %10s %10s %8s %10s %10s %10s %10s\n", "queue", "submitted", "completed", "driver",

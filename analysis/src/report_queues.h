@@ -4,8 +4,9 @@
  * virtqueue N), the requests the guest trace submitted and completed on it, how many were stitched, the
  * guest's own count of the requests completed on it when the guest recorded it (guest.trace '#
  * queue-completed:': the xblk driver's count; stock virtio-blk keeps none, and the count is fio's, job
- * by job, each job pinned to a CPU of the queue), and the queue's total latency. The trace's completions must equal the driver's
- * count: an event lost or a request put on the wrong queue shows here.
+ * by job, each job pinned to a CPU of the queue), the guest CPU and MSI vector of the interrupts that
+ * delivered them, and the queue's total latency. The trace's completions must equal the guest's count:
+ * an event lost or a request put on the wrong queue shows here.
  */
 #ifndef VQSCOPE_ANALYSIS_REPORT_QUEUES_H
 #define VQSCOPE_ANALYSIS_REPORT_QUEUES_H

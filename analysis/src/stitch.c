@@ -142,7 +142,7 @@ static void warn_several_queues(vq_session *session, const vq_loader *load)
 vq_status vq_stitch(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
-    const vq_clock_offset *offset = &session->offset;
+    const vq_clock_offset *offset = &session->offset, *kick_offset;
     size_t row_capacity = 0, unmatched_capacity = 0, i, s;
     bool negative;
     bool tcg = load->notify_count == 0;
@@ -260,12 +260,13 @@ stitchable:
                 row->batched = first_handler_from(load, vq_notify_last(notify), request->vq) != handler;
             }
         }
+        kick_offset = vq_session_offset_of(session, kick->cpu);   /* the clock of the CPU that kicked */
         if (!row->batched) {
             row->kick_id = kick->id_last;
             if (tcg) {
                 if (offset->usable) {
                     set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->handler_host -
-                              ((int64_t)kick->ts + vq_clock_offset_at(vq_session_offset_of(session, kick->cpu), kick->ts)));
+                              ((int64_t)kick->ts + vq_clock_offset_at(kick_offset, kick->ts)));
                 }
             } else {
                 const vq_host_notify *notify = &load->notifies[kick->notify];
@@ -280,7 +281,7 @@ stitchable:
                 }
                 if (offset->usable) {
                     set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->exit_host -
-                              ((int64_t)kick->ts + vq_clock_offset_at(vq_session_offset_of(session, kick->cpu), kick->ts)));
+                              ((int64_t)kick->ts + vq_clock_offset_at(kick_offset, kick->ts)));
                 }
                 if (notify->exit_ts && notify->signal_ts) {
                     set_stage(row, VQ_STAGE_EXIT_SIGNAL, (int64_t)(notify->signal_ts - notify->exit_ts));

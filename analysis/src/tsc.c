@@ -105,7 +105,8 @@ vq_status vq_tsc_read_offset_stream(FILE *stream, const char *name, vq_tsc_files
             errno = 0;
             vcpu = strtoul(value, &after, 10);
             if (after == value || *value == '-' || errno || vcpu >= VQ_GUEST_MAX_CPUS ||
-                (*after != ' ' && *after != '\t') || !parse_signed(after + strspn(after, " \t"), &files->vcpu_offset[vcpu])) {
+                (*after != ' ' && *after != '\t') ||
+                !parse_signed(after + strspn(after, " \t"), &files->vcpu_offset[vcpu])) {
                 vq_error_set(error, "%s:%zu: expected 'vcpu_tsc_offset K N' (vCPU K < %d, N a signed integer); found "
                              "'%.120s'", name, line_number, VQ_GUEST_MAX_CPUS, line);
                 goto end;

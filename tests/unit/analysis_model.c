@@ -155,23 +155,40 @@ static void test_pairing(void)
     }
 }
 
-/* The local bound: the largest (smallest) value within the window, else the nearest point's; of one CPU. */
-static void test_local_bound(void)
+/* The bound lines: without drift the largest lower bound as a constant; along an offset that grows 100
+ * ppm, the lowest line above the lower bounds follows it, exact where the delays were 0; one CPU's bounds
+ * alone; the highest line below upper bounds. */
+static void test_bound_line(void)
 {
-    const vq_constraint points[] = { { .guest_ns = 100, .value = 5 }, { .guest_ns = 200, .value = 9, .cpu = 1 },
-                                     { .guest_ns = 300, .value = 7 }, { .guest_ns = 1000, .value = 1 } };
+    vq_constraint flat[] = { { 100, 5, false, IRQ, 0 }, { 200, 9, false, IRQ, 0 }, { 300, 7, false, IRQ, 0 },
+                             { 400, 20, true, KICK, 0 } };
+    vq_constraint drift[40];
+    vq_bound_line line;
+    size_t i;
 
-    const uint32_t any = VQ_ANY_CPU;
+    line = vq_bound_line_fit(flat, 4, true, VQ_ANY_CPU);
+    CHECK(line.usable && line.at_guest_ns == 200 && vq_bound_line_at(&line, 200) == 9);
+    CHECK(vq_bound_line_at(&line, 100) >= 9 && vq_bound_line_at(&line, 300) >= 9);   /* never below any */
+    line = vq_bound_line_fit(flat, 4, false, VQ_ANY_CPU);
+    CHECK(line.usable && vq_bound_line_at(&line, 400) == 20);
+    CHECK(!vq_bound_line_fit(flat, 4, true, 1).usable);
+    for (i = 0; i < 40; i++) {
+        uint64_t t = 1000000 * (i + 1);
+        int64_t offset = 1000 + (int64_t)(t / 10000);
 
-    CHECK(vq_local_bound(points, 4, 210, 20, true, any, -1) == 9);
-    CHECK(vq_local_bound(points, 4, 250, 60, true, any, -1) == 9 && vq_local_bound(points, 4, 250, 60, false, any, -1) == 7);
-    CHECK(vq_local_bound(points, 4, 600, 50, true, any, -1) == 7);     /* none within: nearest, 300 */
-    CHECK(vq_local_bound(points, 4, 700, 50, true, any, -1) == 1);     /* nearest, 1000 */
-    CHECK(vq_local_bound(points, 4, 5000, 50, true, any, -1) == 1 && vq_local_bound(points, 4, 0, 50, true, any, -1) == 5);
-    CHECK(vq_local_bound(points, 0, 5000, 50, true, any, -1) == -1);
-    /* one CPU's points only: 200 is CPU 1's, the others CPU 0's */
-    CHECK(vq_local_bound(points, 4, 210, 20, true, 1, -1) == 9 && vq_local_bound(points, 4, 210, 20, true, 0, -1) == 7);
-    CHECK(vq_local_bound(points, 4, 5000, 50, true, 1, -1) == 9 && vq_local_bound(points, 4, 210, 20, true, 2, -1) == -1);
+        /* delays of 0 every 10th bound, 0.5-2 us otherwise; CPU 1 holds the odd ones */
+        drift[i] = (vq_constraint){ .guest_ns = t, .value = offset - (i % 10 ? 500 + 40 * (int64_t)(i % 7) * 6 : 0),
+                                    .upper = false, .cpu = (uint32_t)(i % 2) };
+    }
+    line = vq_bound_line_fit(drift, 40, true, VQ_ANY_CPU);
+    CHECK(line.usable && fabs(line.slope * 1e6 - 100) < 1);
+    CHECK(llabs(vq_bound_line_at(&line, 1000000) - (1000 + 100)) <= 1 &&
+          llabs(vq_bound_line_at(&line, 40000000) - (1000 + 4000)) <= 1);
+    line = vq_bound_line_fit(drift, 40, true, 0);   /* CPU 0: i = 0, 10, 20, 30 have delay 0 */
+    CHECK(line.usable && fabs(line.slope * 1e6 - 100) < 1);
+    for (i = 0; i < 40; i++) {
+        CHECK(vq_bound_line_at(&line, drift[i].guest_ns) >= drift[i].value - 1 || drift[i].cpu != 0);
+    }
 }
 
 /* The drifting line: bounds of an offset that grows 100 ppm (1000 + t / 10000, +-50 ns), where no
@@ -738,7 +755,7 @@ int main(void)
     test_bootstrap();
     test_align();
     test_pairing();
-    test_local_bound();
+    test_bound_line();
     test_align_line();
     test_clock_offset();
     test_offset_check();
