@@ -525,12 +525,21 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
         bool line = vq_causal_offset(alignment, &session->offset, &contradiction);
 
         session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
-        if (contradiction && vq_per_cpu_offsets(load->constraints, load->constraint_count, session->cpu_offset,
-                                                VQ_GUEST_MAX_CPUS)) {
-            /* One offset for all contradicts, each CPU's own bounds agree: the guest's CPUs do not read one
-             * clock (under TCG each vCPU's TSC starts at its own moment). */
+        if (vq_per_cpu_offsets(load->constraints, load->constraint_count, session->cpu_offset, VQ_GUEST_MAX_CPUS)) {
+            /* Each guest CPU's own bounds give it its own offset: the guest's CPUs need not read one clock
+             * (under TCG each vCPU's TSC starts at its own moment, microseconds apart), and one offset for
+             * all would sit where the CPUs' intervals overlap, or contradict them: biased for each. */
+            uint32_t cpu;
+
             session->per_cpu_offsets = true;
             session->all_cpu_contradiction_ns = contradiction;
+            /* the error of the offsets the stages use: the largest of the CPUs' */
+            session->offset.error_ns = 0;
+            for (cpu = 0; cpu < VQ_GUEST_MAX_CPUS; cpu++) {
+                if (session->cpu_offset[cpu].usable && session->cpu_offset[cpu].error_ns > session->offset.error_ns) {
+                    session->offset.error_ns = session->cpu_offset[cpu].error_ns;
+                }
+            }
             session->offset_check = vq_offset_check_per_cpu(&session->offset, session->cpu_offset, VQ_GUEST_MAX_CPUS,
                                                             load->constraints, load->constraint_count);
         } else if (contradiction && line) {

@@ -79,10 +79,11 @@ static void text_offset(FILE *out, const vq_session *session)
         if (session->per_cpu_offsets) {
             uint32_t cpu;
 
-            fprintf(out, "  per guest CPU: one offset for all contradicts the bounds by %" PRId64 " ns, each CPU's own "
-                    "bounds agree (its clock is its own: under TCG each vCPU's TSC starts at its own moment);\n"
-                    "  a cross-clock stage takes the offset of its guest event's CPU:",
-                    session->all_cpu_contradiction_ns);
+            fprintf(out, "  per guest CPU (a guest's CPUs need not read one clock: under TCG each vCPU's TSC starts at "
+                    "its own moment; one offset for all %s): each CPU's own bounds give its offset, and a "
+                    "cross-clock stage takes the one of its guest event's CPU:",
+                    session->all_cpu_contradiction_ns ? "contradicts the bounds" : "would sit where their intervals "
+                    "overlap");
             for (cpu = 0; cpu < VQ_GUEST_MAX_CPUS; cpu++) {
                 const vq_clock_offset *own = &session->cpu_offset[cpu];
 

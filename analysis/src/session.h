@@ -135,13 +135,13 @@ typedef struct {
     vq_tsc_check tsc;
     vq_clock_offset offset;                /* what the cross-clock stages use (method: TSC or causal) */
     vq_offset_check offset_check;          /* that offset against each causal bound (when it has any) */
-    /* Causal alignment of a guest whose CPUs do not read one clock (TCG with several vCPUs: each vCPU's
-     * TSC started at its own moment): when one offset for all contradicts the bounds and each CPU's own
-     * bounds agree, each CPU has its own offset, and a cross-clock stage takes the one of the CPU of its
-     * guest event (vq_session_offset_of). offset stays the all-CPU one for the reports. */
+    /* Causal alignment of a guest with several CPUs, which need not read one clock (TCG: each vCPU's TSC
+     * started at its own moment): when two or more CPUs' own bounds give each an interval and none of
+     * them contradicts, each CPU has its own offset, and a cross-clock stage takes the one of the CPU of
+     * its guest event (vq_session_offset_of). offset stays the all-CPU one for the reports. */
     bool per_cpu_offsets;
     vq_clock_offset cpu_offset[VQ_GUEST_MAX_CPUS];   /* usable for the CPUs that had bounds of both sides */
-    int64_t all_cpu_contradiction_ns;      /* by how much the one offset for all contradicted */
+    int64_t all_cpu_contradiction_ns;      /* by how much the one offset for all contradicts (0: it does not) */
     uint64_t lower_from_ids, lower_from_irqs, upper_from_kicks;   /* constraints by source */
     uint64_t lower_irqs_rejected;   /* injection -> irq pairs dropped: above the kick bounds */
     uint64_t upper_runs_skipped;    /* host notifies / handler runs set aside: a kick paired below the id bound */
