@@ -357,11 +357,14 @@ bool vq_causal_offset(const vq_alignment *alignment, vq_clock_offset *offset, in
     return false;
 }
 
-size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clock_offset *offsets, size_t cpu_count)
+size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clock_offset *offsets, size_t cpu_count,
+                          int64_t *contradiction, uint32_t *worst_cpu)
 {
     vq_constraint *subset = malloc((count + 1) * sizeof(*subset));
     size_t cpus = 0, cpu, n, i;
 
+    *contradiction = 0;
+    *worst_cpu = 0;
     for (cpu = 0; cpu < cpu_count; cpu++) {
         offsets[cpu] = (vq_clock_offset){ 0 };
     }
@@ -370,7 +373,7 @@ size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clo
     }
     for (cpu = 0; cpu < cpu_count; cpu++) {
         vq_alignment alignment;
-        int64_t contradiction;
+        int64_t own_contradiction;
 
         for (i = 0, n = 0; i < count; i++) {
             if (constraints[i].cpu == cpu) {
@@ -384,10 +387,10 @@ size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clo
         if (!alignment.usable) {
             continue;   /* bounds of one side only: its events keep the all-CPU offset */
         }
-        vq_causal_offset(&alignment, &offsets[cpu], &contradiction);
-        if (contradiction) {
-            cpus = 0;
-            break;
+        vq_causal_offset(&alignment, &offsets[cpu], &own_contradiction);
+        if (own_contradiction > *contradiction) {
+            *contradiction = own_contradiction;
+            *worst_cpu = (uint32_t)cpu;
         }
         cpus++;
     }

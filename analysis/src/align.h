@@ -176,10 +176,11 @@ bool vq_causal_offset(const vq_alignment *alignment, vq_clock_offset *offset, in
 /*
  * Per guest CPU: each CPU's own bounds (constraints[i].cpu < CPU_COUNT) solved alone into OFFSETS[cpu]
  * (vq_causal_offset; not usable for a CPU without bounds of both sides). Returns how many CPUs got
- * their own offset, or 0 when fewer than two did or one CPU's own bounds contradict (then it is not a
- * matter of the CPUs' clocks).
+ * their own offset (0 when fewer than two did); *CONTRADICTION the largest by which a CPU's own bounds
+ * contradict its offset (0: none does), *WORST_CPU that CPU.
  */
-size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clock_offset *offsets, size_t cpu_count);
+size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clock_offset *offsets, size_t cpu_count,
+                          int64_t *contradiction, uint32_t *worst_cpu);
 
 /* vq_offset_check_bounds with each bound held against its CPU's offset (PER_CPU[cpu] when usable and
  * cpu < CPU_COUNT, else ALL). */

@@ -521,11 +521,14 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
                             "pairing or clock drift); the TSC offset is used", alignment->contradiction_ns);
         }
     } else if (alignment->usable) {
-        int64_t contradiction;
+        int64_t contradiction, cpu_contradiction;
+        uint32_t worst_cpu;
         bool line = vq_causal_offset(alignment, &session->offset, &contradiction);
 
         session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
-        if (vq_per_cpu_offsets(load->constraints, load->constraint_count, session->cpu_offset, VQ_GUEST_MAX_CPUS)) {
+        if (vq_per_cpu_offsets(load->constraints, load->constraint_count, session->cpu_offset, VQ_GUEST_MAX_CPUS,
+                               &cpu_contradiction, &worst_cpu) &&
+            (cpu_contradiction == 0 || cpu_contradiction < contradiction)) {
             /* Each guest CPU's own bounds give it its own offset: the guest's CPUs need not read one clock
              * (under TCG each vCPU's TSC starts at its own moment, microseconds apart), and one offset for
              * all would sit where the CPUs' intervals overlap, or contradict them: biased for each. */
@@ -539,6 +542,12 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
                 if (session->cpu_offset[cpu].usable && session->cpu_offset[cpu].error_ns > session->offset.error_ns) {
                     session->offset.error_ns = session->cpu_offset[cpu].error_ns;
                 }
+            }
+            if (cpu_contradiction) {   /* still better than one offset for all, which contradicts more */
+                vq_session_warn(session, "guest CPU %" PRIu32 "'s own bounds contradict its offset by %" PRId64 " ns "
+                                "(one offset for all CPUs: by %" PRId64 " ns): its clock does not follow a straight "
+                                "line, or a pairing is wrong; cross-clock stages may come out negative", worst_cpu,
+                                cpu_contradiction, contradiction);
             }
             session->offset_check = vq_offset_check_per_cpu(&session->offset, session->cpu_offset, VQ_GUEST_MAX_CPUS,
                                                             load->constraints, load->constraint_count);
