@@ -2,7 +2,8 @@
 # Benchmark (not a test): what tracing costs. Records the same timed fio job (4k randread, 10 s) twice in
 # the same mode, alternately with no tracing at all and with everything on (eBPF probes, QEMU trace
 # events, guest tracepoints), ROUNDS times, and prints the IOPS of each, the ratio traced/untraced, and the
-# mean BPF run time per event of each probe program (kernel.bpf_stats_enabled, bpftool prog show).
+# mean BPF run time per event of each probe program (kernel.bpf_stats_enabled), beside the floor: the
+# probe's do-nothing programs on the same attach points in the same run (--probe-floor), and the ratio.
 #
 #   bench/record-overhead.sh [--mode kvm|lab|tcg] [--rounds N]
 #
@@ -26,7 +27,7 @@ job=$VQSCOPE_TOP/workloads/xblk-randread-timed.fio
 for r in $(seq "$rounds"); do
   for kind in untraced traced; do
     opts=()
-    [ $kind = untraced ] && opts=(--no-trace)
+    if [ $kind = untraced ]; then opts=(--no-trace); else opts=(--probe-floor); fi
     progress "overhead: round $r, $kind"
     "$VQSCOPE_TOP/bin/vqscope" record "${mode[@]}" "${opts[@]}" --workload "$job" -o "$out/$r-$kind" >/dev/null
   done

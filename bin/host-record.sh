@@ -18,6 +18,7 @@
 #   --trace-backend simple|ust   ust: record QEMU's events with an LTTng session (default simple)
 #   --no-trace             no QEMU tracing at all (no LTTng session)
 #   --probe BIN            run the eBPF probe loader BIN (probes/vqscope-probe); none without it
+#   --probe-floor          the probe also attaches its do-nothing programs (--floor: the benchmark's floor)
 #   --clock-pair BIN       the (TSC, CLOCK_MONOTONIC) pair printer (default guest-driver/out/clock-pair)
 #   --hook SCRIPT          `SCRIPT start DIR PIDFILE` last in start, `SCRIPT stop DIR` first in stop
 # Writes into SESSION-DIR: host-probe.vqp, probe-report.json, probe.log, bpf-prog-stats.json,
@@ -37,8 +38,9 @@ esac
 [ -d "$out" ] || fail "$action: no session directory '$out'"
 shift 2
 pid_file="" mode=kvm disk="" backend=simple trace=1 probe_bin="" clock_pair=$TOP/guest-driver/out/clock-pair hook=""
+probe_floor=()
 while [ $# -gt 0 ]; do
-  [ "$1" = --no-trace ] || [ $# -ge 2 ] || fail "option $1 needs a value"
+  [ "$1" = --no-trace ] || [ "$1" = --probe-floor ] || [ $# -ge 2 ] || fail "option $1 needs a value"
   case "$1" in
     --pid-file) pid_file=$2; shift 2 ;;
     --mode) mode=$2; shift 2 ;;
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
     --trace-backend) backend=$2; shift 2 ;;
     --no-trace) trace=0; shift ;;
     --probe) probe_bin=$2; shift 2 ;;
+    --probe-floor) probe_floor=(--floor); shift ;;
     --clock-pair) clock_pair=$2; shift 2 ;;
     --hook) hook=$2; shift 2 ;;
     *) fail "unknown option '$1'" ;;
@@ -132,7 +135,7 @@ start() {
     # per-program run time and count, written by the probe itself when it stops (its programs are
     # gone once it exited, which happens before this script's stop runs)
     sysctl -q -w kernel.bpf_stats_enabled=1 2>/dev/null || echo 1 > /proc/sys/kernel/bpf_stats_enabled
-    nohup "$probe_bin" --pid-file "$pid_file" --wait --output "$out/host-probe.vqp" \
+    nohup "$probe_bin" --pid-file "$pid_file" --wait --output "$out/host-probe.vqp" "${probe_floor[@]}" \
       --report "$out/probe-report.json" --prog-stats "$out/bpf-prog-stats.json" > "$out/probe.log" 2>&1 &
     echo $! > "$out/.probe.pid"
   fi

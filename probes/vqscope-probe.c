@@ -34,7 +34,7 @@
 
 enum attach_kind {
 	KIND_TRACEPOINT, /* classic tracepoint; category/name checked in tracefs first */
-	KIND_RAW_TP,     /* raw tracepoint (always present for sched_*) */
+	KIND_RAW_TP,     /* scheduler events: tp_btf (BTF-typed arguments), else raw_tp (always present) */
 	KIND_FUNCTION,   /* a kernel function: fentry(+fexit), else kprobe(+kretprobe) */
 };
 
@@ -44,15 +44,17 @@ struct event {
 	enum attach_kind kind;
 	const char *group;          /* for --events: kvm, eventfd, sched */
 	const char *tracepoint;     /* KIND_TRACEPOINT: "kvm/kvm_exit" */
-	const char *program;        /* KIND_TRACEPOINT, KIND_RAW_TP */
+	const char *program;        /* KIND_TRACEPOINT, KIND_RAW_TP (its raw_tp program) */
+	const char *btf;            /* KIND_RAW_TP: its tp_btf program, tried first */
 	const char *fentry, *fexit; /* KIND_FUNCTION; fexit optional */
 	const char *kprobe, *kretprobe;
 	/* state */
 	bool wanted;
 	bool fentry_ok, kprobe_ok;  /* still candidates (cleared when the kernel refuses them) */
+	bool btf_ok;
 	bool unavailable;           /* cannot be recorded at all; why in error */
 	bool attached;
-	const char *method;         /* attach point used: tracepoint, raw_tp, fentry, kprobe */
+	const char *method;         /* attach point used: tracepoint, tp_btf, raw_tp, fentry, kprobe */
 	char error[512];
 	struct bpf_link *links[2];
 };
@@ -62,7 +64,7 @@ struct event {
 	  .tracepoint = "kvm/" #event_name, .program = "tp_" #event_name }
 #define RAW_TRACEPOINT(event_name, record_type)                                                      \
 	{ .name = #event_name, .type = record_type, .kind = KIND_RAW_TP, .group = "sched",            \
-	  .program = "raw_" #event_name }
+	  .program = "raw_" #event_name, .btf = "btf_" #event_name }
 #define FUNCTION(event_name, record_type, exit_programs)                                             \
 	{ .name = #event_name, .type = record_type, .kind = KIND_FUNCTION, .group = "eventfd",       \
 	  .fentry = "fentry_" #event_name, .kprobe = "kprobe_" #event_name,                          \
@@ -97,6 +99,7 @@ static struct options {
 	unsigned int duration_sec; /* 0: until signal or target exit */
 	const char *events;
 	unsigned int ringbuf_mb;
+	bool floor;
 	bool verbose;
 } options = { .events = "all", .ringbuf_mb = 16 };
 
@@ -125,6 +128,8 @@ static void usage(FILE *out)
 "  -s, --prog-stats FILE  at the end, JSON run count and run time of each program (counted while\n"
 "                         kernel.bpf_stats_enabled is 1), like `bpftool --json prog show`\n"
 "  -b, --ringbuf-mb N     ring buffer size in MiB, a power of 2 (default 16)\n"
+"  -F, --floor            also attach do-nothing programs (floor_*) beside the scheduler events, by the\n"
+"                         same attach point, for --prog-stats: what any program costs there\n"
 "  -v, --verbose          libbpf's messages on stderr\n"
 "  -h, --help\n"
 "\n"
@@ -132,7 +137,7 @@ static void usage(FILE *out)
 "  kvm:     kvm_exit kvm_entry kvm_userspace_exit kvm_mmio kvm_page_fault kvm_msi_set_irq\n"
 "           kvm_set_irq kvm_apic_accept_irq kvm_inj_virq          (tracepoints)\n"
 "  eventfd: ioeventfd_write irqfd_wakeup irqfd_inject             (fentry, else kprobe)\n"
-"  sched:   sched_wakeup sched_switch                             (raw tracepoints)\n"
+"  sched:   sched_wakeup sched_switch                             (tp_btf, else raw_tp)\n"
 "Events that cannot be attached on this kernel are reported on stderr (and in --report) and skipped;\n"
 "the exit status is non-zero only if nothing could be attached or the stream could not be written.\n"
 "\n"
@@ -323,6 +328,7 @@ static void check_events_present(void)
 		if (!event->wanted)
 			continue;
 		event->fentry_ok = event->kprobe_ok = event->kind == KIND_FUNCTION;
+		event->btf_ok = event->kind == KIND_RAW_TP && event->btf;
 		if (event->kind == KIND_TRACEPOINT && !tracepoint_exists(event->tracepoint))
 			mark_unavailable(event, "tracepoint %s not in tracefs (kvm not loaded?)", event->tracepoint);
 		if (event->kind == KIND_FUNCTION && !kernel_function_exists(event->name))
@@ -341,6 +347,30 @@ static void set_autoload(struct bpf_object *obj, const char *program, bool on)
 		bpf_program__set_autoload(prog, on);
 }
 
+/* --floor: the do-nothing programs of a scheduler event, "floor_raw_NAME" and "floor_btf_NAME" (the
+ * latter while tp_btf is a candidate), unless the kernel refused them. */
+static char floor_refused[4][64];
+
+static bool floor_is_refused(const char *name)
+{
+	for (size_t i = 0; i < sizeof(floor_refused) / sizeof(floor_refused[0]); i++)
+		if (!strcmp(floor_refused[i], name))
+			return true;
+	return false;
+}
+
+static void set_floor_autoload(struct bpf_object *obj, const struct event *event)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "floor_raw_%s", event->name);
+	if (!floor_is_refused(name))
+		set_autoload(obj, name, true);
+	snprintf(name, sizeof(name), "floor_btf_%s", event->name);
+	if (event->btf_ok && !floor_is_refused(name))
+		set_autoload(obj, name, true);
+}
+
 /* Every program off, then on for the events and attach methods still candidates. */
 static void apply_autoload(struct bpf_object *obj)
 {
@@ -354,6 +384,10 @@ static void apply_autoload(struct bpf_object *obj)
 		if (!event->wanted || event->unavailable)
 			continue;
 		set_autoload(obj, event->program, true);
+		if (event->btf_ok)
+			set_autoload(obj, event->btf, true);
+		if (options.floor && event->kind == KIND_RAW_TP)
+			set_floor_autoload(obj, event);
 		if (event->fentry_ok) {
 			set_autoload(obj, event->fentry, true);
 			set_autoload(obj, event->fexit, true);
@@ -373,11 +407,27 @@ static bool name_is(const char *a, const char *b)
 /* The kernel refused program `name` at load: drop that program's event or attach method. */
 static bool disable_refused_program(const char *name, const char *why)
 {
+	if (!strncmp(name, "floor_", 6)) {
+		for (size_t i = 0; i < sizeof(floor_refused) / sizeof(floor_refused[0]); i++) {
+			if (!floor_refused[i][0]) {
+				snprintf(floor_refused[i], sizeof(floor_refused[i]), "%.63s", name);
+				fprintf(stderr, PROG_NAME ": floor program %s refused: %s\n", name, why);
+				return true;
+			}
+		}
+		return false;
+	}
 	for (size_t i = 0; i < NR_EVENTS; i++) {
 		struct event *event = &events[i];
 
 		if (!event->wanted || event->unavailable)
 			continue;
+		if (event->btf_ok && name_is(name, event->btf)) {
+			/* tp_btf is BPF_PROG_TYPE_TRACING: refused where fentry is (no BTF, lockdown) */
+			event->btf_ok = false;
+			snprintf(event->error, sizeof(event->error), "tp_btf load refused: %s", why);
+			return true;
+		}
 		if (name_is(name, event->program)) {
 			mark_unavailable(event, "load refused: %s", why);
 			return true;
@@ -443,6 +493,37 @@ static bool attach_pair(struct bpf_object *obj, struct event *event, const char 
 	return false;
 }
 
+/* --floor: each scheduler event's do-nothing program on the attach point the event itself uses. */
+static struct bpf_link *floor_links[2];
+
+static void attach_floor(struct bpf_object *obj)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NR_EVENTS && n < 2; i++) {
+		const struct event *event = &events[i];
+		char name[64], why[256];
+
+		if (event->kind != KIND_RAW_TP || !event->attached)
+			continue;
+		snprintf(name, sizeof(name), "floor_%s_%s", strcmp(event->method, "tp_btf") ? "raw" : "btf", event->name);
+		floor_links[n] = attach_program(obj, name, why, sizeof(why));
+		if (floor_links[n])
+			fprintf(stderr, PROG_NAME ": %-20s attached (%s)\n", name, event->method);
+		else
+			fprintf(stderr, PROG_NAME ": %-20s NOT attached: %s\n", name, why);
+		n++;
+	}
+}
+
+static void detach_floor(void)
+{
+	for (size_t i = 0; i < 2; i++) {
+		bpf_link__destroy(floor_links[i]);
+		floor_links[i] = NULL;
+	}
+}
+
 static void attach_event(struct bpf_object *obj, struct event *event)
 {
 	char fentry_why[256] = "", kprobe_why[256] = "";
@@ -454,9 +535,23 @@ static void attach_event(struct bpf_object *obj, struct event *event)
 	 * hides nothing. raw_tp programs have no such verdict. Kprobes attached through libbpf's perf
 	 * PMU are private to us, and let events through as well.
 	 */
+	if (event->kind == KIND_RAW_TP && event->btf_ok &&
+	    attach_pair(obj, event, event->btf, NULL, fentry_why, sizeof(fentry_why))) {
+		event->method = "tp_btf";
+		event->attached = true;
+		event->error[0] = '\0';
+		return;
+	}
+	if (event->kind == KIND_RAW_TP && event->btf_ok)
+		snprintf(event->error, sizeof(event->error), "tp_btf attach failed: %s", fentry_why);
 	if (event->kind != KIND_FUNCTION) {
+		char why[sizeof(event->error)] = "";
+
 		event->method = event->kind == KIND_TRACEPOINT ? "tracepoint" : "raw_tp";
-		event->attached = attach_pair(obj, event, event->program, NULL, event->error, sizeof(event->error));
+		event->attached = attach_pair(obj, event, event->program, NULL, why, sizeof(why));
+		if (!event->attached)
+			snprintf(event->error + strlen(event->error), sizeof(event->error) - strlen(event->error), "%s%s",
+				 event->error[0] ? "; " : "", why);
 		return;
 	}
 	if (event->fentry_ok && attach_pair(obj, event, event->fentry, event->fexit, fentry_why, sizeof(fentry_why))) {
@@ -717,6 +812,7 @@ int main(int argc, char **argv)
 		{ "report", required_argument, NULL, 'r' },
 		{ "prog-stats", required_argument, NULL, 's' },
 		{ "ringbuf-mb", required_argument, NULL, 'b' },
+		{ "floor", no_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -733,7 +829,7 @@ int main(int argc, char **argv)
 	int opt, err = 0, nr_cpus;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "p:P:wo:d:e:r:s:b:vh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:P:wo:d:e:r:s:b:Fvh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			errno = 0;
@@ -764,6 +860,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'F': options.floor = true; break;
 		case 'v': options.verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -807,7 +904,9 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 		skel->rodata->target_tgid = options.pid;
-		skel->rodata->wakeup_bytes = (u64)options.ringbuf_mb << 17; /* 1/8 of the ring buffer */
+		/* 1/8 of the ring buffer's records, shared by the CPUs */
+		skel->rodata->wakeup_records = ((u64)options.ringbuf_mb << 17) / sizeof(struct vqs_probe_record) /
+					       (libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1) + 1;
 		if (bpf_map__set_max_entries(skel->maps.events, options.ringbuf_mb << 20)) {
 			fprintf(stderr, PROG_NAME ": ring buffer of %u MiB refused\n", options.ringbuf_mb);
 			err = 1;
@@ -845,6 +944,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG_NAME ": %-20s NOT attached: %s\n", event->name, event->error);
 		}
 	}
+	if (options.floor)
+		attach_floor(skel->obj);
 	if (options.report && write_report(options.report, options.pid, uts.release)) {
 		err = 1;
 		goto cleanup;
@@ -900,7 +1001,7 @@ int main(int argc, char **argv)
 
 	last_tick_ns = start_ns;
 	while (!stop_reason) {
-		/* The BPF side wakes us only when the buffer fills up (see wakeup_bytes): poll, then drain
+		/* The BPF side wakes us only now and then (see wakeup_records): poll, then drain
 		 * whatever is there anyway. */
 		int n = ring_buffer__poll(ring, POLL_TIMEOUT_MS);
 
@@ -939,6 +1040,7 @@ int main(int argc, char **argv)
 		bpf_link__destroy(events[i].links[1]);
 		events[i].links[0] = events[i].links[1] = NULL;
 	}
+	detach_floor();
 	if (ring_buffer__consume(ring) < 0 && !stream.failed)
 		fprintf(stderr, PROG_NAME ": draining the ring buffer failed\n");
 	drops_total = write_drops(&stream, bpf_map__fd(skel->maps.drops));
@@ -975,6 +1077,7 @@ cleanup:
 		bpf_link__destroy(events[i].links[0]);
 		bpf_link__destroy(events[i].links[1]);
 	}
+	detach_floor();
 	vqscope_bpf__destroy(skel);
 	return err ? 1 : 0;
 }

@@ -31,9 +31,11 @@ for ev in ('kvm_exit', 'kvm_entry', 'kvm_msi_set_irq'):
     if counts.get(ev, 0): problems.append(f'{counts[ev]} {ev} records under TCG')
 if end != 2: problems.append(f'end record stop_reason {end}, expected 2 (target exited)')
 events = report['events']
-for ev, point in (('kvm_exit', 'tracepoint'), ('kvm_userspace_exit', 'tracepoint'), ('sched_wakeup', 'raw_tp'), ('sched_switch', 'raw_tp')):
+for ev, points in (('kvm_exit', ('tracepoint',)), ('kvm_userspace_exit', ('tracepoint',)),
+                   ('sched_wakeup', ('tp_btf', 'raw_tp')), ('sched_switch', ('tp_btf', 'raw_tp'))):
     e = events[ev]
-    if not e['attached'] or e['attach_point'] != point: problems.append(f'{ev}: {e}, expected attached via {point}')
+    if not e['attached'] or e['attach_point'] not in points:
+        problems.append(f'{ev}: {e}, expected attached via {" or ".join(points)}')
 for ev in ('ioeventfd_write', 'irqfd_wakeup', 'irqfd_inject'):
     e = events[ev]
     if e['attached']:

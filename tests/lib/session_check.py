@@ -213,7 +213,9 @@ def main():
             stats = None
             problems.append(f'bpf-prog-stats.json missing or unreadable: {e}')
         if stats is not None:
-            for program, event in (('raw_sched_switch', 'sched_switch'), ('tp_kvm_exit', 'kvm_exit')):
+            # the scheduler events run as tp_btf where the kernel takes it, else as raw_tp
+            sched = 'btf_sched_switch' if stats.get('btf_sched_switch', {}).get('run_cnt') else 'raw_sched_switch'
+            for program, event in ((sched, 'sched_switch'), ('tp_kvm_exit', 'kvm_exit')):
                 if c.get(event, 0) and not (stats.get(program, {}).get('run_cnt', 0) >= c[event] and
                                             stats[program].get('run_time_ns', 0) > 0):
                     problems.append(f'bpf-prog-stats.json: {program} {stats.get(program)} for {c[event]} '
