@@ -128,8 +128,8 @@ static void usage(FILE *out)
 "  -s, --prog-stats FILE  at the end, JSON run count and run time of each program (counted while\n"
 "                         kernel.bpf_stats_enabled is 1), like `bpftool --json prog show`\n"
 "  -b, --ringbuf-mb N     ring buffer size in MiB, a power of 2 (default 16)\n"
-"  -F, --floor            also attach do-nothing programs (floor_*) beside the scheduler events, by the\n"
-"                         same attach point, for --prog-stats: what any program costs there\n"
+"  -F, --floor            also attach do-nothing programs (floor_*) beside the tracepoint and scheduler\n"
+"                         events, by the same attach point, for --prog-stats: what any program costs there\n"
 "  -v, --verbose          libbpf's messages on stderr\n"
 "  -h, --help\n"
 "\n"
@@ -347,9 +347,10 @@ static void set_autoload(struct bpf_object *obj, const char *program, bool on)
 		bpf_program__set_autoload(prog, on);
 }
 
-/* --floor: the do-nothing programs of a scheduler event, "floor_raw_NAME" and "floor_btf_NAME" (the
- * latter while tp_btf is a candidate), unless the kernel refused them. */
-static char floor_refused[4][64];
+/* --floor: the do-nothing programs of an event: "floor_tp_NAME" of a tracepoint, "floor_raw_NAME" and
+ * "floor_btf_NAME" (while tp_btf is a candidate) of a scheduler event, unless the kernel refused them.
+ * None for the eventfd functions (fentry and kprobe costs differ in kind from the rest). */
+static char floor_refused[NR_EVENTS * 2][64];
 
 static bool floor_is_refused(const char *name)
 {
@@ -363,6 +364,12 @@ static void set_floor_autoload(struct bpf_object *obj, const struct event *event
 {
 	char name[64];
 
+	if (event->kind == KIND_TRACEPOINT) {
+		snprintf(name, sizeof(name), "floor_tp_%s", event->name);
+		if (!floor_is_refused(name))
+			set_autoload(obj, name, true);
+		return;
+	}
 	snprintf(name, sizeof(name), "floor_raw_%s", event->name);
 	if (!floor_is_refused(name))
 		set_autoload(obj, name, true);
@@ -386,7 +393,7 @@ static void apply_autoload(struct bpf_object *obj)
 		set_autoload(obj, event->program, true);
 		if (event->btf_ok)
 			set_autoload(obj, event->btf, true);
-		if (options.floor && event->kind == KIND_RAW_TP)
+		if (options.floor && event->kind != KIND_FUNCTION)
 			set_floor_autoload(obj, event);
 		if (event->fentry_ok) {
 			set_autoload(obj, event->fentry, true);
@@ -493,32 +500,30 @@ static bool attach_pair(struct bpf_object *obj, struct event *event, const char 
 	return false;
 }
 
-/* --floor: each scheduler event's do-nothing program on the attach point the event itself uses. */
-static struct bpf_link *floor_links[2];
+/* --floor: each event's do-nothing program on the attach point the event itself uses. */
+static struct bpf_link *floor_links[NR_EVENTS];
 
 static void attach_floor(struct bpf_object *obj)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < NR_EVENTS && n < 2; i++) {
+	for (size_t i = 0; i < NR_EVENTS; i++) {
 		const struct event *event = &events[i];
 		char name[64], why[256];
 
-		if (event->kind != KIND_RAW_TP || !event->attached)
+		if (event->kind == KIND_FUNCTION || !event->attached)
 			continue;
-		snprintf(name, sizeof(name), "floor_%s_%s", strcmp(event->method, "tp_btf") ? "raw" : "btf", event->name);
-		floor_links[n] = attach_program(obj, name, why, sizeof(why));
-		if (floor_links[n])
+		snprintf(name, sizeof(name), "floor_%s_%s",
+			 event->kind == KIND_TRACEPOINT ? "tp" : strcmp(event->method, "tp_btf") ? "raw" : "btf", event->name);
+		floor_links[i] = attach_program(obj, name, why, sizeof(why));
+		if (floor_links[i])
 			fprintf(stderr, PROG_NAME ": %-20s attached (%s)\n", name, event->method);
 		else
 			fprintf(stderr, PROG_NAME ": %-20s NOT attached: %s\n", name, why);
-		n++;
 	}
 }
 
 static void detach_floor(void)
 {
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < NR_EVENTS; i++) {
 		bpf_link__destroy(floor_links[i]);
 		floor_links[i] = NULL;
 	}

@@ -606,9 +606,25 @@ int BPF_PROG(btf_sched_switch, bool preempt, struct task_struct *prev, struct ta
 
 /* ------------------------------------------------------------------ the floor (--floor) */
 
-/* Programs that do nothing, on the attach points of the scheduler events, for the overhead benchmark:
- * what the kernel charges for running any program there (its dispatch, and bpf_stats' own clock reads),
- * against which our programs' run time is judged. Loaded and attached only with --floor. */
+/* Programs that do nothing, on the attach points of our events, for the overhead benchmark: what the
+ * kernel charges for running any program there (its dispatch, and bpf_stats' own clock reads), against
+ * which our programs' run time is judged. Loaded and attached only with --floor. */
+#define FLOOR_TRACEPOINT(event_name)                                                                     \
+	SEC("tracepoint/kvm/" #event_name)                                                               \
+	int floor_tp_##event_name(void *ctx)                                                             \
+	{                                                                                                \
+		return LET_EVENT_THROUGH;                                                                \
+	}
+FLOOR_TRACEPOINT(kvm_exit)
+FLOOR_TRACEPOINT(kvm_entry)
+FLOOR_TRACEPOINT(kvm_userspace_exit)
+FLOOR_TRACEPOINT(kvm_mmio)
+FLOOR_TRACEPOINT(kvm_page_fault)
+FLOOR_TRACEPOINT(kvm_msi_set_irq)
+FLOOR_TRACEPOINT(kvm_set_irq)
+FLOOR_TRACEPOINT(kvm_apic_accept_irq)
+FLOOR_TRACEPOINT(kvm_inj_virq)
+
 SEC("raw_tp/sched_wakeup")
 int floor_raw_sched_wakeup(void *ctx)
 {
