@@ -257,9 +257,10 @@ static int write_prog_stats(const char *path, struct bpf_object *obj)
 
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &length))
 			continue; /* not loaded (the other attach method of its event) */
-		fprintf(out, "%s\n  {\"name\": \"%s\", \"id\": %u, \"run_cnt\": %llu, \"run_time_ns\": %llu}",
-			first ? "" : ",", bpf_program__name(prog), info.id, (unsigned long long)info.run_cnt,
-			(unsigned long long)info.run_time_ns);
+		fprintf(out, "%s\n  {\"name\": \"%s\", \"id\": %u, \"run_cnt\": %llu, \"run_time_ns\": %llu, "
+			"\"recursion_misses\": %llu}", first ? "" : ",", bpf_program__name(prog), info.id,
+			(unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns,
+			(unsigned long long)info.recursion_misses);
 		first = false;
 	}
 	fputs("\n]\n", out);

@@ -512,95 +512,90 @@ struct task_struct___cpu {
 	unsigned int cpu;
 } __attribute__((preserve_access_index));
 
-/* sched_wakeup(struct task_struct *p); runs in the waker's context. */
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(raw_sched_wakeup, struct task_struct *task)
+/* The records of the two scheduler events, once the filter passed. */
+static __always_inline void submit_wakeup(u32 woken_pid, u32 woken_tgid, u32 target_cpu)
 {
-	struct vqs_probe_record *record;
-	u32 woken_tgid = BPF_CORE_READ(task, tgid);
+	struct vqs_probe_record *record = record_reserve(VQS_REC_SCHED_WAKEUP);
 
-	if (woken_tgid != target_tgid)
-		return 0;
-	record = record_reserve(VQS_REC_SCHED_WAKEUP);
 	if (!record)
-		return 0;
-	record->sched_wakeup.woken_pid = BPF_CORE_READ(task, pid);
+		return;
+	record->sched_wakeup.woken_pid = woken_pid;
 	record->sched_wakeup.woken_tgid = woken_tgid;
-	if (bpf_core_field_exists(task->thread_info.cpu))
-		record->sched_wakeup.target_cpu = BPF_CORE_READ(task, thread_info.cpu);
-	else
-		record->sched_wakeup.target_cpu = BPF_CORE_READ((struct task_struct___cpu *)task, cpu);
+	record->sched_wakeup.target_cpu = target_cpu;
 	record_submit(record);
-	return 0;
 }
 
-/* tp_btf: the same event with BTF-typed arguments, read by plain loads instead of a
- * bpf_probe_read_kernel() call per field. Most scheduler events are not the target's: the filter is
- * what every run pays. The loader attaches this one when the kernel takes it, else the raw_tp one. */
+static __always_inline void submit_switch(u32 prev_pid, u32 prev_tgid, u32 next_pid, u32 next_tgid, u32 prev_state)
+{
+	struct vqs_probe_record *record = record_reserve(VQS_REC_SCHED_SWITCH);
+
+	if (!record)
+		return;
+	record->sched_switch.prev_pid = prev_pid;
+	record->sched_switch.prev_tgid = prev_tgid;
+	record->sched_switch.next_pid = next_pid;
+	record->sched_switch.next_tgid = next_tgid;
+	record->sched_switch.prev_state = prev_state;
+	record_submit(record);
+}
+
+/*
+ * Each event twice: tp_btf, with BTF-typed arguments read by plain loads, and raw_tp, reading each field
+ * with a bpf_probe_read_kernel() call (BPF_CORE_READ). Most scheduler events are not the target's: the
+ * filter is what every run pays. The loader attaches the tp_btf one when the kernel takes it, else the
+ * raw_tp one. Fields beyond the tgids are read only once the filter passed.
+ */
+
+/* sched_wakeup(struct task_struct *p); runs in the waker's context. */
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(btf_sched_wakeup, struct task_struct *task)
 {
-	struct vqs_probe_record *record;
 	u32 woken_tgid = task->tgid;
 
 	if (woken_tgid != target_tgid)
 		return 0;
-	record = record_reserve(VQS_REC_SCHED_WAKEUP);
-	if (!record)
+	submit_wakeup(task->pid, woken_tgid,
+		      bpf_core_field_exists(task->thread_info.cpu) ? task->thread_info.cpu
+								 : ((struct task_struct___cpu *)task)->cpu);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(raw_sched_wakeup, struct task_struct *task)
+{
+	u32 woken_tgid = BPF_CORE_READ(task, tgid);
+
+	if (woken_tgid != target_tgid)
 		return 0;
-	record->sched_wakeup.woken_pid = task->pid;
-	record->sched_wakeup.woken_tgid = woken_tgid;
-	if (bpf_core_field_exists(task->thread_info.cpu))
-		record->sched_wakeup.target_cpu = task->thread_info.cpu;
-	else
-		record->sched_wakeup.target_cpu = ((struct task_struct___cpu *)task)->cpu;
-	record_submit(record);
+	submit_wakeup(BPF_CORE_READ(task, pid), woken_tgid,
+		      bpf_core_field_exists(task->thread_info.cpu) ? BPF_CORE_READ(task, thread_info.cpu)
+		      : BPF_CORE_READ((struct task_struct___cpu *)task, cpu));
 	return 0;
 }
 
 /* sched_switch(bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state):
  * prev_state is an argument since 5.18 (both kernels we run on). */
-SEC("raw_tp/sched_switch")
-int BPF_PROG(raw_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
-	     unsigned int prev_state)
-{
-	struct vqs_probe_record *record;
-	u32 prev_tgid = BPF_CORE_READ(prev, tgid);
-	u32 next_tgid = BPF_CORE_READ(next, tgid);
-
-	if (prev_tgid != target_tgid && next_tgid != target_tgid)
-		return 0;
-	record = record_reserve(VQS_REC_SCHED_SWITCH);
-	if (!record)
-		return 0;
-	record->sched_switch.prev_pid = BPF_CORE_READ(prev, pid);
-	record->sched_switch.prev_tgid = prev_tgid;
-	record->sched_switch.next_pid = BPF_CORE_READ(next, pid);
-	record->sched_switch.next_tgid = next_tgid;
-	record->sched_switch.prev_state = prev_state;
-	record_submit(record);
-	return 0;
-}
-
 SEC("tp_btf/sched_switch")
 int BPF_PROG(btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	struct vqs_probe_record *record;
-	u32 prev_tgid = prev->tgid;
-	u32 next_tgid = next->tgid;
+	u32 prev_tgid = prev->tgid, next_tgid = next->tgid;
 
 	if (prev_tgid != target_tgid && next_tgid != target_tgid)
 		return 0;
-	record = record_reserve(VQS_REC_SCHED_SWITCH);
-	if (!record)
+	submit_switch(prev->pid, prev_tgid, next->pid, next_tgid, prev_state);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(raw_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	u32 prev_tgid = BPF_CORE_READ(prev, tgid), next_tgid = BPF_CORE_READ(next, tgid);
+
+	if (prev_tgid != target_tgid && next_tgid != target_tgid)
 		return 0;
-	record->sched_switch.prev_pid = prev->pid;
-	record->sched_switch.prev_tgid = prev_tgid;
-	record->sched_switch.next_pid = next->pid;
-	record->sched_switch.next_tgid = next_tgid;
-	record->sched_switch.prev_state = prev_state;
-	record_submit(record);
+	submit_switch(BPF_CORE_READ(prev, pid), prev_tgid, BPF_CORE_READ(next, pid), next_tgid, prev_state);
 	return 0;
 }
 
