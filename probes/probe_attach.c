@@ -50,7 +50,6 @@ static struct event events[] = {
 };
 #define NR_EVENTS (sizeof(events) / sizeof(events[0]))
 
-
 bool probe_select_events(const char *list)
 {
 	char *copy = strdup(list), *token, *save = NULL;

@@ -6,18 +6,17 @@
  *
  * Order: open -> set rodata -> load -> attach -> poll the ring buffer -> write records. Events that
  * cannot be recorded on this kernel are reported and skipped; the rest is recorded. Loading is retried
- * without each program the kernel refuses, attaching falls back from fentry to kprobe.
+ * without each program the kernel refuses, attaching falls back from fentry to kprobe and from tp_btf
+ * to raw_tp (probe_attach.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
