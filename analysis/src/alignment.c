@@ -14,7 +14,6 @@
 #include "tsc.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
