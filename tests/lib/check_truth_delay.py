@@ -8,7 +8,8 @@ WORK holds report-{base,base2,delay}.json (vqscope-analyze --format json --reque
 (base vs delay), compare-noise.json (base vs base2). Passes if every session is fully stitched with a
 usable alignment; every request of the delay session has begin>end >= DELAY_NS and some base request does
 not; the fastest begin>end moves by 0.95 x DELAY_NS .. DELAY_NS + 50 us + max(25 us, 3 x base-vs-base
-noise); submit>kick, kick>exit, exit>signal and irq>complete move by at most max(25 us, 3 x their noise).
+noise); submit>kick, kick>exit, exit>signal and irq>complete move by at most max(25 us, 3 x their noise,
+0.4 x their plain median: the emulated L1's speed varies between sessions), capped at DELAY_NS / 2.
 Prints a table of the stages; prints each error and exits 1 if any.
 """
 import json, sys
@@ -57,6 +58,7 @@ def upper_anchored(name, stage):  # kick>exit against the alignment's upper boun
         return r["stages"][stage]["p50"]
     return r["stages"][stage]["p50"] - r["alignment"]["width_ns"] / 2
 
+SPEED_SPREAD = 0.4  # how much slower or faster one lab session runs than another (see the bound below)
 untouched = ("submit>kick", "kick>exit", "exit>signal", "irq>complete")
 print(f"{'stage':15} {'base p50':>9} {'delay p50':>9} {'shift':>9} {'base2 p50':>9} {'noise':>9} (us)  check")
 for stage, c in compare.items():
@@ -67,7 +69,11 @@ for stage, c in compare.items():
         base_noise = upper_anchored("base2", stage) - upper_anchored("base", stage)
         extra = f"  (midpoint: shift {us(c['shift'])}, noise {us(noise[stage]['shift'])})"
     if stage in untouched:
-        bound = max(25000, 3 * abs(base_noise))
+        # L1 is emulated and its speed differs from session to session (record times 70 .. 118 s for the
+        # same job), and a stage's duration scales with it: one base-vs-base pair can understate that.
+        # A misplaced hold would move the stage by ~delay, so the bound stays below delay / 2.
+        plain = max(c["median_a"], noise[stage]["median_b"])
+        bound = min(delay / 2, max(25000, 3 * abs(base_noise), SPEED_SPREAD * plain))
         check = f"|shift| <= {us(bound).strip()}"
         if abs(shift) > bound:
             errors.append(f"{stage} moved by {shift:.0f} ns (bound {bound:.0f} ns)")
