@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * CTF reader over libbabeltrace2 2.0 (see ctf.h). The graph is the one `babeltrace2 DIR` builds:
- * source.ctf.fs (inputs: every directory under DIR that holds a 'metadata' file; babeltrace2 2.0's
- * ctf.fs does not search subdirectories itself, its CLI does) with one output port per stream, all connected to filter.utils.muxer,
- * whose output feeds our simple sink. vq_ctf_next() runs the graph one step at a time: each step
+ * source.ctf.fs (inputs: every directory under DIR that holds a 'metadata' file, see ctf_find.h) with
+ * one output port per stream, all connected to filter.utils.muxer, whose output feeds our simple sink. vq_ctf_next() runs the graph one step at a time: each step
  * makes our sink take one batch of messages from the muxer, which we then convert one by one.
  */
 #define _GNU_SOURCE /* asprintf */
 #include "ctf.h"
+
+#include "ctf_find.h"
 
 #include <babeltrace2/babeltrace.h>
 #include <ctype.h>
@@ -15,11 +16,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
-
-/* LTTng nests traces as DIR/ust/uid/<uid>/<bits>/ or DIR/ust/pid/<name-pid-date>/, DIR/kernel/. */
-#define TRACE_SEARCH_DEPTH 8
 
 struct vq_ctf {
     char *directory;
@@ -103,89 +100,6 @@ static void append_babeltrace_cause(char *message, size_t size)
         }
     }
     bt_error_release(bt_error);
-}
-
-typedef struct {
-    char **paths;
-    size_t count;
-    size_t capacity;
-} path_list;
-
-static void path_list_clear(path_list *list)
-{
-    size_t i;
-
-    for (i = 0; i < list->count; i++) {
-        free(list->paths[i]);
-    }
-    free(list->paths);
-    *list = (path_list){ NULL, 0, 0 };
-}
-
-static int compare_paths(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * Collects DIRECTORY and its subdirectories (not following symbolic links) that hold a regular file
- * named "metadata": the CTF traces. Unreadable subdirectories are skipped; only memory errors fail.
- */
-static vq_status find_traces(const char *directory, int depth, path_list *found)
-{
-    vq_status status = VQ_OK;
-    DIR *stream = opendir(directory);
-    struct dirent *entry;
-    char *child = NULL;
-
-    if (!stream) {
-        goto end;
-    }
-    while ((entry = readdir(stream)) != NULL) {
-        struct stat info;
-
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) {
-            continue;
-        }
-        free(child);
-        if (asprintf(&child, "%s/%s", directory, entry->d_name) < 0) {
-            child = NULL;
-            status = VQ_ERR_NOMEM;
-            goto end;
-        }
-        if (lstat(child, &info) != 0) {
-            continue;
-        }
-        if (S_ISREG(info.st_mode) && strcmp(entry->d_name, "metadata") == 0) {
-            if (found->count == found->capacity) {
-                size_t capacity = found->capacity ? 2 * found->capacity : 4;
-                char **bigger = realloc(found->paths, capacity * sizeof(*bigger));
-
-                if (!bigger) {
-                    status = VQ_ERR_NOMEM;
-                    goto end;
-                }
-                found->paths = bigger;
-                found->capacity = capacity;
-            }
-            if (!(found->paths[found->count] = strdup(directory))) {
-                status = VQ_ERR_NOMEM;
-                goto end;
-            }
-            found->count++;
-        } else if (S_ISDIR(info.st_mode) && depth < TRACE_SEARCH_DEPTH) {
-            status = find_traces(child, depth + 1, found);
-            if (status != VQ_OK) {
-                goto end;
-            }
-        }
-    }
-end:
-    free(child);
-    if (stream) {
-        closedir(stream);
-    }
-    return status;
 }
 
 static void release_batch(vq_ctf *reader)
@@ -287,14 +201,14 @@ static vq_status build_graph(vq_ctf *reader, vq_error *error)
     const bt_component_filter *muxer = NULL;
     const bt_component_sink *sink = NULL;
     bt_value *params = NULL, *inputs = NULL;
-    path_list traces = { NULL, 0, 0 };
+    vq_ctf_trace_list traces = { NULL, 0, 0 };
     uint64_t port_count, i;
 
     status = find_component_classes(reader, &source_class, &muxer_class, error);
     if (status != VQ_OK) {
         goto end;
     }
-    status = find_traces(reader->directory, 0, &traces);
+    status = vq_ctf_find_traces(reader->directory, &traces);
     if (status != VQ_OK) {
         vq_error_set(error, "%s: out of memory", reader->directory);
         goto end;
@@ -305,8 +219,6 @@ static vq_status build_graph(vq_ctf *reader, vq_error *error)
                      "expected a CTF trace directory or an lttng session output", reader->directory);
         goto end;
     }
-    /* Sorted: the port order, hence the order of equal-timestamp events, does not depend on readdir. */
-    qsort(traces.paths, traces.count, sizeof(*traces.paths), compare_paths);
     status = VQ_ERR_NOMEM;
     reader->graph = bt_graph_create(0);
     params = bt_value_map_create();
@@ -373,7 +285,7 @@ static vq_status build_graph(vq_ctf *reader, vq_error *error)
     }
     status = VQ_OK;
 end:
-    path_list_clear(&traces);
+    vq_ctf_trace_list_clear(&traces);
     bt_value_put_ref(params);
     return status;
 }

@@ -3,7 +3,7 @@
 #include "e2e.h"
 
 #include "containers.h"
-#include "stats.h"
+#include "e2e_private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,79 +28,6 @@ enum {
     NR_PREAD64 = 17, NR_PWRITE64 = 18, NR_PREADV = 295, NR_PWRITEV = 296,
     NR_IO_GETEVENTS = 208, NR_IO_SUBMIT = 209, NR_IO_PGETEVENTS = 333, NR_IO_URING_ENTER = 426,
 };
-
-enum { API_PSYNC, API_LIBAIO, API_URING, API_NONE };
-static const char *const api_names[] = { "psync", "libaio", "io_uring" };
-
-typedef struct {
-    uint32_t pid;
-    int api;
-    uint64_t app_issue, bio_queue, rq_issue, rq_complete, app_complete, cqe;
-    uint64_t sector;
-    uint32_t sectors;
-    uint64_t driver_id;
-    bool issued, submitted, driver_done, done, reaped;
-    bool given_up;              /* counted unmatched already (its reason given then) */
-    size_t syscall;             /* the issuing syscall (index into syscalls) */
-    uint64_t uring_req;
-    size_t wait_syscall;        /* io_uring: the waiting io_uring_enter its CQE came in, VQ_NO_INDEX none */
-} app_request;
-
-typedef struct {
-    uint32_t pid, nr;
-    uint64_t enter;
-    bool waits;                 /* io_uring_enter with IORING_ENTER_GETEVENTS and min_complete > 0 */
-} app_syscall;
-
-typedef struct {
-    uint32_t pid;
-    size_t open;                /* open syscall (index), VQ_NO_INDEX none */
-    uint64_t pending_sqe;       /* io_uring: request pointer of the last SQE taken, 0 none */
-    uint64_t pending_user_data;
-    size_t *reap;               /* libaio: completed, not yet reaped, in completion order */
-    size_t reap_head, reap_count, reap_capacity;
-} app_task;
-
-#define MAX_CPUS 256
-
-struct vq_e2e {
-    bool stock;
-    bool seen_app;
-    app_request *requests;
-    size_t request_count, request_capacity;
-    size_t *active;             /* requests not reaped and not given up */
-    size_t active_count, active_capacity;
-    app_syscall *syscalls;
-    size_t syscall_count, syscall_capacity;
-    app_task *tasks;
-    size_t task_count, task_capacity;
-    size_t issue_on_cpu[MAX_CPUS];   /* xblk: the request block_rq_issue started on the CPU, for its submit */
-    vq_id_map by_driver_id;
-    int64_t *clock_differences;  /* |converted TSC column - ts_ns| of the driver's events */
-    size_t clock_checks, clock_capacity;
-    vq_app_coverage *coverage;  /* during finish */
-    struct {
-        const char *reason;
-        uint64_t count;
-    } reasons[VQ_APP_MAX_REASONS];
-    size_t reason_count;
-};
-
-static void count_reason(vq_e2e *e2e, const char *reason)
-{
-    size_t i;
-
-    for (i = 0; i < e2e->reason_count; i++) {
-        if (e2e->reasons[i].reason == reason) {
-            e2e->reasons[i].count++;
-            return;
-        }
-    }
-    if (e2e->reason_count < VQ_APP_MAX_REASONS) {
-        e2e->reasons[e2e->reason_count].reason = reason;
-        e2e->reasons[e2e->reason_count++].count = 1;
-    }
-}
 
 vq_e2e *vq_e2e_new(bool stock)
 {
@@ -218,7 +145,7 @@ static bool queue_bio(vq_e2e *e2e, const vq_guest_event *event)
         return false;
     }
     if (task->open == VQ_NO_INDEX || api_of(e2e->syscalls[task->open].nr) == API_NONE) {
-        count_reason(e2e, "bio queued outside a traced I/O syscall of the workload (another task, or an "
+        vq_e2e_count_reason(e2e, "bio queued outside a traced I/O syscall of the workload (another task, or an "
                           "io_uring worker)");
         return true;
     }
@@ -249,7 +176,7 @@ static bool issue(vq_e2e *e2e, const vq_guest_event *event, bool with_id)
         e2e->issue_on_cpu[event->cpu] = VQ_NO_INDEX;
     }
     if (position == VQ_NO_INDEX) {
-        count_reason(e2e, "block request issued with no traced bio of the same sectors (merged, or queued "
+        vq_e2e_count_reason(e2e, "block request issued with no traced bio of the same sectors (merged, or queued "
                           "before the trace)");
         return true;
     }
@@ -277,7 +204,7 @@ static bool driver_submit(vq_e2e *e2e, const vq_guest_event *event)
 
     if (index == VQ_NO_INDEX) {
         if (e2e->seen_app) {
-            count_reason(e2e, "driver submit with no block_rq_issue before it on its CPU");
+            vq_e2e_count_reason(e2e, "driver submit with no block_rq_issue before it on its CPU");
         }
         return true;
     }
@@ -285,7 +212,7 @@ static bool driver_submit(vq_e2e *e2e, const vq_guest_event *event)
     request = &e2e->requests[index];
     if (event->nblocks == 0 || request->sectors % event->nblocks != 0 ||
         request->sector != event->block * (request->sectors / event->nblocks)) {
-        count_reason(e2e, "driver submit names other blocks than the block_rq_issue before it on its CPU");
+        vq_e2e_count_reason(e2e, "driver submit names other blocks than the block_rq_issue before it on its CPU");
         return true;
     }
     request->submitted = true;
@@ -361,7 +288,7 @@ static bool sys_exit(vq_e2e *e2e, const vq_guest_event *event)
 
             if (request->api == API_PSYNC && request->syscall == syscall) {
                 if (!request->done) {
-                    count_reason(e2e, "psync syscall returned before its request completed");
+                    vq_e2e_count_reason(e2e, "psync syscall returned before its request completed");
                     e2e->requests[e2e->active[i]].given_up = true;
                     retire(e2e, i);
                 } else {
@@ -376,7 +303,7 @@ static bool sys_exit(vq_e2e *e2e, const vq_guest_event *event)
     if (event->sys_nr == NR_IO_GETEVENTS || event->sys_nr == NR_IO_PGETEVENTS) {
         for (n = 0; n < event->sys_ret; n++) {
             if (task->reap_head == task->reap_count) {
-                count_reason(e2e, "io_getevents returned more completions than the task's traced requests");
+                vq_e2e_count_reason(e2e, "io_getevents returned more completions than the task's traced requests");
                 break;
             }
             reaped(e2e, task->reap[task->reap_head++], event->ts_ns);
@@ -496,121 +423,4 @@ bool vq_e2e_take(vq_e2e *e2e, const vq_guest_event *event)
     default:
         return true;
     }
-}
-
-/* Index of ROWS sorted by id, for lookups. */
-typedef struct {
-    uint64_t id;
-    size_t row;
-} id_row;
-
-static int compare_id_row(const void *left, const void *right)
-{
-    const id_row *a = left, *b = right;
-
-    return (a->id > b->id) - (a->id < b->id);
-}
-
-static void set_stage(vq_app_row *app, vq_app_stage stage, uint64_t from, uint64_t to)
-{
-    if (from && to) {
-        app->has[stage] = true;
-        app->stage[stage] = (int64_t)(to - from);
-    }
-}
-
-static void fill_row(const app_request *request, const vq_e2e_driver_row *driver, bool stock, vq_app_row *app)
-{
-    app->api = request->api < API_NONE ? api_names[request->api] : NULL;
-    app->pid = request->pid;
-    app->app_issue = request->app_issue;
-    app->bio_queue = request->bio_queue;
-    app->rq_issue = request->rq_issue;
-    app->rq_complete = request->rq_complete;
-    app->app_complete = request->reaped ? request->app_complete : 0;
-    set_stage(app, VQ_APP_ISSUE_QUEUE, app->app_issue, app->bio_queue);
-    set_stage(app, VQ_APP_QUEUE_ISSUE, app->bio_queue, app->rq_issue);
-    if (!stock) {
-        set_stage(app, VQ_APP_ISSUE_SUBMIT, app->rq_issue, driver->submit);
-        set_stage(app, VQ_APP_COMPLETE_DONE, driver->complete, app->rq_complete);
-    }
-    set_stage(app, VQ_APP_DONE_REAP, app->rq_complete, app->app_complete);
-    set_stage(app, VQ_APP_TOTAL, app->app_issue, app->app_complete);
-    app->matched = app->app_issue && app->bio_queue && app->rq_issue && app->rq_complete && app->app_complete &&
-                   driver->submit && driver->complete;
-    if (app->matched && driver->host_start && driver->host_end) {
-        int64_t span = (int64_t)(driver->complete - driver->submit);
-
-        app->has_layers = true;
-        app->layer[VQ_LAYER_HOST] = (int64_t)(driver->host_end - driver->host_start);
-        app->layer[VQ_LAYER_VIRTIO] = span - app->layer[VQ_LAYER_HOST];
-        app->layer[VQ_LAYER_GUEST_ABOVE] = app->stage[VQ_APP_TOTAL] - span;
-    }
-}
-
-bool vq_e2e_finish(vq_e2e *e2e, const vq_e2e_driver_row *rows, size_t row_count, vq_app_row *app,
-                   int64_t fio_ios, int64_t fio_mean_ns, vq_app_coverage *coverage)
-{
-    id_row *index = calloc(row_count ? row_count : 1, sizeof(*index));
-    double sum = 0;
-    size_t i;
-
-    if (!index) {
-        return false;
-    }
-    memset(coverage, 0, sizeof(*coverage));
-    coverage->traced = e2e->seen_app;
-    coverage->app_mean_ns = -1;
-    coverage->fio_mean_ns = fio_mean_ns;
-    for (i = 0; i < row_count; i++) {
-        index[i] = (id_row){ .id = rows[i].id, .row = i };
-        memset(&app[i], 0, sizeof(app[i]));
-    }
-    qsort(index, row_count, sizeof(*index), compare_id_row);
-    coverage->bios = e2e->request_count;
-    for (i = 0; i < e2e->request_count; i++) {
-        const app_request *request = &e2e->requests[i];
-        id_row key = { .id = request->driver_id };
-        const id_row *found = request->submitted ?
-                              bsearch(&key, index, row_count, sizeof(*index), compare_id_row) : NULL;
-
-        if (!request->submitted || request->given_up) {
-            continue;   /* counted with its reason when it was issued or given up */
-        }
-        if (!found) {
-            count_reason(e2e, "driver request not among the stitched rows");
-            continue;
-        }
-        fill_row(request, &rows[found->row], e2e->stock, &app[found->row]);
-        if (app[found->row].matched) {
-            coverage->matched++;
-            coverage->per_api[request->api < API_NONE ? request->api : 0]++;
-            sum += (double)app[found->row].stage[VQ_APP_TOTAL];
-        } else if (!request->done) {
-            count_reason(e2e, "no block_rq_complete after the driver's completion (the trace ended first?)");
-        } else if (!request->reaped) {
-            count_reason(e2e, request->api != API_URING ? "never reaped by the application (the trace ended first?)" :
-                              request->cqe ? "io_uring: no io_uring_enter of its task after its CQE (the last "
-                                             "ones of a job are reaped without one)" :
-                              "io_uring: no io_uring_complete of its request");
-        } else {
-            count_reason(e2e, "the driver's submit or completion is missing from its row");
-        }
-    }
-    coverage->ios = fio_ios >= 0 ? (uint64_t)fio_ios : coverage->bios;
-    coverage->ios_from_fio = fio_ios >= 0;
-    if (coverage->matched) {
-        coverage->app_mean_ns = (int64_t)(sum / (double)coverage->matched + 0.5);
-    }
-    memcpy(coverage->unmatched, e2e->reasons, sizeof(e2e->reasons));
-    coverage->unmatched_count = e2e->reason_count;
-    coverage->clock_checks = e2e->clock_checks;
-    if (e2e->clock_checks) {
-        vq_summary clock = vq_summarize(e2e->clock_differences, e2e->clock_checks);
-
-        coverage->clock_median_abs_ns = (int64_t)clock.p50;
-        coverage->clock_max_abs_ns = clock.max;
-    }
-    free(index);
-    return true;
 }
