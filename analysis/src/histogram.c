@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The log-linear latency histogram (histogram.h). */
+#include "histogram.h"
+
+#include <math.h>
+#include <string.h>
+
+void vq_hist_clear(vq_hist *hist)
+{
+    memset(hist, 0, sizeof(*hist));
+}
+
+unsigned vq_hist_slot(uint64_t magnitude)
+{
+    unsigned exponent, shift;
+
+    if (magnitude < VQ_HIST_EXACT) {
+        return (unsigned)magnitude;
+    }
+    exponent = 63u - (unsigned)__builtin_clzll(magnitude);   /* >= 8 */
+    if (exponent > VQ_HIST_TOP_EXPONENT) {
+        return VQ_HIST_SLOTS - 1;
+    }
+    shift = exponent - 7u;          /* magnitude >> shift is in [128, 255] */
+    return VQ_HIST_EXACT + (exponent - 8u) * VQ_HIST_SUB + (unsigned)((magnitude >> shift) - VQ_HIST_SUB);
+}
+
+uint64_t vq_hist_slot_low(unsigned slot)
+{
+    unsigned exponent, sub;
+
+    if (slot < VQ_HIST_EXACT) {
+        return slot;
+    }
+    exponent = 8u + (slot - VQ_HIST_EXACT) / VQ_HIST_SUB;
+    sub = VQ_HIST_SUB + (slot - VQ_HIST_EXACT) % VQ_HIST_SUB;
+    return (uint64_t)sub << (exponent - 7u);
+}
+
+/* The bucket's midpoint (its value when it holds one value only). */
+static double slot_middle(unsigned slot)
+{
+    uint64_t low = vq_hist_slot_low(slot);
+    uint64_t width = slot + 1 < VQ_HIST_SLOTS ? vq_hist_slot_low(slot + 1) - low : 1;
+
+    return (double)low + (double)(width - 1) / 2.0;
+}
+
+void vq_hist_add(vq_hist *hist, int64_t value)
+{
+    uint64_t magnitude = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+    unsigned slot = vq_hist_slot(magnitude);
+
+    if (magnitude >> (VQ_HIST_TOP_EXPONENT + 1)) {
+        hist->clamped++;
+    }
+    if (value < 0) {
+        hist->negative[slot]++;
+    } else {
+        hist->positive[slot]++;
+    }
+    if (hist->count == 0 || value < hist->min) {
+        hist->min = value;
+    }
+    if (hist->count == 0 || value > hist->max) {
+        hist->max = value;
+    }
+    hist->count++;
+    hist->sum += (double)value;
+}
+
+void vq_hist_merge(vq_hist *into, const vq_hist *from)
+{
+    unsigned i;
+
+    if (from->count == 0) {
+        return;
+    }
+    for (i = 0; i < VQ_HIST_SLOTS; i++) {
+        into->positive[i] += from->positive[i];
+        into->negative[i] += from->negative[i];
+    }
+    if (into->count == 0 || from->min < into->min) {
+        into->min = from->min;
+    }
+    if (into->count == 0 || from->max > into->max) {
+        into->max = from->max;
+    }
+    into->count += from->count;
+    into->clamped += from->clamped;
+    into->sum += from->sum;
+}
+
+/* The value of rank RANK (0-based, in ascending order), as its bucket's midpoint; min and max exact. */
+static double value_at(const vq_hist *hist, uint64_t rank)
+{
+    uint64_t seen = 0;
+    unsigned i;
+
+    if (rank == 0) {
+        return (double)hist->min;
+    }
+    if (rank + 1 >= hist->count) {
+        return (double)hist->max;
+    }
+    for (i = VQ_HIST_SLOTS; i-- > 0;) {          /* negatives: largest magnitude first */
+        seen += hist->negative[i];
+        if (rank < seen) {
+            return -slot_middle(i);
+        }
+    }
+    for (i = 0; i < VQ_HIST_SLOTS; i++) {
+        seen += hist->positive[i];
+        if (rank < seen) {
+            return slot_middle(i);
+        }
+    }
+    return (double)hist->max;
+}
+
+double vq_hist_percentile(const vq_hist *hist, double p)
+{
+    double rank, fraction, low;
+    uint64_t below;
+
+    if (hist->count == 0) {
+        return NAN;
+    }
+    if (p <= 0) {
+        return (double)hist->min;
+    }
+    if (p >= 100) {
+        return (double)hist->max;
+    }
+    rank = p / 100.0 * (double)(hist->count - 1);
+    below = (uint64_t)rank;
+    fraction = rank - (double)below;
+    low = value_at(hist, below);
+    if (fraction == 0 || below + 1 >= hist->count) {
+        return low;
+    }
+    return low + fraction * (value_at(hist, below + 1) - low);
+}
