@@ -2,10 +2,10 @@
 /*
  * CTF reader over libbabeltrace2 2.0 (see ctf.h). The graph is the one `babeltrace2 DIR` builds:
  * source.ctf.fs (inputs: every directory under DIR that holds a 'metadata' file, see ctf_find.h) with
- * one output port per stream, all connected to filter.utils.muxer, whose output feeds our simple sink. vq_ctf_next() runs the graph one step at a time: each step
- * makes our sink take one batch of messages from the muxer, which we then convert one by one.
+ * one output port per stream, all connected to filter.utils.muxer, whose output feeds our simple sink.
+ * vq_ctf_next() runs the graph one step at a time: each step makes our sink take one batch of messages
+ * from the muxer, which we then convert one by one.
  */
-#define _GNU_SOURCE /* asprintf */
 #include "ctf.h"
 
 #include "ctf_find.h"
