@@ -22,7 +22,7 @@
 #define MAX_BOOTS 32
 
 static const char usage_text[] =
-    "usage: vqscope-analyze [report] SESSION [--format text|csv|json] [--requests] [-o FILE]\n"
+    "usage: vqscope-analyze [report] SESSION [--format text|csv|json|prometheus] [--requests] [-o FILE]\n"
     "       vqscope-analyze compare SESSION_A[,...] SESSION_B[,...] [--format text|csv|json] [--resamples N]\n"
     "                       [--seed N] [-o FILE]\n"
     "       vqscope-analyze perfetto SESSION -o FILE\n"
@@ -41,7 +41,9 @@ static const char usage_text[] =
     "                     (hierarchical bootstrap; up to 32 a side)\n"
     "  perfetto           Chrome trace event JSON for ui.perfetto.dev: guest, vCPU and QEMU tracks, one\n"
     "                     slice per stage per request, flows linking a request across layers\n"
-    "  -f, --format F     text (default), csv or json\n"
+    "  -f, --format F     text (default), csv or json; report: also prometheus (the session's figures as\n"
+    "                     metrics in the text exposition format, e.g. for node_exporter's textfile\n"
+    "                     collector: stage histograms, request, kick, exit and drop counters)\n"
     "  -r, --requests     text: add the per-request table (us)\n"
     "  -o, --output FILE  write there instead of stdout\n"
     "  -n, --resamples N  bootstrap resamples (default 2000)\n"
@@ -116,8 +118,10 @@ static int parse_options(int argc, char **argv, options *parsed)
                 parsed->format = VQ_FORMAT_CSV;
             } else if (strcmp(optarg, "json") == 0) {
                 parsed->format = VQ_FORMAT_JSON;
+            } else if (strcmp(optarg, "prometheus") == 0) {
+                parsed->format = VQ_FORMAT_PROMETHEUS;
             } else {
-                return usage_error("--format must be text, csv or json");
+                return usage_error("--format must be text, csv, json or prometheus");
             }
             break;
         case 'r':
@@ -175,6 +179,9 @@ static int parse_options(int argc, char **argv, options *parsed)
     }
     if (parsed->session_count != wanted) {
         return usage_error(wanted == 2 ? "compare needs two session directories" : "no session directory");
+    }
+    if (parsed->format == VQ_FORMAT_PROMETHEUS && parsed->command != COMMAND_REPORT) {
+        return usage_error("--format prometheus is for the report of one session");
     }
     if (parsed->command == COMMAND_PERFETTO && !parsed->output) {
         return usage_error("perfetto needs -o FILE");

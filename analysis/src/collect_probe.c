@@ -178,6 +178,7 @@ vq_status vq_collect_probe(vq_loader *load, vq_error *error)
     if (status == VQ_OK && vq_probe_warning(reader)[0]) {
         vq_session_warn(load->session, "%s", vq_probe_warning(reader));
     }
+    load->session->probe_drops = vq_probe_get_counts(reader).drops_total;
     if (status == VQ_OK && vq_probe_get_counts(reader).drops_total) {
         vq_session_warn(load->session, "%s: the probe lost %" PRIu64 " records (ring buffer full)", path,
                         vq_probe_get_counts(reader).drops_total);

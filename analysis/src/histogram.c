@@ -141,3 +141,42 @@ double vq_hist_percentile(const vq_hist *hist, double p)
     }
     return low + fraction * (value_at(hist, below + 1) - low);
 }
+
+/* The share of the integers LOW .. LOW + WIDTH - 1 that are <= BOUND. */
+static double share_at_most(uint64_t low, uint64_t width, double bound)
+{
+    double whole = floor(bound);
+
+    if (whole < (double)low) {
+        return 0;
+    }
+    if (whole >= (double)(low + width - 1)) {
+        return 1;
+    }
+    return (whole - (double)low + 1) / (double)width;
+}
+
+uint64_t vq_hist_count_at_most(const vq_hist *hist, double bound)
+{
+    double total = 0;
+    unsigned i;
+
+    if (hist->count == 0 || bound < (double)hist->min) {
+        return 0;
+    }
+    if (bound >= (double)hist->max) {
+        return hist->count;
+    }
+    for (i = 0; i < VQ_HIST_SLOTS; i++) {
+        uint64_t low = vq_hist_slot_low(i);
+        uint64_t width = i + 1 < VQ_HIST_SLOTS ? vq_hist_slot_low(i + 1) - low : 1;
+
+        if (hist->negative[i]) {   /* -m <= bound: m >= -bound, i.e. 1 - share of m <= -bound - 1 */
+            total += (double)hist->negative[i] * (1.0 - share_at_most(low, width, ceil(-bound) - 1));
+        }
+        if (hist->positive[i]) {
+            total += (double)hist->positive[i] * share_at_most(low, width, bound);
+        }
+    }
+    return (uint64_t)llround(total);
+}

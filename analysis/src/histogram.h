@@ -38,6 +38,12 @@ void vq_hist_merge(vq_hist *into, const vq_hist *from);
  * min and max). NaN when empty.
  */
 double vq_hist_percentile(const vq_hist *hist, double p);
+/*
+ * How many values are <= BOUND: exact but for the one bucket BOUND falls inside, whose values are taken
+ * as spread evenly over it (off by at most that bucket's count; rounded, and never decreasing as BOUND
+ * grows). What a Prometheus histogram's cumulative bucket `le` counts.
+ */
+uint64_t vq_hist_count_at_most(const vq_hist *hist, double bound);
 /* The index of VALUE's bucket among the positive ones (VALUE >= 0), and a bucket's smallest value. */
 unsigned vq_hist_slot(uint64_t magnitude);
 uint64_t vq_hist_slot_low(unsigned slot);

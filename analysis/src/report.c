@@ -8,6 +8,7 @@
 #include "report_distribution.h"
 #include "report_format.h"
 #include "report_alignment.h"
+#include "report_metrics.h"
 #include "report_queues.h"
 #include "report_vcpus.h"
 
@@ -369,6 +370,9 @@ vq_status vq_report_session(FILE *out, const vq_session *session, vq_format form
         break;
     case VQ_FORMAT_JSON:
         report_json(out, session);
+        break;
+    case VQ_FORMAT_PROMETHEUS:
+        vq_report_metrics(out, session);
         break;
     }
     return ferror(out) ? VQ_ERR_IO : VQ_OK;

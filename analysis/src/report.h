@@ -23,6 +23,7 @@ typedef enum {
     VQ_FORMAT_TEXT,
     VQ_FORMAT_CSV,
     VQ_FORMAT_JSON,
+    VQ_FORMAT_PROMETHEUS,   /* a session only: its figures as metrics (report_metrics.h) */
 } vq_format;
 
 typedef struct {

@@ -146,6 +146,7 @@ typedef struct {
     uint64_t lower_irqs_rejected;   /* injection -> irq pairs dropped: above the kick bounds */
     uint64_t upper_runs_skipped;    /* host notifies / handler runs set aside: a kick paired below the id bound */
     bool has_kvm;                          /* KVM events present in the probe stream */
+    uint64_t probe_drops;                  /* probe records lost (the stream's count; also a warning) */
     bool stock;                            /* stock virtio-blk: requests matched by sectors, ids ours */
     vq_request_row *rows;
     size_t row_count;

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A session's figures as Prometheus metrics, text exposition format 0.0.4 (report_metrics.h). */
+#include "report_metrics.h"
+
+#include "histogram.h"
+#include "report_format.h"
+#include "stats.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A label value with Prometheus's escapes (backslash, double quote, newline). */
+static void label_value(FILE *out, const char *text)
+{
+    fputc('"', out);
+    for (; text && *text; text++) {
+        if (*text == '\\' || *text == '"') {
+            fputc('\\', out);
+            fputc(*text, out);
+        } else if (*text == '\n') {
+            fputs("\\n", out);
+        } else {
+            fputc(*text, out);
+        }
+    }
+    fputc('"', out);
+}
+
+/* The labels every series carries, without the braces: session="...",device="...",ioeventfd="..." */
+static void common_labels(FILE *out, const vq_session *session)
+{
+    const char *name = vq_session_name(session), *slash;
+
+    /* the directory's own name: the path it was read from is the reader's, not the session's */
+    while ((slash = strchr(name, '/')) != NULL && slash[1]) {
+        name = slash + 1;
+    }
+    fputs("session=", out);
+    label_value(out, name);
+    fputs(",device=", out);
+    label_value(out, session->device[0] ? session->device : "unknown");
+    fputs(",ioeventfd=", out);
+    label_value(out, session->ioeventfd[0] ? session->ioeventfd : "unknown");
+}
+
+static void header(FILE *out, const char *name, const char *type, const char *help)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One counter or gauge sample: NAME{common,EXTRA_KEY="EXTRA_VALUE"} VALUE */
+static void sample(FILE *out, const vq_session *session, const char *name, const char *extra_key,
+                   const char *extra_value, double value)
+{
+    fprintf(out, "%s{", name);
+    common_labels(out, session);
+    if (extra_key) {
+        fprintf(out, ",%s=", extra_key);
+        label_value(out, extra_value);
+    }
+    fprintf(out, "} %.17g\n", value);
+}
+
+static void stage_histograms(FILE *out, const vq_session *session)
+{
+    vq_hist *hist = malloc(sizeof(*hist));
+    unsigned stage, k;
+
+    if (!hist) {
+        return;
+    }
+    header(out, "vqscope_stage_seconds", "histogram",
+           "Per-request stage latency; cross-clock stages (kick>exit, inject>irq) on the session's clock offset.");
+    for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
+        size_t count = 0, i;
+        int64_t *values = vq_session_stage_values(session, (vq_stage)stage, &count);
+
+        if (!values) {
+            continue;
+        }
+        vq_hist_clear(hist);
+        for (i = 0; i < count; i++) {
+            vq_hist_add(hist, values[i]);
+        }
+        free(values);
+        for (k = 0; k <= VQ_METRICS_BUCKETS; k++) {
+            char le[32];
+
+            /* the bound as printed is the bound counted: 10^-3.2 s is "0.000631", and 631000 ns counts */
+            snprintf(le, sizeof(le), "%.3g", vq_log_bin_edge(VQ_METRICS_LOWEST_EXPONENT, VQ_METRICS_PER_DECADE, k));
+            fputs("vqscope_stage_seconds_bucket{", out);
+            common_labels(out, session);
+            fputs(",stage=", out);
+            label_value(out, vq_stage_names[stage]);
+            if (k < VQ_METRICS_BUCKETS) {
+                fprintf(out, ",le=\"%s\"} %" PRIu64 "\n", le, vq_hist_count_at_most(hist, strtod(le, NULL) * 1e9));
+            } else {
+                fprintf(out, ",le=\"+Inf\"} %" PRIu64 "\n", hist->count);
+            }
+        }
+        fputs("vqscope_stage_seconds_sum{", out);
+        common_labels(out, session);
+        fputs(",stage=", out);
+        label_value(out, vq_stage_names[stage]);
+        fprintf(out, "} %.9g\n", hist->sum / 1e9);
+        fputs("vqscope_stage_seconds_count{", out);
+        common_labels(out, session);
+        fputs(",stage=", out);
+        label_value(out, vq_stage_names[stage]);
+        fprintf(out, "} %" PRIu64 "\n", hist->count);
+    }
+    free(hist);
+}
+
+static void exits(FILE *out, const vq_session *session)
+{
+    vq_exit_reason *sorted = vq_sorted_exits(session);
+    size_t i;
+
+    header(out, "vqscope_vm_exits_total", "counter", "VM exits of the QEMU process during the workload window, by reason.");
+    for (i = 0; sorted && i < session->exit_reason_count; i++) {
+        char label[64];
+
+        vq_exit_label(label, sizeof(label), &sorted[i]);
+        sample(out, session, "vqscope_vm_exits_total", "reason", label, (double)sorted[i].in_window);
+    }
+    free(sorted);
+}
+
+void vq_report_metrics(FILE *out, const vq_session *session)
+{
+    stage_histograms(out, session);
+    header(out, "vqscope_requests_total", "counter",
+           "Requests: submitted in the guest trace, stitched end to end, unmatched, stitched with a negative stage.");
+    sample(out, session, "vqscope_requests_total", "state", "guest", (double)session->guest_requests);
+    sample(out, session, "vqscope_requests_total", "state", "stitched", (double)session->row_count);
+    sample(out, session, "vqscope_requests_total", "state", "unmatched", (double)session->unmatched_count);
+    sample(out, session, "vqscope_requests_total", "state", "negative", (double)session->negative_requests);
+    header(out, "vqscope_kicks_total", "counter", "Guest kicks, notified or suppressed by the driver (event index).");
+    sample(out, session, "vqscope_kicks_total", "notified", "true", (double)session->kick.notified);
+    sample(out, session, "vqscope_kicks_total", "notified", "false", (double)session->kick.suppressed);
+    exits(out, session);
+    header(out, "vqscope_probe_drops_total", "counter", "Host probe records lost (ring buffer full).");
+    sample(out, session, "vqscope_probe_drops_total", NULL, NULL, (double)session->probe_drops);
+    header(out, "vqscope_clock_alignment_error_seconds", "gauge",
+           "Stated error of the guest-to-host clock offset the cross-clock stages use.");
+    sample(out, session, "vqscope_clock_alignment_error_seconds", "method", vq_offset_method_name(&session->offset),
+           (double)session->offset.error_ns / 1e9);
+}
