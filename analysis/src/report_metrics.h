@@ -5,7 +5,7 @@
  * promtool), and what the live mode's /metrics is to serve. Every series carries the labels
  * session, device and ioeventfd. Metric names and units (seconds, totals) follow Prometheus's naming:
  *
- *   vqscope_stage_seconds             histogram per stage (label stage="submit>kick"...): buckets at 10
+ *   vqscope_stage_seconds             histogram per stage (label stage="submit>kick"...): buckets at 20
  *                                     per decade from 1 us to 10 s, drawn from the stage's log-linear
  *                                     histogram (histogram.h); a negative value counts in every bucket
  *   vqscope_requests_total            counter, state="guest" (submitted in the guest trace), "stitched",
@@ -22,10 +22,11 @@
 
 #include <stdio.h>
 
-/* Bucket upper bounds of vqscope_stage_seconds: 10^(-6 + k/10) s for k = 0 .. 70, then +Inf. */
+/* Bucket upper bounds of vqscope_stage_seconds: 10^(-6 + k/20) s for k = 0 .. 140, then +Inf (20 a decade:
+ * the median Prometheus interpolates inside a bucket stays within a few % of the exact one). */
 #define VQ_METRICS_LOWEST_EXPONENT (-6)
-#define VQ_METRICS_PER_DECADE 10u
-#define VQ_METRICS_BUCKETS 71u
+#define VQ_METRICS_PER_DECADE 20u
+#define VQ_METRICS_BUCKETS 141u
 
 void vq_report_metrics(FILE *out, const vq_session *session);
 

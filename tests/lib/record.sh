@@ -1,5 +1,5 @@
 # Shared body of the recording tests: one `vqscope record` session, checks from its files, then its
-# clock alignment and its end-to-end rows as the analyzer reports them.
+# clock alignment, its end-to-end rows and its Prometheus metrics as the analyzer reports them.
 record_and_check() {  # record_and_check EXPECT [vqscope record options...]
   local expect=$1; shift
   local rc=0
@@ -15,4 +15,10 @@ record_and_check() {  # record_and_check EXPECT [vqscope record options...]
   python3 "$VQSCOPE_TOP/tests/lib/alignment_check.py" "$WORK/report.json" || fail "the clock alignment does not hold"
   # the default libaio job, application to application: matched, within fio's own mean, rows add up
   python3 "$VQSCOPE_TOP/tests/lib/e2e_check.py" "$WORK/report.json" --api libaio || fail "the end-to-end rows do not hold"
+  # the same figures as Prometheus metrics: they parse, the counts are the report's, and the median
+  # Prometheus would interpolate from the buckets is within 10 % of the exact one
+  "$VQSCOPE_TOP/analysis/vqscope-analyze" "$WORK/session" --format prometheus -o "$WORK/metrics.prom" \
+    || fail "vqscope-analyze --format prometheus failed on the session"
+  python3 "$VQSCOPE_TOP/tests/lib/check_metrics.py" "$WORK/metrics.prom" "$WORK/report.json" \
+    || fail "the Prometheus metrics disagree with the report"
 }
