@@ -4,6 +4,8 @@
  * setting, pooled (blocks.h). */
 #include "report.h"
 
+#include "containers.h"
+
 #include "blocks.h"
 #include "report_cost.h"
 #include "report_format.h"
@@ -81,6 +83,51 @@ static double exits_per_request(const vq_side *side, uint32_t isa, uint32_t code
     return rows ? (double)exits / (double)rows : NAN;
 }
 
+/*
+ * The exit reasons to list: those of A's first session in its order (by count), then any other session's
+ * (A's other boots, then B's) that A's first has not, in their own order: a reason only B has is a finding
+ * of the compare, not to be left out. A copy to free; NULL when out of memory.
+ */
+static vq_exit_reason *listed_exits(const vq_side *a, const vq_side *b, size_t *count)
+{
+    const vq_side *sides[2] = { a, b };
+    vq_exit_reason *listed = NULL;
+    size_t capacity = 0, side, s, i, j;
+
+    *count = 0;
+    for (side = 0; side < 2; side++) {
+        for (s = 0; s < sides[side]->count; s++) {
+            const vq_session *session = sides[side]->sessions[s];
+            vq_exit_reason *sorted = vq_sorted_exits(session);
+
+            if (!sorted) {
+                free(listed);
+                return NULL;
+            }
+            for (i = 0; i < session->exit_reason_count; i++) {
+                vq_exit_reason *slot;
+
+                for (j = 0; j < *count; j++) {
+                    if (listed[j].isa == sorted[i].isa && listed[j].reason == sorted[i].reason) {
+                        break;
+                    }
+                }
+                if (j < *count) {
+                    continue;
+                }
+                if (!(slot = VQ_PUSH(listed, *count, capacity))) {
+                    free(sorted);
+                    free(listed);
+                    return NULL;
+                }
+                *slot = sorted[i];
+            }
+            free(sorted);
+        }
+    }
+    return listed ? listed : calloc(1, sizeof(*listed));
+}
+
 /* SIDE's ioeventfd setting: its sessions', "mixed" when they differ. */
 static const char *side_ioeventfd(const vq_side *side)
 {
@@ -135,7 +182,8 @@ vq_status vq_report_compare(FILE *out, const vq_side *a, const vq_side *b, vq_fo
                             const vq_report_options *options)
 {
     const vq_session *first_a = a->sessions[0], *first_b = b->sessions[0];
-    vq_exit_reason *exits = vq_sorted_exits(first_a);
+    size_t exit_count = 0;
+    vq_exit_reason *exits = listed_exits(a, b, &exit_count);
     vq_units units = vq_compare_units(a, b);
     size_t blocks_a = a->count == 1 ? vq_blocks_with_rows(first_a) : 0;
     size_t blocks_b = b->count == 1 ? vq_blocks_with_rows(first_b) : 0;
@@ -212,7 +260,7 @@ vq_status vq_report_compare(FILE *out, const vq_side *a, const vq_side *b, vq_fo
     } else if (format == VQ_FORMAT_JSON) {
         fputs("\n  },\n  \"exits_per_request\": [", out);
     }
-    for (i = 0; exits && i < first_a->exit_reason_count && format != VQ_FORMAT_CSV; i++) {
+    for (i = 0; exits && i < exit_count && format != VQ_FORMAT_CSV; i++) {
         char label[32];
         double per_a = exits_per_request(a, exits[i].isa, exits[i].reason);
         double per_b = exits_per_request(b, exits[i].isa, exits[i].reason);

@@ -7,9 +7,10 @@
  * thread class (vCPU from the thread table, main loop = the process id, IOThread = the thread of the
  * device's injections), VM exits and those to user space, one notify exit per kick however many rows
  * share it, the per-request figures; without KVM events (TCG) no vCPU or IOThread class; without a
- * probe stream nothing measured. Exit 0 when all pass.
+ * probe stream nothing measured; the compare's exit table lists a reason only B has. Exit 0 when all pass.
  */
 #include "loader.h"
+#include "report.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -237,8 +238,38 @@ static void test_blocks(void)
     done(&load);
 }
 
+/*
+ * The compare's exit table lists every reason either side had: one that only B's session has (here NPF,
+ * as ioeventfd off adds exits that on has not) must not be left out because A's first session lacks it.
+ */
+static void test_compare_exit_reasons(void)
+{
+    vq_exit_reason exits_a[] = { { .isa = 2, .reason = 0x7b, .total = 10, .in_window = 10 } };
+    vq_exit_reason exits_b[] = { { .isa = 2, .reason = 0x7b, .total = 5, .in_window = 5 },
+                                 { .isa = 2, .reason = 0x400, .total = 7, .in_window = 7 } };
+    vq_request_row rows[2] = { { .id = 1 }, { .id = 2 } };
+    vq_session a = { .directory = "a", .rows = rows, .row_count = 2, .exits = exits_a, .exit_reason_count = 1 };
+    vq_session b = { .directory = "b", .rows = rows, .row_count = 2, .exits = exits_b, .exit_reason_count = 2 };
+    const vq_session *side_a[] = { &a }, *side_b[] = { &b };
+    vq_report_options options = { .resamples = 10, .seed = 1 };
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    CHECK(out && vq_report_compare(out, &(vq_side){ side_a, 1 }, &(vq_side){ side_b, 1 }, VQ_FORMAT_JSON,
+                                   &options) == VQ_OK);
+    fclose(out);
+    CHECK(text && strstr(text, "{\"reason\": \"IOIO\", \"a\": 5.0, \"b\": 2.5}"));
+    CHECK(text && strstr(text, "{\"reason\": \"NPF\", \"a\": 0.0, \"b\": 3.5}"));
+    if (text && !strstr(text, "NPF")) {
+        fprintf(stderr, "%s\n", text);
+    }
+    free(text);
+}
+
 int main(void)
 {
+    test_compare_exit_reasons();
     test_blocks();
     test_kvm();
     test_tcg();
