@@ -91,6 +91,13 @@ void vq_hist_merge(vq_hist *into, const vq_hist *from)
     into->sum += from->sum;
 }
 
+/* A bucket's midpoint, never outside the values seen (the lowest and highest buckets' values may not
+ * reach their middle). */
+static double within(const vq_hist *hist, double value)
+{
+    return value < (double)hist->min ? (double)hist->min : value > (double)hist->max ? (double)hist->max : value;
+}
+
 /* The value of rank RANK (0-based, in ascending order), as its bucket's midpoint; min and max exact. */
 static double value_at(const vq_hist *hist, uint64_t rank)
 {
@@ -106,13 +113,13 @@ static double value_at(const vq_hist *hist, uint64_t rank)
     for (i = VQ_HIST_SLOTS; i-- > 0;) {          /* negatives: largest magnitude first */
         seen += hist->negative[i];
         if (rank < seen) {
-            return -slot_middle(i);
+            return within(hist, -slot_middle(i));
         }
     }
     for (i = 0; i < VQ_HIST_SLOTS; i++) {
         seen += hist->positive[i];
         if (rank < seen) {
-            return slot_middle(i);
+            return within(hist, slot_middle(i));
         }
     }
     return (double)hist->max;
