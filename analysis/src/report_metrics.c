@@ -59,7 +59,16 @@ static void sample(FILE *out, const vq_session *session, const char *name, const
         fprintf(out, ",%s=", extra_key);
         label_value(out, extra_value);
     }
-    fprintf(out, "} %.17g\n", value);
+    fprintf(out, "} %.15g\n", value);
+}
+
+/* The start of a sample of stage STAGE's histogram: vqscope_stage_seconds<SUFFIX>{common,stage="..." */
+static void stage_series(FILE *out, const vq_session *session, const char *suffix, unsigned stage)
+{
+    fprintf(out, "vqscope_stage_seconds%s{", suffix);
+    common_labels(out, session);
+    fputs(",stage=", out);
+    label_value(out, vq_stage_names[stage]);
 }
 
 static void stage_histograms(FILE *out, const vq_session *session)
@@ -84,33 +93,29 @@ static void stage_histograms(FILE *out, const vq_session *session)
             vq_hist_add(hist, values[i]);
         }
         free(values);
-        for (k = 0; k <= VQ_METRICS_BUCKETS; k++) {
+        for (k = 0; k < VQ_METRICS_BUCKETS; k++) {
             char le[32];
 
             /* the bound as printed is the bound counted: 10^-3.2 s is "0.000631", and 631000 ns counts */
             snprintf(le, sizeof(le), "%.3g", vq_log_bin_edge(VQ_METRICS_LOWEST_EXPONENT, VQ_METRICS_PER_DECADE, k));
-            fputs("vqscope_stage_seconds_bucket{", out);
-            common_labels(out, session);
-            fputs(",stage=", out);
-            label_value(out, vq_stage_names[stage]);
-            if (k < VQ_METRICS_BUCKETS) {
-                fprintf(out, ",le=\"%s\"} %" PRIu64 "\n", le, vq_hist_count_at_most(hist, strtod(le, NULL) * 1e9));
-            } else {
-                fprintf(out, ",le=\"+Inf\"} %" PRIu64 "\n", hist->count);
-            }
+            stage_series(out, session, "_bucket", stage);
+            fprintf(out, ",le=\"%s\"} %" PRIu64 "\n", le, vq_hist_count_at_most(hist, strtod(le, NULL) * 1e9));
         }
-        fputs("vqscope_stage_seconds_sum{", out);
-        common_labels(out, session);
-        fputs(",stage=", out);
-        label_value(out, vq_stage_names[stage]);
+        stage_series(out, session, "_bucket", stage);
+        fprintf(out, ",le=\"+Inf\"} %" PRIu64 "\n", hist->count);
+        stage_series(out, session, "_sum", stage);
         fprintf(out, "} %.9g\n", hist->sum / 1e9);
-        fputs("vqscope_stage_seconds_count{", out);
-        common_labels(out, session);
-        fputs(",stage=", out);
-        label_value(out, vq_stage_names[stage]);
+        stage_series(out, session, "_count", stage);
         fprintf(out, "} %" PRIu64 "\n", hist->count);
     }
     free(hist);
+}
+
+/* A counter of one sample: # HELP, # TYPE, NAME{common} VALUE */
+static void counter(FILE *out, const vq_session *session, const char *name, const char *help, uint64_t value)
+{
+    header(out, name, "counter", help);
+    sample(out, session, name, NULL, NULL, (double)value);
 }
 
 static void exits(FILE *out, const vq_session *session)
@@ -131,18 +136,18 @@ static void exits(FILE *out, const vq_session *session)
 void vq_report_metrics(FILE *out, const vq_session *session)
 {
     stage_histograms(out, session);
-    header(out, "vqscope_requests_total", "counter",
-           "Requests: submitted in the guest trace, stitched end to end, unmatched, stitched with a negative stage.");
-    sample(out, session, "vqscope_requests_total", "state", "guest", (double)session->guest_requests);
-    sample(out, session, "vqscope_requests_total", "state", "stitched", (double)session->row_count);
-    sample(out, session, "vqscope_requests_total", "state", "unmatched", (double)session->unmatched_count);
-    sample(out, session, "vqscope_requests_total", "state", "negative", (double)session->negative_requests);
+    counter(out, session, "vqscope_requests_total", "Requests submitted in the guest trace.", session->guest_requests);
+    counter(out, session, "vqscope_requests_stitched_total", "Requests stitched end to end (guest, KVM, QEMU).",
+            session->row_count);
+    counter(out, session, "vqscope_requests_unmatched_total", "Requests left unmatched (each with its reason in the report).",
+            session->unmatched_count);
+    counter(out, session, "vqscope_requests_negative_total", "Stitched requests with a negative stage (never clamped).",
+            session->negative_requests);
     header(out, "vqscope_kicks_total", "counter", "Guest kicks, notified or suppressed by the driver (event index).");
     sample(out, session, "vqscope_kicks_total", "notified", "true", (double)session->kick.notified);
     sample(out, session, "vqscope_kicks_total", "notified", "false", (double)session->kick.suppressed);
     exits(out, session);
-    header(out, "vqscope_probe_drops_total", "counter", "Host probe records lost (ring buffer full).");
-    sample(out, session, "vqscope_probe_drops_total", NULL, NULL, (double)session->probe_drops);
+    counter(out, session, "vqscope_probe_drops_total", "Host probe records lost (ring buffer full).", session->probe_drops);
     header(out, "vqscope_clock_alignment_error_seconds", "gauge",
            "Stated error of the guest-to-host clock offset the cross-clock stages use.");
     sample(out, session, "vqscope_clock_alignment_error_seconds", "method", vq_offset_method_name(&session->offset),

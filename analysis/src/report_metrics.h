@@ -8,8 +8,10 @@
  *   vqscope_stage_seconds             histogram per stage (label stage="submit>kick"...): buckets at 20
  *                                     per decade from 1 us to 10 s, drawn from the stage's log-linear
  *                                     histogram (histogram.h); a negative value counts in every bucket
- *   vqscope_requests_total            counter, state="guest" (submitted in the guest trace), "stitched",
- *                                     "unmatched", "negative" (stitched with a negative stage)
+ *   vqscope_requests_total            counter: submitted in the guest trace; and of those
+ *   vqscope_requests_stitched_total   stitched end to end,
+ *   vqscope_requests_unmatched_total  left unmatched, and
+ *   vqscope_requests_negative_total   stitched with a negative stage
  *   vqscope_kicks_total               counter, notified="true"/"false" (the driver suppressed it)
  *   vqscope_vm_exits_total            counter per exit reason, during the workload window
  *   vqscope_probe_drops_total         counter: probe records lost (ring buffer full)

@@ -74,8 +74,9 @@ def main():
     report = json.load(open(sys.argv[2]))
     errors = []
     for name, kind in (('vqscope_stage_seconds', 'histogram'), ('vqscope_requests_total', 'counter'),
-                       ('vqscope_kicks_total', 'counter'), ('vqscope_vm_exits_total', 'counter'),
-                       ('vqscope_probe_drops_total', 'counter')):
+                       ('vqscope_requests_stitched_total', 'counter'), ('vqscope_requests_unmatched_total', 'counter'),
+                       ('vqscope_requests_negative_total', 'counter'), ('vqscope_kicks_total', 'counter'),
+                       ('vqscope_vm_exits_total', 'counter'), ('vqscope_probe_drops_total', 'counter')):
         if types.get(name) != kind:
             errors.append('%s: TYPE %s, expected %s' % (name, types.get(name), kind))
     value = {}
@@ -110,11 +111,13 @@ def main():
             errors.append('%s: median from the buckets %.1f us, report %.1f us (%.1f %% > %.0f %%)' %
                           (stage, estimate * 1e6, exact * 1e6, 100 * error, 100 * tolerance))
     requests = report['requests']
-    for state, expected in (('guest', requests['guest']), ('stitched', requests['stitched']),
-                            ('unmatched', requests['unmatched']), ('negative', requests['negative'])):
-        got = value.get(('vqscope_requests_total', ('state', state)))
+    for name, expected in (('vqscope_requests_total', requests['guest']),
+                           ('vqscope_requests_stitched_total', requests['stitched']),
+                           ('vqscope_requests_unmatched_total', requests['unmatched']),
+                           ('vqscope_requests_negative_total', requests['negative'])):
+        got = value.get((name,))
         if got != expected:
-            errors.append('vqscope_requests_total{state="%s"} %s, report %s' % (state, got, expected))
+            errors.append('%s %s, report %s' % (name, got, expected))
     for notified, key in (('true', 'notified'), ('false', 'suppressed')):
         got = value.get(('vqscope_kicks_total', ('notified', notified)))
         if got != report['kicks'][key]:
