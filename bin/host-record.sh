@@ -21,8 +21,13 @@
 #   --probe-floor          the probe also attaches its do-nothing programs (--floor: the benchmark's floor)
 #   --clock-pair BIN       the (TSC, CLOCK_MONOTONIC) pair printer (default guest-driver/out/clock-pair)
 #   --hook SCRIPT          `SCRIPT start DIR PIDFILE` last in start, `SCRIPT stop DIR` first in stop
+#   --pin N                start: once QEMU runs its N vCPU threads (QEMU's "CPU k/KVM", "CPU k/TCG" or,
+#                          round-robin TCG, "ALL CPUs/TCG"), pin each to a host CPU of its own, from
+#                          the last one down, and QEMU's other threads to the CPUs left; pin.txt says
+#                          what was pinned where, or why nothing was (needs more than N host CPUs)
 # Writes into SESSION-DIR: host-probe.vqp, probe-report.json, probe.log, bpf-prog-stats.json,
-# qemu-ctf/, lttng.log, host-clock.txt, tsc-offset.txt; .probe.pid and .tsc.pid between start and stop.
+# qemu-ctf/, lttng.log, host-clock.txt, tsc-offset.txt, pin.txt; .probe.pid, .tsc.pid and .pin.pid between
+# start and stop.
 set -u
 TOP=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 
@@ -38,6 +43,7 @@ esac
 [ -d "$out" ] || fail "$action: no session directory '$out'"
 shift 2
 pid_file="" mode=kvm disk="" backend=simple trace=1 probe_bin="" clock_pair=$TOP/guest-driver/out/clock-pair hook=""
+pin=0
 probe_floor=()
 while [ $# -gt 0 ]; do
   [ "$1" = --no-trace ] || [ "$1" = --probe-floor ] || [ $# -ge 2 ] || fail "option $1 needs a value"
@@ -51,12 +57,14 @@ while [ $# -gt 0 ]; do
     --probe-floor) probe_floor=(--floor); shift ;;
     --clock-pair) clock_pair=$2; shift 2 ;;
     --hook) hook=$2; shift 2 ;;
+    --pin) pin=$2; shift 2 ;;
     *) fail "unknown option '$1'" ;;
   esac
 done
 case "$mode" in kvm|lab|tcg) ;; *) fail "--mode must be kvm, lab or tcg, not '$mode'" ;; esac
 case "$backend" in simple|ust) ;; *) fail "--trace-backend must be simple or ust, not '$backend'" ;; esac
 [ "$action" = stop ] || [ -n "$pid_file" ] || fail "start needs --pid-file"
+[[ $pin =~ ^[0-9]$ ]] || fail "--pin must be the number of vCPU threads (0..9), not '$pin'"
 cd "$out" || exit 2
 out=$PWD
 lttng_on=0; [ "$backend" = ust ] && [ "$trace" = 1 ] && lttng_on=1
@@ -107,10 +115,38 @@ poll_tsc_offset() {  # poll_tsc_offset PIDFILE
   done
 }
 
+# pin_vcpus PIDFILE N: waits (up to 60 s) for QEMU's N vCPU threads, pins vCPU thread k to host CPU
+# last-k and every other thread of QEMU to the CPUs below (threads QEMU starts later, e.g. its I/O
+# workers, inherit their creator's CPUs). Writes pin.txt. QEMU creates its vCPU threads while it builds
+# the machine, and this looks every 0.1 s: they are pinned while the guest is still booting.
+pin_vcpus() {
+  local p="" n=$2 cpus t vcpus=() k=0
+  for _ in $(seq 600); do
+    p=$(cat "$1" 2>/dev/null)
+    if [ -n "$p" ]; then
+      kill -0 "$p" 2>/dev/null || { echo "not pinned: QEMU (pid $p) exited first"; return 0; }
+      mapfile -t vcpus < <(grep -l -E '^(CPU [0-9]+|ALL CPUs)/' /proc/"$p"/task/*/comm 2>/dev/null)
+      [ "${#vcpus[@]}" -ge "$n" ] && break
+    fi
+    sleep 0.1
+  done
+  [ "${#vcpus[@]}" -ge "$n" ] || { echo "not pinned: QEMU did not run $n vCPU threads within 60 s"; return 0; }
+  cpus=$(nproc)
+  [ "$cpus" -gt "$n" ] || { echo "not pinned: $cpus host CPUs for $n vCPU threads and QEMU's others"; return 0; }
+  taskset -a -p -c "0-$((cpus - n - 1))" "$p" > /dev/null || { echo "not pinned: taskset failed"; return 0; }
+  echo "qemu $p cpus 0-$((cpus - n - 1))"
+  for t in "${vcpus[@]}"; do
+    t=${t%/comm}
+    taskset -p -c $((cpus - 1 - k)) "${t##*/}" > /dev/null || { echo "not pinned: taskset failed"; return 0; }
+    echo "vcpu ${t##*/} $(tr ' ' _ < "$t/comm") cpu $((cpus - 1 - k))"
+    k=$((k + 1))
+  done
+}
+
 start() {
   # lab/run reruns a nested-lab flake from scratch: what a failed attempt left must not mix in
   rm -rf qemu-ctf qemu.simpletrace host-probe.vqp probe-report.json probe.log bpf-prog-stats.json \
-    lttng.log guest.trace workload.txt host-clock.txt tsc-offset.txt
+    lttng.log guest.trace workload.txt host-clock.txt tsc-offset.txt pin.txt
   [ -n "$disk" ] && rm -f "$disk" && truncate -s 256M "$disk"
   if [ "$lttng_on" = 1 ]; then
     export HOME=${HOME:-/tmp/home}; mkdir -p "$HOME"
@@ -131,6 +167,10 @@ start() {
     ( trap '' HUP; poll_tsc_offset "$pid_file" ) > /dev/null 2>&1 &
     echo $! > .tsc.pid
   fi
+  if [ "$pin" -gt 0 ]; then
+    ( trap '' HUP; pin_vcpus "$pid_file" "$pin" > pin.txt 2>&1 ) < /dev/null > /dev/null 2>&1 &
+    echo $! > .pin.pid
+  fi
   if [ -n "$probe_bin" ]; then
     # per-program run time and count, written by the probe itself when it stops (its programs are
     # gone once it exited, which happens before this script's stop runs)
@@ -150,6 +190,10 @@ stop() {
   [ -n "$hook" ] && { "$hook" stop "$out" || echo "host hook $hook stop exited $?"; }
   [ -x "$clock_pair" ] && "$clock_pair" end >> host-clock.txt 2>&1
   if [ -f .tsc.pid ]; then kill "$(cat .tsc.pid)" 2>/dev/null; rm -f .tsc.pid tsc-offset.tmp; fi
+  if [ -f .pin.pid ]; then
+    kill "$(cat .pin.pid)" 2>/dev/null && echo "not pinned: QEMU exited before its vCPU threads were seen" >> pin.txt
+    rm -f .pin.pid
+  fi
   if [ -f .probe.pid ]; then
     p=$(cat .probe.pid)
     kill -INT "$p" 2>/dev/null

@@ -127,6 +127,9 @@ def session_meta(args):
         'tsc': tsc_report(s, guest_trace),
         'tracing': args.tracing,
         'host_hook': args.host_hook or None,
+        # --pin: pin.txt's lines (host-record.sh: "qemu PID cpus LIST", "vcpu TID NAME cpu N", or
+        # "not pinned: WHY"); null without --pin
+        'pin': read(s, 'pin.txt', '').splitlines() if args.pin else None,
         'probes': probe_report(s) if args.probes else {'enabled': False},
         'duration_s': args.duration_s,
         'lab_reruns': len([f for f in files if f.startswith('console.log.failed-run-')]),
@@ -161,6 +164,7 @@ def main():
     ap.add_argument('--no-trace', dest='tracing', action='store_false')
     ap.add_argument('--no-probes', dest='probes', action='store_false')
     ap.add_argument('--host-hook', default='')
+    ap.add_argument('--pin', action='store_true', help="record --pin: QEMU's vCPU threads were to be pinned")
     ap.add_argument('--duration-s', type=int, required=True)
     args = ap.parse_args()
     if args.device == 'demo' and not args.workload.isdigit():
