@@ -3,15 +3,15 @@
 
     record-overhead-report.py OUT_DIR
 
-OUT_DIR holds ROUND-untraced and ROUND-traced session directories. Prints each session's fio read IOPS
-(from workload.txt), the mean IOPS of each kind and their ratio traced/untraced (with the mode from a
-traced session's meta.json), and the mean BPF run time per event of each probe program
+OUT_DIR holds ROUND-untraced, ROUND-minimal (--level minimal; optional) and ROUND-traced session
+directories. Prints each session's fio read IOPS (from workload.txt), the mean IOPS of each kind and
+the ratios traced/untraced and minimal/untraced (with the mode from a traced session's meta.json), and the mean BPF run time per event of each probe program
 (bpf-prog-stats.json of the traced sessions), each beside its floor when the probe attached one (the
 do-nothing program floor_btf_X / floor_raw_X on the same attach point, same run) and the ratio.
 """
 import glob, json, os, re, sys
 out = sys.argv[1]
-iops = {'untraced': [], 'traced': []}
+iops = {'untraced': [], 'minimal': [], 'traced': []}
 for d in sorted(glob.glob(os.path.join(out, '*-*'))):
     kind = d.rsplit('-', 1)[1]
     text = open(os.path.join(d, 'workload.txt')).read()
@@ -22,6 +22,9 @@ for d in sorted(glob.glob(os.path.join(out, '*-*'))):
 u, t = sum(iops['untraced']) / len(iops['untraced']), sum(iops['traced']) / len(iops['traced'])
 mode = json.load(open(glob.glob(os.path.join(out, '*-traced', 'meta.json'))[0]))['mode']
 print(f'mode {mode}: untraced {u:.0f} IOPS, traced {t:.0f} IOPS, traced/untraced = {t / u:.3f} (target >= 0.95)')
+if iops['minimal']:
+    m = sum(iops['minimal']) / len(iops['minimal'])
+    print(f'mode {mode}: --level minimal {m:.0f} IOPS, minimal/untraced = {m / u:.3f} (target >= 0.97)')
 tot_ns = tot_cnt = 0
 runs = {}   # program -> [run_cnt, run_time_ns] over the traced sessions
 for f in glob.glob(os.path.join(out, '*-traced', 'bpf-prog-stats.json')):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): what tracing costs. Records the same timed fio job (4k randread, 10 s) twice in
-# the same mode, alternately with no tracing at all and with everything on (eBPF probes, QEMU trace
-# events, guest tracepoints), ROUNDS times, and prints the IOPS of each, the ratio traced/untraced, and the
+# Benchmark (not a test): what tracing costs. Records the same timed fio job (4k randread, 10 s) three
+# times in the same mode, in turn with no tracing at all, at `--level minimal` (the stages' events only)
+# and with everything on (the default level: eBPF probes, QEMU trace events, guest tracepoints), ROUNDS
+# times, and prints the IOPS of each, the ratio traced/untraced, and the
 # mean BPF run time per event of each probe program (kernel.bpf_stats_enabled), beside the floor: the
 # probe's do-nothing programs on the same attach points in the same run (--probe-floor), and the ratio.
 #
@@ -25,9 +26,12 @@ out=$VQSCOPE_TOP/results/bench/overhead-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 job=$VQSCOPE_TOP/workloads/xblk-randread-timed.fio
 for r in $(seq "$rounds"); do
-  for kind in untraced traced; do
-    opts=()
-    if [ $kind = untraced ]; then opts=(--no-trace); else opts=(--probe-floor); fi
+  for kind in untraced minimal traced; do
+    case $kind in
+      untraced) opts=(--no-trace) ;;
+      minimal) opts=(--level minimal) ;;
+      traced) opts=(--probe-floor) ;;
+    esac
     progress "overhead: round $r, $kind"
     "$VQSCOPE_TOP/bin/vqscope" record "${mode[@]}" "${opts[@]}" --workload "$job" -o "$out/$r-$kind" >/dev/null
   done

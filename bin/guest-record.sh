@@ -1,5 +1,5 @@
 #!/bin/sh
-# guest-record.sh [--no-trace] [--kick-hold-ns N] [--requests N] [--ab ORDER] xblk|blk|demo
+# guest-record.sh [--no-trace] [--no-e2e] [--kick-hold-ns N] [--requests N] [--ab ORDER] xblk|blk|demo
 #
 # The guest side of `vqscope record`. Runs in the guest (busybox sh, lab/init's `sh /vqscope/cmd`)
 # with the session directory shared at /share; bin/vqscope copies it there as .guest-record.sh and
@@ -16,6 +16,9 @@
 # Options:
 #   --no-trace         enable no event (the overhead benchmark's baseline); the trace stays empty
 #                      but for --ab's block markers
+#   --no-e2e           the device's events only: not the workload's syscalls and the block layer's
+#                      events on the disks (vqscope record --level minimal; blk keeps its block layer
+#                      events, which are its device events)
 #   --kick-hold-ns N   xblk: the driver's kick_hold_ns module parameter (default 0: left alone)
 #   --requests N       demo: number of requests
 #   --ab ORDER         xblk: two disks, A at PCI 0000:00:04.0 and B at 0000:00:05.0 (bin/vqscope's
@@ -30,10 +33,11 @@
 # 11-14 the blk events; 15 the kick hold; 16 the e2e events; 17 an --ab disk not at its PCI address.
 share=/share
 T=/sys/kernel/tracing
-trace=1 kick_hold_ns=0 requests=2000 device="" ab_order=""
+trace=1 e2e=1 kick_hold_ns=0 requests=2000 device="" ab_order=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-trace) trace=0; shift ;;
+    --no-e2e) e2e=0; shift ;;
     --kick-hold-ns) kick_hold_ns=${2:?--kick-hold-ns needs a value}; shift 2 ;;
     --requests) requests=${2:?--requests needs a value}; shift 2 ;;
     --ab) ab_order=${2:?--ab needs the order of the blocks}; shift 2 ;;
@@ -161,7 +165,7 @@ echo x86-tsc > "$T/trace_clock" 2>/dev/null || echo mono > "$T/trace_clock"
 echo 16384 > "$T/buffer_size_kb"
 if [ "$trace" = 1 ]; then
   if [ "$device" = blk ]; then enable_blk_events; else echo 1 > "$T/events/$modname/enable"; fi
-  if [ -n "$e2e_disks" ]; then
+  if [ -n "$e2e_disks" ] && [ "$e2e" = 1 ]; then
     # the application end of each request: the workload's syscalls and the block layer on the disks
     # shellcheck disable=SC2086  # the disks' names: words without blanks
     sh "$share/.guest-e2e-events.sh" "$T" $e2e_disks || exit 16

@@ -18,6 +18,7 @@
 #   --trace-backend simple|ust   ust: record QEMU's events with an LTTng session (default simple)
 #   --no-trace             no QEMU tracing at all (no LTTng session)
 #   --probe BIN            run the eBPF probe loader BIN (probes/vqscope-probe); none without it
+#   --probe-events LIST    the probe's --events (its events and groups; default all)
 #   --probe-floor          the probe also attaches its do-nothing programs (--floor: the benchmark's floor)
 #   --clock-pair BIN       the (TSC, CLOCK_MONOTONIC) pair printer (default guest-driver/out/clock-pair)
 #   --hook SCRIPT          `SCRIPT start DIR PIDFILE` last in start, `SCRIPT stop DIR` first in stop
@@ -44,7 +45,7 @@ esac
 shift 2
 pid_file="" mode=kvm disk="" backend=simple trace=1 probe_bin="" clock_pair=$TOP/guest-driver/out/clock-pair hook=""
 pin=0
-probe_floor=()
+probe_floor=() probe_events=all
 while [ $# -gt 0 ]; do
   [ "$1" = --no-trace ] || [ "$1" = --probe-floor ] || [ $# -ge 2 ] || fail "option $1 needs a value"
   case "$1" in
@@ -55,6 +56,7 @@ while [ $# -gt 0 ]; do
     --no-trace) trace=0; shift ;;
     --probe) probe_bin=$2; shift 2 ;;
     --probe-floor) probe_floor=(--floor); shift ;;
+    --probe-events) probe_events=$2; shift 2 ;;
     --clock-pair) clock_pair=$2; shift 2 ;;
     --hook) hook=$2; shift 2 ;;
     --pin) pin=$2; shift 2 ;;
@@ -176,6 +178,7 @@ start() {
     # gone once it exited, which happens before this script's stop runs)
     sysctl -q -w kernel.bpf_stats_enabled=1 2>/dev/null || echo 1 > /proc/sys/kernel/bpf_stats_enabled
     nohup "$probe_bin" --pid-file "$pid_file" --wait --output "$out/host-probe.vqp" "${probe_floor[@]}" \
+      --events "$probe_events" \
       --report "$out/probe-report.json" --prog-stats "$out/bpf-prog-stats.json" > "$out/probe.log" 2>&1 &
     echo $! > "$out/.probe.pid"
   fi

@@ -110,6 +110,7 @@ def session_meta(args):
         'iothread': args.iothread,
         'queues': args.queues, 'smp': args.smp, 'delay_ns': args.delay_ns, 'kick_hold_ns': args.kick_hold_ns,
         'notify_delay_ns': args.notify_delay_ns,
+        'level': args.level,
         'workload': {'kind': 'fio' if fio else 'demo-client',
                      'spec': os.path.basename(args.workload) if fio else int(args.workload),
                      'exit': int(workload_rc.group(1)) if workload_rc else None},
@@ -164,6 +165,8 @@ def main():
     ap.add_argument('--no-trace', dest='tracing', action='store_false')
     ap.add_argument('--no-probes', dest='probes', action='store_false')
     ap.add_argument('--host-hook', default='')
+    ap.add_argument('--level', choices=['minimal', 'default'], default='default',
+                    help='record --level: what was recorded')
     ap.add_argument('--pin', action='store_true', help="record --pin: QEMU's vCPU threads were to be pinned")
     ap.add_argument('--duration-s', type=int, required=True)
     args = ap.parse_args()

@@ -162,8 +162,8 @@ static void report_text(FILE *out, const vq_session *session, const vq_report_op
         harvested += session->rows[i].harvested;
     }
     fprintf(out, "session %s\n", vq_session_name(session));
-    fprintf(out, "  mode %s, device %s, ioeventfd %s, QEMU trace %s, device delay %" PRId64 " ns\n", session->mode,
-            session->device, session->ioeventfd, session->qemu_trace, session->delay_ns);
+    fprintf(out, "  mode %s, device %s, ioeventfd %s, QEMU trace %s, device delay %" PRId64 " ns, level %s\n",
+            session->mode, session->device, session->ioeventfd, session->qemu_trace, session->delay_ns, session->level);
     fprintf(out, "requests: %" PRIu64 " in the guest trace, %zu stitched (%zu batched, %zu harvested),\n"
             "  %zu unmatched, %" PRIu64 " with a negative stage\n", session->guest_requests, session->row_count,
             batched, harvested, session->unmatched_count, session->negative_requests);
@@ -258,8 +258,10 @@ static void report_json(FILE *out, const vq_session *session)
         fprintf(out, ", \"part\": \"%c\", \"blocks\": %zu", session->part, session->window_count);
     }
     fprintf(out, ",\n  \"mode\": \"%s\", \"device\": \"%s\", \"ioeventfd\": \"%s\", \"qemu_trace\": \"%s\", "
-            "\"delay_ns\": %" PRId64 ", \"matched_by\": \"%s\",\n", session->mode, session->device, session->ioeventfd,
-            session->qemu_trace, session->delay_ns, session->stock ? "sectors" : "id");
+            "\"delay_ns\": %" PRId64 ", \"matched_by\": \"%s\", \"level\": ", session->mode, session->device,
+            session->ioeventfd, session->qemu_trace, session->delay_ns, session->stock ? "sectors" : "id");
+    vq_json_string(out, session->level);
+    fputs(",\n", out);
     vq_report_alignment_json(out, session);
     fprintf(out, "  \"requests\": {\"guest\": %" PRIu64 ", \"stitched\": %zu, \"unmatched\": %zu, "
             "\"negative\": %" PRIu64 "},\n", session->guest_requests, session->row_count, session->unmatched_count,

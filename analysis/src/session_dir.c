@@ -166,6 +166,8 @@ vq_status vq_session_read_meta(vq_session *session, const char *directory, vq_er
     snprintf(session->ioeventfd, sizeof(session->ioeventfd), "?");
     snprintf(session->mode, sizeof(session->mode), "?");
     snprintf(session->device, sizeof(session->device), "?");
+    /* sessions recorded before `vqscope record --level` recorded what its default level records */
+    snprintf(session->level, sizeof(session->level), "default");
     session->delay_ns = 0;
     root = json_loadf(stream, 0, &parse_error);
     if (!root) {
@@ -193,6 +195,9 @@ vq_status vq_session_read_meta(vq_session *session, const char *directory, vq_er
     }
     if (status == VQ_OK) {
         status = meta_text(root, "device", session->device, sizeof(session->device));
+    }
+    if (status == VQ_OK) {
+        status = meta_text(root, "level", session->level, sizeof(session->level));
     }
     if (status == VQ_OK && session->part) {
         status = meta_part_ioeventfd(session, root);

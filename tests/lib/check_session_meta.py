@@ -4,7 +4,7 @@
     check_session_meta.py META_JSON
 
 Passes if every field says what those options (partial, lab, xblk, fio job.fio, ioeventfd off, iothread,
-2 queues, kick hold 1000 ns, no probes, 7 s) and files (guest kernel 6.1.0-test, guest clock pairs
+2 queues, kick hold 1000 ns, no probes, no --level or --pin, 7 s) and files (guest kernel 6.1.0-test, guest clock pairs
 tsc 1000 and 3000, tsc_offset -12345, the file list) say; prints each difference and exits 1 otherwise.
 """
 import json, sys
@@ -12,7 +12,7 @@ m = json.load(open(sys.argv[1]))
 expect = {'format': 'vqscope-session', 'version': 1, 'status': 'partial', 'why': 'interrupted by the user',
           'mode': 'lab', 'device': 'xblk', 'ioeventfd': 'off', 'iothread': True, 'queues': 2,
           'delay_ns': 0, 'kick_hold_ns': 1000, 'notify_delay_ns': 0, 'kvm_events_expected': True,
-          'note': None, 'tracing': True, 'host_hook': None, 'probes': {'enabled': False}, 'duration_s': 7,
+          'note': None, 'tracing': True, 'host_hook': None, 'level': 'default', 'pin': None, 'probes': {'enabled': False}, 'duration_s': 7,
           'lab_reruns': 1, 'files': ['console.log', 'console.log.failed-run-1', 'guest.trace', 'tsc-offset.txt']}
 bad = {k: (m.get(k), v) for k, v in expect.items() if m.get(k) != v}
 w = m['workload']
