@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	    parse_u64(argv[optind + 1], &seed))
 		goto usage;
 
-	fd = demo_open(prog, dev);
+	fd = tool_open(prog, dev);
 	if (fd < 0)
 		return 1;
 

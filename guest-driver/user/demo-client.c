@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 
 	if (strcmp(argv[0], "calc") && strcmp(argv[0], "random"))
 		print_usage();
-	fd = demo_open(prog, dev);
+	fd = tool_open(prog, dev);
 	if (fd < 0)
 		return 1;
 	if (!strcmp(argv[0], "calc"))

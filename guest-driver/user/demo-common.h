@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the virtio-demo guest test programs: argument parsing,
- * a seeded PRNG, the CALC ioctl and the user-space reference computation.
+ * Helpers of the virtio-demo guest test programs (demo-client, demo-bad): the
+ * CALC ioctl, random operands and the user-space reference computation. The
+ * parsing and the PRNG every guest program uses are in tool-common.h.
  */
 #ifndef DEMO_COMMON_H
 #define DEMO_COMMON_H
@@ -19,54 +20,9 @@
 
 #include <linux/virtio_vqscope.h>
 #include "virtio_demo_ioctl.h"
+#include "tool-common.h"
 
 #define DEMO_DEFAULT_DEV	"/dev/virtio-demo0"
-
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-
-static inline int parse_s64(const char *s, int64_t *v)
-{
-	char *end;
-	long long x;
-
-	errno = 0;
-	x = strtoll(s, &end, 0);
-	if (errno || end == s || *end)
-		return -1;
-	*v = x;
-	return 0;
-}
-
-static inline int parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	if (*s == '-')
-		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (errno || end == s || *end)
-		return -1;
-	*v = x;
-	return 0;
-}
-
-/* splitmix64: tiny, seedable and good enough to pick test values. */
-static inline uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* Uniform-ish in [lo, hi]; the modulo bias does not matter here. */
-static inline uint64_t rand_range(uint64_t *state, uint64_t lo, uint64_t hi)
-{
-	return lo + splitmix64(state) % (hi - lo + 1);
-}
 
 /*
  * A random operand whose magnitude is itself random, so that small values,
@@ -156,15 +112,6 @@ static inline void demo_report_mismatch(const char *prog, const char *what,
 		prog, what, (uint64_t)c->id, a, b, (int64_t)c->product,
 		(int64_t)c->sum, (uint32_t)c->flags, c->status, e.product,
 		e.sum, e.flags);
-}
-
-static inline int demo_open(const char *prog, const char *path)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-	return fd;
 }
 
 #endif /* DEMO_COMMON_H */

@@ -13,8 +13,16 @@
  * unchanged. Later reads of block 0 check that it did not change.
  */
 #include <endian.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
-#include "demo-common.h"
+#include <linux/virtio_vqscope.h>
+#include "tool-common.h"
 #include "virtio_xblk_ioctl.h"
 
 #define XBLK_DEFAULT_DEV	"/dev/xblk0-raw"
@@ -633,7 +641,7 @@ int main(int argc, char **argv)
 	    parse_u64(argv[optind + 1], &seed))
 		goto usage;
 
-	fd = demo_open(prog, dev);
+	fd = tool_open(prog, dev);
 	if (fd < 0)
 		return 1;
 	if (ioctl(fd, VIRTIO_XBLK_IOC_INFO, &info)) {
