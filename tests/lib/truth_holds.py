@@ -33,9 +33,9 @@ waited (hold_ns, from the holder's own start and end). For each held session:
      That strict bound is printed with each stage; the check fails at max(strict, D / 2). Checks 1 and
      2 already hold the whole hold in its own stage (to 5 % of D), and stages add up to the total, so
      the hold itself cannot be found in another stage as well; what moves another stage is the path
-     reacting to the hold, which the emulated lab does by more than its plain sessions' noise: a 1 ms
+     reacting to the hold, which the emulators do by more than their plain sessions' noise: a 1 ms
      serve hold moved tcg's kick>exit +162 us (2026-12-03: QEMU's main loop woken 149 us after the
-     kick instead of 55, its host CPU slower to leave idle), a 200 us notify hold at 4 in flight
+     kick instead of 55), a 200 us notify hold at 4 in flight
      +225 us (CI rehearsal 2, 2026-12-02: held interrupts made the guest submit in batches, and the
      main loop answered a kick only once the vCPU slept, now avoided by the one-in-flight workload).
      The closing notes count the strict bound's excesses;
