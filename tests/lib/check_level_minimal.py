@@ -81,10 +81,10 @@ def main():
     if coverage.get('traced') or coverage.get('matched'):
         errors.append('report: end-to-end rows without the events they come from: %s' %
                       {k: coverage.get(k) for k in ('traced', 'matched')})
-    cost = report.get('cost') or {}
-    cpu = ((cost.get('per_request') or {}).get('cpu_ns') or {}).get('all') if cost else None
-    if cpu not in (None,):
-        errors.append('report: a host CPU cost per request (%r) without scheduler events' % cpu)
+    every = ((report.get('cost') or {}).get('threads') or {}).get('all') or {}
+    figures = {k: every.get(k) for k in ('cpu_ns', 'cpu_per_request_ns', 'wakeups') if every.get(k) is not None}
+    if figures:
+        errors.append('report: a host CPU cost %s without scheduler events' % figures)
 
     print(json.dumps({'level': meta.get('level'), 'probe_records': names, 'guest_events': guest,
                       'requests': requests}, sort_keys=True))
