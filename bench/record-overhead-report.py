@@ -5,8 +5,8 @@
 
 OUT_DIR holds ROUND-untraced, ROUND-minimal (--level minimal; optional) and ROUND-traced session
 directories. Prints each session's fio read IOPS (from workload.txt), the mean IOPS of each kind and
-the ratios traced/untraced and minimal/untraced (with the mode from a traced session's meta.json), and the mean BPF run time per event of each probe program
-(bpf-prog-stats.json of the traced sessions), each beside its floor when the probe attached one (the
+the ratios traced/untraced and minimal/untraced (with the mode from a traced session's meta.json),
+and the mean BPF run time per event of each probe program (bpf-prog-stats.json of the traced sessions), each beside its floor when the probe attached one (the
 do-nothing program floor_btf_X / floor_raw_X on the same attach point, same run) and the ratio.
 """
 import glob, json, os, re, sys

@@ -2,8 +2,8 @@
 # Benchmark (not a test): what tracing costs. Records the same timed fio job (4k randread, 10 s) three
 # times in the same mode, in turn with no tracing at all, at `--level minimal` (the stages' events only)
 # and with everything on (the default level: eBPF probes, QEMU trace events, guest tracepoints), ROUNDS
-# times, and prints the IOPS of each, the ratio traced/untraced, and the
-# mean BPF run time per event of each probe program (kernel.bpf_stats_enabled), beside the floor: the
+# times, and prints the IOPS of each, the ratios traced/untraced and minimal/untraced, and the mean BPF
+# run time per event of each probe program (kernel.bpf_stats_enabled), beside the floor: the
 # probe's do-nothing programs on the same attach points in the same run (--probe-floor), and the ratio.
 #
 #   bench/record-overhead.sh [--mode kvm|lab|tcg] [--rounds N]

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by every guest test program (demo-client, demo-bad, xblk-bad):
- * strict number parsing, a seeded PRNG and opening the device node. The virtio-demo device's own helpers
- * are in demo-common.h.
+ * strict number parsing, a seeded PRNG and opening the device node. The
+ * virtio-demo device's own helpers are in demo-common.h.
  */
 #ifndef TOOL_COMMON_H
 #define TOOL_COMMON_H
