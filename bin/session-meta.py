@@ -165,7 +165,7 @@ def main():
     ap.add_argument('--no-trace', dest='tracing', action='store_false')
     ap.add_argument('--no-probes', dest='probes', action='store_false')
     ap.add_argument('--host-hook', default='')
-    ap.add_argument('--level', choices=['minimal', 'default'], default='default',
+    ap.add_argument('--level', choices=['minimal', 'default', 'full'], default='default',
                     help='record --level: what was recorded')
     ap.add_argument('--pin', action='store_true', help="record --pin: QEMU's vCPU threads were to be pinned")
     ap.add_argument('--duration-s', type=int, required=True)

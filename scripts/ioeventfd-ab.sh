@@ -127,7 +127,8 @@ record() {
   local name=$1 ab=$2 boot_seed=$3 job=$4 t0
   t0=$(date +%s)
   progress "ioeventfd-ab: recording $name (disks A,B ioeventfd $ab, seed $boot_seed; log $out/record-$name.log)"
-  if ! "$VQSCOPE_TOP/bin/vqscope" record --mode "$mode" --workload "$job" --queues "$queues" --smp "$smp" --ab "$ab" \
+  # --level full: the study compares the host CPU each setting spends per request (scheduler events)
+  if ! "$VQSCOPE_TOP/bin/vqscope" record --mode "$mode" --workload "$job" --queues "$queues" --smp "$smp" --ab "$ab" --level full \
        --blocks "$blocks" --seed "$boot_seed" -o "$out/session-$name" > "$out/record-$name.log" 2>&1; then
     tail -n 15 "$out/record-$name.log" >&2
     die "recording $name failed (see $out/record-$name.log)"

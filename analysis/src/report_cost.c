@@ -161,6 +161,11 @@ void vq_report_cost_text(FILE *out, const vq_session *session)
                     vq_us(f.userspace_exit_ns));
         }
     }
+    if (!cost->has_switches && !cost->has_wakeups) {
+        fputs("  QEMU threads' CPU time and wakeups: not recorded (no scheduler events in the probe stream;\n"
+              "    vqscope record --level full records them)\n", out);
+        return;
+    }
     fprintf(out, "  QEMU threads      ");
     for (c = 0; c < VQ_THREAD_CLASS_COUNT; c++) {
         fprintf(out, " %10s", vq_thread_class_names[c]);

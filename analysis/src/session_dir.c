@@ -166,8 +166,8 @@ vq_status vq_session_read_meta(vq_session *session, const char *directory, vq_er
     snprintf(session->ioeventfd, sizeof(session->ioeventfd), "?");
     snprintf(session->mode, sizeof(session->mode), "?");
     snprintf(session->device, sizeof(session->device), "?");
-    /* sessions recorded before `vqscope record --level` recorded what its default level records */
-    snprintf(session->level, sizeof(session->level), "default");
+    /* sessions recorded before `vqscope record --level` recorded everything: its full level */
+    snprintf(session->level, sizeof(session->level), "full");
     session->delay_ns = 0;
     root = json_loadf(stream, 0, &parse_error);
     if (!root) {

@@ -3,8 +3,9 @@
 
     check_dashboard.py WORK REQUEST
 
-WORK holds report-off.json, report-on.json, compare.json (vqscope-analyze) and dom.html, dom-one.html
-(Chromium's --dump-dom of the two-session page with REQUEST in the timeline and of the one-session page).
+WORK holds report-off.json, report-on.json, compare.json, report-default.json (vqscope-analyze) and
+dom.html, dom-one.html, dom-default.html (Chromium's --dump-dom of the two-session page with REQUEST in
+the timeline, of the one-session page, and of a default-level session's page: no scheduler events).
 Passes if every chart is drawn with the analyzer's numbers (stage medians, layer shares, compare
 intervals, CDF points, kicks, exits, cost and its shifts' intervals, TSC check, the request's timeline, the
 A/B panel's note on how the intervals were made, its total shift, fio's figures) and those agree with the
@@ -286,6 +287,18 @@ assert by_id(one, "ab-panel").get("data-absent") and by_id(one, "ab-latency").ge
     "one-session page: the A/B panel not marked absent"
 assert json.loads(by_id(one, "cost-cpu")["data-series"]) == {"ioeventfd on": {k: on["cost"]["threads"][k]["cpu_per_request_ns"] for k in classes}}
 assert set(json.loads(by_id(one, "stage-bars")["data-series"])) == {"ioeventfd on"}
+
+# A session recorded below --level full: its cost measured, its host CPU not recorded, and the page says
+# so rather than drawing a zero.
+plain = json.load(open(os.path.join(work, "report-default.json")))
+assert plain["level"] == "default" and plain["cost"] and plain["cost"]["threads"]["all"]["cpu_per_request_ns"] is None, \
+    f"report-default.json: level {plain['level']}, cost {plain['cost'] and plain['cost']['threads']['all']}"
+page = parse("dom-default.html")
+assert [a for t, a in page.elements if t == "body"][0].get("data-ready") == "ok", "default-level page"
+assert "no scheduler events" in (by_id(page, "cost-cpu").get("data-absent") or ""), \
+    f"default-level page: CPU not marked not recorded ({by_id(page, 'cost-cpu')})"
+assert not [a for t, a in page.elements if a.get("class") in ("cost-cpu", "cost-cpu-total")], \
+    "default-level page: CPU drawn without scheduler events"
 print(f"ok: {len(segs)} bar segments, {len(rows)} compare rows, {len(lines)} CDF lines, "
       f"{len(drawn)} exit bars, {len(cost_bars)} cost bars, {len(cpu_rects)} CPU segments, "
       f"timeline of request {request} ({len(spans)} spans, batched={row['batched']})")

@@ -13,7 +13,8 @@ counts as JSON and exits 1 naming every expectation that does not hold:
   - KVM sessions: kvm_exit events exist; MSI/irqfd injections match QEMU's notifications; with ioeventfd
     on, ~one ioeventfd signal per kick that notified, and few user-space MMIO exits; with it off, no
     ioeventfd signals for the device and at least one user-space MMIO exit per notifying kick;
-  - tcg sessions: no KVM events, and meta.json says so.
+  - tcg sessions: no KVM events, and meta.json says so;
+  - scheduler records (sched_switch) at --level full, none below it.
 """
 import argparse
 import json
@@ -220,6 +221,13 @@ def main():
                                             stats[program].get('run_time_ns', 0) > 0):
                     problems.append(f'bpf-prog-stats.json: {program} {stats.get(program)} for {c[event]} '
                                     f'{event} records')
+        # the host scheduler is recorded at --level full only (sessions from before --level: everything)
+        sched_counts = {k: c.get(k, 0) for k in ('sched_switch', 'sched_wakeup')}
+        if meta.get('level', 'full') == 'full':
+            if sched_counts['sched_switch'] == 0:
+                problems.append('level full: no sched_switch records for the QEMU threads')
+        elif any(sched_counts.values()):
+            problems.append(f"level {meta.get('level')}: scheduler records in the probe stream: {sched_counts}")
         injections = c.get('kvm_msi_set_irq', 0) + c.get('irqfd_inject', 0)
         notifications = q['notify'] + q['notify_irqfd']
         if args.expect == 'tcg':
@@ -228,8 +236,6 @@ def main():
                 problems.append(f'tcg session with KVM events: {kvm}')
             if meta.get('kvm_events_expected') is not False or 'no KVM' not in (meta.get('note') or ''):
                 problems.append('meta.json of a tcg session does not say that KVM events are absent')
-            if c.get('sched_switch', 0) == 0:
-                problems.append('no sched_switch records for the QEMU threads')
         else:
             if c.get('kvm_exit', 0) < len(submitted):
                 problems.append(f"only {c.get('kvm_exit', 0)} kvm_exit records for {len(submitted)} requests")
