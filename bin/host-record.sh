@@ -122,12 +122,17 @@ poll_tsc_offset() {  # poll_tsc_offset PIDFILE
 # workers, inherit their creator's CPUs). Writes pin.txt. QEMU creates its vCPU threads while it builds
 # the machine, and this looks every 0.1 s: they are pinned while the guest is still booting.
 pin_vcpus() {
-  local p="" n=$2 cpus t vcpus=() k=0
+  local p="" n=$2 cpus t comm vcpus=() k=0
   for _ in $(seq 600); do
     p=$(cat "$1" 2>/dev/null)
     if [ -n "$p" ]; then
       kill -0 "$p" 2>/dev/null || { echo "not pinned: QEMU (pid $p) exited first"; return 0; }
-      mapfile -t vcpus < <(grep -l -E '^(CPU [0-9]+|ALL CPUs)/' /proc/"$p"/task/*/comm 2>/dev/null)
+      # (no process substitution: inside the lab's L1 the chroot's /dev has no /dev/fd)
+      vcpus=()
+      for t in /proc/"$p"/task/*/comm; do
+        read -r comm < "$t" 2>/dev/null || continue
+        [[ $comm =~ ^(CPU\ [0-9]+|ALL\ CPUs)/ ]] && vcpus+=("$t")
+      done
       [ "${#vcpus[@]}" -ge "$n" ] && break
     fi
     sleep 0.1
