@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --mode) mode=(--mode "${2:?}"); shift 2 ;;
     --rounds) rounds=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
