@@ -187,3 +187,26 @@ uint64_t vq_hist_count_at_most(const vq_hist *hist, double bound)
     }
     return (uint64_t)llround(total);
 }
+
+vq_summary vq_hist_summary(const vq_hist *hist)
+{
+    vq_summary summary = { 0 };
+    unsigned slot;
+
+    if (!hist || hist->count == 0) {
+        summary.mean = summary.p50 = summary.p90 = summary.p99 = summary.p999 = NAN;
+        return summary;
+    }
+    summary.count = (size_t)hist->count;
+    summary.mean = hist->sum / (double)hist->count;
+    summary.min = hist->min;
+    summary.max = hist->max;
+    summary.p50 = vq_hist_percentile(hist, 50);
+    summary.p90 = vq_hist_percentile(hist, 90);
+    summary.p99 = vq_hist_percentile(hist, 99);
+    summary.p999 = vq_hist_percentile(hist, 99.9);
+    for (slot = 0; slot < VQ_HIST_SLOTS; slot++) {
+        summary.negative += (size_t)hist->negative[slot];
+    }
+    return summary;
+}

@@ -11,6 +11,8 @@
 #ifndef VQSCOPE_ANALYSIS_HISTOGRAM_H
 #define VQSCOPE_ANALYSIS_HISTOGRAM_H
 
+#include "stats.h"
+
 #include <stdint.h>
 
 #define VQ_HIST_EXACT 256u                                   /* 0 .. 255: one bucket per value */
@@ -44,6 +46,12 @@ double vq_hist_percentile(const vq_hist *hist, double p);
  * grows). What a Prometheus histogram's cumulative bucket `le` counts.
  */
 uint64_t vq_hist_count_at_most(const vq_hist *hist, double bound);
+/*
+ * The summary the reports print, drawn from the histogram: count, mean (exact sum / count), min, max and
+ * the negative count exact; p50 .. p99.9 from vq_hist_percentile (within 0.4 %). A zero summary with NaN
+ * statistics when empty, as vq_summarize gives.
+ */
+vq_summary vq_hist_summary(const vq_hist *hist);
 /* The index of VALUE's bucket among the positive ones (VALUE >= 0), and a bucket's smallest value. */
 unsigned vq_hist_slot(uint64_t magnitude);
 uint64_t vq_hist_slot_low(unsigned slot);

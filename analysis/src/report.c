@@ -34,13 +34,9 @@ static void text_stages(FILE *out, const vq_session *session)
 
     fprintf(out, "stages (us)         count       mean        p50        p90        p99      p99.9   neg\n");
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
-        size_t count;
-        int64_t *values = vq_session_stage_values(session, (vq_stage)stage, &count);
+        vq_summary s = vq_session_stage_summary(session, (vq_stage)stage);
 
-        if (values) {
-            vq_text_summary_row(out, vq_stage_names[stage], values, count);
-        }
-        free(values);
+        vq_text_summary(out, vq_stage_names[stage], &s);
     }
     fprintf(out, "  (%s)\n", notify_signal_name(session));
 }
@@ -268,13 +264,9 @@ static void report_json(FILE *out, const vq_session *session)
             session->negative_requests);
     fputs("  \"stages\": {", out);
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
-        size_t count;
-        int64_t *values = vq_session_stage_values(session, (vq_stage)stage, &count);
-
-        s = values ? vq_summarize(values, count) : (vq_summary){ 0 };
+        s = vq_session_stage_summary(session, (vq_stage)stage);
         fprintf(out, "%s\n    \"%s\": ", stage ? "," : "", vq_stage_names[stage]);
         vq_json_summary(out, &s);
-        free(values);
     }
     fputs("\n  },\n  ", out);
     vq_report_cdf_json(out, session);

@@ -36,16 +36,21 @@ void vq_json_string(FILE *out, const char *text)
     fputc('"', out);
 }
 
+void vq_text_summary(FILE *out, const char *name, const vq_summary *s)
+{
+    if (s->count == 0) {
+        fprintf(out, "  %-15s %7s\n", name, "0");
+        return;
+    }
+    fprintf(out, "  %-15s %7zu %10.1f %10.1f %10.1f %10.1f %10.1f %6zu\n", name, s->count, vq_us(s->mean),
+            vq_us(s->p50), vq_us(s->p90), vq_us(s->p99), vq_us(s->p999), s->negative);
+}
+
 void vq_text_summary_row(FILE *out, const char *name, int64_t *values, size_t count)
 {
     vq_summary s = vq_summarize(values, count);
 
-    if (count == 0) {
-        fprintf(out, "  %-15s %7s\n", name, "0");
-        return;
-    }
-    fprintf(out, "  %-15s %7zu %10.1f %10.1f %10.1f %10.1f %10.1f %6zu\n", name, s.count, vq_us(s.mean), vq_us(s.p50),
-            vq_us(s.p90), vq_us(s.p99), vq_us(s.p999), s.negative);
+    vq_text_summary(out, name, &s);
 }
 
 void vq_json_summary(FILE *out, const vq_summary *s)

@@ -73,42 +73,29 @@ static void stage_series(FILE *out, const vq_session *session, const char *suffi
 
 static void stage_histograms(FILE *out, const vq_session *session)
 {
-    vq_hist *hist = malloc(sizeof(*hist));
     unsigned stage, k;
 
-    if (!hist) {
-        return;
-    }
     header(out, "vqscope_stage_seconds", "histogram",
            "Per-request stage latency; cross-clock stages (kick>exit, inject>irq) on the session's clock offset.");
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
-        size_t count = 0, i;
-        int64_t *values = vq_session_stage_values(session, (vq_stage)stage, &count);
+        const vq_hist *hist = session->stage_hist[stage];
+        uint64_t count = hist ? hist->count : 0;
 
-        if (!values) {
-            continue;
-        }
-        vq_hist_clear(hist);
-        for (i = 0; i < count; i++) {
-            vq_hist_add(hist, values[i]);
-        }
-        free(values);
         for (k = 0; k < VQ_METRICS_BUCKETS; k++) {
             char le[32];
 
             /* the bound as printed is the bound counted: 10^-3.2 s is "0.000631", and 631000 ns counts */
             snprintf(le, sizeof(le), "%.3g", vq_log_bin_edge(VQ_METRICS_LOWEST_EXPONENT, VQ_METRICS_PER_DECADE, k));
             stage_series(out, session, "_bucket", stage);
-            fprintf(out, ",le=\"%s\"} %" PRIu64 "\n", le, vq_hist_count_at_most(hist, strtod(le, NULL) * 1e9));
+            fprintf(out, ",le=\"%s\"} %" PRIu64 "\n", le, hist ? vq_hist_count_at_most(hist, strtod(le, NULL) * 1e9) : 0);
         }
         stage_series(out, session, "_bucket", stage);
-        fprintf(out, ",le=\"+Inf\"} %" PRIu64 "\n", hist->count);
+        fprintf(out, ",le=\"+Inf\"} %" PRIu64 "\n", count);
         stage_series(out, session, "_sum", stage);
-        fprintf(out, "} %.9g\n", hist->sum / 1e9);
+        fprintf(out, "} %.9g\n", hist ? hist->sum / 1e9 : 0.0);
         stage_series(out, session, "_count", stage);
-        fprintf(out, "} %" PRIu64 "\n", hist->count);
+        fprintf(out, "} %" PRIu64 "\n", count);
     }
-    free(hist);
 }
 
 /* A counter of one sample: # HELP, # TYPE, NAME{common} VALUE */

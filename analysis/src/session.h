@@ -25,6 +25,7 @@
 #include "e2e.h"
 #include "event.h"
 #include "exit_reason.h"
+#include "histogram.h"
 #include "stats.h"
 #include "tsc.h"
 
@@ -164,6 +165,10 @@ typedef struct {
     size_t driver_queue_count;
     uint64_t negative_requests;            /* rows with at least one negative stage */
     uint64_t negative_stages[VQ_STAGE_COUNT];   /* per stage: rows where it is negative (never clamped) */
+    /* Each stage's distribution over the stitched requests, filled as each is emitted
+     * (vq_session_add_stages): what the stage tables and metrics print, in fixed memory whatever the
+     * session's length (the streaming core's accumulators, analysis/STREAMING.md). NULL: no value yet. */
+    vq_hist *stage_hist[VQ_STAGE_COUNT];
     vq_kick_stats kick;
     vq_exit_reason *exits;
     size_t exit_reason_count;
@@ -193,6 +198,11 @@ bool vq_session_in_window(const vq_session *session, uint64_t host_ns);
 /* How much of [FROM, TO] (host ns) the session's windows cover. */
 uint64_t vq_session_window_overlap(const vq_session *session, uint64_t from, uint64_t to);
 void vq_session_free(vq_session *session);
+
+/* Emission of a stitched request: its stages into the session's stage histograms. */
+vq_status vq_session_add_stages(vq_session *session, const vq_request_row *row);
+/* The summary of one stage over the emitted requests, from its histogram (vq_hist_summary). */
+vq_summary vq_session_stage_summary(const vq_session *session, vq_stage stage);
 
 /* Values of one stage over the rows that have it (caller frees); *COUNT set. */
 int64_t *vq_session_stage_values(const vq_session *session, vq_stage stage, size_t *count);

@@ -338,6 +338,10 @@ stitchable:
             }
         }
         session->negative_requests += negative;
+        status = vq_session_add_stages(session, row);
+        if (status != VQ_OK) {
+            goto end;
+        }
     }
     warn_negative_stages(session);
     warn_several_queues(session, load);

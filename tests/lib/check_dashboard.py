@@ -122,10 +122,13 @@ for st in stages + ["total"]:
         assert int(line["data-points"]) == len(points) == line["d"].count("L") + 1, f"cdf {st} {label}: points drawn"
         assert min(n, 50) <= len(points) <= r["cdf"]["max_points"], f"cdf {st} {label}: {len(points)} points"
         # the analyzer's points agree with its median: below it up to half the requests, above it after
+        # (the points are exact values, the median comes from the stage's histogram: within 0.4 %)
         values, fractions = [v for v, f in points], [f for v, f in points]
         assert values == sorted(values) and fractions == sorted(set(fractions)) and fractions[-1] == 1.0, \
             f"cdf {st} {label}: not a CDF"
-        assert all(v <= p50 for v, f in points if f < 0.5) and all(v >= p50 for v, f in points if f > 0.5 + 1.0 / n), \
+        slack = 0.004 * abs(p50) + 0.05
+        assert all(v <= p50 + slack for v, f in points if f < 0.5) and \
+            all(v >= p50 - slack for v, f in points if f > 0.5 + 1.0 / n), \
             f"cdf {st} {label}: points on the wrong side of p50 {p50}"
 
 # Kicks: requests served per notified kick and the kick -> begin histogram, as the analyzer counted them;

@@ -13,6 +13,8 @@ record_and_check() {  # record_and_check EXPECT [vqscope record options...]
   "$VQSCOPE_TOP/analysis/vqscope-analyze" "$WORK/session" --format json -o "$WORK/report.json" \
     || fail "vqscope-analyze failed on the session"
   python3 "$VQSCOPE_TOP/tests/lib/alignment_check.py" "$WORK/report.json" || fail "the clock alignment does not hold"
+  # the stage table (from the analyzer's histograms) within 0.4 % of the exact percentiles of its rows
+  python3 "$VQSCOPE_TOP/tests/lib/check_stage_summaries.py" "$WORK/report.json" || fail "the stage table disagrees with the rows"
   # the default libaio job, application to application: matched, within fio's own mean, rows add up
   python3 "$VQSCOPE_TOP/tests/lib/e2e_check.py" "$WORK/report.json" --api libaio || fail "the end-to-end rows do not hold"
   # the same figures as Prometheus metrics: they parse, the counts are the report's, and the median

@@ -200,6 +200,41 @@ static void test_merge(void)
     CHECK(second.clamped == 1 && second.max == INT64_MAX);
 }
 
+/* The summary the stage tables print: counts, negatives, min, max and mean as vq_summarize gives them
+ * from the same values, the percentiles within the bound; an empty or absent histogram summarises as
+ * vq_summarize of nothing (NaN figures, zero counts). */
+static void test_summary(void)
+{
+    enum { COUNT = 5001 };
+    static int64_t values[COUNT];
+    static vq_hist hist;
+    vq_summary exact, drawn;
+    size_t i;
+
+    vq_hist_clear(&hist);
+    for (i = 0; i < COUNT; i++) {
+        values[i] = (int64_t)(exp(9.0 + 1.2 * normal()));
+        if (i % 97 == 0) {
+            values[i] = -values[i];   /* a few negative stages: counted, never clamped */
+        }
+        vq_hist_add(&hist, values[i]);
+    }
+    drawn = vq_hist_summary(&hist);
+    exact = vq_summarize(values, COUNT);
+    CHECK(drawn.count == exact.count && drawn.negative == exact.negative && exact.negative == (COUNT + 96) / 97);
+    CHECK(drawn.min == exact.min && drawn.max == exact.max);
+    CHECK(fabs(drawn.mean - exact.mean) <= 1e-9 * fabs(exact.mean));
+    CHECK(fabs(drawn.p50 - exact.p50) <= 0.004 * fabs(exact.p50));
+    CHECK(fabs(drawn.p90 - exact.p90) <= 0.004 * fabs(exact.p90));
+    CHECK(fabs(drawn.p99 - exact.p99) <= 0.004 * fabs(exact.p99));
+    CHECK(fabs(drawn.p999 - exact.p999) <= 0.004 * fabs(exact.p999));
+    vq_hist_clear(&hist);
+    drawn = vq_hist_summary(&hist);
+    CHECK(drawn.count == 0 && drawn.negative == 0 && isnan(drawn.p50) && isnan(drawn.mean));
+    drawn = vq_hist_summary(NULL);
+    CHECK(drawn.count == 0 && isnan(drawn.p999));
+}
+
 int main(void)
 {
     test_slots();
@@ -208,6 +243,7 @@ int main(void)
     test_edges_and_negatives();
     test_count_at_most();
     test_merge();
+    test_summary();
     printf("largest relative error of a percentile: %.3f %% (bound 1 %%)\n", 100 * worst);
     return check_summary("analysis_histogram");
 }
