@@ -1,5 +1,6 @@
 #!/bin/sh
-# guest-record.sh [--no-trace] [--no-e2e] [--kick-hold-ns N] [--requests N] [--ab ORDER] xblk|blk|demo
+# guest-record.sh [--no-trace] [--no-e2e] [--kick-hold-ns N] [--requests N] [--ab ORDER | --sources ORDER]
+#                 xblk|blk|demo
 #
 # The guest side of `vqscope record`. Runs in the guest (busybox sh, lab/init's `sh /vqscope/cmd`)
 # with the session directory shared at /share; bin/vqscope copies it there as .guest-record.sh and
@@ -27,13 +28,22 @@
 #                      trace_marker lines 'vqscope-block seq=K disk=L dev=NAME begin' and '... end', and
 #                      its fio output in workload.txt follows a line 'vqscope-block seq=K disk=L dev=NAME';
 #                      the header names the disks: '# ab-disk: L NAME PCIADDR'
+#   --sources ORDER    xblk: the overhead benchmark's blocks (record --sources): /share/workload-block.fio
+#                      once per letter of ORDER, the set of trace sources on during it: U none, P the
+#                      host probes, Q QEMU's events, G the guest's tracepoints, A all. Before each block
+#                      the guest writes 'K SET' to /share/.sources-request, waits (30 s at most) for K in
+#                      /share/.sources-ack (bin/source-switch.py switches the host's sources), then turns
+#                      its own events on (G, A) or off. Markers 'vqscope-sources seq=K set=X begin' /
+#                      '... end' in the trace; each block's fio output in workload.txt after
+#                      'vqscope-sources seq=K set=X'
 # Console lines (read by bin/vqscope and the analyzer): GUEST-CLOCK, GUEST-ALIVE every 30 s,
 # GUEST-WORKLOAD rc=N.
 # Exit status: the workload's (--ab: the first failing block's); 2 wrong arguments; 10 modprobe failed;
-# 11-14 the blk events; 15 the kick hold; 16 the e2e events; 17 an --ab disk not at its PCI address.
+# 11-14 the blk events; 15 the kick hold; 16 the e2e events; 17 an --ab disk not at its PCI address;
+# 18 --sources: the host did not switch its sources.
 share=/share
 T=/sys/kernel/tracing
-trace=1 e2e=1 kick_hold_ns=0 requests=2000 device="" ab_order=""
+trace=1 e2e=1 kick_hold_ns=0 requests=2000 device="" ab_order="" sources_order=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-trace) trace=0; shift ;;
@@ -41,6 +51,7 @@ while [ $# -gt 0 ]; do
     --kick-hold-ns) kick_hold_ns=${2:?--kick-hold-ns needs a value}; shift 2 ;;
     --requests) requests=${2:?--requests needs a value}; shift 2 ;;
     --ab) ab_order=${2:?--ab needs the order of the blocks}; shift 2 ;;
+    --sources) sources_order=${2:?--sources needs the sets of the blocks}; shift 2 ;;
     -*) echo "guest-record: unknown option '$1'"; exit 2 ;;
     *) [ -z "$device" ] || { echo "guest-record: one device, not '$device' and '$1'"; exit 2; }
        device=$1; shift ;;
@@ -56,6 +67,14 @@ if [ -n "$ab_order" ]; then
   [ "$device" = xblk ] || { echo "guest-record: --ab runs on two xblk disks, not on $device"; exit 2; }
   case "$ab_order" in
     *[!AB]*) echo "guest-record: --ab takes a string of A and B, not '$ab_order'"; exit 2 ;;
+  esac
+fi
+if [ -n "$sources_order" ]; then
+  if [ "$device" != xblk ] || [ -n "$ab_order" ] || [ "$trace" != 1 ]; then
+    echo "guest-record: --sources runs on one xblk disk, traced, without --ab"; exit 2
+  fi
+  case "$sources_order" in
+    *[!UPQGA]*) echo "guest-record: --sources takes a string of U, P, Q, G and A, not '$sources_order'"; exit 2 ;;
   esac
 fi
 # The --ab disks by label, at the PCI slots bin/vqscope gives them (-device ...,addr=0x4 / 0x5)
@@ -106,6 +125,46 @@ run_blocks() {
   return 0
 }
 
+# guest_events on|off: the guest's own trace sources (--sources): every event enabled at the start
+# (listed in /tmp/guest-events), or none. Markers still go in (trace_marker needs only tracing_on).
+guest_events() {
+  if [ "$1" = on ]; then
+    while read -r f; do echo 1 > "$f"; done < /tmp/guest-events
+  else
+    echo 0 > "$T/events/enable"
+  fi
+}
+
+# run_source_blocks: the --sources workload: before each block the host switches its sources and
+# acknowledges (bin/source-switch.py), then the guest its own; stops at the first failing fio.
+run_source_blocks() {
+  : > "$share/workload.txt"
+  grep -l '^1' "$T"/events/*/*/enable > /tmp/guest-events
+  rest=$sources_order seq=0
+  while [ -n "$rest" ]; do
+    set=${rest%"${rest#?}"}
+    rest=${rest#?}
+    seq=$((seq + 1))
+    echo "$seq $set" > "$share/.sources-request"
+    waited=0
+    until [ "$(cat "$share/.sources-ack" 2>/dev/null)" = "$seq" ]; do
+      waited=$((waited + 1))
+      [ "$waited" -le 300 ] || { echo "guest-record: the host did not switch its sources for block $seq ($set) within 30 s"; return 18; }
+      sleep 0.1
+    done
+    case "$set" in G|A) guest_events on ;; *) guest_events off ;; esac
+    block="vqscope-sources seq=$seq set=$set"
+    echo "$block" >> "$share/workload.txt"
+    echo "$block begin" > "$T/trace_marker"
+    XBLK_DEV=/dev/$disk fio --eta=never "$share/workload-block.fio" >> "$share/workload.txt"
+    block_rc=$?
+    echo "$block end" > "$T/trace_marker"
+    [ "$block_rc" = 0 ] || return "$block_rc"
+  done
+  guest_events on   # as at the start: what the recording's end expects
+  return 0
+}
+
 # The driver's own count of the block requests the device returned on each virtqueue of DISK (xblk's
 # sysfs queue_completed: 'QUEUE COUNT' lines; nothing for a disk without it)
 queue_completed() {
@@ -137,6 +196,8 @@ run_workload() {
     demo-client random "$requests" 1 > "$share/workload.txt"
   elif [ -n "$ab_order" ]; then
     run_blocks
+  elif [ -n "$sources_order" ]; then
+    run_source_blocks
   else
     XBLK_DEV=/dev/$disk fio --eta=never --output="$share/workload.txt" "$share/workload.fio"
   fi

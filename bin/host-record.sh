@@ -22,13 +22,16 @@
 #   --probe-floor          the probe also attaches its do-nothing programs (--floor: the benchmark's floor)
 #   --clock-pair BIN       the (TSC, CLOCK_MONOTONIC) pair printer (default guest-driver/out/clock-pair)
 #   --hook SCRIPT          `SCRIPT start DIR PIDFILE` last in start, `SCRIPT stop DIR` first in stop
+#   --sources-qmp SOCKET   start: bin/source-switch.py, which switches the probes and QEMU's trace events
+#                          block by block as the guest asks (vqscope record --sources; QEMU's QMP at
+#                          SOCKET); its output in source-switch.log, its switches in sources.log
 #   --pin N                start: once QEMU runs its N vCPU threads (QEMU's "CPU k/KVM", "CPU k/TCG" or,
 #                          round-robin TCG, "ALL CPUs/TCG"), pin each to a host CPU of its own, from
 #                          the last one down, and QEMU's other threads to the CPUs left; pin.txt says
 #                          what was pinned where, or why nothing was (needs more than N host CPUs)
 # Writes into SESSION-DIR: host-probe.vqp, probe-report.json, probe.log, bpf-prog-stats.json,
-# qemu-ctf/, lttng.log, host-clock.txt, tsc-offset.txt, pin.txt; .probe.pid, .tsc.pid and .pin.pid between
-# start and stop.
+# qemu-ctf/, lttng.log, host-clock.txt, tsc-offset.txt, pin.txt, sources.log; .probe.pid, .tsc.pid, .pin.pid
+# and .switch.pid between start and stop.
 set -u
 TOP=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 
@@ -44,7 +47,7 @@ esac
 [ -d "$out" ] || fail "$action: no session directory '$out'"
 shift 2
 pid_file="" mode=kvm disk="" backend=simple trace=1 probe_bin="" clock_pair=$TOP/guest-driver/out/clock-pair hook=""
-pin=0
+pin=0 sources_qmp=""
 probe_floor=() probe_events=all
 while [ $# -gt 0 ]; do
   [ "$1" = --no-trace ] || [ "$1" = --probe-floor ] || [ $# -ge 2 ] || fail "option $1 needs a value"
@@ -60,6 +63,7 @@ while [ $# -gt 0 ]; do
     --clock-pair) clock_pair=$2; shift 2 ;;
     --hook) hook=$2; shift 2 ;;
     --pin) pin=$2; shift 2 ;;
+    --sources-qmp) sources_qmp=$2; shift 2 ;;
     *) fail "unknown option '$1'" ;;
   esac
 done
@@ -153,7 +157,8 @@ pin_vcpus() {
 start() {
   # lab/run reruns a nested-lab flake from scratch: what a failed attempt left must not mix in
   rm -rf qemu-ctf qemu.simpletrace host-probe.vqp probe-report.json probe.log bpf-prog-stats.json \
-    lttng.log guest.trace workload.txt host-clock.txt tsc-offset.txt pin.txt
+    lttng.log guest.trace workload.txt host-clock.txt tsc-offset.txt pin.txt sources.log source-switch.log \
+    .sources-request .sources-ack
   [ -n "$disk" ] && rm -f "$disk" && truncate -s 256M "$disk"
   if [ "$lttng_on" = 1 ]; then
     export HOME=${HOME:-/tmp/home}; mkdir -p "$HOME"
@@ -187,6 +192,11 @@ start() {
       --report "$out/probe-report.json" --prog-stats "$out/bpf-prog-stats.json" > "$out/probe.log" 2>&1 &
     echo $! > "$out/.probe.pid"
   fi
+  if [ -n "$sources_qmp" ]; then
+    nohup python3 "$TOP/bin/source-switch.py" "$out" --qmp "$sources_qmp" --pid-file "$pid_file" \
+      > "$out/source-switch.log" 2>&1 < /dev/null &
+    echo $! > .switch.pid
+  fi
   if [ -n "$hook" ]; then
     "$hook" start "$out" "$pid_file" || { echo "host hook $hook start failed"; exit 1; }
   fi
@@ -196,6 +206,7 @@ start() {
 stop() {
   local p
   [ -n "$hook" ] && { "$hook" stop "$out" || echo "host hook $hook stop exited $?"; }
+  if [ -f .switch.pid ]; then kill "$(cat .switch.pid)" 2>/dev/null; rm -f .switch.pid .sources-ack.tmp; fi
   [ -x "$clock_pair" ] && "$clock_pair" end >> host-clock.txt 2>&1
   if [ -f .tsc.pid ]; then kill "$(cat .tsc.pid)" 2>/dev/null; rm -f .tsc.pid tsc-offset.tmp; fi
   if [ -f .pin.pid ]; then

@@ -4,6 +4,7 @@
     session-meta.py SESSION-DIR --status complete|partial [--why TEXT] --mode kvm|lab|tcg
                     --device xblk|demo|blk --workload FIO-JOB|N [options]
                     [--ab A,B --ab-seed S --ab-blocks N --ab-order ORDER]
+                    [--sources-seed S --sources-rounds N --sources-order ORDER]
 
 bin/vqscope runs it last in `vqscope record`, when the guest and the host side have stopped: what the
 recorder was asked to do comes from the options; what happened (the guest kernel, the workload's exit
@@ -138,6 +139,11 @@ def session_meta(args):
     }
     if args.ab:
         meta['ab'] = ab_report(args)
+    if args.sources_order:
+        # record --sources: the sets of sources on in each block, and the host's switches (sources.log)
+        meta['sources'] = {'seed': args.sources_seed, 'rounds': args.sources_rounds, 'order': args.sources_order,
+                           'sets': {'U': [], 'P': ['probes'], 'Q': ['qemu'], 'G': ['guest'],
+                                    'A': ['probes', 'qemu', 'guest']}}
     return meta
 
 
@@ -154,6 +160,9 @@ def main():
     ap.add_argument('--ab-seed', type=int, help='--ab: the seed of the order')
     ap.add_argument('--ab-blocks', type=int, help='--ab: blocks per disk')
     ap.add_argument('--ab-order', help='--ab: which disk ran each block (AB or BA per pair)')
+    ap.add_argument('--sources-seed', type=int, help='record --sources: the seed of the order')
+    ap.add_argument('--sources-rounds', type=int, help='record --sources: rounds of five blocks')
+    ap.add_argument('--sources-order', help='record --sources: the set of each block (U, P, Q, G, A)')
     ap.add_argument('--iothread', action='store_true')
     ap.add_argument('--queues', type=int, default=1)
     ap.add_argument('--smp', type=int, default=1, help="the guest's vCPUs")
@@ -183,6 +192,14 @@ def main():
         if not AB_ORDER.fullmatch(args.ab_order) or len(args.ab_order) != 2 * args.ab_blocks:
             ap.error(f'--ab-order must be AB or BA for each of the {args.ab_blocks} pairs of blocks, '
                      f'not {args.ab_order!r}')
+    sources_details = (args.sources_seed, args.sources_rounds, args.sources_order)
+    if None in sources_details and sources_details != (None, None, None):
+        ap.error('--sources-seed, --sources-rounds and --sources-order go together')
+    if args.sources_order is not None and (
+            len(args.sources_order) != 5 * args.sources_rounds or
+            any(sorted(args.sources_order[i:i + 5]) != sorted('UPQGA') for i in range(0, len(args.sources_order), 5))):
+        ap.error(f'--sources-order must be {args.sources_rounds} rounds of the five sets U P Q G A, '
+                 f'not {args.sources_order!r}')
     meta = session_meta(args)
     with open(os.path.join(args.session, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=2, sort_keys=True)

@@ -486,3 +486,34 @@ void probe_detach_all(void)
 	}
 	detach_floor();
 }
+
+size_t probe_reattach(struct bpf_object *obj)
+{
+	size_t attached = 0;
+
+	for (size_t i = 0; i < NR_EVENTS; i++) {
+		struct event *event = &events[i];
+		const char *entry = NULL, *exit_program = NULL;
+		char why[256] = "";
+
+		if (!event->attached || event->links[0])
+			continue;
+		if (strcmp(event->method, "tp_btf") == 0) {
+			entry = event->btf;
+		} else if (strcmp(event->method, "fentry") == 0) {
+			entry = event->fentry;
+			exit_program = event->fexit;
+		} else if (strcmp(event->method, "kprobe") == 0) {
+			entry = event->kprobe;
+			exit_program = event->kretprobe;
+		} else {
+			entry = event->program;
+		}
+		if (attach_pair(obj, event, entry, exit_program, why, sizeof(why)))
+			attached++;
+		else
+			fprintf(stderr, PROG_NAME ": %s could not be attached again (%s): %s\n", event->name,
+				event->method, why);
+	}
+	return attached;
+}

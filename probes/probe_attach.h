@@ -55,8 +55,11 @@ bool probe_disable_refused_program(const char *name, const char *why);
 /* Attaches every wanted event (and with FLOOR its do-nothing program), says each on stderr; returns how
  * many attached, their record types added to ATTACHED_MASK. */
 size_t probe_attach_all(struct bpf_object *obj, bool floor, u64 *attached_mask);
-/* Detaches everything attached. */
+/* Detaches everything attached. The events stay marked attached, with the method they used. */
 void probe_detach_all(void);
+/* Attaches again, each by the method it used before, the events probe_detach_all() detached (not the
+ * floor): the recorder's run-time switch (SIGUSR2). Returns how many attached; each failure said. */
+size_t probe_reattach(struct bpf_object *obj);
 /* The JSON attach report: per wanted event attached, attach_point, error. */
 int probe_write_report(const char *path, unsigned int tgid, const char *release);
 

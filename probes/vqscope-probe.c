@@ -47,10 +47,39 @@ static struct options {
 } options = { .events = "all", .ringbuf_mb = 16 };
 
 static volatile sig_atomic_t stop_signal;
+/* The run-time switch (vqscope record --sources): SIGUSR1 detaches the events, SIGUSR2 attaches them
+ * again; the last one received wins. */
+static volatile sig_atomic_t switch_signal;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_switch_signal(int sig)
+{
+	switch_signal = sig;
+}
+
+/* Carries out a pending SIGUSR1 / SIGUSR2 and says so on stderr, one line each (the recorder's
+ * switcher waits for it: after that line, no record of a detached event can be taken any more, and
+ * the reattached events are recording). */
+static void apply_switch(struct bpf_object *obj, bool *paused)
+{
+	int sig = switch_signal;
+
+	if (!sig)
+		return;
+	switch_signal = 0;
+	if (sig == SIGUSR1 && !*paused) {
+		probe_detach_all();
+		*paused = true;
+	} else if (sig == SIGUSR2 && *paused) {
+		probe_reattach(obj);
+		*paused = false;
+	}
+	fprintf(stderr, PROG_NAME ": switched %s (%s)\n", *paused ? "off" : "on", sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+	fflush(stderr);
 }
 
 static void usage(FILE *out)
@@ -81,6 +110,8 @@ static void usage(FILE *out)
 "           kvm_set_irq kvm_apic_accept_irq kvm_inj_virq          (tracepoints)\n"
 "  eventfd: ioeventfd_write irqfd_wakeup irqfd_inject             (fentry, else kprobe)\n"
 "  sched:   sched_wakeup sched_switch                             (tp_btf, else raw_tp)\n"
+"SIGUSR1 detaches the events and SIGUSR2 attaches them again (the recorder's run-time switch); each\n"
+"prints 'switched off' or 'switched on' on stderr once done.\n"
 "Events that cannot be attached on this kernel are reported on stderr (and in --report) and skipped;\n"
 "the exit status is non-zero only if nothing could be attached or the stream could not be written.\n"
 "\n"
@@ -295,6 +326,7 @@ int main(int argc, char **argv)
 	char refused[128], why[256];
 	unsigned int attached = 0, stop_reason = 0;
 	u64 attached_mask = 0, start_ns, last_tick_ns, now_ns;
+	bool paused = false;
 	long long drops_total;
 	int opt, err = 0, nr_cpus;
 	char *end;
@@ -349,6 +381,8 @@ int main(int argc, char **argv)
 	libbpf_log_init(options.verbose);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_switch_signal);
+	signal(SIGUSR2, on_switch_signal);
 
 	if (options.pid_file) {
 		if (wait_for_pid(options.pid_file, options.wait_for_pid_file, &options.pid)) {
@@ -473,6 +507,7 @@ int main(int argc, char **argv)
 			stop_reason = VQS_STOP_SIGNAL;
 			break;
 		}
+		apply_switch(skel->obj, &paused);
 		now_ns = monotonic_ns(CLOCK_MONOTONIC);
 		if (options.duration_sec && now_ns - start_ns >= options.duration_sec * 1000000000ull)
 			stop_reason = VQS_STOP_DURATION;

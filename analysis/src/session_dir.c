@@ -208,6 +208,12 @@ vq_status vq_session_read_meta(vq_session *session, const char *directory, vq_er
     }
     session->delay_ns = meta_integer(root, "delay_ns");
     check_schema(session, path, root);
+    if (json_is_object(json_object_get(root, "sources"))) {
+        /* record --sources: each block had one set of sources on; only the 'A' blocks had all */
+        vq_session_warn(session, "%s: a --sources session (the overhead benchmark's): each block had only some trace "
+                        "sources on, so most requests cannot be stitched; its figures are in "
+                        "bench/source-overhead-report.py, not in this report", path);
+    }
 end:
     json_decref(root);
     if (stream) {

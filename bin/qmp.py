@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Minimal QMP client for tests: connects to a QEMU QMP unix socket and runs commands.
+"""Minimal QMP client (the recorder's source switch, tests): connects to a QEMU QMP unix socket and runs commands.
 
     qmp.py SOCKET hmp "info virtio"         prints the HMP output
     qmp.py SOCKET qmp '{"execute": ...}'     prints the JSON "return" value
