@@ -21,6 +21,8 @@ pkgs=(
   clang llvm libbpf-dev bpftool libelf-dev
   # analysis: meta.json is read with jansson (analysis/src/session_dir.c)
   libjansson-dev
+  # analysis: the /metrics HTTP server of vqscope-analyze --serve-metrics (analysis/src/metrics_server.c)
+  libmicrohttpd-dev
   # analysis fuzz targets: libFuzzer, ASan, UBSan runtimes
   libclang-rt-14-dev
   # guest image
@@ -33,6 +35,9 @@ pkgs=(
   chromium
   # other tracers run beside vqscope on the KVM host (tests/integration/66-record-lab-alongside-tracers)
   linux-perf trace-cmd
+  # metrics test: Debian's Prometheus scrapes --serve-metrics (tests/integration/83-metrics-prometheus); the
+  # package enables prometheus.service on 9090, which the test neither uses nor needs
+  prometheus
   # the recorder's shell scripts are checked by tests/unit/recorder_scripts
   shellcheck
 )

@@ -6,8 +6,10 @@
  *
  * Exit status: 0 ok; 1 unreadable or malformed input, or a write error; 2 usage error.
  */
+#include "metrics_server.h"
 #include "qemu_events.h"
 #include "report.h"
+#include "serve_metrics.h"
 #include "session.h"
 
 #include <errno.h>
@@ -20,9 +22,11 @@
 #define EXIT_INPUT_ERROR 1
 #define EXIT_USAGE 2
 #define MAX_BOOTS 32
+#define OPTION_SERVE_METRICS 256   /* long options without a letter */
 
 static const char usage_text[] =
     "usage: vqscope-analyze [report] SESSION [--format text|csv|json|prometheus] [--requests] [-o FILE]\n"
+    "       vqscope-analyze [report] SESSION --serve-metrics ADDR:PORT\n"
     "       vqscope-analyze compare SESSION_A[,...] SESSION_B[,...] [--format text|csv|json] [--resamples N]\n"
     "                       [--seed N] [-o FILE]\n"
     "       vqscope-analyze perfetto SESSION -o FILE\n"
@@ -44,6 +48,10 @@ static const char usage_text[] =
     "  -f, --format F     text (default), csv or json; report: also prometheus (the session's figures as\n"
     "                     metrics in the text exposition format, e.g. for node_exporter's textfile\n"
     "                     collector: stage histograms, request, kick, exit and drop counters)\n"
+    "  --serve-metrics ADDR:PORT  serve the session's prometheus text over HTTP at\n"
+    "                     http://ADDR:PORT/metrics (a Prometheus scrape target) until SIGINT or SIGTERM;\n"
+    "                     a scrape analyzes the session again if its files changed. ADDR: an IPv4\n"
+    "                     address, localhost or [IPv6]; PORT 1..65535\n"
     "  -r, --requests     text: add the per-request table (us)\n"
     "  -o, --output FILE  write there instead of stdout\n"
     "  -n, --resamples N  bootstrap resamples (default 2000)\n"
@@ -65,7 +73,8 @@ static const char usage_text[] =
     "                          results/sessions/61-record-lab-ioeventfd-on --format json\n"
     "  vqscope-analyze perfetto results/sessions/61-record-lab-ioeventfd-on -o trace.json\n"
     "  vqscope-analyze compare results/sessions/ab@A results/sessions/ab@B\n"
-    "  vqscope-analyze compare run1@A,run2@A,run3@A run1@B,run2@B,run3@B\n";
+    "  vqscope-analyze compare run1@A,run2@A,run3@A run1@B,run2@B,run3@B\n"
+    "  vqscope-analyze results/sessions/60-record-tcg --serve-metrics 127.0.0.1:9464\n";
 
 typedef enum { COMMAND_REPORT, COMMAND_COMPARE, COMMAND_PERFETTO } command;
 
@@ -76,12 +85,32 @@ typedef struct {
     vq_format format;
     const char *output;
     vq_report_options report;
+    const char *serve_metrics;   /* --serve-metrics ADDR:PORT, or NULL */
 } options;
 
 static int usage_error(const char *message)
 {
     fprintf(stderr, "vqscope-analyze: %s\n%s", message, usage_text);
     return EXIT_USAGE;
+}
+
+/* --serve-metrics: the address parses, and nothing asks for another output. */
+static int check_serve_metrics(const options *parsed)
+{
+    struct sockaddr_storage address;
+    socklen_t length;
+    vq_error error;
+
+    if (vq_metrics_parse_address(parsed->serve_metrics, &address, &length, &error) != VQ_OK) {
+        return usage_error(error.message);
+    }
+    if (parsed->command != COMMAND_REPORT) {
+        return usage_error("--serve-metrics serves the report of one session");
+    }
+    if (parsed->output || (parsed->format != VQ_FORMAT_TEXT && parsed->format != VQ_FORMAT_PROMETHEUS)) {
+        return usage_error("--serve-metrics serves the prometheus format over HTTP: no -o or other --format");
+    }
+    return 0;
 }
 
 static bool parse_unsigned(const char *text, uint64_t *value)
@@ -102,6 +131,7 @@ static int parse_options(int argc, char **argv, options *parsed)
         { "resamples", required_argument, NULL, 'n' },
         { "seed", required_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
+        { "serve-metrics", required_argument, NULL, OPTION_SERVE_METRICS },
         { NULL, 0, NULL, 0 },
     };
     uint64_t value;
@@ -145,6 +175,9 @@ static int parse_options(int argc, char **argv, options *parsed)
         case 'h':
             fputs(usage_text, stdout);
             exit(0);
+        case OPTION_SERVE_METRICS:
+            parsed->serve_metrics = optarg;
+            break;
         default:
             return usage_error("unknown option");
         }
@@ -186,7 +219,7 @@ static int parse_options(int argc, char **argv, options *parsed)
     if (parsed->command == COMMAND_PERFETTO && !parsed->output) {
         return usage_error("perfetto needs -o FILE");
     }
-    return 0;
+    return parsed->serve_metrics ? check_serve_metrics(parsed) : 0;
 }
 
 /* SESSION, or SESSION@A / SESSION@B: one disk of an A/B session (a directory of that name wins). */
@@ -248,6 +281,10 @@ int main(int argc, char **argv)
 
     vq_error_clear(&error);
     if (exit_code != 0) {
+        goto end;
+    }
+    if (parsed.serve_metrics) {
+        status = vq_serve_session_metrics(parsed.sessions[0], parsed.serve_metrics, load_argument, &error);
         goto end;
     }
     for (i = 0; i < parsed.session_count; i++) {

@@ -16,6 +16,11 @@ import math
 import re
 import sys
 
+# The first bucket's bound (report_metrics.h): a median at or below it is interpolated between 0 and 1 us,
+# which says nothing about its size; it is printed, not judged. Shared with prometheus_scrape.py.
+FIRST_BUCKET_SECONDS = 1e-6
+MEDIAN_TOLERANCE = 0.10
+
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\[\\"n])*)"(,|$)')
 
@@ -65,11 +70,16 @@ def bucket_median(buckets):
     return previous_le
 
 
+def median_error(estimate, exact):
+    """(relative error of a median from the buckets against the exact one, whether it is judged)."""
+    return (abs(estimate - exact) / exact if exact else 0.0), exact > FIRST_BUCKET_SECONDS
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
-    tolerance = float(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == '--median-tolerance' else 0.10
+    tolerance = float(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == '--median-tolerance' else MEDIAN_TOLERANCE
     samples, types = parse(sys.argv[1])
     report = json.load(open(sys.argv[2]))
     errors = []
@@ -103,8 +113,7 @@ def main():
             continue
         exact = summary['p50'] / 1e9
         estimate = bucket_median(series)
-        error = abs(estimate - exact) / exact if exact else 0
-        judged = exact > 1e-6
+        error, judged = median_error(estimate, exact)
         print('%-15s %10.1f %10.1f %7.2f%%%s' % (stage, exact * 1e6, estimate * 1e6, 100 * error,
                                                 '' if judged else '  (below the first bucket: not judged)'))
         if judged and error > tolerance:
