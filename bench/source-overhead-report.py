@@ -44,7 +44,12 @@ def ratio(rounds, which):
 
 
 def report(session):
-    meta = json.load(open(os.path.join(session, 'meta.json')))
+    try:
+        meta = json.load(open(os.path.join(session, 'meta.json')))
+    except (OSError, ValueError) as error:
+        sys.exit('%s: no readable meta.json (%s): not a finished vqscope record session' % (session, error))
+    if 'sources' not in meta:
+        sys.exit('%s/meta.json: no "sources": not a vqscope record --sources session' % session)
     order = meta['sources']['order']
     blocks = block_iops(session)
     if [b[0] for b in blocks] != list(order):

@@ -4,8 +4,9 @@
     check_dashboard.py WORK REQUEST
 
 WORK holds report-off.json, report-on.json, compare.json, report-default.json (vqscope-analyze) and
-dom.html, dom-one.html, dom-default.html (Chromium's --dump-dom of the two-session page with REQUEST in
-the timeline, of the one-session page, and of a default-level session's page: no scheduler events).
+dom.html, dom-one.html, dom-default.html, dom-mixed.html (Chromium's --dump-dom of the two-session page with
+REQUEST in the timeline, of the one-session page, of a default-level session's page: no scheduler events,
+and of that session beside the ioeventfd-on one, recorded at level full).
 Passes if every chart is drawn with the analyzer's numbers (stage medians, layer shares, compare
 intervals, CDF points, kicks, exits, cost and its shifts' intervals, TSC check, the request's timeline, the
 A/B panel's note on how the intervals were made, its total shift, fio's figures) and those agree with the
@@ -302,6 +303,23 @@ assert "no scheduler events" in (by_id(page, "cost-cpu").get("data-absent") or "
     f"default-level page: CPU not marked not recorded ({by_id(page, 'cost-cpu')})"
 assert not [a for t, a in page.elements if a.get("class") in ("cost-cpu", "cost-cpu-total")], \
     "default-level page: CPU drawn without scheduler events"
+
+# Both levels on one page: the full session's CPU per class as the analyzer has it, the default-level
+# one's row says "not recorded" and has no bar (a zero would read as "no CPU spent").
+page = parse("dom-mixed.html")
+assert [a for t, a in page.elements if t == "body"][0].get("data-ready") == "ok", "mixed-level page"
+labels = list(json.loads(by_id(page, "stage-bars")["data-series"]))
+assert len(labels) == 2, f"mixed-level page: sessions {labels}"
+plain_label, on_label = labels
+mixed = json.loads(by_id(page, "cost-cpu")["data-series"])
+assert mixed[on_label] == {k: on["cost"]["threads"][k]["cpu_per_request_ns"] for k in classes if on["cost"]["threads"].get(k)}, \
+    f"mixed-level page: {on_label} CPU {mixed[on_label]}"
+assert all(v is None for v in (mixed[plain_label] or {}).values()), f"mixed-level page: {plain_label} CPU {mixed[plain_label]}"
+assert not by_id(page, "cost-cpu").get("data-absent"), "mixed-level page: the whole CPU chart marked absent"
+drawn_cpu = {a["data-session"] for t, a in page.elements if t == "rect" and a.get("class") == "cost-cpu"}
+assert drawn_cpu == {on_label}, f"mixed-level page: CPU bars for {drawn_cpu}"
+marked = [a["data-session"] for t, a in page.elements if a.get("class") == "cost-cpu-absent"]
+assert marked == [plain_label], f"mixed-level page: 'not recorded' on {marked}"
 print(f"ok: {len(segs)} bar segments, {len(rows)} compare rows, {len(lines)} CDF lines, "
       f"{len(drawn)} exit bars, {len(cost_bars)} cost bars, {len(cpu_rects)} CPU segments, "
       f"timeline of request {request} ({len(spans)} spans, batched={row['batched']})")
