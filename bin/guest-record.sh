@@ -104,8 +104,20 @@ pci_disk() {
   return 1
 }
 
+# run_block NAME DEV: one block of the job (workload-block.fio) on /dev/DEV, its fio report in
+# workload.txt after a line NAME, bracketed in the trace by 'NAME begin' and 'NAME end' markers (written
+# whatever is enabled: --no-trace too). Returns fio's exit status.
+run_block() {
+  echo "$1" >> "$share/workload.txt"
+  echo "$1 begin" > "$T/trace_marker"
+  XBLK_DEV=/dev/$2 fio --eta=never "$share/workload-block.fio" >> "$share/workload.txt"
+  block_rc=$?
+  echo "$1 end" > "$T/trace_marker"
+  return "$block_rc"
+}
+
 # run_blocks: the --ab workload, the blocks one after the other in ORDER; stops at the first failing
-# fio, whose exit status it returns. The markers go into the trace whatever is enabled (--no-trace too).
+# fio, whose exit status it returns.
 run_blocks() {
   : > "$share/workload.txt"
   rest=$ab_order seq=0
@@ -114,13 +126,7 @@ run_blocks() {
     rest=${rest#?}
     seq=$((seq + 1))
     if [ "$label" = A ]; then name=$disk_a; else name=$disk_b; fi
-    block="vqscope-block seq=$seq disk=$label dev=$name"
-    echo "$block" >> "$share/workload.txt"
-    echo "$block begin" > "$T/trace_marker"
-    XBLK_DEV=/dev/$name fio --eta=never "$share/workload-block.fio" >> "$share/workload.txt"
-    block_rc=$?
-    echo "$block end" > "$T/trace_marker"
-    [ "$block_rc" = 0 ] || return "$block_rc"
+    run_block "vqscope-block seq=$seq disk=$label dev=$name" "$name" || return
   done
   return 0
 }
@@ -153,13 +159,7 @@ run_source_blocks() {
       sleep 0.1
     done
     case "$set" in G|A) guest_events on ;; *) guest_events off ;; esac
-    block="vqscope-sources seq=$seq set=$set"
-    echo "$block" >> "$share/workload.txt"
-    echo "$block begin" > "$T/trace_marker"
-    XBLK_DEV=/dev/$disk fio --eta=never "$share/workload-block.fio" >> "$share/workload.txt"
-    block_rc=$?
-    echo "$block end" > "$T/trace_marker"
-    [ "$block_rc" = 0 ] || return "$block_rc"
+    run_block "vqscope-sources seq=$seq set=$set" "$disk" || return
   done
   guest_events on   # as at the start: what the recording's end expects
   return 0
