@@ -122,13 +122,22 @@ def kick_bins(reports):
 
 
 def session_label(report, others):
-    """"ioeventfd on", or for one disk of an A/B session "disk A, ioeventfd off"; the directory's name is
-    added when two sessions would have the same label."""
+    """"ioeventfd on", or for one disk of an A/B session "disk A, ioeventfd off"; when other sessions would
+    have the same label, the shortest end of the session's path that tells it from them is added
+    ("ioeventfd on (61-record-lab.d/session)"), and its place among the inputs if nothing does (the same
+    session given twice). Labels key the page's series: two equal ones would merge two sessions."""
     part, ioeventfd = report.get("part"), report.get("ioeventfd", "?")
     label = f"disk {part}, ioeventfd {ioeventfd}" if part else f"ioeventfd {ioeventfd}"
-    if sum(1 for r in others if (r.get("part"), r.get("ioeventfd", "?")) == (part, ioeventfd)) > 1:
-        label += f" ({os.path.basename(session_key(report.get('session', '?'))[0])})"
-    return label
+    alike = [r for r in others if (r.get("part"), r.get("ioeventfd", "?")) == (part, ioeventfd)]
+    if len(alike) < 2:
+        return label
+    paths = [session_key(r.get("session", "?"))[0].split(os.sep) for r in alike]
+    mine = session_key(report.get("session", "?"))[0].split(os.sep)
+    for k in range(1, len(mine) + 1):
+        if sum(1 for p in paths if p[-k:] == mine[-k:]) == 1:
+            return f"{label} ({os.sep.join(mine[-k:])})"
+    place = next(i for i, r in enumerate(others) if r is report) + 1
+    return f"{label} ({os.sep.join(mine[-1:])} #{place})"
 
 
 def side_index(sessions, name, ioeventfd):
