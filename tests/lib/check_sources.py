@@ -13,7 +13,8 @@ to seen_ns(K + 1) (the last: to the end). Asserts:
     (vqscope-tracedump) fall only where their source was on: none inside a block whose set has it off,
     and none between switches that left it off; at least one inside every block whose set has it on;
   - guest events (guest.trace) between a block's 'vqscope-sources seq=K set=X begin' and '... end'
-    markers: at least one virtio_xblk event when X is G or A, none at all otherwise;
+    markers: at least one virtio_xblk event when X is G or A, none at all otherwise; and none lost
+    (the header's '# overrun:' is 0: an overrun loses the oldest blocks' events and markers);
   - workload.txt has each block's fio report (IOPS > 0), after its 'vqscope-sources seq=K set=X' line.
 Prints the per-block counts; exit 1 on any failure.
 """
@@ -91,6 +92,11 @@ def main():
 
     inside, events, blocks = None, {}, []
     for number, line in enumerate(open(os.path.join(s, 'guest.trace'), errors='replace'), 1):
+        overrun = re.match(r'# overrun: (\d+)', line)
+        if overrun and int(overrun.group(1)):
+            # the oldest blocks' events and markers were overwritten: nothing below could be judged
+            failures.append('guest.trace: the guest\'s ftrace buffer overran (%s events lost): the blocks are '
+                            'too long for it (a shorter job)' % overrun.group(1))
         if line.startswith('#'):
             continue
         m = MARKER.search(line.rstrip('\n'))
