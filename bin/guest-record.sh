@@ -10,7 +10,9 @@
 # event), and for the disks the block layer's and the workload's syscall events
 # (.guest-e2e-events.sh), runs the workload, and writes /share/guest.trace: a header the analyzer
 # parses ('# kernel:', '# clock-pair:', '# overrun:', '# device-bar:', '# queue-completed:' ...) and then
-# ftrace's text.
+# the events: when QEMU has the virtio-serial port vqscope.trace, they left the guest during the run
+# (trace-stream, binary) into the session's guest.stream, and the header ends with '# events:
+# guest.stream'; otherwise ftrace's text follows.
 #   xblk   our virtio_xblk disk /dev/xblk0; workload: fio on /share/workload.fio (${XBLK_DEV})
 #   blk    QEMU's stock virtio-blk, /dev/vda: block layer events and two virtio_ring kprobes
 #   demo   our virtio_demo device; workload: demo-client, --requests N (default 2000) requests
@@ -79,6 +81,23 @@ if [ -n "$sources_order" ]; then
 fi
 # The --ab disks by label, at the PCI slots bin/vqscope gives them (-device ...,addr=0x4 / 0x5)
 ab_pci_a=0000:00:04.0 ab_pci_b=0000:00:05.0
+
+# stream_port: the device of the virtio-serial port vqscope.trace (bin/vqscope gives QEMU one when it
+# traces; QEMU writes what arrives into the session's guest.stream). Its name reaches the guest in a
+# control message after the driver probed: a short wait.
+stream_port() {
+  tries=0
+  while [ "$tries" -lt 25 ]; do
+    if p=$(grep -lx vqscope.trace /sys/class/virtio-ports/*/name 2>/dev/null); then
+      p=${p%/name}
+      echo "/dev/${p##*/}"
+      return 0
+    fi
+    tries=$((tries + 1))
+    sleep 0.2
+  done
+  return 1
+}
 
 # Stock virtio-blk has no tracepoints of ours: the block layer's, filtered to the disk (dev_t in the
 # kernel's encoding, major << 20 | minor), and two kprobes on virtio_ring, filtered to the disk's
@@ -243,6 +262,28 @@ clock_pairs() {  # clock_pairs LABEL
   done
 }
 CP0=$(clock_pairs start)
+# The events leave the guest while the workload runs: trace-stream reads ftrace's per-CPU ring buffers
+# (binary pages, nothing formatted here) every 200 ms into the port, the host's guest.stream. Without
+# the port (or the program) they stay in the ring buffer and come out as text at the end.
+stream_pid=""
+if [ "$trace" = 1 ] && port=$(stream_port) && command -v trace-stream > /dev/null; then
+  rm -f /tmp/stream-ready
+  trace-stream --port "$port" --tracefs "$T" --ready /tmp/stream-ready &
+  stream_pid=$!
+  waited=0
+  until [ -e /tmp/stream-ready ]; do
+    waited=$((waited + 1))
+    if [ "$waited" -gt 100 ] || ! kill -0 "$stream_pid" 2>/dev/null; then
+      echo "guest-record: trace-stream did not start on $port: the events come out as text"
+      kill "$stream_pid" 2>/dev/null
+      stream_pid=""
+      break
+    fi
+    sleep 0.1
+  done
+elif [ "$trace" = 1 ]; then
+  echo "guest-record: no virtio-serial port vqscope.trace (or no trace-stream): the events come out as text"
+fi
 echo 1 > "$T/tracing_on"
 # a line on the console every 30 s: lab/run takes a silent console for a stalled nested lab (--stall)
 ( while sleep 30; do echo "GUEST-ALIVE uptime=$(cut -d' ' -f1 /proc/uptime)"; done ) &
@@ -253,6 +294,13 @@ rc=$?
 [ -n "$disk" ] && [ -z "$ab_order" ] && queue_completed "$disk" > /tmp/queues-after
 kill "$alive" 2>/dev/null
 echo 0 > "$T/tracing_on"
+stream_rc=""
+if [ -n "$stream_pid" ]; then
+  kill -TERM "$stream_pid"
+  wait "$stream_pid"
+  stream_rc=$?
+  [ "$stream_rc" = 0 ] || echo "guest-record: trace-stream exited $stream_rc: guest.stream may be cut short"
+fi
 CP1=$(clock_pairs end)
 {
   echo "# vqscope guest trace: events of the $modname tracepoints$([ "$device" = blk ] && echo ' (block layer + vqscope kprobes: stock virtio-blk)')"
@@ -295,7 +343,12 @@ CP1=$(clock_pairs end)
       i=$((i + 1))
     done < "$d/resource"
   done
-  cat "$T/trace"
+  # the events: in the stream the host wrote (the analyzer reads them after this header), or here
+  if [ -n "$stream_pid" ]; then
+    echo "# events: guest.stream"
+  else
+    cat "$T/trace"
+  fi
 } > "$share/guest.trace"
 echo "GUEST-WORKLOAD rc=$rc"
 exit $rc

@@ -249,6 +249,23 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
         vq_session_warn(load->session, "%s: no '# device-bar:' header line: host MMIO cannot be attributed "
                         "to the device", path);
     }
+    {
+        const char *stream_name;
+        bool finished;
+        uint64_t overrun, missed;
+
+        if (vq_guest_trace_stream_state(reader, &stream_name, &finished, &overrun, &missed)) {
+            if (!finished) {
+                vq_session_warn(load->session, "%s: no end section: the guest's streamer did not stop cleanly "
+                                "(the session was cut short); the events it sent before are read", stream_name);
+            }
+            if (overrun > 0 || missed > 0) {
+                vq_session_warn(load->session, "%s: the guest's ring buffers lost events before they were "
+                                "read (overrun %" PRIu64 ", pages flagging missed events %" PRIu64 ")",
+                                stream_name, overrun, missed);
+            }
+        }
+    }
 end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory", path ? path : "guest.trace");

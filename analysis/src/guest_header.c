@@ -106,7 +106,17 @@ vq_status vq_guest_header_take(vq_guest_header *header, const char *line, char *
     long long count;
     int consumed = 0;
 
-    if ((text = after_tag(line, "# ab-disk:"))) {
+    if ((text = after_tag(line, "# events:"))) {
+        char name[sizeof(header->events_file)];
+
+        if (sscanf(text, " %63s%n", name, &consumed) != 1 || !ends_at(text, consumed) || strchr(name, '/') ||
+            name[0] == '.' || header->events_file[0]) {
+            snprintf(why, why_size, "expected one '# events: FILE' line, FILE a name in the session directory "
+                     "(up to %zu characters)", sizeof(header->events_file) - 1);
+            return VQ_ERR_FORMAT;
+        }
+        strcpy(header->events_file, name);
+    } else if ((text = after_tag(line, "# ab-disk:"))) {
         vq_guest_ab_disk ab;
 
         if (parse_ab_disk(text, &ab, &static_why) != VQ_OK || header->ab_disk_count == VQ_GUEST_MAX_AB_DISKS) {

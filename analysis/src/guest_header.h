@@ -7,6 +7,8 @@
  *   # ab-disk: LABEL NAME PCIADDR
  *   # queue-completed: DISK N COUNT
  *   # queue-cpus: DISK N CPULIST
+ *   # events: FILE                           the events follow in FILE (a guest stream, guest_stream.h),
+ *                                            beside this one, instead of as text
  * Other '#' lines (kernel, clock, overrun, comments) are left alone.
  */
 #ifndef VQSCOPE_ANALYSIS_GUEST_HEADER_H
@@ -29,6 +31,7 @@ typedef struct {
     int64_t queue_completed[VQ_GUEST_MAX_QUEUES];       /* -1 where no line named the queue */
     size_t queue_count;
     uint32_t cpu_queue[VQ_GUEST_MAX_CPUS];              /* 0 where no line named the CPU */
+    char events_file[64];                               /* '# events:': "" when the events are text */
 } vq_guest_header;
 
 void vq_guest_header_init(vq_guest_header *header);

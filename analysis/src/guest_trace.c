@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Guest trace reader: ftrace text lines of the virtio_xblk tracepoints, or of the block layer and our
  * kprobes for stock virtio-blk (see guest_trace.h). */
+#define _GNU_SOURCE
 #include "guest_trace.h"
 
 #include "guest_header.h"
+#include "guest_stream.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +20,9 @@ struct vq_guest_trace {
     size_t line_capacity;
     uint64_t line_number;
     vq_guest_header header;   /* what the '#' lines read so far said */
+    vq_guest_stream *events;  /* after the text: the events of the header's '# events:' file */
+    char *events_path;
+    bool events_done;
 };
 
 /* Value of KEY=... in the fields after the event name; false when absent or not a number. */
@@ -484,26 +489,87 @@ static bool tsc_to_mono(const vq_guest_trace *reader, vq_guest_event *event)
     return true;
 }
 
+/* The events of the header's '# events:' file (a guest stream beside the trace), opened at the end of
+ * the text. */
+static vq_status open_events(vq_guest_trace *reader, vq_error *error)
+{
+    const char *slash = strrchr(reader->name, '/');
+    int directory = slash ? (int)(slash - reader->name + 1) : 0;
+
+    if (asprintf(&reader->events_path, "%.*s%s", directory, reader->name, reader->header.events_file) < 0) {
+        reader->events_path = NULL;
+        vq_error_set(error, "%s: out of memory", reader->name);
+        return VQ_ERR_NOMEM;
+    }
+    return vq_guest_stream_open(reader->events_path, &reader->events, error);
+}
+
+/* The next line into reader->line (LENGTH bytes): the text's, then the event stream's. VQ_END after both. */
+static vq_status next_line(vq_guest_trace *reader, ssize_t *length, vq_error *error)
+{
+    const char *line;
+    vq_status status;
+
+    if (!reader->events) {
+        *length = getline(&reader->line, &reader->line_capacity, reader->stream);
+        if (*length >= 0) {
+            reader->line_number++;
+            return VQ_OK;
+        }
+        if (ferror(reader->stream)) {
+            vq_error_set(error, "%s:%" PRIu64 ": read error: %s", reader->name, reader->line_number + 1,
+                         strerror(errno));
+            return VQ_ERR_IO;
+        }
+        if (!reader->header.events_file[0] || reader->events_done) {
+            return VQ_END;
+        }
+        if ((status = open_events(reader, error)) != VQ_OK) {
+            return status;
+        }
+        reader->line_number = 0;
+        free(reader->name);   /* errors from here on name the stream and its event number */
+        reader->name = reader->events_path;
+        reader->events_path = NULL;
+    }
+    status = vq_guest_stream_next_line(reader->events, &line, error);
+    if (status == VQ_END) {
+        reader->events_done = true;
+        return VQ_END;
+    }
+    if (status != VQ_OK) {
+        return status;
+    }
+    *length = (ssize_t)strlen(line);
+    if ((size_t)*length + 1 > reader->line_capacity) {
+        char *bigger = realloc(reader->line, (size_t)*length + 1);
+
+        if (!bigger) {
+            vq_error_set(error, "%s: out of memory", reader->name);
+            return VQ_ERR_NOMEM;
+        }
+        reader->line = bigger;
+        reader->line_capacity = (size_t)*length + 1;
+    }
+    memcpy(reader->line, line, (size_t)*length + 1);
+    reader->line_number++;
+    return VQ_OK;
+}
+
 vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_error *error)
 {
     vq_status status = VQ_END;
 
     for (;;) {
-        ssize_t length = getline(&reader->line, &reader->line_capacity, reader->stream);
+        ssize_t length;
         bool is_event, is_bar;
         vq_guest_bar bar;
         const char *why;
         char why_text[VQ_ERROR_MAX];
 
-        if (length < 0) {
-            if (ferror(reader->stream)) {
-                vq_error_set(error, "%s:%" PRIu64 ": read error: %s", reader->name, reader->line_number + 1,
-                             strerror(errno));
-                status = VQ_ERR_IO;
-            }
+        if ((status = next_line(reader, &length, error)) != VQ_OK) {
             goto end;
         }
-        reader->line_number++;
         if (strlen(reader->line) != (size_t)length) {
             vq_error_set(error, "%s:%" PRIu64 ": NUL byte in a line; expected ftrace text", reader->name,
                          reader->line_number);
@@ -578,6 +644,18 @@ size_t vq_guest_trace_cpu_pairs(const vq_guest_trace *reader, const vq_clock_pai
     return reader->header.cpu_pair_count;
 }
 
+bool vq_guest_trace_stream_state(const vq_guest_trace *reader, const char **name, bool *finished,
+                                 uint64_t *overrun, uint64_t *missed)
+{
+    if (!reader->events) {
+        return false;
+    }
+    *name = reader->name;
+    *finished = vq_guest_stream_finished(reader->events, overrun);
+    *missed = vq_guest_stream_missed(reader->events);
+    return true;
+}
+
 void vq_guest_trace_close(vq_guest_trace *reader)
 {
     if (!reader) {
@@ -586,6 +664,8 @@ void vq_guest_trace_close(vq_guest_trace *reader)
     if (reader->stream) {
         fclose(reader->stream);
     }
+    vq_guest_stream_close(reader->events);
+    free(reader->events_path);
     free(reader->line);
     free(reader->name);
     free(reader);

@@ -154,6 +154,10 @@ bool vq_cpu_list_parse(const char *text, uint32_t queue, uint32_t *queue_of);
 size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs);
 /* The pairs taken on a given CPU ("cpu=K"), in header order. */
 size_t vq_guest_trace_cpu_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs);
+/* After the last event of a trace whose events came in a guest stream ('# events:'): true, with the
+ * stream's file name (valid until close), and whether it ended cleanly; false for a text trace. */
+bool vq_guest_trace_stream_state(const vq_guest_trace *reader, const char **name, bool *finished,
+                                 uint64_t *overrun, uint64_t *missed);
 void vq_guest_trace_close(vq_guest_trace *reader);
 
 /*

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vqscope-tracedump: print every event of a QEMU trace (simpletrace file or LTTng CTF directory), one
- * line each, then a summary line. Only option parsing and wiring here: readers in simpletrace.c /
+ * vqscope-tracedump: print every event of a QEMU trace (simpletrace file or LTTng CTF directory) or of
+ * the guest's binary stream (guest.stream), one line each, then a summary line. Only option parsing and wiring here: readers in simpletrace.c /
  * ctf.c, ordering in reorder.c, formatting in dump.c.
  *
  * Exit status: 0 all read; 1 malformed or unreadable input (the events read before the error are
@@ -9,6 +9,7 @@
  */
 #include "ctf.h"
 #include "dump.h"
+#include "guest_stream.h"
 #include "reorder.h"
 #include "simpletrace.h"
 #include "trace_events.h"
@@ -25,12 +26,16 @@
 static const char usage_text[] =
     "usage: vqscope-tracedump simple FILE --events TRACE_EVENTS_ALL [--sorted [--window N]] [--count]\n"
     "       vqscope-tracedump ctf DIR [--count]\n"
+    "       vqscope-tracedump guest FILE [--count]\n"
     "\n"
     "Prints one line per event: <timestamp_ns> <name> pid=<pid> arg=value ..., then a summary line\n"
     "starting with '#'. Timestamps are host CLOCK_MONOTONIC ns for both formats.\n"
     "\n"
     "  simple FILE        QEMU simple trace backend file (format version 4, QEMU 10.0)\n"
     "  ctf DIR            CTF trace directory written by LTTng for QEMU's ust backend\n"
+    "  guest FILE         the guest's binary event stream (guest.stream): its events as the guest's\n"
+    "                     ftrace text ('TASK-PID [CPU] ..... TIMESTAMP: EVENT: FIELDS'), the CPUs merged\n"
+    "                     in timestamp order (the guest's trace clock: x86-tsc cycles or s.us)\n"
     "  -e, --events PATH  trace-events-all of the QEMU build that wrote FILE (argument types)\n"
     "  -s, --sorted       timestamp order instead of file order (simple; CTF is always sorted)\n"
     "  -w, --window N     events held to reorder with --sorted (default 16384); an event older than\n"
@@ -42,7 +47,8 @@ static const char usage_text[] =
     "\n"
     "EXAMPLES\n"
     "  vqscope-tracedump simple qemu.trace --events .cache/qemu/build/trace/trace-events-all --sorted\n"
-    "  vqscope-tracedump ctf session/lttng\n";
+    "  vqscope-tracedump ctf session/lttng\n"
+    "  vqscope-tracedump guest session/guest.stream\n";
 
 typedef struct {
     const char *format;   /* "simple" or "ctf" */
@@ -108,12 +114,12 @@ static int parse_options(int argc, char **argv, options *parsed)
         if (!parsed->events_path) {
             return usage_error("simple: --events TRACE_EVENTS_ALL is required (argument types)");
         }
-    } else if (strcmp(parsed->format, "ctf") == 0) {
+    } else if (strcmp(parsed->format, "ctf") == 0 || strcmp(parsed->format, "guest") == 0) {
         if (parsed->events_path) {
-            return usage_error("ctf: --events does not apply (CTF metadata describes the events)");
+            return usage_error("ctf, guest: --events does not apply (the input describes its events)");
         }
     } else {
-        return usage_error("unknown format; expected 'simple' or 'ctf'");
+        return usage_error("unknown format; expected 'simple', 'ctf' or 'guest'");
     }
     return 0;
 }
@@ -176,6 +182,40 @@ end:
     return status;
 }
 
+/* The events of a guest stream as ftrace text, then its summary line; VQ_OK, or the first error. */
+static vq_status dump_guest(const options *parsed, vq_error *error)
+{
+    vq_guest_stream *stream = NULL;
+    vq_status status = vq_guest_stream_open(parsed->input, &stream, error);
+    uint64_t events = 0, overrun = 0;
+    const char *line;
+    bool finished;
+
+    if (status != VQ_OK) {
+        return status;
+    }
+    while ((status = vq_guest_stream_next_line(stream, &line, error)) == VQ_OK) {
+        events++;
+        if (!parsed->count_only) {
+            fputs(line, stdout);
+        }
+    }
+    status = status == VQ_END ? VQ_OK : status;
+    finished = vq_guest_stream_finished(stream, &overrun);
+    printf("# guest %s: events=%" PRIu64 " overrun=%" PRIu64 " missed=%" PRIu64 " finished=%s status=%s\n",
+           parsed->input, events, overrun, vq_guest_stream_missed(stream), finished ? "yes" : "no",
+           status == VQ_OK ? "ok" : "error");
+    if (vq_guest_stream_cut_at(stream) >= 0) {
+        fprintf(stderr, "vqscope-tracedump: warning: %s: cut at offset %" PRId64 " (an unfinished section, left "
+                "out): the events before it are printed\n", parsed->input, vq_guest_stream_cut_at(stream));
+    } else if (!finished) {
+        fprintf(stderr, "vqscope-tracedump: warning: %s: no end section (the guest's streamer did not stop)\n",
+                parsed->input);
+    }
+    vq_guest_stream_close(stream);
+    return status;
+}
+
 /* The events of a CTF trace, then its summary line; VQ_OK, or the first error with ERROR set. */
 static vq_status dump_ctf(const options *parsed, vq_error *error)
 {
@@ -216,7 +256,13 @@ int main(int argc, char **argv)
     /* Millions of short lines: write them in large blocks (stdio's default is one page). */
     setvbuf(stdout, NULL, _IOFBF, 1 << 20);
     vq_error_clear(&error);
-    status = strcmp(parsed.format, "simple") == 0 ? dump_simple(&parsed, &error) : dump_ctf(&parsed, &error);
+    if (strcmp(parsed.format, "simple") == 0) {
+        status = dump_simple(&parsed, &error);
+    } else if (strcmp(parsed.format, "guest") == 0) {
+        status = dump_guest(&parsed, &error);
+    } else {
+        status = dump_ctf(&parsed, &error);
+    }
     /* The error comes after every line that could be read. */
     fflush(stdout);
     if (status != VQ_OK) {

@@ -24,6 +24,7 @@ import os
 import re
 import subprocess
 import sys
+import guest_lines
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PCI = {'A': '0000:00:04.0', 'B': '0000:00:05.0'}
@@ -52,38 +53,37 @@ def read_trace(path, problems):
     """The header's disks and BAR addresses, and the body's blocks: [{seq, label, name, ids, devs}]."""
     disks, bars, blocks, outside, ids = {}, set(), [], 0, []
     current = None
-    with open(path, errors='replace') as f:
-        for line in f:
-            if line.startswith('# ab-disk: '):
-                label, name, pci = line.split()[2:5]
-                disks[label] = (name, pci)
-            elif line.startswith('# device-bar: '):
-                bars.add(line.split()[2])
-            m = MARKER.search(line)
-            if m:
-                seq, label, name, edge = int(m.group(1)), m.group(2), m.group(3), m.group(4)
-                if edge == 'begin':
-                    if current is not None:
-                        problems.append(f"block {seq} begins inside block {current['seq']}")
-                    current = {'seq': seq, 'label': label, 'name': name, 'ids': [], 'devs': set()}
-                    blocks.append(current)
-                elif current is None or current['seq'] != seq:
-                    problems.append(f'block {seq} ends outside itself: {line.strip()}')
-                else:
-                    current['ended'] = True
-                    current = None
-                continue
-            m = SUBMIT.search(line)
-            if m:
-                ids.append(int(m.group(1)))
-                if current is None:
-                    outside += 1
-                else:
-                    current['ids'].append(int(m.group(1)))
-                continue
-            m = RQ_ISSUE.search(line)
-            if m and current is not None:
-                current['devs'].add(m.group(1))
+    for line in guest_lines.lines(path):
+        if line.startswith('# ab-disk: '):
+            label, name, pci = line.split()[2:5]
+            disks[label] = (name, pci)
+        elif line.startswith('# device-bar: '):
+            bars.add(line.split()[2])
+        m = MARKER.search(line)
+        if m:
+            seq, label, name, edge = int(m.group(1)), m.group(2), m.group(3), m.group(4)
+            if edge == 'begin':
+                if current is not None:
+                    problems.append(f"block {seq} begins inside block {current['seq']}")
+                current = {'seq': seq, 'label': label, 'name': name, 'ids': [], 'devs': set()}
+                blocks.append(current)
+            elif current is None or current['seq'] != seq:
+                problems.append(f'block {seq} ends outside itself: {line.strip()}')
+            else:
+                current['ended'] = True
+                current = None
+            continue
+        m = SUBMIT.search(line)
+        if m:
+            ids.append(int(m.group(1)))
+            if current is None:
+                outside += 1
+            else:
+                current['ids'].append(int(m.group(1)))
+            continue
+        m = RQ_ISSUE.search(line)
+        if m and current is not None:
+            current['devs'].add(m.group(1))
     if outside:
         problems.append(f'{outside} driver requests submitted outside every block')
     if len(ids) != len(set(ids)):

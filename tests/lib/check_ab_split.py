@@ -12,6 +12,7 @@ intervals resampling blocks (as many as each disk ran).
 import json
 import re
 import sys
+import guest_lines
 
 MARK = re.compile(r'vqscope-block seq=(\d+) disk=([AB]) dev=\S+ (begin|end)')
 SUBMIT = re.compile(r'virtio_xblk_submit: ts_ns=\d+ id=(\d+)')
@@ -28,7 +29,7 @@ def main():
     ioeventfd = {d["label"]: d["ioeventfd"] for d in meta["ab"]["disks"]}
     # the ids submitted in each disk's blocks, in trace order (markers and submits interleave in time)
     ids, disk = {"A": set(), "B": set()}, None
-    for line in open(f"{session}/guest.trace"):
+    for line in guest_lines.lines(f"{session}/guest.trace"):
         mark = MARK.search(line)
         if mark:
             disk = mark.group(2) if mark.group(3) == "begin" else None

@@ -11,11 +11,13 @@ stage; the alignment usable, without contradiction, narrower than 2 ms; begin>en
 request, and exit>signal and kick>exit present. Fails with an AssertionError otherwise.
 """
 import json, re, sys
+import guest_lines
 session, report, qemu_handles = sys.argv[1], json.load(open(sys.argv[2])), int(sys.argv[3])
 meta = json.load(open(f"{session}/meta.json"))
 assert meta["status"] == "complete" and meta["device"] == "blk", f"meta: {meta['status']} {meta['device']}"
-issues = sum(1 for line in open(f"{session}/guest.trace") if ": block_rq_issue: " in line)
-kicks = sum(1 for line in open(f"{session}/guest.trace") if ": vqscope_blk_kick: " in line)
+guest = list(guest_lines.lines(f"{session}/guest.trace"))
+issues = sum(1 for line in guest if ": block_rq_issue: " in line)
+kicks = sum(1 for line in guest if ": vqscope_blk_kick: " in line)
 req, a, stages = report["requests"], report["alignment"], report["stages"]
 print(f"guest.trace: {issues} block_rq_issue, {kicks} kicks; QEMU: {qemu_handles} handle_read/write; report {req}")
 assert report["matched_by"] == "sectors", f"matched_by {report['matched_by']}"

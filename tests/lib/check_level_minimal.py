@@ -20,6 +20,7 @@ import os
 import re
 import subprocess
 import sys
+import guest_lines
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -62,11 +63,10 @@ def main():
             errors.append('report: no VM exits counted')
 
     guest = {}
-    with open(os.path.join(args.session, 'guest.trace'), errors='replace') as f:
-        for line in f:
-            m = re.search(r':\s+(\w+): ', line)
-            if m and not line.startswith('#'):
-                guest[m.group(1)] = guest.get(m.group(1), 0) + 1
+    for line in guest_lines.lines(os.path.join(args.session, 'guest.trace')):
+        m = re.search(r':\s+(\w+): ', line)
+        if m and not line.startswith('#'):
+            guest[m.group(1)] = guest.get(m.group(1), 0) + 1
     submits, completes = guest.get('virtio_xblk_submit', 0), guest.get('virtio_xblk_complete', 0)
     if not submits or submits != completes:
         errors.append('guest.trace: %d submits, %d completions' % (submits, completes))

@@ -25,6 +25,7 @@ import os
 import re
 import subprocess
 import sys
+import guest_lines
 
 HAS = {'U': (False, False, False), 'P': (True, False, False), 'Q': (False, True, False),
        'G': (False, False, True), 'A': (True, True, True)}
@@ -91,7 +92,7 @@ def main():
                                 (k + 1, order[k], n, name, times[bisect.bisect_left(times, done[k])], done[k], block_end))
 
     inside, events, blocks = None, {}, []
-    for number, line in enumerate(open(os.path.join(s, 'guest.trace'), errors='replace'), 1):
+    for number, line in enumerate(guest_lines.lines(os.path.join(s, 'guest.trace')), 1):
         overrun = re.match(r'# overrun: (\d+)', line)
         if overrun and int(overrun.group(1)):
             # the oldest blocks' events and markers were overwritten: nothing below could be judged

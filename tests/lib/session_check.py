@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+import guest_lines
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUEST_EVENT = re.compile(r':\s+(virtio_(?:xblk|demo)_\w+): (.*)$')
@@ -30,11 +31,10 @@ KV = re.compile(r'(\w+)=(\S+)')
 
 def guest_events(path):
     """Yields (name, {field: value}) for every guest tracepoint line."""
-    with open(path, errors='replace') as f:
-        for line in f:
-            m = GUEST_EVENT.search(line)
-            if m:
-                yield m.group(1), dict(KV.findall(m.group(2)))
+    for line in guest_lines.lines(path):
+        m = GUEST_EVENT.search(line)
+        if m:
+            yield m.group(1), dict(KV.findall(m.group(2)))
 
 
 def run(cmd):

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reader of the guest's binary event stream (guest.stream: ftrace's ring-buffer pages sent by the guest
+ * while the workload ran; format in include/vqscope/guest_stream.h). The pages are decoded with
+ * libtraceevent (kbuffer for the pages, the event formats the stream carries for the fields) and the
+ * CPUs merged in timestamp order; each event comes out as the line ftrace's `trace` file would have
+ * shown (TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: FIELDS), so that one parser (guest_trace.c) owns what
+ * the events mean, whichever way they came out of the guest. Memory: an index of the pages (16 bytes
+ * each) and one page per CPU.
+ */
+#ifndef VQSCOPE_ANALYSIS_GUEST_STREAM_H
+#define VQSCOPE_ANALYSIS_GUEST_STREAM_H
+
+#include "event.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct vq_guest_stream vq_guest_stream;
+
+/* Reads PATH's sections (formats, page index). Errors name the file, the offset and the field. A stream
+ * cut short (the recording killed) is read up to its last whole section: vq_guest_stream_cut_at. */
+vq_status vq_guest_stream_open(const char *path, vq_guest_stream **out, vq_error *error);
+/* The next event, as a '\n'-ended ftrace text line valid until the next call; VQ_END after the last. */
+vq_status vq_guest_stream_next_line(vq_guest_stream *stream, const char **line, vq_error *error);
+/* Whether the stream has its end section (the guest's streamer stopped cleanly), and the overrun
+ * (events the guest's ring buffers lost before they were read) it reports, summed over CPUs. */
+bool vq_guest_stream_finished(const vq_guest_stream *stream, uint64_t *overrun);
+/* The offset of the unfinished section a cut stream ends with (left out), -1 when it ends cleanly. */
+int64_t vq_guest_stream_cut_at(const vq_guest_stream *stream);
+/* Events the pages flag as missed (a page read after the writer had overwritten events). */
+uint64_t vq_guest_stream_missed(const vq_guest_stream *stream);
+void vq_guest_stream_close(vq_guest_stream *stream);
+
+#endif
