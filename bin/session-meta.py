@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a recorded session's meta.json (format vqscope-session, version 1).
+"""Writes a recorded session's meta.json (format vqscope-session, version 2).
 
     session-meta.py SESSION-DIR --status complete|partial [--why TEXT] --mode kvm|lab|tcg
                     --device xblk|demo|blk --workload FIO-JOB|N [options]
@@ -21,7 +21,7 @@ import subprocess
 # The session directory's schema (bin/SESSION-FORMAT.md); the analyzer's reader knows it as
 # VQ_SESSION_FORMAT / VQ_SESSION_VERSION (analysis/src/session_dir.h) and warns on a newer one.
 SESSION_FORMAT = 'vqscope-session'
-SESSION_VERSION = 1
+SESSION_VERSION = 2
 
 # The disks of an --ab session: label, QEMU device id, PCI address. bin/vqscope puts them in these
 # slots (-device virtio-xblk-pci,id=...,addr=0x4 / 0x5) and bin/guest-record.sh finds them there.

@@ -21,6 +21,9 @@ pkgs=(
   clang llvm libbpf-dev bpftool libelf-dev
   # analysis: meta.json is read with jansson (analysis/src/session_dir.c)
   libjansson-dev
+  # analysis: the guest's binary event stream (guest.stream) is decoded with libtraceevent
+  # (analysis/src/guest_stream.c)
+  libtraceevent-dev
   # analysis: the /metrics HTTP server of vqscope-analyze --serve-metrics (analysis/src/metrics_server.c)
   libmicrohttpd-dev
   # analysis fuzz targets: libFuzzer, ASan, UBSan runtimes

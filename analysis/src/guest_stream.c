@@ -16,6 +16,7 @@
 #include <traceevent/trace-seq.h>
 
 #define MAX_CPUS 64
+#define PAGE_SLACK (2u << 16)
 
 typedef struct {
     off_t *pages;             /* file offsets of this CPU's pages, in read order */
@@ -103,6 +104,58 @@ static vq_status take_end(vq_guest_stream *stream, const char *text)
     return VQ_OK;
 }
 
+/* Whether TEXT has the shape of an event's format file: "name: N", "ID: N", "format:", field lines
+ * ("\tfield:...;\toffset:N;\tsize:N;\tsigned:N;"), blank lines, one "print fmt: \"...\"..." line.
+ * libtraceevent's parser trusts its input (it crashes on some malformed files): only this shape reaches
+ * it. On failure LINE is the 1-based line that broke it. */
+static bool format_shape(const char *text, const char *name, unsigned *line)
+{
+    const char *cursor = text;
+    unsigned number = 0, offset, size, is_signed;
+    bool seen_print = false;
+
+    *line = 1;
+    while (*cursor) {
+        const char *end = strchr(cursor, '\n');
+        size_t length = end ? (size_t)(end - cursor) : strlen(cursor);
+        char field[512];
+        int consumed = 0;
+
+        number++;
+        *line = number;
+        if (number == 1) {
+            if (length != strlen("name: ") + strlen(name) || strncmp(cursor, "name: ", 6) != 0 ||
+                strncmp(cursor + 6, name, strlen(name)) != 0) {
+                return false;
+            }
+        } else if (number == 2) {
+            if (sscanf(cursor, "ID: %u%n", &offset, &consumed) != 1 || (size_t)consumed != length) {
+                return false;
+            }
+        } else if (number == 3) {
+            if (length != 7 || strncmp(cursor, "format:", 7) != 0) {
+                return false;
+            }
+        } else if (length == 0) {
+            /* a blank line between the common fields and the event's */
+        } else if (seen_print) {
+            return false;   /* nothing after the print fmt line */
+        } else if (strncmp(cursor, "print fmt: \"", 12) == 0) {
+            seen_print = true;
+        } else if (length >= sizeof(field) ||
+                   sscanf(cursor, "\tfield:%511[^;];\toffset:%u;\tsize:%u;\tsigned:%u;%n", field, &offset, &size,
+                          &is_signed, &consumed) != 4 || (size_t)consumed != length || is_signed > 1 ||
+                   memchr(field, '\t', strlen(field))) {
+            return false;
+        }
+        if (!end) {
+            break;
+        }
+        cursor = end + 1;
+    }
+    return seen_print;
+}
+
 /* A section other than a page: its payload read whole and given to libtraceevent or kept. */
 static vq_status take_section(vq_guest_stream *stream, const struct vq_gstream_section *section, char *payload,
                               off_t offset, vq_error *error)
@@ -123,6 +176,7 @@ static vq_status take_section(vq_guest_stream *stream, const struct vq_gstream_s
     case VQ_GSTREAM_FORMAT: {
         char *newline = strchr(payload, '\n'), *slash = strchr(payload, '/');
         enum tep_errno status;
+        unsigned line;
 
         if (!newline || !slash || slash > newline) {
             vq_error_set(error, "%s: offset %jd: a format section starts with 'SYSTEM/EVENT\\n'", path,
@@ -131,6 +185,12 @@ static vq_status take_section(vq_guest_stream *stream, const struct vq_gstream_s
         }
         *newline = '\0';
         *slash = '\0';
+        if (!format_shape(newline + 1, slash + 1, &line)) {
+            vq_error_set(error, "%s: offset %jd: the format of %s/%s, line %u: not ftrace's format file "
+                         "(name, ID, format:, field lines, print fmt)", path, (intmax_t)offset, payload, slash + 1,
+                         line);
+            return VQ_ERR_FORMAT;
+        }
         status = tep_parse_event(stream->tep, newline + 1, section->length - (size_t)(newline + 1 - payload),
                                  payload);
         if (status != 0) {
@@ -246,6 +306,17 @@ end:
     return status;
 }
 
+/* Whether the data a page's header claims (commit, without the missed-events flags in its top bits)
+ * fits in the page after the header (u64 timestamp, long commit): kbuffer trusts it. */
+static bool page_fits(const vq_guest_stream *stream, const unsigned char *page)
+{
+    uint64_t commit = 0;
+
+    memcpy(&commit, page + 8, stream->header.long_size);   /* little-endian, as the stream's header says */
+    commit &= (1u << 30) - 1;
+    return commit <= stream->header.page_size - 8 - stream->header.long_size;
+}
+
 /* Loads pages of CPU until one has an event (or none is left: event NULL). */
 static vq_status advance_page(vq_guest_stream *stream, cpu_cursor *c, uint32_t cpu, vq_error *error)
 {
@@ -257,6 +328,11 @@ static vq_status advance_page(vq_guest_stream *stream, cpu_cursor *c, uint32_t c
             vq_error_set(error, "%s: offset %jd: cannot read cpu %" PRIu32 "'s page: %s", stream->path,
                          (intmax_t)c->page_offset, cpu, ferror(stream->file) ? strerror(errno) : "end of file");
             return VQ_ERR_IO;
+        }
+        if (!page_fits(stream, c->page)) {
+            vq_error_set(error, "%s: offset %jd: cpu %" PRIu32 "'s page says it holds more data than a page "
+                         "(its header's commit field)", stream->path, (intmax_t)c->page_offset, cpu);
+            return VQ_ERR_FORMAT;
         }
         if (kbuffer_load_subbuffer(c->kbuf, c->page) < 0) {
             vq_error_set(error, "%s: offset %jd: cpu %" PRIu32 "'s page does not decode (ftrace's page format)",
@@ -276,6 +352,18 @@ static vq_status advance_page(vq_guest_stream *stream, cpu_cursor *c, uint32_t c
 
 vq_status vq_guest_stream_open(const char *path, vq_guest_stream **out, vq_error *error)
 {
+    FILE *file = fopen(path, "rb");
+
+    *out = NULL;
+    if (!file) {
+        vq_error_set(error, "%s: cannot open: %s", path, strerror(errno));
+        return VQ_ERR_IO;
+    }
+    return vq_guest_stream_open_file(file, path, out, error);
+}
+
+vq_status vq_guest_stream_open_file(FILE *file, const char *path, vq_guest_stream **out, vq_error *error)
+{
     vq_guest_stream *stream = calloc(1, sizeof(*stream));
     vq_status status = VQ_OK;
     uint32_t cpu;
@@ -284,15 +372,16 @@ vq_status vq_guest_stream_open(const char *path, vq_guest_stream **out, vq_error
     if (!stream || !(stream->path = strdup(path)) || !(stream->tep = tep_alloc())) {
         vq_error_set(error, "%s: out of memory", path);
         status = VQ_ERR_NOMEM;
+        if (stream) {
+            stream->file = file;
+        } else {
+            fclose(file);
+        }
         goto end;
     }
     trace_seq_init(&stream->seq);
     stream->cut_at = -1;
-    if (!(stream->file = fopen(path, "rb"))) {
-        vq_error_set(error, "%s: cannot open: %s", path, strerror(errno));
-        status = VQ_ERR_IO;
-        goto end;
-    }
+    stream->file = file;
     if (fread(&stream->header, 1, sizeof(stream->header), stream->file) != sizeof(stream->header) ||
         memcmp(stream->header.magic, VQ_GSTREAM_MAGIC, VQ_GSTREAM_MAGIC_SIZE) != 0) {
         vq_error_set(error, "%s: offset 0: not a vqscope guest stream (expected the magic \"vqsgstr\\n\" and a "
@@ -328,7 +417,9 @@ vq_status vq_guest_stream_open(const char *path, vq_guest_stream **out, vq_error
 
         c->kbuf = kbuffer_alloc(stream->header.long_size == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
                                 KBUFFER_ENDIAN_LITTLE);
-        c->page = malloc(stream->header.page_size);
+        /* zeroed slack after the page: a dynamic field's (offset, length) of up to 64 KiB each, read by
+         * libtraceevent without checking them against the event, stays inside this buffer */
+        c->page = calloc(1, stream->header.page_size + PAGE_SLACK);
         if (!c->kbuf || !c->page) {
             vq_error_set(error, "%s: out of memory", path);
             status = VQ_ERR_NOMEM;
@@ -386,6 +477,11 @@ vq_status vq_guest_stream_next_line(vq_guest_stream *stream, const char **line, 
     }
     record = (struct tep_record){ .ts = c->ts, .cpu = (int)best, .data = c->event,
                                   .size = kbuffer_event_size(c->kbuf) };
+    if (record.size < 8 || (unsigned char *)c->event + record.size > c->page + stream->header.page_size) {
+        vq_error_set(error, "%s: offset %jd: cpu %" PRIu32 "'s event of %d bytes does not fit in its page",
+                     stream->path, (intmax_t)(c->page_offset + kbuffer_curr_offset(c->kbuf)), best, record.size);
+        return VQ_ERR_FORMAT;
+    }
     event = tep_find_event_by_record(stream->tep, &record);
     if (!event) {
         vq_error_set(error, "%s: offset %jd: cpu %" PRIu32 "'s page has an event of type %d, whose format the "

@@ -15,12 +15,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct vq_guest_stream vq_guest_stream;
 
 /* Reads PATH's sections (formats, page index). Errors name the file, the offset and the field. A stream
  * cut short (the recording killed) is read up to its last whole section: vq_guest_stream_cut_at. */
 vq_status vq_guest_stream_open(const char *path, vq_guest_stream **out, vq_error *error);
+/* The same on FILE (seekable; owned from now on, closed by vq_guest_stream_close or on failure); PATH
+ * names it in messages. */
+vq_status vq_guest_stream_open_file(FILE *file, const char *path, vq_guest_stream **out, vq_error *error);
 /* The next event, as a '\n'-ended ftrace text line valid until the next call; VQ_END after the last. */
 vq_status vq_guest_stream_next_line(vq_guest_stream *stream, const char **line, vq_error *error);
 /* Whether the stream has its end section (the guest's streamer stopped cleanly), and the overrun

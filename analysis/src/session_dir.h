@@ -16,7 +16,7 @@
  * newer version is read for the keys this one defines, with a warning.
  */
 #define VQ_SESSION_FORMAT "vqscope-session"
-#define VQ_SESSION_VERSION 1
+#define VQ_SESSION_VERSION 2
 
 /* DIRECTORY/NAME, malloc'd (NULL when out of memory). */
 char *vq_session_path(const char *directory, const char *name);

@@ -9,7 +9,7 @@ tsc 1000 and 3000, tsc_offset -12345, the file list) say; prints each difference
 """
 import json, sys
 m = json.load(open(sys.argv[1]))
-expect = {'format': 'vqscope-session', 'version': 1, 'status': 'partial', 'why': 'interrupted by the user',
+expect = {'format': 'vqscope-session', 'version': 2, 'status': 'partial', 'why': 'interrupted by the user',
           'mode': 'lab', 'device': 'xblk', 'ioeventfd': 'off', 'iothread': True, 'queues': 2,
           'delay_ns': 0, 'kick_hold_ns': 1000, 'notify_delay_ns': 0, 'kvm_events_expected': True,
           'note': None, 'tracing': True, 'host_hook': None, 'level': 'default', 'pin': None, 'probes': {'enabled': False}, 'duration_s': 7,

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target: the guest's binary stream reader (guest.stream: ftrace pages decoded with
+ * libtraceevent) on arbitrary bytes: every event through vq_guest_stream_next_line until the end or the
+ * first error. Any crash, sanitizer report or leak is a bug (ours, or libtraceevent's on input we let
+ * through unchecked).
+ */
+#include "guest_stream.h"
+
+#include "fuzz_input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    vq_guest_stream *stream = NULL;
+    const char *line;
+    uint64_t overrun;
+    vq_error error;
+    FILE *file = fuzz_input(data, size);
+
+    if (!file || vq_guest_stream_open_file(file, "fuzz", &stream, &error) != VQ_OK) {
+        goto end;
+    }
+    while (vq_guest_stream_next_line(stream, &line, &error) == VQ_OK) {
+        fputs(line, sink);
+    }
+    fprintf(sink, "%d %lld\n", (int)vq_guest_stream_finished(stream, &overrun),
+            (long long)vq_guest_stream_cut_at(stream));
+end:
+    vq_guest_stream_close(stream);
+    return 0;
+}
