@@ -32,6 +32,8 @@ pkgs=(
   busybox-static kmod cpio xz-utils zstd dwarves file
   # static fio for the guest (scripts/fio.sh)
   libaio-dev liburing-dev zlib1g-dev
+  # benchmarks: the analyzer's peak RSS (bench/long-session.sh)
+  time
   # fetching sources
   dpkg-dev curl ca-certificates
   # dashboard test: headless rendering of dashboards/ (tests/integration/80-dashboard)
