@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     vq_guest_stream *stream = NULL;
     const char *line;
-    uint64_t overrun;
+    vq_guest_stream_state state;
     vq_error error;
     FILE *file = fuzz_input(data, size);
 
@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (vq_guest_stream_next_line(stream, &line, &error) == VQ_OK) {
         fputs(line, sink);
     }
-    fprintf(sink, "%d %lld\n", (int)vq_guest_stream_finished(stream, &overrun),
-            (long long)vq_guest_stream_cut_at(stream));
+    state = vq_guest_stream_get_state(stream);
+    fprintf(sink, "%d %lld\n", (int)state.finished, (long long)state.cut_at);
 end:
     vq_guest_stream_close(stream);
     return 0;

@@ -251,18 +251,17 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
     }
     {
         const char *stream_name;
-        bool finished;
-        uint64_t overrun, missed;
+        vq_guest_stream_state state;
 
-        if (vq_guest_trace_stream_state(reader, &stream_name, &finished, &overrun, &missed)) {
-            if (!finished) {
+        if (vq_guest_trace_stream_state(reader, &stream_name, &state)) {
+            if (!state.finished) {
                 vq_session_warn(load->session, "%s: no end section: the guest's streamer did not stop cleanly "
                                 "(the session was cut short); the events it sent before are read", stream_name);
             }
-            if (overrun > 0 || missed > 0) {
+            if (state.overrun > 0 || state.missed > 0) {
                 vq_session_warn(load->session, "%s: the guest's ring buffers lost events before they were "
                                 "read (overrun %" PRIu64 ", pages flagging missed events %" PRIu64 ")",
-                                stream_name, overrun, missed);
+                                stream_name, state.overrun, state.missed);
             }
         }
     }

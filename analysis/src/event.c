@@ -2,6 +2,7 @@
 /* vqscope analysis: status names, error messages, owned event copies. */
 #include "event.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,16 @@ void vq_error_set(vq_error *error, const char *format, ...)
     va_start(ap, format);
     vsnprintf(error->message, sizeof(error->message), format, ap);
     va_end(ap);
+}
+
+FILE *vq_open_input(const char *path, const char *mode, vq_error *error)
+{
+    FILE *file = fopen(path, mode);
+
+    if (!file) {
+        vq_error_set(error, "%s: cannot open: %s", path, strerror(errno));
+    }
+    return file;
 }
 
 bool vq_error_is_set(const vq_error *error)

@@ -61,6 +61,8 @@ typedef struct {
 
 void vq_error_clear(vq_error *error);
 void vq_error_set(vq_error *error, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* fopen(PATH, MODE) for a reader; NULL, with ERROR "PATH: cannot open: WHY", when it fails. */
+FILE *vq_open_input(const char *path, const char *mode, vq_error *error);
 bool vq_error_is_set(const vq_error *error);
 
 const char *vq_status_name(vq_status status);

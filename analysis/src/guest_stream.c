@@ -352,14 +352,10 @@ static vq_status advance_page(vq_guest_stream *stream, cpu_cursor *c, uint32_t c
 
 vq_status vq_guest_stream_open(const char *path, vq_guest_stream **out, vq_error *error)
 {
-    FILE *file = fopen(path, "rb");
+    FILE *file = vq_open_input(path, "rb", error);
 
     *out = NULL;
-    if (!file) {
-        vq_error_set(error, "%s: cannot open: %s", path, strerror(errno));
-        return VQ_ERR_IO;
-    }
-    return vq_guest_stream_open_file(file, path, out, error);
+    return file ? vq_guest_stream_open_file(file, path, out, error) : VQ_ERR_IO;
 }
 
 vq_status vq_guest_stream_open_file(FILE *file, const char *path, vq_guest_stream **out, vq_error *error)
@@ -533,20 +529,10 @@ vq_status vq_guest_stream_next_line(vq_guest_stream *stream, const char **line, 
     return VQ_OK;
 }
 
-bool vq_guest_stream_finished(const vq_guest_stream *stream, uint64_t *overrun)
+vq_guest_stream_state vq_guest_stream_get_state(const vq_guest_stream *stream)
 {
-    *overrun = stream->overrun;
-    return stream->finished;
-}
-
-int64_t vq_guest_stream_cut_at(const vq_guest_stream *stream)
-{
-    return (int64_t)stream->cut_at;
-}
-
-uint64_t vq_guest_stream_missed(const vq_guest_stream *stream)
-{
-    return stream->missed;
+    return (vq_guest_stream_state){ .finished = stream->finished, .cut_at = (int64_t)stream->cut_at,
+                                    .overrun = stream->overrun, .missed = stream->missed };
 }
 
 void vq_guest_stream_close(vq_guest_stream *stream)
@@ -567,10 +553,10 @@ void vq_guest_stream_close(vq_guest_stream *stream)
         trace_seq_destroy(&stream->seq);
         tep_free(stream->tep);
     }
+    free(stream->line);
+    free(stream->path);
     if (stream->file) {
         fclose(stream->file);
     }
-    free(stream->line);
-    free(stream->path);
     free(stream);
 }

@@ -27,13 +27,17 @@ vq_status vq_guest_stream_open(const char *path, vq_guest_stream **out, vq_error
 vq_status vq_guest_stream_open_file(FILE *file, const char *path, vq_guest_stream **out, vq_error *error);
 /* The next event, as a '\n'-ended ftrace text line valid until the next call; VQ_END after the last. */
 vq_status vq_guest_stream_next_line(vq_guest_stream *stream, const char **line, vq_error *error);
-/* Whether the stream has its end section (the guest's streamer stopped cleanly), and the overrun
- * (events the guest's ring buffers lost before they were read) it reports, summed over CPUs. */
-bool vq_guest_stream_finished(const vq_guest_stream *stream, uint64_t *overrun);
-/* The offset of the unfinished section a cut stream ends with (left out), -1 when it ends cleanly. */
-int64_t vq_guest_stream_cut_at(const vq_guest_stream *stream);
-/* Events the pages flag as missed (a page read after the writer had overwritten events). */
-uint64_t vq_guest_stream_missed(const vq_guest_stream *stream);
+/* What the stream says of itself, after its last event: whether it has its end section (the guest's
+ * streamer stopped cleanly), where a cut stream's unfinished last section begins (-1: none; left out),
+ * the overrun its end section reports (events the guest's ring buffers lost before they were read,
+ * summed over CPUs), and the events pages flag as missed. */
+typedef struct {
+    bool finished;
+    int64_t cut_at;
+    uint64_t overrun, missed;
+} vq_guest_stream_state;
+
+vq_guest_stream_state vq_guest_stream_get_state(const vq_guest_stream *stream);
 void vq_guest_stream_close(vq_guest_stream *stream);
 
 #endif

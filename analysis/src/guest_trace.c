@@ -21,7 +21,6 @@ struct vq_guest_trace {
     uint64_t line_number;
     vq_guest_header header;   /* what the '#' lines read so far said */
     vq_guest_stream *events;  /* after the text: the events of the header's '# events:' file */
-    char *events_path;
     bool events_done;
 };
 
@@ -48,14 +47,10 @@ end:
 
 vq_status vq_guest_trace_open(const char *path, vq_guest_trace **out, vq_error *error)
 {
-    FILE *stream = fopen(path, "r");
+    FILE *stream = vq_open_input(path, "r", error);
 
     *out = NULL;
-    if (!stream) {
-        vq_error_set(error, "%s: cannot open: %s", path, strerror(errno));
-        return VQ_ERR_IO;
-    }
-    return vq_guest_trace_open_stream(stream, path, out, error);
+    return stream ? vq_guest_trace_open_stream(stream, path, out, error) : VQ_ERR_IO;
 }
 
 /* Guest TSC cycles -> guest CLOCK_MONOTONIC ns, on the line through the first and last clock pairs. */
@@ -97,13 +92,22 @@ static vq_status open_events(vq_guest_trace *reader, vq_error *error)
 {
     const char *slash = strrchr(reader->name, '/');
     int directory = slash ? (int)(slash - reader->name + 1) : 0;
+    char *path;
+    vq_status status;
 
-    if (asprintf(&reader->events_path, "%.*s%s", directory, reader->name, reader->header.events_file) < 0) {
-        reader->events_path = NULL;
+    if (asprintf(&path, "%.*s%s", directory, reader->name, reader->header.events_file) < 0) {
         vq_error_set(error, "%s: out of memory", reader->name);
         return VQ_ERR_NOMEM;
     }
-    return vq_guest_stream_open(reader->events_path, &reader->events, error);
+    status = vq_guest_stream_open(path, &reader->events, error);
+    if (status == VQ_OK) {
+        free(reader->name);   /* errors from here on name the stream and its event number */
+        reader->name = path;
+        reader->line_number = 0;
+    } else {
+        free(path);
+    }
+    return status;
 }
 
 /* The next line into reader->line (LENGTH bytes): the text's, then the event stream's. VQ_END after both. */
@@ -129,10 +133,6 @@ static vq_status next_line(vq_guest_trace *reader, ssize_t *length, vq_error *er
         if ((status = open_events(reader, error)) != VQ_OK) {
             return status;
         }
-        reader->line_number = 0;
-        free(reader->name);   /* errors from here on name the stream and its event number */
-        reader->name = reader->events_path;
-        reader->events_path = NULL;
     }
     status = vq_guest_stream_next_line(reader->events, &line, error);
     if (status == VQ_END) {
@@ -246,16 +246,13 @@ size_t vq_guest_trace_cpu_pairs(const vq_guest_trace *reader, const vq_clock_pai
     return reader->header.cpu_pair_count;
 }
 
-bool vq_guest_trace_stream_state(const vq_guest_trace *reader, const char **name, bool *finished,
-                                 uint64_t *overrun, uint64_t *missed)
+bool vq_guest_trace_stream_state(const vq_guest_trace *reader, const char **name, vq_guest_stream_state *state)
 {
-    if (!reader->events) {
-        return false;
+    if (reader->events) {
+        *name = reader->name;
+        *state = vq_guest_stream_get_state(reader->events);
     }
-    *name = reader->name;
-    *finished = vq_guest_stream_finished(reader->events, overrun);
-    *missed = vq_guest_stream_missed(reader->events);
-    return true;
+    return reader->events != NULL;
 }
 
 void vq_guest_trace_close(vq_guest_trace *reader)
@@ -263,11 +260,12 @@ void vq_guest_trace_close(vq_guest_trace *reader)
     if (!reader) {
         return;
     }
+    if (reader->events) {
+        vq_guest_stream_close(reader->events);
+    }
     if (reader->stream) {
         fclose(reader->stream);
     }
-    vq_guest_stream_close(reader->events);
-    free(reader->events_path);
     free(reader->line);
     free(reader->name);
     free(reader);

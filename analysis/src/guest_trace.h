@@ -40,6 +40,7 @@
 #define VQSCOPE_ANALYSIS_GUEST_TRACE_H
 
 #include "event.h"
+#include "guest_stream.h"
 
 #define VQ_GUEST_MAX_BARS 16
 
@@ -155,9 +156,8 @@ size_t vq_guest_trace_clock_pairs(const vq_guest_trace *reader, const vq_clock_p
 /* The pairs taken on a given CPU ("cpu=K"), in header order. */
 size_t vq_guest_trace_cpu_pairs(const vq_guest_trace *reader, const vq_clock_pair **pairs);
 /* After the last event of a trace whose events came in a guest stream ('# events:'): true, with the
- * stream's file name (valid until close), and whether it ended cleanly; false for a text trace. */
-bool vq_guest_trace_stream_state(const vq_guest_trace *reader, const char **name, bool *finished,
-                                 uint64_t *overrun, uint64_t *missed);
+ * stream's file name (valid until close) and what it says of itself; false for a text trace. */
+bool vq_guest_trace_stream_state(const vq_guest_trace *reader, const char **name, vq_guest_stream_state *state);
 void vq_guest_trace_close(vq_guest_trace *reader);
 
 /*

@@ -174,14 +174,10 @@ end:
 
 vq_status vq_probe_open(const char *path, vq_probe **out, vq_error *error)
 {
-    FILE *stream = fopen(path, "rb");
+    FILE *stream = vq_open_input(path, "rb", error);
 
     *out = NULL;
-    if (!stream) {
-        vq_error_set(error, "%s: cannot open: %s", path, strerror(errno));
-        return VQ_ERR_IO;
-    }
-    return vq_probe_open_stream(stream, path, out, error);
+    return stream ? vq_probe_open_stream(stream, path, out, error) : VQ_ERR_IO;
 }
 
 static void set_arg(vq_probe *reader, size_t index, const char *name, vq_arg_type type, uint64_t value)

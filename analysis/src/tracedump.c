@@ -187,9 +187,9 @@ static vq_status dump_guest(const options *parsed, vq_error *error)
 {
     vq_guest_stream *stream = NULL;
     vq_status status = vq_guest_stream_open(parsed->input, &stream, error);
-    uint64_t events = 0, overrun = 0;
+    uint64_t events = 0;
     const char *line;
-    bool finished;
+    vq_guest_stream_state state;
 
     if (status != VQ_OK) {
         return status;
@@ -201,14 +201,14 @@ static vq_status dump_guest(const options *parsed, vq_error *error)
         }
     }
     status = status == VQ_END ? VQ_OK : status;
-    finished = vq_guest_stream_finished(stream, &overrun);
+    state = vq_guest_stream_get_state(stream);
     printf("# guest %s: events=%" PRIu64 " overrun=%" PRIu64 " missed=%" PRIu64 " finished=%s status=%s\n",
-           parsed->input, events, overrun, vq_guest_stream_missed(stream), finished ? "yes" : "no",
+           parsed->input, events, state.overrun, state.missed, state.finished ? "yes" : "no",
            status == VQ_OK ? "ok" : "error");
-    if (vq_guest_stream_cut_at(stream) >= 0) {
+    if (state.cut_at >= 0) {
         fprintf(stderr, "vqscope-tracedump: warning: %s: cut at offset %" PRId64 " (an unfinished section, left "
-                "out): the events before it are printed\n", parsed->input, vq_guest_stream_cut_at(stream));
-    } else if (!finished) {
+                "out): the events before it are printed\n", parsed->input, state.cut_at);
+    } else if (!state.finished) {
         fprintf(stderr, "vqscope-tracedump: warning: %s: no end section (the guest's streamer did not stop)\n",
                 parsed->input);
     }
