@@ -8,8 +8,9 @@
  *
  * Sends the page header's layout, the trace clock and the format of every event enabled now (and
  * ftrace's print, the trace markers), then, every N ms (default 200), reads each CPU's
- * per_cpu/cpuK/trace_pipe_raw until it has no more pages and writes what it read in one write (a
- * batch: the port's host side is QEMU's main loop). On SIGTERM or SIGINT it reads the buffers dry
+ * per_cpu/cpuK/trace_pipe_raw until it has no more pages and writes what it read in writes of up to
+ * 256 KiB (batches: the port's host side is QEMU's main loop); while a buffer still has pages after a
+ * batch, it goes round again without waiting. On SIGTERM or SIGINT it reads the buffers dry
  * once more, sends saved_cmdlines and each CPU's overrun count, and exits 0. With --ready FILE it
  * creates FILE once the formats are sent and the buffers open (the recorder waits for it before
  * turning tracing on). Exit status 1 if a file cannot be read or the port written, 2 for wrong
@@ -220,7 +221,9 @@ static int put_formats(const char *tracefs)
 	return ret;
 }
 
-/* Reads CPU's buffer until it is empty (or, when not stopping, a batch's worth), into the batch. */
+/* Reads CPU's buffer until it is empty (or, when not stopping, a batch's worth), into the batch.
+ * Returns 0 when the buffer is empty, 1 when it stopped at a batch's worth (more to read: the caller
+ * goes round again at once), -1 on error. */
 static int drain_cpu(int fd, uint32_t cpu, char *page, size_t page_size)
 {
 	size_t taken = 0;
@@ -247,7 +250,7 @@ static int drain_cpu(int fd, uint32_t cpu, char *page, size_t page_size)
 			return -1;
 		taken += page_size;
 		if (!stopping && taken >= BATCH_BYTES)
-			return 0;   /* the other CPUs' turn; the rest in the next round */
+			return 1;   /* the other CPUs' turn; the rest right after */
 	}
 }
 
@@ -358,18 +361,23 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	for (;;) {
-		int last = stopping;
+		int last = stopping, more = 0;
 		struct timespec pause = { interval_ms / 1000, (interval_ms % 1000) * 1000000L };
 
 		for (cpu = 0; cpu < cpus; cpu++) {
-			if (drain_cpu(fds[cpu], cpu, page, (size_t)page_size))
+			int drained = drain_cpu(fds[cpu], cpu, page, (size_t)page_size);
+
+			if (drained < 0)
 				goto out;
+			more |= drained;
 		}
 		if (flush_batch())
 			goto out;
 		if (last)
 			break;
-		nanosleep(&pause, NULL);   /* a signal cuts it short: then the last round */
+		/* the interval only once every buffer is empty: a busy guest is read as fast as it writes */
+		if (!more)
+			nanosleep(&pause, NULL);   /* a signal cuts it short: then the last round */
 	}
 	/* task names: the top instance's only (a pid without one reads as "<...>") */
 	snprintf(path, sizeof(path), "%s/saved_cmdlines", tracefs);
