@@ -5,7 +5,7 @@
  * layout, the events' format files, the trace clock, the task names). Written in the guest by
  * guest-driver/user/trace-stream.c to a virtio-serial port while the workload runs; QEMU's chardev
  * puts it in the session directory; read by analysis/src/guest_stream.c with libtraceevent (the
- * format trace-cmd reads). This header is the format's one definition; FORMAT.md describes it.
+ * format trace-cmd reads). This header is the format's one definition; bin/SESSION-FORMAT.md describes it.
  *
  * Layout, little-endian: one vq_gstream_header, then sections, each a vq_gstream_section and `length`
  * bytes of payload, to the end of the stream:
