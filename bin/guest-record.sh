@@ -262,61 +262,30 @@ clock_pairs() {  # clock_pairs LABEL
   done
 }
 CP0=$(clock_pairs start)
-# The events leave the guest while the workload runs: trace-stream reads ftrace's per-CPU ring buffers
-# (binary pages, nothing formatted here) every 200 ms into the port, the host's guest.stream. Without
-# the port (or the program) they stay in the ring buffer and come out as text at the end.
-stream_pid=""
-if [ "$trace" = 1 ] && port=$(stream_port) && command -v trace-stream > /dev/null; then
-  rm -f /tmp/stream-ready
-  trace-stream --port "$port" --tracefs "$T" --ready /tmp/stream-ready &
-  stream_pid=$!
-  waited=0
-  until [ -e /tmp/stream-ready ]; do
-    waited=$((waited + 1))
-    if [ "$waited" -gt 100 ] || ! kill -0 "$stream_pid" 2>/dev/null; then
-      echo "guest-record: trace-stream did not start on $port: the events come out as text"
-      kill "$stream_pid" 2>/dev/null
-      stream_pid=""
-      break
-    fi
-    sleep 0.1
-  done
-elif [ "$trace" = 1 ]; then
-  echo "guest-record: no virtio-serial port vqscope.trace (or no trace-stream): the events come out as text"
-fi
-echo 1 > "$T/tracing_on"
-# a line on the console every 30 s: lab/run takes a silent console for a stalled nested lab (--stall)
-( while sleep 30; do echo "GUEST-ALIVE uptime=$(cut -d' ' -f1 /proc/uptime)"; done ) &
-alive=$!
-[ -n "$disk" ] && [ -z "$ab_order" ] && queue_completed "$disk" > /tmp/queues-before
-run_workload
-rc=$?
-[ -n "$disk" ] && [ -z "$ab_order" ] && queue_completed "$disk" > /tmp/queues-after
-kill "$alive" 2>/dev/null
-echo 0 > "$T/tracing_on"
-stream_rc=""
-if [ -n "$stream_pid" ]; then
-  kill -TERM "$stream_pid"
-  wait "$stream_pid"
-  stream_rc=$?
-  [ "$stream_rc" = 0 ] || echo "guest-record: trace-stream exited $stream_rc: guest.stream may be cut short"
-fi
-CP1=$(clock_pairs end)
-{
+# header provisional|final: guest.trace's header (bin/SESSION-FORMAT.md), then the events or where they
+# are. The provisional one, written once the stream runs and again every 2 s with a fresh clock pair
+# (live_header), has what is known during the workload (no overrun or completion counts): the session
+# reads while it is recorded (vqscope top, record --metrics); the final one replaces it. Each is written aside and renamed into place, so that a
+# reader on the host sees one or the other whole.
+header() {
   echo "# vqscope guest trace: events of the $modname tracepoints$([ "$device" = blk ] && echo ' (block layer + vqscope kprobes: stock virtio-blk)')"
   echo "# clock: ts_ns = ktime_get_ns(), the guest's CLOCK_MONOTONIC in ns; ftrace's own column: trace_clock $(sed 's/.*\[\(.*\)\].*/\1/' "$T/trace_clock") (x86-tsc: guest TSC cycles, mono: us)"
   echo "# kernel: $(uname -r)"
   echo "$CP0" | sed 's/^/# clock-pair: /'
-  echo "$CP1" | sed 's/^/# clock-pair: /'
-  echo "# overrun: $(grep -h overrun "$T"/per_cpu/cpu*/stats | awk '{s += $2} END {print s + 0}')"
+  # the end pairs; in the provisional header the latest ones (label now), taken every 2 s: ftrace's TSC
+  # column converts to guest ns through the start and the latest pair
+  [ -n "$CP1" ] && echo "$CP1" | sed 's/^/# clock-pair: /'
+  if [ "$1" = final ]; then
+    echo "# overrun: $(grep -h overrun "$T"/per_cpu/cpu*/stats | awk '{s += $2} END {print s + 0}')"
+  fi
   # the driver's own count of the workload's requests per virtqueue (after - before); stock virtio-blk:
   # fio's (fio_queue_counts)
-  if [ -s /tmp/queues-after ]; then
+  if [ "$1" = final ] && [ -s /tmp/queues-after ]; then
     while read -r q after; do
       before=$(awk -v q="$q" '$1 == q {print $2}' /tmp/queues-before)
       echo "# queue-completed: $disk $q $((after - ${before:-0}))"
     done < /tmp/queues-after
-  elif [ "$device" = blk ] && [ "$VQSCOPE_CPUS" -gt 1 ]; then
+  elif [ "$1" = final ] && [ "$device" = blk ] && [ "$VQSCOPE_CPUS" -gt 1 ]; then
     fio_queue_counts "$disk" | while read -r q count; do
       echo "# queue-completed: $disk $q $count"
     done
@@ -346,9 +315,63 @@ CP1=$(clock_pairs end)
   # the events: in the stream the host wrote (the analyzer reads them after this header), or here
   if [ -n "$stream_pid" ]; then
     echo "# events: guest.stream"
-  else
+  elif [ "$1" = final ]; then
     cat "$T/trace"
   fi
-} > "$share/guest.trace"
+}
+# The events leave the guest while the workload runs: trace-stream reads ftrace's per-CPU ring buffers
+# (binary pages, nothing formatted here) every 200 ms into the port, the host's guest.stream. Without
+# the port (or the program) they stay in the ring buffer and come out as text at the end.
+stream_pid=""
+if [ "$trace" = 1 ] && port=$(stream_port) && command -v trace-stream > /dev/null; then
+  rm -f /tmp/stream-ready
+  trace-stream --port "$port" --tracefs "$T" --ready /tmp/stream-ready &
+  stream_pid=$!
+  waited=0
+  until [ -e /tmp/stream-ready ]; do
+    waited=$((waited + 1))
+    if [ "$waited" -gt 100 ] || ! kill -0 "$stream_pid" 2>/dev/null; then
+      echo "guest-record: trace-stream did not start on $port: the events come out as text"
+      kill "$stream_pid" 2>/dev/null
+      stream_pid=""
+      break
+    fi
+    sleep 0.1
+  done
+elif [ "$trace" = 1 ]; then
+  echo "guest-record: no virtio-serial port vqscope.trace (or no trace-stream): the events come out as text"
+fi
+echo 1 > "$T/tracing_on"
+CP1=""
+live_pid=""
+if [ -n "$stream_pid" ]; then
+  rm -f /tmp/live-header-stop
+  # stopped by a file, not a signal: a writer killed mid-way could leave its children writing
+  ( until [ -e /tmp/live-header-stop ]; do
+      CP1=$(clock_pairs now)
+      header provisional > "$share/.guest.trace.live" && mv "$share/.guest.trace.live" "$share/guest.trace"
+      sleep 2
+    done ) &
+  live_pid=$!
+fi
+# a line on the console every 30 s: lab/run takes a silent console for a stalled nested lab (--stall)
+( while sleep 30; do echo "GUEST-ALIVE uptime=$(cut -d' ' -f1 /proc/uptime)"; done ) &
+alive=$!
+[ -n "$disk" ] && [ -z "$ab_order" ] && queue_completed "$disk" > /tmp/queues-before
+run_workload
+rc=$?
+[ -n "$disk" ] && [ -z "$ab_order" ] && queue_completed "$disk" > /tmp/queues-after
+kill "$alive" 2>/dev/null
+if [ -n "$live_pid" ]; then touch /tmp/live-header-stop; wait "$live_pid"; fi
+echo 0 > "$T/tracing_on"
+stream_rc=""
+if [ -n "$stream_pid" ]; then
+  kill -TERM "$stream_pid"
+  wait "$stream_pid"
+  stream_rc=$?
+  [ "$stream_rc" = 0 ] || echo "guest-record: trace-stream exited $stream_rc: guest.stream may be cut short"
+fi
+CP1=$(clock_pairs end)
+header final > "$share/.guest.trace.new" && mv "$share/.guest.trace.new" "$share/guest.trace"
 echo "GUEST-WORKLOAD rc=$rc"
 exit $rc

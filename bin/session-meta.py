@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Writes a recorded session's meta.json (format vqscope-session, version 2).
 
-    session-meta.py SESSION-DIR --status complete|partial [--why TEXT] --mode kvm|lab|tcg
+    session-meta.py SESSION-DIR --status complete|partial|recording [--why TEXT] --mode kvm|lab|tcg
                     --device xblk|demo|blk --workload FIO-JOB|N [options]
                     [--ab A,B --ab-seed S --ab-blocks N --ab-order ORDER]
                     [--sources-seed S --sources-rounds N --sources-order ORDER]
 
-bin/vqscope runs it last in `vqscope record`, when the guest and the host side have stopped: what the
+bin/vqscope runs it first in `vqscope record` (status recording: the session is read while it is
+recorded) and last, when the guest and the host side have stopped: what the
 recorder was asked to do comes from the options; what happened (the guest kernel, the workload's exit
 status, the clock pairs, the TSC offset, the probe report, the file list) is read from the session's
 files. The keys are the contract with analysis/ and tests/lib/session_check.py, written down in
@@ -150,7 +151,8 @@ def session_meta(args):
 def main():
     ap = argparse.ArgumentParser(description='Writes SESSION-DIR/meta.json.')
     ap.add_argument('session', metavar='SESSION-DIR')
-    ap.add_argument('--status', choices=['complete', 'partial'], required=True)
+    ap.add_argument('--status', choices=['complete', 'partial', 'recording'], required=True,
+                    help='recording: written when the recording starts, replaced at its end')
     ap.add_argument('--why', default='', help='why the session is partial')
     ap.add_argument('--mode', choices=['kvm', 'lab', 'tcg'], required=True)
     ap.add_argument('--device', choices=['xblk', 'demo', 'blk'], required=True)
@@ -201,9 +203,12 @@ def main():
         ap.error(f'--sources-order must be {args.sources_rounds} rounds of the five sets U P Q G A, '
                  f'not {args.sources_order!r}')
     meta = session_meta(args)
-    with open(os.path.join(args.session, 'meta.json'), 'w') as f:
+    # written aside and renamed: a reader of the session while it is recorded sees one meta.json whole
+    aside = os.path.join(args.session, '.meta.json.new')
+    with open(aside, 'w') as f:
         json.dump(meta, f, indent=2, sort_keys=True)
         f.write('\n')
+    os.replace(aside, os.path.join(args.session, 'meta.json'))
 
 
 if __name__ == '__main__':

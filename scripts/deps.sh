@@ -43,6 +43,9 @@ pkgs=(
   # metrics test: Debian's Prometheus scrapes --serve-metrics (tests/integration/83-metrics-prometheus); the
   # package enables prometheus.service on 9090, which the test neither uses nor needs
   prometheus
+  # vqscope-top's screen (libncurses-dev), and tmux, in which test 86 drives it
+  libncurses-dev
+  tmux
   # the recorder's shell scripts are checked by tests/unit/recorder_scripts
   shellcheck
 )

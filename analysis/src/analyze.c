@@ -23,10 +23,11 @@
 #define EXIT_USAGE 2
 #define MAX_BOOTS 32
 #define OPTION_SERVE_METRICS 256   /* long options without a letter */
+#define OPTION_FOLLOW 257
 
 static const char usage_text[] =
     "usage: vqscope-analyze [report] SESSION [--format text|csv|json|prometheus] [--requests] [-o FILE]\n"
-    "       vqscope-analyze [report] SESSION --serve-metrics ADDR:PORT\n"
+    "       vqscope-analyze [report] SESSION --serve-metrics ADDR:PORT [--follow]\n"
     "       vqscope-analyze compare SESSION_A[,...] SESSION_B[,...] [--format text|csv|json] [--resamples N]\n"
     "                       [--seed N] [-o FILE]\n"
     "       vqscope-analyze perfetto SESSION -o FILE\n"
@@ -52,6 +53,9 @@ static const char usage_text[] =
     "                     http://ADDR:PORT/metrics (a Prometheus scrape target) until SIGINT or SIGTERM;\n"
     "                     a scrape analyzes the session again if its files changed. ADDR: an IPv4\n"
     "                     address, localhost or [IPv6]; PORT 1..65535\n"
+    "  --follow           with --serve-metrics: the session is being recorded (vqscope record\n"
+    "                     --metrics): until it reads, scrapes get a 500 saying why; the first scrape\n"
+    "                     served the finished session's text is said on stderr\n"
     "  -r, --requests     text: add the per-request table (us)\n"
     "  -o, --output FILE  write there instead of stdout\n"
     "  -n, --resamples N  bootstrap resamples (default 2000)\n"
@@ -86,6 +90,7 @@ typedef struct {
     const char *output;
     vq_report_options report;
     const char *serve_metrics;   /* --serve-metrics ADDR:PORT, or NULL */
+    bool follow;                 /* --follow */
 } options;
 
 static int usage_error(const char *message)
@@ -132,6 +137,7 @@ static int parse_options(int argc, char **argv, options *parsed)
         { "seed", required_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
         { "serve-metrics", required_argument, NULL, OPTION_SERVE_METRICS },
+        { "follow", no_argument, NULL, OPTION_FOLLOW },
         { NULL, 0, NULL, 0 },
     };
     uint64_t value;
@@ -178,6 +184,9 @@ static int parse_options(int argc, char **argv, options *parsed)
         case OPTION_SERVE_METRICS:
             parsed->serve_metrics = optarg;
             break;
+        case OPTION_FOLLOW:
+            parsed->follow = true;
+            break;
         default:
             return usage_error("unknown option");
         }
@@ -218,6 +227,9 @@ static int parse_options(int argc, char **argv, options *parsed)
     }
     if (parsed->command == COMMAND_PERFETTO && !parsed->output) {
         return usage_error("perfetto needs -o FILE");
+    }
+    if (parsed->follow && !parsed->serve_metrics) {
+        return usage_error("--follow goes with --serve-metrics");
     }
     return parsed->serve_metrics ? check_serve_metrics(parsed) : 0;
 }
@@ -284,7 +296,8 @@ int main(int argc, char **argv)
         goto end;
     }
     if (parsed.serve_metrics) {
-        status = vq_serve_session_metrics(parsed.sessions[0], parsed.serve_metrics, load_argument, &error);
+        status = vq_serve_session_metrics(parsed.sessions[0], parsed.serve_metrics, load_argument, parsed.follow,
+                                          &error);
         goto end;
     }
     for (i = 0; i < parsed.session_count; i++) {

@@ -132,6 +132,8 @@ typedef struct {
     char part;                             /* read for one disk of an A/B session: 'A' or 'B'; 0 the whole */
     char ioeventfd[16], mode[16], device[16], qemu_trace[16];
     char level[16];                        /* meta.json's recording level; "full" when absent (recorded before the option) */
+    char status[16];                       /* meta.json's: complete, partial, or recording (the session is still being
+                                            * recorded: read as it stands); "" when absent */
     int64_t delay_ns;
     vq_alignment alignment;                /* the causal interval: the offset's check, or the offset itself */
     vq_tsc_check tsc;

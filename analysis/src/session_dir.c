@@ -199,6 +199,9 @@ vq_status vq_session_read_meta(vq_session *session, const char *directory, vq_er
     if (status == VQ_OK) {
         status = meta_text(root, "level", session->level, sizeof(session->level));
     }
+    if (status == VQ_OK) {
+        status = meta_text(root, "status", session->status, sizeof(session->status));
+    }
     if (status == VQ_OK && session->part) {
         status = meta_part_ioeventfd(session, root);
     }

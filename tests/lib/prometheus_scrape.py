@@ -6,14 +6,18 @@
     prometheus_scrape.py wait PROMETHEUS_URL JOB SCRAPES SECONDS
         waits until JOB's target is up and has been scraped SCRAPES times (the series up{job=JOB} has that
         many samples), printing its state every second; exit 1 after SECONDS
-    prometheus_scrape.py check PROMETHEUS_URL JOB REPORT.json SERVED.prom
+    prometheus_scrape.py check PROMETHEUS_URL JOB REPORT.json SERVED.prom [--last]
         asks Prometheus, per stage, histogram_quantile(0.5, sum by (le, stage)
         (vqscope_stage_seconds_bucket{job=JOB})) and vqscope_requests_total; checks that every stage of the
         offline JSON report comes back, that each median is within 10 % of the report's exact p50 (stages
         whose p50 is at or below the first bucket, 1 us, are printed, not judged: check_metrics.py's rule),
         that it equals the median of the buckets the server served (SERVED.prom, as check_metrics.py
         interpolates them: what Prometheus stored is what was served), and the request count. Prints a
-        table; exit 1 on any failure.
+        table; exit 1 on any failure. --last: of each series' last sample (last_over_time over 10
+        minutes), for a target that has stopped (its series are stale at the present)
+    prometheus_scrape.py increases PROMETHEUS_URL JOB N
+        checks that vqscope_requests_total of JOB took at least N increasing values over the last 10
+        minutes (a target served while its session was recorded); prints them
 """
 import json
 import math
@@ -27,7 +31,10 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_metrics  # noqa: E402  (the exposition parser, the bucket median, the 10 % rule)
 
-MEDIAN_QUERY = 'histogram_quantile(0.5, sum by (le, stage) (vqscope_stage_seconds_bucket{job="%s"}))'
+MEDIAN_QUERY = 'histogram_quantile(0.5, sum by (le, stage) (%s))'
+BUCKETS = 'vqscope_stage_seconds_bucket{job="%s"}'
+REQUESTS = 'vqscope_requests_total{job="%s"}'
+LAST = 'last_over_time(%s[10m])'
 # Prometheus and check_metrics.py interpolate the same buckets in float64: equal but for rounding
 SAME_MEDIAN = 1e-9
 
@@ -80,15 +87,18 @@ def wait(base, job, scrapes, seconds):
     return 1
 
 
-def check(base, job, report_path, served_path):
+def check(base, job, report_path, served_path, last=False):
     report = json.load(open(report_path))
+    buckets, requests_series = BUCKETS % job, REQUESTS % job
+    if last:
+        buckets, requests_series = LAST % buckets, LAST % requests_series
     samples, _ = check_metrics.parse(served_path)
     served_buckets = {}
     for name, labels, number in samples:
         if name == 'vqscope_stage_seconds_bucket':
             le = float('inf') if labels['le'] == '+Inf' else float(labels['le'])
             served_buckets.setdefault(labels['stage'], []).append((le, number))
-    medians = {labels.get('stage'): value for labels, value in query(base, MEDIAN_QUERY % job)}
+    medians = {labels.get('stage'): value for labels, value in query(base, MEDIAN_QUERY % buckets)}
     errors = []
     print('%-15s %7s %12s %12s %12s %8s' % ('stage', 'count', 'report p50', 'prometheus', 'served', 'error'))
     for stage, summary in report['stages'].items():
@@ -119,13 +129,27 @@ def check(base, job, report_path, served_path):
     extra = sorted(set(medians) - set(report['stages']))
     if extra:
         errors.append('Prometheus has stages the report does not: %s' % ', '.join(map(str, extra)))
-    requests = query(base, 'vqscope_requests_total{job="%s"}' % job)
+    requests = query(base, requests_series)
     print('vqscope_requests_total: prometheus %s, report %s' % ([value for _, value in requests], report['requests']['guest']))
     if len(requests) != 1 or requests[0][1] != report['requests']['guest']:
         errors.append('vqscope_requests_total %s, report %s' % ([value for _, value in requests], report['requests']['guest']))
     for error in errors:
         print('error: ' + error)
     return 1 if errors else 0
+
+
+def increases(base, job, wanted):
+    data = api(base, 'query', query='%s[10m]' % (REQUESTS % job))
+    values = [float(v) for series in data['result'] for _, v in series['values']]
+    steps = sorted(set(values))
+    print('vqscope_requests_total over the recording: %d samples, values %s' % (len(values), ' '.join('%d' % v for v in steps)))
+    if len(steps) < wanted:
+        print('FAIL: %d distinct values, expected at least %d (the session served while it was recorded)' % (len(steps), wanted))
+        return 1
+    if values != sorted(values):
+        print('FAIL: the request count went down between scrapes')
+        return 1
+    return 0
 
 
 def main():
@@ -137,6 +161,10 @@ def main():
         return wait(arguments[1], arguments[2], int(arguments[3]), float(arguments[4]))
     if arguments[:1] == ['check'] and len(arguments) == 5:
         return check(*arguments[1:])
+    if arguments[:1] == ['check'] and len(arguments) == 6 and arguments[5] == '--last':
+        return check(*arguments[1:5], last=True)
+    if arguments[:1] == ['increases'] and len(arguments) == 4:
+        return increases(arguments[1], arguments[2], int(arguments[3]))
     print(__doc__, file=sys.stderr)
     return 2
 
