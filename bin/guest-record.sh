@@ -23,6 +23,9 @@
 #                      events on the disks (vqscope record --level minimal; blk keeps its block layer
 #                      events, which are its device events)
 #   --kick-hold-ns N   xblk: the driver's kick_hold_ns module parameter (default 0: left alone)
+#   --live             the session is read while it is recorded (record --live): the provisional
+#                      guest.trace header is written again every 2 s with the latest clock pairs (ftrace's
+#                      TSC column converts to guest ns through them); without it, once, with the start's
 #   --requests N       demo: number of requests
 #   --ab ORDER         xblk: two disks, A at PCI 0000:00:04.0 and B at 0000:00:05.0 (bin/vqscope's
 #                      slots), the workload in blocks of /share/workload-block.fio, one block per
@@ -45,10 +48,11 @@
 # 18 --sources: the host did not switch its sources.
 share=/share
 T=/sys/kernel/tracing
-trace=1 e2e=1 kick_hold_ns=0 requests=2000 device="" ab_order="" sources_order=""
+trace=1 e2e=1 kick_hold_ns=0 requests=2000 device="" ab_order="" sources_order="" live=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-trace) trace=0; shift ;;
+    --live) live=1; shift ;;
     --no-e2e) e2e=0; shift ;;
     --kick-hold-ns) kick_hold_ns=${2:?--kick-hold-ns needs a value}; shift 2 ;;
     --requests) requests=${2:?--requests needs a value}; shift 2 ;;
@@ -263,8 +267,8 @@ clock_pairs() {  # clock_pairs LABEL
 }
 CP0=$(clock_pairs start)
 # header provisional|final: guest.trace's header (bin/SESSION-FORMAT.md), then the events or where they
-# are. The provisional one, written once the stream runs and again every 2 s with a fresh clock pair
-# (live_header), has what is known during the workload (no overrun or completion counts): the session
+# are. The provisional one, written once the stream runs (with --live again every 2 s, with a fresh
+# clock pair: in the TCG guest each rewrite costs some forks), has what is known during the workload (no overrun or completion counts): the session
 # reads while it is recorded (vqscope top, record --metrics); the final one replaces it. Each is written aside and renamed into place, so that a
 # reader on the host sees one or the other whole.
 header() {
@@ -344,7 +348,9 @@ fi
 echo 1 > "$T/tracing_on"
 CP1=""
 live_pid=""
-if [ -n "$stream_pid" ]; then
+if [ -n "$stream_pid" ] && [ "$live" = 0 ]; then
+  header provisional > "$share/.guest.trace.live" && mv "$share/.guest.trace.live" "$share/guest.trace"
+elif [ -n "$stream_pid" ]; then
   rm -f /tmp/live-header-stop
   # stopped by a file, not a signal: a writer killed mid-way could leave its children writing
   ( until [ -e /tmp/live-header-stop ]; do
