@@ -268,9 +268,9 @@ clock_pairs() {  # clock_pairs LABEL
 CP0=$(clock_pairs start)
 # header provisional|final: guest.trace's header (bin/SESSION-FORMAT.md), then the events or where they
 # are. The provisional one, written once the stream runs (with --live again every 2 s, with a fresh
-# clock pair: in the TCG guest each rewrite costs some forks), has what is known during the workload (no overrun or completion counts): the session
-# reads while it is recorded (vqscope top, record --metrics); the final one replaces it. Each is written aside and renamed into place, so that a
-# reader on the host sees one or the other whole.
+# clock pair: in the TCG guest each rewrite costs some forks), has what is known during the workload
+# (no overrun or completion counts): the session reads while it is recorded (vqscope top, record
+# --metrics); the final one replaces it (put_header).
 header() {
   echo "# vqscope guest trace: events of the $modname tracepoints$([ "$device" = blk ] && echo ' (block layer + vqscope kprobes: stock virtio-blk)')"
   echo "# clock: ts_ns = ktime_get_ns(), the guest's CLOCK_MONOTONIC in ns; ftrace's own column: trace_clock $(sed 's/.*\[\(.*\)\].*/\1/' "$T/trace_clock") (x86-tsc: guest TSC cycles, mono: us)"
@@ -323,6 +323,11 @@ header() {
     cat "$T/trace"
   fi
 }
+# put_header provisional|final: the header into /share/guest.trace, written aside and renamed into place
+# (a reader on the host sees one header or the other, whole)
+put_header() {
+  header "$1" > "$share/.guest.trace.$1" && mv "$share/.guest.trace.$1" "$share/guest.trace"
+}
 # The events leave the guest while the workload runs: trace-stream reads ftrace's per-CPU ring buffers
 # (binary pages, nothing formatted here) every 200 ms into the port, the host's guest.stream. Without
 # the port (or the program) they stay in the ring buffer and come out as text at the end.
@@ -349,13 +354,13 @@ echo 1 > "$T/tracing_on"
 CP1=""
 live_pid=""
 if [ -n "$stream_pid" ] && [ "$live" = 0 ]; then
-  header provisional > "$share/.guest.trace.live" && mv "$share/.guest.trace.live" "$share/guest.trace"
+  put_header provisional
 elif [ -n "$stream_pid" ]; then
   rm -f /tmp/live-header-stop
   # stopped by a file, not a signal: a writer killed mid-way could leave its children writing
   ( until [ -e /tmp/live-header-stop ]; do
       CP1=$(clock_pairs now)
-      header provisional > "$share/.guest.trace.live" && mv "$share/.guest.trace.live" "$share/guest.trace"
+      put_header provisional
       sleep 2
     done ) &
   live_pid=$!
@@ -378,6 +383,6 @@ if [ -n "$stream_pid" ]; then
   [ "$stream_rc" = 0 ] || echo "guest-record: trace-stream exited $stream_rc: guest.stream may be cut short"
 fi
 CP1=$(clock_pairs end)
-header final > "$share/.guest.trace.new" && mv "$share/.guest.trace.new" "$share/guest.trace"
+put_header final
 echo "GUEST-WORKLOAD rc=$rc"
 exit $rc
