@@ -78,6 +78,9 @@ static void print_record(const struct vqs_probe_record *r, uint64_t start_ns)
 		printf(" prev_pid=%u prev_tgid=%u prev_state=0x%" PRIx64 " next_pid=%u next_tgid=%u",
 		       r->sched_switch.prev_pid, r->sched_switch.prev_tgid, r->sched_switch.prev_state,
 		       r->sched_switch.next_pid, r->sched_switch.next_tgid);
+		if (r->sched_switch.prev_runtime_ns || r->sched_switch.next_runtime_ns)
+			printf(" prev_runtime_ns=%" PRIu64 " next_runtime_ns=%" PRIu64, r->sched_switch.prev_runtime_ns,
+			       r->sched_switch.next_runtime_ns);
 		break;
 	case VQS_REC_DROPS:
 		printf(" total=%" PRIu64 " since_last=%" PRIu64, r->drops.drops_total, r->drops.drops_since_last);

@@ -64,15 +64,22 @@ static void on_switch_signal(int sig)
 /* Carries out a pending SIGUSR1 / SIGUSR2 and says so on stderr, one line each (the recorder's
  * switcher waits for it: after that line, no record of a detached event can be taken any more, and
  * the reattached events are recording). */
-static void apply_switch(struct bpf_object *obj, bool *paused)
+struct stream;
+static int take_pending(struct stream *stream, struct ring_buffer *ring, int sched_batches_fd);
+
+/* SIGUSR1 detaches the probes (and takes the events still in flight), SIGUSR2 attaches them again.
+ * Returns -1 when writing the stream failed. */
+static int apply_switch(struct bpf_object *obj, struct stream *stream, struct ring_buffer *ring,
+			int sched_batches_fd, bool *paused)
 {
-	int sig = switch_signal;
+	int sig = switch_signal, result = 0;
 
 	if (!sig)
-		return;
+		return 0;
 	switch_signal = 0;
 	if (sig == SIGUSR1 && !*paused) {
 		probe_detach_all();
+		result = take_pending(stream, ring, sched_batches_fd);
 		*paused = true;
 	} else if (sig == SIGUSR2 && *paused) {
 		probe_reattach(obj);
@@ -80,6 +87,7 @@ static void apply_switch(struct bpf_object *obj, bool *paused)
 	}
 	fprintf(stderr, PROG_NAME ": switched %s (%s)\n", *paused ? "off" : "on", sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
 	fflush(stderr);
+	return result;
 }
 
 static void usage(FILE *out)
@@ -219,16 +227,94 @@ static int stream_write(struct stream *stream, const void *data, size_t size)
 	return 0;
 }
 
+/* A batch of scheduler events (vqscope_probe.h) as the file's records, one per entry. */
+static int write_sched_batch(struct stream *stream, const struct vqs_sched_batch *batch)
+{
+	for (u32 i = 0; i < batch->count && i < VQS_SCHED_BATCH; i++) {
+		const struct vqs_sched_entry *entry = &batch->entries[i];
+		struct vqs_probe_record record = {
+			.timestamp_ns = entry->timestamp_ns, .type = entry->type, .cpu = batch->cpu,
+			.pid = entry->pid, .tgid = entry->tgid,
+		};
+
+		if (entry->type == VQS_REC_SCHED_SWITCH) {
+			record.sched_switch.prev_pid = entry->pid;
+			record.sched_switch.prev_tgid = entry->tgid;
+			record.sched_switch.next_pid = entry->other_pid;
+			record.sched_switch.next_tgid = entry->other_tgid;
+			record.sched_switch.prev_state = entry->value;
+			record.sched_switch.prev_runtime_ns = entry->prev_runtime_ns;
+			record.sched_switch.next_runtime_ns = entry->next_runtime_ns;
+		} else if (entry->type == VQS_REC_SCHED_WAKEUP) {
+			record.sched_wakeup.woken_pid = entry->other_pid;
+			record.sched_wakeup.woken_tgid = entry->other_tgid;
+			record.sched_wakeup.target_cpu = entry->value;
+		} else {
+			continue; /* cannot happen with one BPF object */
+		}
+		if (stream_write(stream, &record, sizeof(record)))
+			return -1;
+		stream->records++;
+	}
+	return 0;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct stream *stream = ctx;
+	const struct vqs_sched_batch *batch = data;
 
+	if (size >= VQS_SCHED_BATCH_HEADER_SIZE && batch->type == VQS_RING_SCHED_BATCH &&
+	    size == VQS_SCHED_BATCH_HEADER_SIZE + (size_t)batch->count * VQS_SCHED_ENTRY_SIZE)
+		return write_sched_batch(stream, batch); /* -1 stops ring_buffer__poll */
 	if (size != sizeof(struct vqs_probe_record))
 		return 0; /* cannot happen with one BPF object; never write a record of another size */
 	if (stream_write(stream, data, size))
 		return -1; /* stops ring_buffer__poll */
 	stream->records++;
 	return 0;
+}
+
+/* With the probes detached: the scheduler events still in each CPU's batch (the BPF side sends a batch
+ * only when an event fills or ages it), written out, and the batches emptied. */
+static int take_sched_batches(struct stream *stream, int map_fd)
+{
+	/* a per-CPU value is copied out rounded up to 8 bytes per CPU */
+	size_t stride = (sizeof(struct vqs_sched_batch) + 7) & ~(size_t)7;
+	char *values = calloc(stream->nr_cpus, stride);
+	u32 zero = 0;
+	int result = 0;
+
+	if (!values)
+		return -1;
+	if (bpf_map_lookup_elem(map_fd, &zero, values)) {
+		fprintf(stderr, PROG_NAME ": reading the scheduler batches: %s\n", strerror(errno));
+		free(values);
+		return -1;
+	}
+	for (unsigned int cpu = 0; cpu < stream->nr_cpus && !result; cpu++) {
+		struct vqs_sched_batch *batch = (struct vqs_sched_batch *)(values + cpu * stride);
+
+		batch->cpu = cpu;
+		result = write_sched_batch(stream, batch);
+	}
+	memset(values, 0, stream->nr_cpus * stride);
+	if (!result && bpf_map_update_elem(map_fd, &zero, values, BPF_ANY)) {
+		fprintf(stderr, PROG_NAME ": emptying the scheduler batches: %s\n", strerror(errno));
+		result = -1;
+	}
+	free(values);
+	return result;
+}
+
+/* With the probes detached: what is left in the ring buffer, then in the scheduler batches. */
+static int take_pending(struct stream *stream, struct ring_buffer *ring, int sched_batches_fd)
+{
+	if (ring_buffer__consume(ring) < 0 && !stream->failed) {
+		fprintf(stderr, PROG_NAME ": draining the ring buffer failed\n");
+		return -1;
+	}
+	return take_sched_batches(stream, sched_batches_fd);
 }
 
 /* One DROPS record per CPU: cumulative and since the previous one. Returns the total, or -1. */
@@ -507,7 +593,10 @@ int main(int argc, char **argv)
 			stop_reason = VQS_STOP_SIGNAL;
 			break;
 		}
-		apply_switch(skel->obj, &paused);
+		if (apply_switch(skel->obj, &stream, ring, bpf_map__fd(skel->maps.sched_batches), &paused)) {
+			stop_reason = VQS_STOP_ERROR;
+			break;
+		}
 		now_ns = monotonic_ns(CLOCK_MONOTONIC);
 		if (options.duration_sec && now_ns - start_ns >= options.duration_sec * 1000000000ull)
 			stop_reason = VQS_STOP_DURATION;
@@ -522,10 +611,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* Stop the events, take what is left in the ring buffer, then the drops and the end record. */
+	/* Stop the events, take what is left in the ring buffer and the batches, then the drops and the
+	 * end record. */
 	probe_detach_all();
-	if (ring_buffer__consume(ring) < 0 && !stream.failed)
-		fprintf(stderr, PROG_NAME ": draining the ring buffer failed\n");
+	take_pending(&stream, ring, bpf_map__fd(skel->maps.sched_batches));
 	drops_total = write_drops(&stream, bpf_map__fd(skel->maps.drops));
 	if (drops_total >= 0) {
 		struct vqs_probe_record record = {

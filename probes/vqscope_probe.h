@@ -158,6 +158,10 @@ struct vqs_probe_record {
 			u32 next_pid;
 			u32 next_tgid;
 			u64 prev_state;  /* the task state of prev (0 = runnable, preempted; 1 = S; 2 = D ...) */
+			u64 prev_runtime_ns; /* prev's CPU time since it started, as the kernel accounts it
+			                        (se.sum_exec_runtime), including the stretch that ends here */
+			u64 next_runtime_ns; /* next's, before the stretch that starts here; 0 and 0: not
+			                        recorded (a stream from before 2026-12-03), or the idle task */
 		} sched_switch;
 		struct {
 			u64 drops_total;      /* cumulative: failed reservations on this CPU since attach */
@@ -181,11 +185,53 @@ enum vqs_probe_stop_reason {
 	VQS_STOP_ERROR = 4,         /* the recorder hit an error (ring buffer poll); stream still closed */
 };
 
+/*
+ * Ring buffer only, never in the file: the scheduler's events travel from the BPF side to the recorder
+ * in per-CPU batches (one ring buffer reservation per batch instead of per event, the entry sized to
+ * what the two events carry); the recorder writes each entry out as an ordinary 64-byte record of the
+ * file (SCHED_SWITCH / SCHED_WAKEUP), so the file format does not change. A batch is sent when it is full,
+ * when its first entry is VQS_SCHED_BATCH_AGE_NS old, when its CPU goes idle, and the recorder takes what
+ * is left in each CPU's batch when it pauses or stops the probes. A batch that finds the ring buffer full
+ * counts each of its entries as a drop.
+ */
+#define VQS_SCHED_BATCH 32
+#define VQS_SCHED_BATCH_AGE_NS 20000000ull
+#define VQS_RING_SCHED_BATCH 0x5b /* vqs_sched_batch.type: not a record type of the file */
+
+struct vqs_sched_entry {
+	u64 timestamp_ns;
+	u32 type;     /* VQS_REC_SCHED_SWITCH or VQS_REC_SCHED_WAKEUP */
+	u32 pid;      /* the record's pid/tgid: switch: prev (the current task); wakeup: the waker */
+	u32 tgid;
+	u32 other_pid;  /* switch: next; wakeup: the woken task */
+	u32 other_tgid;
+	u32 value;    /* switch: prev_state; wakeup: target_cpu */
+	u64 prev_runtime_ns; /* switch only */
+	u64 next_runtime_ns;
+};
+
+struct vqs_sched_batch {
+	u64 zero;     /* where a record has its timestamp: 0 */
+	u32 type;     /* VQS_RING_SCHED_BATCH, where a record has its type */
+	u32 cpu;
+	u32 count;    /* entries used */
+	u32 pad;
+	u64 tick;     /* BPF side only: the jiffy of tick_ns */
+	u64 tick_ns;  /* BPF side only: CLOCK_MONOTONIC at the first scheduler event of that jiffy here */
+	struct vqs_sched_entry entries[VQS_SCHED_BATCH];
+};
+
+#define VQS_SCHED_ENTRY_SIZE 48
+#define VQS_SCHED_BATCH_HEADER_SIZE 40
+
 #define VQS_PROBE_HEADER_SIZE 120
 #define VQS_PROBE_RECORD_SIZE 64
 
 _Static_assert(sizeof(struct vqs_probe_header) == VQS_PROBE_HEADER_SIZE, "header layout");
 _Static_assert(sizeof(struct vqs_probe_record) == VQS_PROBE_RECORD_SIZE, "record layout");
+_Static_assert(sizeof(struct vqs_sched_entry) == VQS_SCHED_ENTRY_SIZE, "sched entry layout");
+_Static_assert(sizeof(struct vqs_sched_batch) == VQS_SCHED_BATCH_HEADER_SIZE + VQS_SCHED_BATCH * VQS_SCHED_ENTRY_SIZE,
+	       "sched batch layout");
 
 #if !defined(__bpf__)
 /* The record type's name as the tools print it ("kvm_exit"), or NULL for a type this version does not

@@ -42,28 +42,57 @@ static vq_sched_thread *sched_thread(vq_sched_log *log, uint32_t tid)
     return thread;
 }
 
+static vq_status add_slice(vq_sched_log *log, uint32_t tid, uint64_t start, uint64_t end, uint64_t cpu_ns)
+{
+    vq_cpu_slice *slice = VQ_PUSH(log->slices, log->slice_count, log->slice_capacity);
+
+    if (!slice) {
+        return VQ_ERR_NOMEM;
+    }
+    *slice = (vq_cpu_slice){ .start = start, .end = end < start ? start : end, .cpu_ns = cpu_ns, .tid = tid };
+    return VQ_OK;
+}
+
+/* The stretch THREAD is on a CPU, ended at END, by the clock (a stream without CPU times, or the
+ * stretch before a thread's first CPU time). */
 static vq_status close_stretch(vq_sched_log *log, vq_sched_thread *thread, uint64_t end)
 {
-    vq_cpu_slice *slice;
+    uint64_t start = thread->state == VQ_SCHED_ON ? thread->since : log->stream_start;
 
     /* Off already: its switch in was lost (a dropped record); nothing to count. */
     if (thread->state == VQ_SCHED_OFF) {
         return VQ_OK;
     }
-    slice = VQ_PUSH(log->slices, log->slice_count, log->slice_capacity);
-    if (!slice) {
-        return VQ_ERR_NOMEM;
-    }
-    *slice = (vq_cpu_slice){ .start = thread->state == VQ_SCHED_ON ? thread->since : log->stream_start, .end = end,
-                             .tid = thread->tid };
     thread->state = VQ_SCHED_OFF;
-    return VQ_OK;
+    return add_slice(log, thread->tid, start, end, end > start ? end - start : 0);
+}
+
+/* THREAD's CPU time was RUNTIME at TS: the CPU time since its previous record is a slice (none when it
+ * did not run in between: the next slice starts here). Records of two CPUs stamped in the same tick may
+ * come in either order: a CPU time below the last one is the older record, already counted. */
+static vq_status take_runtime(vq_sched_log *log, vq_sched_thread *thread, uint64_t ts, uint64_t runtime)
+{
+    vq_status status = VQ_OK;
+
+    if (thread->has_runtime && runtime < thread->runtime) {
+        return VQ_OK;
+    }
+    if (thread->has_runtime && runtime > thread->runtime) {
+        status = add_slice(log, thread->tid, thread->runtime_ts, ts, runtime - thread->runtime);
+    }
+    thread->has_runtime = true;
+    thread->runtime = runtime;
+    thread->runtime_ts = ts > thread->runtime_ts ? ts : thread->runtime_ts;
+    return status;
 }
 
 vq_status vq_sched_take(vq_loader *load, const vq_event *event)
 {
     vq_sched_log *log = &load->sched;
-    uint64_t prev = 0, next = 0, prev_tgid = 0, next_tgid = 0, woken = 0, woken_tgid = 0;
+    uint64_t prev = 0, next = 0, prev_tgid = 0, next_tgid = 0, woken = 0, woken_tgid = 0, prev_runtime = 0,
+             next_runtime = 0;
+    bool has_runtime;
+    vq_status status;
     vq_sched_thread *thread;
     vq_wakeup *wakeup;
 
@@ -85,10 +114,25 @@ vq_status vq_sched_take(vq_loader *load, const vq_event *event)
         !vq_event_arg(event, "next_tgid", &next_tgid)) {
         return VQ_OK;
     }
+    has_runtime = vq_event_arg(event, "prev_runtime_ns", &prev_runtime) &&
+                  vq_event_arg(event, "next_runtime_ns", &next_runtime);
     if (prev_tgid == log->target_tgid) {
         thread = sched_thread(log, (uint32_t)prev);
-        if (!thread || close_stretch(log, thread, event->timestamp_ns) != VQ_OK) {
+        if (!thread) {
             return VQ_ERR_NOMEM;
+        }
+        if (has_runtime && thread->has_runtime) {
+            thread->state = VQ_SCHED_OFF;
+            status = take_runtime(log, thread, event->timestamp_ns, prev_runtime);
+        } else {
+            /* the stretch up to its first CPU time: by the clock, as without CPU times */
+            status = close_stretch(log, thread, event->timestamp_ns);
+            if (status == VQ_OK && has_runtime) {
+                status = take_runtime(log, thread, event->timestamp_ns, prev_runtime);
+            }
+        }
+        if (status != VQ_OK) {
+            return status;
         }
     }
     if (next_tgid == log->target_tgid) {
@@ -98,6 +142,9 @@ vq_status vq_sched_take(vq_loader *load, const vq_event *event)
         }
         thread->state = VQ_SCHED_ON;
         thread->since = event->timestamp_ns;
+        if (has_runtime && take_runtime(log, thread, event->timestamp_ns, next_runtime) != VQ_OK) {
+            return VQ_ERR_NOMEM;
+        }
     }
     return VQ_OK;
 }
@@ -116,6 +163,21 @@ void vq_sched_finish(vq_loader *load)
 }
 
 /* ---- the figures ---- */
+
+/* SLICE's CPU time inside a window that overlaps [start, end] by OVERLAP ns, spread evenly over the
+ * slice; a slice of no length (two records in one tick) counts whole when its time is INSIDE. */
+static int64_t slice_share(const vq_cpu_slice *slice, uint64_t overlap, bool inside)
+{
+    uint64_t length = slice->end - slice->start;
+
+    if (!length) {
+        return inside ? (int64_t)slice->cpu_ns : 0;
+    }
+    if (slice->cpu_ns == length || overlap >= length) {
+        return (int64_t)(slice->cpu_ns == length ? overlap : slice->cpu_ns);
+    }
+    return (int64_t)((double)slice->cpu_ns * (double)overlap / (double)length + 0.5);
+}
 
 static bool recorded(const vq_loader *load, unsigned type)
 {
@@ -331,18 +393,21 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
     classify_threads(load, classes);
     /* On-CPU time: each stretch's part inside the windows. */
     for (i = 0; i < log->slice_count; i++) {
-        uint64_t on = vq_session_window_overlap(session, log->slices[i].start, log->slices[i].end);
+        const vq_cpu_slice *slice = &log->slices[i];
+        int64_t on = slice_share(slice, vq_session_window_overlap(session, slice->start, slice->end),
+                                 vq_session_in_window(session, slice->start));
 
-        index = vq_id_map_get(&log->thread_index, log->slices[i].tid);
+        index = vq_id_map_get(&log->thread_index, slice->tid);
         if (on && index != VQ_NO_INDEX) {
-            cost->cpu_ns[classes[index]] += (int64_t)on;
+            cost->cpu_ns[classes[index]] += on;
             active[index] = true;
             for (b = 0; b < cost->block_count; b++) {
                 const vq_window *w = &session->windows[b];
-                uint64_t from = log->slices[i].start > w->start ? log->slices[i].start : w->start;
-                uint64_t to = log->slices[i].end < w->end ? log->slices[i].end : w->end;
+                uint64_t from = slice->start > w->start ? slice->start : w->start;
+                uint64_t to = slice->end < w->end ? slice->end : w->end;
 
-                cost->blocks[b].cpu_ns[classes[index]] += to > from ? (int64_t)(to - from) : 0;
+                cost->blocks[b].cpu_ns[classes[index]] +=
+                    slice_share(slice, to > from ? to - from : 0, slice->start >= w->start && slice->start <= w->end);
             }
         }
     }

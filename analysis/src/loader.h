@@ -125,9 +125,15 @@ typedef struct {
  * cost figures (cost.c): each stretch a thread was on a CPU, and each wakeup. A thread's first switch
  * out without a switch in before it was on a CPU since the probes were attached (a switch in of a QEMU
  * thread is always recorded); a thread still on at the end stays on to the last event.
+ *
+ * Streams since 2026-12-03 carry each thread's CPU time as the kernel accounts it (prev_runtime_ns,
+ * next_runtime_ns) and stamp the scheduler's records with the tick's clock (up to a jiffy early, see
+ * probes/FORMAT.md): a slice is then the CPU time between two of a thread's records (CPU_NS), spread
+ * evenly over [start, end] when a window cuts it. For older streams CPU_NS is end - start.
  */
 typedef struct {
     uint64_t start, end;
+    uint64_t cpu_ns;
     uint32_t tid;
 } vq_cpu_slice;
 
@@ -140,6 +146,8 @@ typedef struct {
     uint32_t tid;
     enum { VQ_SCHED_UNSEEN, VQ_SCHED_ON, VQ_SCHED_OFF } state;
     uint64_t since;             /* VQ_SCHED_ON: switched in at */
+    bool has_runtime;           /* its last record said its CPU time: RUNTIME at RUNTIME_TS */
+    uint64_t runtime, runtime_ts;
 } vq_sched_thread;
 
 typedef struct {

@@ -257,6 +257,10 @@ static size_t decode_args(vq_probe *reader, const struct vqs_probe_record *recor
         set_arg(reader, n++, "prev_state", VQ_ARG_HEX, record->sched_switch.prev_state);
         set_arg(reader, n++, "prev_tgid", VQ_ARG_U64, record->sched_switch.prev_tgid);
         set_arg(reader, n++, "next_tgid", VQ_ARG_U64, record->sched_switch.next_tgid);
+        if (record->sched_switch.prev_runtime_ns || record->sched_switch.next_runtime_ns) {   /* since 2026-12-03 */
+            set_arg(reader, n++, "prev_runtime_ns", VQ_ARG_U64, record->sched_switch.prev_runtime_ns);
+            set_arg(reader, n++, "next_runtime_ns", VQ_ARG_U64, record->sched_switch.next_runtime_ns);
+        }
         break;
     default:
         break;

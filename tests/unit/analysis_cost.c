@@ -49,6 +49,23 @@ static vq_status sched_switch(vq_loader *load, uint64_t ts, uint64_t prev, uint6
     return vq_sched_take(load, &event);
 }
 
+/* A sched_switch of a stream since 2026-12-03: the threads' CPU times ride on it. */
+static vq_status sched_switch_runtime(vq_loader *load, uint64_t ts, uint64_t prev, uint64_t prev_tgid,
+                                      uint64_t prev_runtime, uint64_t next, uint64_t next_tgid, uint64_t next_runtime)
+{
+    vq_arg args[] = {
+        { .name = "prev_pid", .value = prev }, { .name = "next_pid", .value = next },
+        { .name = "prev_state", .type = VQ_ARG_HEX }, { .name = "prev_tgid", .value = prev_tgid },
+        { .name = "next_tgid", .value = next_tgid }, { .name = "prev_runtime_ns", .value = prev_runtime },
+        { .name = "next_runtime_ns", .value = next_runtime },
+    };
+    vq_event event = { .timestamp_ns = ts, .name = "sched_switch", .pid = (uint32_t)prev, .arg_count = 7,
+                       .args = args };
+
+    load->sched.last_ts = ts;
+    return vq_sched_take(load, &event);
+}
+
 static vq_status sched_wakeup(vq_loader *load, uint64_t ts, uint64_t woken, uint64_t woken_tgid)
 {
     vq_arg args[] = {
@@ -176,6 +193,43 @@ static void test_tcg(void)
     done(&load);
 }
 
+/* Records that carry the CPU time, stamped with the tick's clock: a stretch counts the CPU time the
+ * kernel accounted (not the clock's span), two records in one tick make a slice of no length that counts
+ * whole inside the window, a record of another CPU stamped in the same tick but older (a lower CPU time)
+ * counts nothing twice, and a window that cuts a slice takes its share. TCG: no vCPU class. */
+static void test_runtimes(void)
+{
+    vq_session *session = must(calloc(1, sizeof(*session)));
+    vq_loader load = { .session = session, .directory = "cost" };
+    const vq_cost *cost;
+
+    load.sched.target_tgid = QEMU;
+    load.sched.attached_mask = (1u << 13) | (1u << 14);
+    load.sched.stream_start = load.sched.last_ts = 10;
+    session->window_host_start = 80;
+    session->window_host_end = 900;
+    /* the vCPU, on since before the probes: by the clock up to its first CPU time (outside the window) */
+    CHECK(sched_switch_runtime(&load, 50, VCPU, QEMU, 1000, FOREIGN, FOREIGN, 0) == VQ_OK);
+    CHECK(sched_switch_runtime(&load, 100, FOREIGN, FOREIGN, 0, VCPU, QEMU, 1000) == VQ_OK);
+    /* 150 ns of CPU over 200 ns of clock (the rest was stolen from it) */
+    CHECK(sched_switch_runtime(&load, 300, VCPU, QEMU, 1150, IOTHREAD, QEMU, 500) == VQ_OK);
+    /* the IOThread's 30 ns inside one tick; then an older record of another CPU, same tick */
+    CHECK(sched_switch_runtime(&load, 300, IOTHREAD, QEMU, 530, FOREIGN, FOREIGN, 0) == VQ_OK);
+    CHECK(sched_switch_runtime(&load, 300, IOTHREAD, QEMU, 520, FOREIGN, FOREIGN, 0) == VQ_OK);
+    /* the main loop: 100 ns of CPU over [800, 1000], the window ends at 900 */
+    CHECK(sched_switch_runtime(&load, 800, FOREIGN, FOREIGN, 0, QEMU, QEMU, 7000) == VQ_OK);
+    CHECK(sched_switch_runtime(&load, 1000, QEMU, QEMU, 7100, FOREIGN, FOREIGN, 0) == VQ_OK);
+    vq_sched_finish(&load);
+    add_row(session, 0, -1);
+    CHECK(load.sched.slice_count == 4);   /* the vCPU by the clock, then by CPU time, IOThread, main loop */
+    CHECK(vq_summarize_cost(&load, NULL) == VQ_OK);
+    cost = &session->cost;
+    CHECK(cost->measured && !cost->classes_by_kvm);
+    CHECK(cost->cpu_ns[VQ_THREAD_OTHER] == 180);       /* the vCPU's 150 and the IOThread's 30 */
+    CHECK(cost->cpu_ns[VQ_THREAD_MAIN_LOOP] == 50);    /* half of [800, 1000] */
+    done(&load);
+}
+
 static void test_not_measured(void)
 {
     vq_loader load;
@@ -273,6 +327,7 @@ int main(void)
     test_blocks();
     test_kvm();
     test_tcg();
+    test_runtimes();
     test_not_measured();
     return check_summary("analysis_cost");
 }
