@@ -277,21 +277,30 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* With the probes detached: the scheduler events still in each CPU's batch (the BPF side sends a batch
  * only when an event fills or ages it), written out, and the batches emptied. */
+/* Every CPU's value of the one-entry per-CPU map MAP_FD, each SIZE bytes rounded up to 8 (how the kernel
+ * copies them out), in a new buffer; NULL (said, naming WHAT) when it cannot be read. */
+static void *read_per_cpu(int map_fd, unsigned int nr_cpus, size_t size, const char *what)
+{
+	void *values = calloc(nr_cpus, (size + 7) & ~(size_t)7);
+	u32 zero = 0;
+
+	if (values && bpf_map_lookup_elem(map_fd, &zero, values)) {
+		fprintf(stderr, PROG_NAME ": reading %s: %s\n", what, strerror(errno));
+		free(values);
+		values = NULL;
+	}
+	return values;
+}
+
 static int take_sched_batches(struct stream *stream, int map_fd)
 {
-	/* a per-CPU value is copied out rounded up to 8 bytes per CPU */
 	size_t stride = (sizeof(struct vqs_sched_batch) + 7) & ~(size_t)7;
-	char *values = calloc(stream->nr_cpus, stride);
+	char *values = read_per_cpu(map_fd, stream->nr_cpus, sizeof(struct vqs_sched_batch), "the scheduler batches");
 	u32 zero = 0;
 	int result = 0;
 
 	if (!values)
 		return -1;
-	if (bpf_map_lookup_elem(map_fd, &zero, values)) {
-		fprintf(stderr, PROG_NAME ": reading the scheduler batches: %s\n", strerror(errno));
-		free(values);
-		return -1;
-	}
 	for (unsigned int cpu = 0; cpu < stream->nr_cpus && !result; cpu++) {
 		struct vqs_sched_batch *batch = (struct vqs_sched_batch *)(values + cpu * stride);
 
@@ -320,18 +329,12 @@ static int take_pending(struct stream *stream, struct ring_buffer *ring, int sch
 /* One DROPS record per CPU: cumulative and since the previous one. Returns the total, or -1. */
 static long long write_drops(struct stream *stream, int drops_map_fd)
 {
-	u64 *values = calloc(stream->nr_cpus, sizeof(u64));
+	u64 *values = read_per_cpu(drops_map_fd, stream->nr_cpus, sizeof(u64), "the drop counters");
 	u64 total = 0, now = monotonic_ns(CLOCK_MONOTONIC);
-	u32 zero = 0;
 	long long result = 0;
 
 	if (!values)
 		return -1;
-	if (bpf_map_lookup_elem(drops_map_fd, &zero, values)) {
-		fprintf(stderr, PROG_NAME ": reading the drop counters: %s\n", strerror(errno));
-		free(values);
-		return -1;
-	}
 	for (unsigned int cpu = 0; cpu < stream->nr_cpus; cpu++) {
 		struct vqs_probe_record record = { .timestamp_ns = now, .type = VQS_REC_DROPS, .cpu = cpu };
 

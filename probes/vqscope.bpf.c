@@ -560,7 +560,6 @@ static __always_inline void sched_add(u32 type, u32 pid, u32 tgid, u32 other_pid
 {
 	u32 zero = 0, count;
 	struct vqs_sched_batch *batch = bpf_map_lookup_elem(&sched_batches, &zero);
-	struct vqs_sched_entry *entry;
 	u64 tick = bpf_jiffies64(), now;
 
 	if (!batch)
@@ -577,16 +576,10 @@ static __always_inline void sched_add(u32 type, u32 pid, u32 tgid, u32 other_pid
 	count = batch->count;
 	if (count >= VQS_SCHED_BATCH) /* cannot happen: sent when full */
 		count = 0;
-	entry = &batch->entries[count];
-	entry->timestamp_ns = now;
-	entry->type = type;
-	entry->pid = pid;
-	entry->tgid = tgid;
-	entry->other_pid = other_pid;
-	entry->other_tgid = other_tgid;
-	entry->value = value;
-	entry->prev_runtime_ns = prev_runtime;
-	entry->next_runtime_ns = next_runtime;
+	batch->entries[count] = (struct vqs_sched_entry){
+		.timestamp_ns = now, .type = type, .pid = pid, .tgid = tgid, .other_pid = other_pid,
+		.other_tgid = other_tgid, .value = value, .prev_runtime_ns = prev_runtime, .next_runtime_ns = next_runtime,
+	};
 	batch->count = ++count;
 	if (send_now || count == VQS_SCHED_BATCH || now - batch->entries[0].timestamp_ns >= VQS_SCHED_BATCH_AGE_NS)
 		sched_flush(batch, count);

@@ -34,24 +34,9 @@ static void *must(void *pointer)
     return pointer;
 }
 
-static vq_status sched_switch(vq_loader *load, uint64_t ts, uint64_t prev, uint64_t prev_tgid, uint64_t next,
-                              uint64_t next_tgid)
-{
-    vq_arg args[] = {
-        { .name = "prev_pid", .value = prev }, { .name = "next_pid", .value = next },
-        { .name = "prev_state", .type = VQ_ARG_HEX }, { .name = "prev_tgid", .value = prev_tgid },
-        { .name = "next_tgid", .value = next_tgid },
-    };
-    vq_event event = { .timestamp_ns = ts, .name = "sched_switch", .pid = (uint32_t)prev, .arg_count = 5,
-                       .args = args };
-
-    load->sched.last_ts = ts;
-    return vq_sched_take(load, &event);
-}
-
-/* A sched_switch of a stream since 2026-12-03: the threads' CPU times ride on it. */
-static vq_status sched_switch_runtime(vq_loader *load, uint64_t ts, uint64_t prev, uint64_t prev_tgid,
-                                      uint64_t prev_runtime, uint64_t next, uint64_t next_tgid, uint64_t next_runtime)
+/* A sched_switch; WITH_RUNTIME: of a stream since 2026-12-03, the threads' CPU times riding on it. */
+static vq_status switch_event(vq_loader *load, uint64_t ts, uint64_t prev, uint64_t prev_tgid, uint64_t prev_runtime,
+                              uint64_t next, uint64_t next_tgid, uint64_t next_runtime, bool with_runtime)
 {
     vq_arg args[] = {
         { .name = "prev_pid", .value = prev }, { .name = "next_pid", .value = next },
@@ -59,11 +44,23 @@ static vq_status sched_switch_runtime(vq_loader *load, uint64_t ts, uint64_t pre
         { .name = "next_tgid", .value = next_tgid }, { .name = "prev_runtime_ns", .value = prev_runtime },
         { .name = "next_runtime_ns", .value = next_runtime },
     };
-    vq_event event = { .timestamp_ns = ts, .name = "sched_switch", .pid = (uint32_t)prev, .arg_count = 7,
-                       .args = args };
+    vq_event event = { .timestamp_ns = ts, .name = "sched_switch", .pid = (uint32_t)prev,
+                       .arg_count = with_runtime ? 7 : 5, .args = args };
 
     load->sched.last_ts = ts;
     return vq_sched_take(load, &event);
+}
+
+static vq_status sched_switch(vq_loader *load, uint64_t ts, uint64_t prev, uint64_t prev_tgid, uint64_t next,
+                              uint64_t next_tgid)
+{
+    return switch_event(load, ts, prev, prev_tgid, 0, next, next_tgid, 0, false);
+}
+
+static vq_status sched_switch_runtime(vq_loader *load, uint64_t ts, uint64_t prev, uint64_t prev_tgid,
+                                      uint64_t prev_runtime, uint64_t next, uint64_t next_tgid, uint64_t next_runtime)
+{
+    return switch_event(load, ts, prev, prev_tgid, prev_runtime, next, next_tgid, next_runtime, true);
 }
 
 static vq_status sched_wakeup(vq_loader *load, uint64_t ts, uint64_t woken, uint64_t woken_tgid)
