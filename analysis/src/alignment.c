@@ -419,6 +419,7 @@ end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory during clock alignment", load->directory);
     }
+    VQ_FIT(constraints, constraint_count, constraint_capacity);   /* kept to the end of stitching */
     load->constraints = constraints;
     load->constraint_count = constraint_count;
     free(near);

@@ -23,6 +23,20 @@ bool vq_grow(void **array, size_t element, size_t count, size_t *capacity)
     return true;
 }
 
+void vq_fit(void **array, size_t element, size_t count, size_t *capacity)
+{
+    void *smaller;
+
+    if (!*array || count >= *capacity || !count) {
+        return;
+    }
+    smaller = realloc(*array, count * element);
+    if (smaller) {
+        *array = smaller;
+        *capacity = count;
+    }
+}
+
 static size_t hash_id(uint64_t id, size_t capacity)
 {
     return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 17) & (capacity - 1);
@@ -84,4 +98,5 @@ void vq_id_map_free(vq_id_map *map)
 {
     free(map->keys);
     free(map->values);
+    *map = (vq_id_map){ 0 };
 }

@@ -69,6 +69,58 @@ bool vq_in_windows(const vq_window *windows, size_t count, uint64_t ts)
     return low < count && windows[low].start <= ts;
 }
 
+void vq_loader_fit(vq_loader *load)
+{
+    VQ_FIT(load->requests, load->request_count, load->request_capacity);
+    VQ_FIT(load->kicks, load->kick_count, load->kick_capacity);
+    VQ_FIT(load->irqs, load->irq_count, load->irq_capacity);
+    VQ_FIT(load->notifies, load->notify_count, load->notify_capacity);
+    VQ_FIT(load->handlers, load->handler_count, load->handler_capacity);
+    VQ_FIT(load->device_notifies, load->device_notify_count, load->device_notify_capacity);
+    VQ_FIT(load->qemu_requests, load->qemu_request_count, load->qemu_request_capacity);
+    VQ_FIT(load->injections, load->injection_count, load->injection_capacity);
+    VQ_FIT(load->virqs, load->virq_count, load->virq_capacity);
+    VQ_FIT(load->exits, load->exit_count, load->exit_capacity);
+    VQ_FIT(load->sched.slices, load->sched.slice_count, load->sched.slice_capacity);
+    VQ_FIT(load->sched.wakeups, load->sched.wakeup_count, load->sched.wakeup_capacity);
+}
+
+void vq_loader_release_stitched(vq_loader *load)
+{
+    vq_id_map_free(&load->guest_ids);
+    vq_id_map_free(&load->qemu_ids);
+    vq_id_map_free(&load->stock_tail);
+    vq_id_map_free(&load->stock_complete_head);
+    vq_id_map_free(&load->stock_qemu_head);
+    vq_id_map_free(&load->stock_req);
+    free(load->requests);
+    free(load->kicks);
+    free(load->irqs);
+    free(load->notifies);
+    free(load->handlers);
+    free(load->device_notifies);
+    free(load->qemu_requests);
+    free(load->virqs);
+    free(load->notify_times);
+    free(load->constraints);
+    free(load->notify_holds);
+    load->requests = NULL;
+    load->kicks = NULL;
+    load->irqs = NULL;
+    load->notifies = NULL;
+    load->handlers = load->device_notifies = NULL;
+    load->qemu_requests = NULL;
+    load->virqs = NULL;
+    load->notify_times = NULL;
+    load->constraints = NULL;
+    load->notify_holds = NULL;
+    load->request_count = load->request_capacity = load->kick_count = load->kick_capacity = 0;
+    load->irq_count = load->irq_capacity = load->notify_count = load->notify_capacity = 0;
+    load->handler_count = load->handler_capacity = load->device_notify_count = load->device_notify_capacity = 0;
+    load->qemu_request_count = load->qemu_request_capacity = load->virq_count = load->virq_capacity = 0;
+    load->constraint_count = load->notify_hold_count = load->notify_hold_capacity = 0;
+}
+
 void vq_loader_free(vq_loader *load)
 {
     free(load->blocks);

@@ -257,6 +257,12 @@ bool vq_event_arg(const vq_event *event, const char *name, uint64_t *value);
 /* SOURCE through the reorder buffer, each event to TAKE in timestamp order; late events are a warning. */
 vq_status vq_drain_sorted(vq_loader *load, vq_event_source source,
                           vq_status (*take)(vq_loader *, const vq_event *), vq_error *error);
+/* Gives back the unused part of each array the collectors filled (they grow by doubling). */
+void vq_loader_fit(vq_loader *load);
+/* Frees what only the alignment, stitching and kick figures read (the guest's requests, kicks and irqs,
+ * QEMU's runs and requests, the doorbell notifies, the causal bounds), once they are done: the cost
+ * figures and the application end need the exits, injections, threads, scheduler log and e2e only. */
+void vq_loader_release_stitched(vq_loader *load);
 void vq_loader_free(vq_loader *load);
 
 /* Stock virtio-blk (stock.c): the queues of guest requests per (sector, sectors, write) key. Appends

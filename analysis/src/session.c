@@ -109,9 +109,10 @@ typedef vq_status (*load_step)(vq_loader *load, vq_error *error);
 static const load_step collect_steps[] = { vq_collect_guest, vq_collect_qemu, vq_collect_probe };
 /* Once only the traced device's events are kept; each step reads what the ones before it set. */
 static vq_status assign_blocks(vq_loader *load, vq_error *error);
+static vq_status release_stitched(vq_loader *load, vq_error *error);
 static const load_step model_steps[] = {
-    vq_align_clocks, vq_choose_offset, vq_stitch, assign_blocks, vq_summarize_kicks_and_exits, vq_summarize_cost,
-    extend_to_application,
+    vq_align_clocks, vq_choose_offset, vq_stitch, assign_blocks, vq_summarize_kicks_and_exits, release_stitched,
+    vq_summarize_cost, extend_to_application,
 };
 
 /* Runs STEPS in order up to the first that fails; returns its status. */
@@ -144,6 +145,15 @@ static vq_status assign_blocks(vq_loader *load, vq_error *error)
             }
         }
     }
+    return VQ_OK;
+}
+
+/* The rows are stitched and the kicks counted: what only those steps read goes, before the application
+ * end allocates its own (the analysis's peak memory). */
+static vq_status release_stitched(vq_loader *load, vq_error *error)
+{
+    (void)error;
+    vq_loader_release_stitched(load);
     return VQ_OK;
 }
 
@@ -214,6 +224,7 @@ static vq_status load_session(const char *directory, const vq_part_filter *part,
         goto end;
     }
     vq_keep_doorbell(&load);
+    vq_loader_fit(&load);
     status = run_steps(&load, model_steps, sizeof(model_steps) / sizeof(model_steps[0]), error);
     if (status != VQ_OK) {
         goto end;

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* How many of COUNT records (SIZE bytes each, sorted by the u64 time at FIELD) come before TS, or up to
@@ -148,6 +149,15 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
     bool tcg = load->notify_count == 0;
     vq_status status = VQ_OK;
 
+    /* At most a row per guest request: sized once (doubling would leave up to half of it unused). */
+    if (load->request_count) {
+        session->rows = malloc(load->request_count * sizeof(*session->rows));
+        if (!session->rows) {
+            vq_error_set(error, "%s: out of memory", load->directory);
+            return VQ_ERR_NOMEM;
+        }
+        row_capacity = load->request_count;
+    }
     /* The driver's holds end before its kick, but their events may follow it: collect them now. */
     for (i = 0; i < load->request_count; i++) {
         const vq_guest_request *request = &load->requests[i];
@@ -345,6 +355,7 @@ stitchable:
     }
     warn_negative_stages(session);
     warn_several_queues(session, load);
+    VQ_FIT(session->rows, session->row_count, row_capacity);
 end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory while stitching", load->directory);
