@@ -275,8 +275,6 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* With the probes detached: the scheduler events still in each CPU's batch (the BPF side sends a batch
- * only when an event fills or ages it), written out, and the batches emptied. */
 /* Every CPU's value of the one-entry per-CPU map MAP_FD, each SIZE bytes rounded up to 8 (how the kernel
  * copies them out), in a new buffer; NULL (said, naming WHAT) when it cannot be read. */
 static void *read_per_cpu(int map_fd, unsigned int nr_cpus, size_t size, const char *what)
@@ -292,6 +290,8 @@ static void *read_per_cpu(int map_fd, unsigned int nr_cpus, size_t size, const c
 	return values;
 }
 
+/* With the probes detached: the scheduler events still in each CPU's batch (the BPF side sends a batch
+ * only when an event fills or ages it), written out, and the batches emptied. */
 static int take_sched_batches(struct stream *stream, int map_fd)
 {
 	size_t stride = (sizeof(struct vqs_sched_batch) + 7) & ~(size_t)7;
