@@ -540,7 +540,7 @@ static __always_inline void sched_flush(struct vqs_sched_batch *batch, u32 count
 	batch->count = count;
 	size = VQS_SCHED_BATCH_HEADER_SIZE + (u64)count * VQS_SCHED_ENTRY_SIZE;
 	/* the caller's count is <= VQS_SCHED_BATCH; hidden from the compiler, so that the check stays for
-	 * the verifier, which cannot bound a size the compiler built as (count << 5) | 24 */
+	 * the verifier, which lost the bound of a size the compiler built with shifts and ors */
 	asm volatile("" : "+r"(size));
 	if (size > sizeof(*batch))
 		return;
