@@ -123,30 +123,14 @@ void vq_loader_release_stitched(vq_loader *load)
 
 void vq_loader_free(vq_loader *load)
 {
+    vq_loader_release_stitched(load);
     free(load->blocks);
-    vq_id_map_free(&load->guest_ids);
-    vq_id_map_free(&load->qemu_ids);
-    vq_id_map_free(&load->stock_tail);
-    vq_id_map_free(&load->stock_complete_head);
-    vq_id_map_free(&load->stock_qemu_head);
-    vq_id_map_free(&load->stock_req);
     vq_id_map_free(&load->sched.thread_index);
     free(load->sched.threads);
     free(load->sched.slices);
     free(load->sched.wakeups);
-    free(load->requests);
-    free(load->kicks);
-    free(load->irqs);
-    free(load->notifies);
-    free(load->handlers);
-    free(load->device_notifies);
-    free(load->qemu_requests);
     free(load->injections);
-    free(load->virqs);
     free(load->exits);
-    free(load->notify_times);
     free(load->device_injections);
-    free(load->constraints);
-    free(load->notify_holds);
     vq_e2e_free(load->e2e);
 }
