@@ -3,6 +3,7 @@
 #include "histogram.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void vq_hist_clear(vq_hist *hist)
@@ -67,6 +68,19 @@ void vq_hist_add(vq_hist *hist, int64_t value)
     }
     hist->count++;
     hist->sum += (double)value;
+}
+
+bool vq_hist_add_new(vq_hist **hist, int64_t value)
+{
+    if (!*hist) {
+        *hist = malloc(sizeof(**hist));
+        if (!*hist) {
+            return false;
+        }
+        vq_hist_clear(*hist);
+    }
+    vq_hist_add(*hist, value);
+    return true;
 }
 
 void vq_hist_merge(vq_hist *into, const vq_hist *from)

@@ -13,6 +13,7 @@
 
 #include "stats.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define VQ_HIST_EXACT 256u                                   /* 0 .. 255: one bucket per value */
@@ -31,6 +32,9 @@ typedef struct {
 
 void vq_hist_clear(vq_hist *hist);
 void vq_hist_add(vq_hist *hist, int64_t value);
+/* Adds VALUE to *HIST, allocating and clearing it first when *HIST is NULL (no value yet): the form the
+ * session's accumulators take, a histogram only where a value came. False when out of memory. */
+bool vq_hist_add_new(vq_hist **hist, int64_t value);
 /* Adds every value of FROM to INTO (the histogram of both sets of values). */
 void vq_hist_merge(vq_hist *into, const vq_hist *from);
 /*

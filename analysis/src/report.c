@@ -44,7 +44,6 @@ static void text_stages(FILE *out, const vq_session *session)
 static void text_kicks(FILE *out, const vq_session *session)
 {
     const vq_kick_stats *k = &session->kick;
-    int64_t *copy;
     vq_summary s;
 
     fprintf(out, "kicks and interrupts\n");
@@ -54,30 +53,15 @@ static void text_kicks(FILE *out, const vq_session *session)
     if (session->stock) {
         fputs("  (stock virtio-blk: only kicks that notify are traced, virtqueue_notify; suppressed unknown)\n", out);
     }
-    copy = malloc((k->requests_per_kick_count + 1) * sizeof(*copy));
-    if (copy) {
-        memcpy(copy, k->requests_per_kick, k->requests_per_kick_count * sizeof(*copy));
-        s = vq_summarize(copy, k->requests_per_kick_count);
-        fprintf(out, "  requests per kick: mean %.2f, max %" PRId64 "\n", s.mean, s.max);
-        free(copy);
-    }
-    copy = malloc((k->pops_per_run_count + 1) * sizeof(*copy));
-    if (copy) {
-        memcpy(copy, k->pops_per_run, k->pops_per_run_count * sizeof(*copy));
-        s = vq_summarize(copy, k->pops_per_run_count);
-        fprintf(out, "  queue handler runs %" PRIu64 ": requests popped per run mean %.2f, max %" PRId64
-                ", %" PRIu64 " runs found nothing\n", k->handler_runs, s.mean, s.max, k->empty_runs);
-        free(copy);
-    }
-    copy = malloc((k->kick_to_begin_count + 1) * sizeof(*copy));
-    if (copy) {
-        memcpy(copy, k->kick_to_begin, k->kick_to_begin_count * sizeof(*copy));
-        s = vq_summarize(copy, k->kick_to_begin_count);
-        if (s.count) {
-            fprintf(out, "  kick -> device begin (notified kicks): p50 %.1f us, p99 %.1f us (%zu kicks)\n",
-                    vq_us(s.p50), vq_us(s.p99), s.count);
-        }
-        free(copy);
+    s = vq_hist_summary(k->requests_per_kick);
+    fprintf(out, "  requests per kick: mean %.2f, max %" PRId64 "\n", s.mean, s.max);
+    s = vq_hist_summary(k->pops_per_run);
+    fprintf(out, "  queue handler runs %" PRIu64 ": requests popped per run mean %.2f, max %" PRId64
+            ", %" PRIu64 " runs found nothing\n", k->handler_runs, s.mean, s.max, k->empty_runs);
+    s = vq_hist_summary(k->kick_to_begin);
+    if (s.count) {
+        fprintf(out, "  kick -> device begin (notified kicks): p50 %.1f us, p99 %.1f us (%zu kicks)\n",
+                vq_us(s.p50), vq_us(s.p99), s.count);
     }
     fprintf(out, "  interrupts per completion: guest %.3f (%" PRIu64 " irqs), host injections %.3f (%" PRIu64
             "),\n  %" PRIu64 " irqs paired with an injection\n",
@@ -124,45 +108,29 @@ static void text_requests(FILE *out, const vq_session *session)
  * and the median of the holds they really waited (the holders' own start and end). */
 static void text_holds(FILE *out, const vq_session *session)
 {
-    static const char *const points[] = { "kick", "serve", "notify" };
-    size_t p, i;
+    size_t p;
 
-    for (p = 0; p < sizeof(points) / sizeof(points[0]); p++) {
-        int64_t *holds = malloc((session->row_count + 1) * sizeof(*holds));
-        size_t count = 0;
-        vq_summary s;
+    for (p = 0; p < VQ_HOLD_POINTS; p++) {
+        vq_summary s = vq_hist_summary(session->emitted.hold[p]);
 
-        if (!holds) {
-            return;
+        if (s.count) {
+            fprintf(out, "  injected hold at %s: %zu requests, real hold p50 %.1f us, min %.1f us\n",
+                    vq_hold_point_names[p], s.count, vq_us(s.p50), vq_us(s.min));
         }
-        for (i = 0; i < session->row_count; i++) {
-            if (session->rows[i].hold_at && strcmp(session->rows[i].hold_at, points[p]) == 0) {
-                holds[count++] = session->rows[i].hold_ns;
-            }
-        }
-        if (count) {
-            s = vq_summarize(holds, count);
-            fprintf(out, "  injected hold at %s: %zu requests, real hold p50 %.1f us, min %.1f us\n", points[p],
-                    count, vq_us(s.p50), vq_us(s.min));
-        }
-        free(holds);
     }
 }
 
 static void report_text(FILE *out, const vq_session *session, const vq_report_options *options)
 {
-    size_t i, batched = 0, harvested = 0;
+    size_t i;
 
-    for (i = 0; i < session->row_count; i++) {
-        batched += session->rows[i].batched;
-        harvested += session->rows[i].harvested;
-    }
     fprintf(out, "session %s\n", vq_session_name(session));
     fprintf(out, "  mode %s, device %s, ioeventfd %s, QEMU trace %s, device delay %" PRId64 " ns, level %s\n",
             session->mode, session->device, session->ioeventfd, session->qemu_trace, session->delay_ns, session->level);
-    fprintf(out, "requests: %" PRIu64 " in the guest trace, %zu stitched (%zu batched, %zu harvested),\n"
-            "  %zu unmatched, %" PRIu64 " with a negative stage\n", session->guest_requests, session->row_count,
-            batched, harvested, session->unmatched_count, session->negative_requests);
+    fprintf(out, "requests: %" PRIu64 " in the guest trace, %zu stitched (%" PRIu64 " batched, %" PRIu64
+            " harvested),\n  %zu unmatched, %" PRIu64 " with a negative stage\n", session->guest_requests,
+            session->row_count, session->emitted.batched, session->emitted.harvested, session->unmatched_count,
+            session->negative_requests);
     text_holds(out, session);
     if (session->stock) {
         fputs("  stock virtio-blk: no request ids; guest block_rq_issue/complete and QEMU's\n"
@@ -276,13 +244,13 @@ static void report_json(FILE *out, const vq_session *session)
             ", \"completions\": %" PRIu64 ",\n    \"requests_per_kick\": ", k->kicks, k->notified, k->suppressed,
             k->kicks_paired, k->host_notifies, k->handler_runs, k->empty_runs, k->guest_irqs, k->host_injections,
             k->completions);
-    s = vq_summary_of_copy(k->requests_per_kick, k->requests_per_kick_count);
+    s = vq_hist_summary(k->requests_per_kick);
     vq_json_summary(out, &s);
     fputs(",\n    \"pops_per_run\": ", out);
-    s = vq_summary_of_copy(k->pops_per_run, k->pops_per_run_count);
+    s = vq_hist_summary(k->pops_per_run);
     vq_json_summary(out, &s);
     fputs(",\n    \"kick_to_begin_ns\": ", out);
-    s = vq_summary_of_copy(k->kick_to_begin, k->kick_to_begin_count);
+    s = vq_hist_summary(k->kick_to_begin);
     vq_json_summary(out, &s);
     fputs(",\n    ", out);
     vq_report_kick_histogram_json(out, session);
@@ -293,7 +261,7 @@ static void report_json(FILE *out, const vq_session *session)
         char label[32];
 
         vq_exit_label(label, sizeof(label), &exits[i]);
-        s = vq_summary_of_copy(exits[i].durations, exits[i].count);
+        s = vq_hist_summary(exits[i].duration);
         fprintf(out, "%s\n    {\"reason\": \"%s\", \"code\": %" PRIu32 ", \"isa\": %" PRIu32 ", \"count\": %" PRIu64
                 ", \"in_window\": %" PRIu64 ", \"per_request\": ", i ? "," : "", label, exits[i].reason, exits[i].isa,
                 exits[i].total, exits[i].in_window);

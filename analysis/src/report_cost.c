@@ -105,19 +105,12 @@ void vq_report_exits_text(FILE *out, const vq_session *session)
     fprintf(out, "VM exits (kvm_exit -> kvm_entry, us)  count  per request       mean        p50        p99\n");
     for (i = 0; i < session->exit_reason_count; i++) {
         char label[32];
-        int64_t *copy = malloc((exits[i].count + 1) * sizeof(*copy));
-        vq_summary s;
+        vq_summary s = vq_hist_summary(exits[i].duration);
 
-        if (!copy) {
-            break;
-        }
-        memcpy(copy, exits[i].durations, exits[i].count * sizeof(*copy));
-        s = vq_summarize(copy, exits[i].count);
         vq_exit_label(label, sizeof(label), &exits[i]);
         fprintf(out, "  %-28s %13" PRIu64 " %12.3f %10.1f %10.1f %10.1f\n", label, exits[i].total,
                 session->row_count ? (double)exits[i].in_window / (double)session->row_count : 0.0, vq_us(s.mean),
                 vq_us(s.p50), vq_us(s.p99));
-        free(copy);
     }
     fprintf(out, "  (per request: exits between the first submit and the last completion / stitched requests)\n");
     free(exits);

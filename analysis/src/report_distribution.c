@@ -86,11 +86,8 @@ end:
 void vq_report_kick_histogram_json(FILE *out, const vq_session *session)
 {
     const vq_kick_stats *k = &session->kick;
-    uint64_t counts[VQ_KICK_BINS], below, above;
     size_t i;
 
-    vq_log_histogram(k->kick_to_begin, k->kick_to_begin_count, VQ_KICK_BINS_LOWEST_EXPONENT,
-                     VQ_KICK_BINS_PER_DECADE, counts, VQ_KICK_BINS, &below, &above);
     fprintf(out, "\"kick_to_begin_histogram\": {\"bins_per_decade\": %d, \"edges_ns\": [", VQ_KICK_BINS_PER_DECADE);
     for (i = 0; i <= VQ_KICK_BINS; i++) {
         fputs(i ? ", " : "", out);
@@ -98,7 +95,8 @@ void vq_report_kick_histogram_json(FILE *out, const vq_session *session)
     }
     fputs("], \"counts\": [", out);
     for (i = 0; i < VQ_KICK_BINS; i++) {
-        fprintf(out, "%s%" PRIu64, i ? ", " : "", counts[i]);
+        fprintf(out, "%s%" PRIu64, i ? ", " : "", k->kick_to_begin_bins[i]);
     }
-    fprintf(out, "], \"below\": %" PRIu64 ", \"above\": %" PRIu64 "}", below, above);
+    fprintf(out, "], \"below\": %" PRIu64 ", \"above\": %" PRIu64 "}", k->kick_to_begin_below,
+            k->kick_to_begin_above);
 }

@@ -13,10 +13,6 @@
 
 /* Points per stage at most: a smooth curve, a light report. */
 #define VQ_CDF_MAX_POINTS 200
-/* kick -> begin bins: quarter decades from 100 ns to 10 s. */
-#define VQ_KICK_BINS_LOWEST_EXPONENT 2
-#define VQ_KICK_BINS_PER_DECADE 4
-#define VQ_KICK_BINS 32
 
 /* "\"cdf\": {...}" (no trailing comma): per stage, [ns, fraction at or below] pairs. */
 void vq_report_cdf_json(FILE *out, const vq_session *session);

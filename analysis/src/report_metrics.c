@@ -78,7 +78,7 @@ static void stage_histograms(FILE *out, const vq_session *session)
     header(out, "vqscope_stage_seconds", "histogram",
            "Per-request stage latency; cross-clock stages (kick>exit, inject>irq) on the session's clock offset.");
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
-        const vq_hist *hist = session->stage_hist[stage];
+        const vq_hist *hist = session->emitted.stage[stage];
         uint64_t count = hist ? hist->count : 0;
 
         for (k = 0; k < VQ_METRICS_BUCKETS; k++) {

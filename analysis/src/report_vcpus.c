@@ -5,18 +5,14 @@
 #include "report_format.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
-
-/* The distinct notify-exit threads counted per CPU (a vCPU's kicks exit on its own thread: one expected). */
-#define MAX_TIDS 64
 
 /* What the stitched rows of guest CPU CPU say. */
 typedef struct {
-    size_t stitched;
-    size_t irq_here;          /* delivered by an interrupt on the same CPU */
+    uint64_t stitched;
+    uint64_t irq_here;        /* delivered by an interrupt on the same CPU */
     uint32_t exit_tid;        /* the most frequent notify-exit thread, 0 none */
-    size_t exit_tid_rows;     /* rows whose exit that thread took */
-    size_t exit_rows;         /* rows with a notify-exit thread */
+    uint64_t exit_tid_rows;   /* rows whose exit that thread took */
+    uint64_t exit_rows;       /* rows with a notify-exit thread */
     vq_summary kick_exit, total;
 } cpu_view;
 
@@ -32,50 +28,15 @@ bool vq_report_vcpus_present(const vq_session *session)
 
 static cpu_view view_of(const vq_session *session, uint32_t cpu)
 {
-    int64_t *kick_exit = malloc((session->row_count + 1) * sizeof(*kick_exit));
-    int64_t *total = malloc((session->row_count + 1) * sizeof(*total));
-    uint32_t tids[MAX_TIDS] = { 0 };
-    size_t counts[MAX_TIDS] = { 0 }, n_kick = 0, n_total = 0, i, t;
-    cpu_view view = { 0 };
+    const vq_cpu_accumulator *a = &session->emitted.cpu[cpu];
+    size_t top = vq_tally_top(&a->exit_tid);
+    cpu_view view = { .stitched = a->stitched, .irq_here = a->irq_here, .exit_rows = a->exit_rows,
+                      .kick_exit = vq_hist_summary(a->kick_exit), .total = vq_hist_summary(a->total) };
 
-    for (i = 0; i < session->row_count; i++) {
-        const vq_request_row *row = &session->rows[i];
-
-        if (row->submit_cpu != cpu) {
-            continue;
-        }
-        view.stitched++;
-        view.irq_here += row->irq_cpu == cpu;
-        if (kick_exit && row->has[VQ_STAGE_KICK_EXIT]) {
-            kick_exit[n_kick++] = row->stage[VQ_STAGE_KICK_EXIT];
-        }
-        if (total && row->has[VQ_STAGE_TOTAL]) {
-            total[n_total++] = row->stage[VQ_STAGE_TOTAL];
-        }
-        if (row->vcpu_tid) {
-            view.exit_rows++;
-            for (t = 0; t < MAX_TIDS && tids[t] && tids[t] != row->vcpu_tid; t++) {
-            }
-            if (t < MAX_TIDS) {
-                tids[t] = row->vcpu_tid;
-                counts[t]++;
-            }
-        }
+    if (top != VQ_TALLY_MAX) {
+        view.exit_tid = a->exit_tid.value[top];
+        view.exit_tid_rows = a->exit_tid.count[top];
     }
-    for (t = 0; t < MAX_TIDS && tids[t]; t++) {
-        if (counts[t] > view.exit_tid_rows) {
-            view.exit_tid = tids[t];
-            view.exit_tid_rows = counts[t];
-        }
-    }
-    if (kick_exit) {
-        view.kick_exit = vq_summarize(kick_exit, n_kick);
-    }
-    if (total) {
-        view.total = vq_summarize(total, n_total);
-    }
-    free(kick_exit);
-    free(total);
     return view;
 }
 
@@ -109,7 +70,7 @@ void vq_report_vcpus_text(FILE *out, const vq_session *session)
             snprintf(p50, sizeof(p50), "%.1f", vq_us(v.total.p50));
             snprintf(p99, sizeof(p99), "%.1f", vq_us(v.total.p99));
         }
-        fprintf(out, "  %-4" PRIu32 " %10" PRIu64 " %10zu %12s %7s %8zu %14s %10s %10s\n", cpu,
+        fprintf(out, "  %-4" PRIu32 " %10" PRIu64 " %10" PRIu64 " %12s %7s %8" PRIu64 " %14s %10s %10s\n", cpu,
                 session->cpu_submitted[cpu], v.stitched, tid, share, v.irq_here, kick_exit, p50, p99);
     }
 }
@@ -130,7 +91,8 @@ void vq_report_vcpus_json(FILE *out, const vq_session *session)
         fprintf(out, "%s\n    {\"cpu\": %" PRIu32 ", \"submitted\": %" PRIu64 ", \"stitched\": %zu, \"exit_tid\": ",
                 first ? "" : ",", cpu, session->cpu_submitted[cpu], v.stitched);
         vq_json_optional(out, v.exit_tid != 0, v.exit_tid);
-        fprintf(out, ", \"exit_tid_rows\": %zu, \"exit_rows\": %zu, \"irq_here\": %zu, \"kick_exit_ns\": ",
+        fprintf(out, ", \"exit_tid_rows\": %" PRIu64 ", \"exit_rows\": %" PRIu64 ", \"irq_here\": %" PRIu64
+                ", \"kick_exit_ns\": ",
                 v.exit_tid_rows, v.exit_rows, v.irq_here);
         vq_json_summary(out, &v.kick_exit);
         fputs(", \"total_ns\": ", out);

@@ -343,7 +343,7 @@ void vq_session_free(vq_session *session)
         free(session->warnings[i]);
     }
     for (i = 0; i < session->exit_reason_count; i++) {
-        free(session->exits[i].durations);
+        free(session->exits[i].duration);
     }
     free(session->warnings);
     free(session->exits);
@@ -355,37 +355,15 @@ void vq_session_free(vq_session *session)
     free(session->kick.pops_per_run);
     free(session->kick.kick_to_begin);
     vq_cost_free(&session->cost);
-    for (i = 0; i < VQ_STAGE_COUNT; i++) {
-        free(session->stage_hist[i]);
-    }
+    vq_emitted_free(&session->emitted);
     free(session->directory);
     free(session->name);
     free(session);
 }
 
-vq_status vq_session_add_stages(vq_session *session, const vq_request_row *row)
-{
-    size_t stage;
-
-    for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
-        if (!row->has[stage]) {
-            continue;
-        }
-        if (!session->stage_hist[stage]) {
-            session->stage_hist[stage] = malloc(sizeof(*session->stage_hist[stage]));
-            if (!session->stage_hist[stage]) {
-                return VQ_ERR_NOMEM;
-            }
-            vq_hist_clear(session->stage_hist[stage]);
-        }
-        vq_hist_add(session->stage_hist[stage], row->stage[stage]);
-    }
-    return VQ_OK;
-}
-
 vq_summary vq_session_stage_summary(const vq_session *session, vq_stage stage)
 {
-    return vq_hist_summary(session->stage_hist[stage]);
+    return vq_hist_summary(session->emitted.stage[stage]);
 }
 
 int64_t *vq_session_stage_values(const vq_session *session, vq_stage stage, size_t *count)

@@ -87,13 +87,17 @@ typedef struct {
 typedef struct {
     uint32_t isa;          /* 1 VMX, 2 SVM */
     uint32_t reason;
-    uint64_t count;        /* exits with a matching entry (durations below) */
+    uint64_t count;        /* exits with a matching entry (duration below) */
     uint64_t total;        /* every exit of this reason, in the whole stream */
     uint64_t in_window;    /* exits during the workload (first submit .. last complete, host time) */
     uint64_t userspace_in_window;   /* of those, the exits that went on to user space */
-    int64_t *durations;    /* kvm_exit -> kvm_entry on the same thread, ns */
-    size_t duration_capacity;
+    vq_hist *duration;     /* kvm_exit -> kvm_entry on the same thread, ns (NULL: none) */
 } vq_exit_reason;
+
+/* kick -> begin bins (vq_kick_stats.kick_to_begin_bins): quarter decades from 100 ns to 10 s. */
+#define VQ_KICK_BINS_LOWEST_EXPONENT 2
+#define VQ_KICK_BINS_PER_DECADE 4
+#define VQ_KICK_BINS 32
 
 typedef struct {
     uint64_t kicks, notified, suppressed;  /* guest kicks; notified=1; notified=0 */
@@ -101,13 +105,62 @@ typedef struct {
     uint64_t host_notifies;                /* device notifies seen on the host side */
     uint64_t handler_runs, empty_runs;     /* virtio_queue_notify of the device; runs without a begin */
     uint64_t guest_irqs, irqs_paired, host_injections, completions;
-    int64_t *requests_per_kick;            /* per kick that covered at least one request */
-    size_t requests_per_kick_count;
-    int64_t *pops_per_run;                 /* begins per handler run */
-    size_t pops_per_run_count;
-    int64_t *kick_to_begin;                /* notified, paired kick -> first begin it led to (aligned) */
-    size_t kick_to_begin_count;
+    /* Distributions (NULL: no value): */
+    vq_hist *requests_per_kick;            /* per kick that covered at least one request */
+    vq_hist *pops_per_run;                 /* begins per handler run */
+    vq_hist *kick_to_begin;                /* notified, paired kick -> first begin it led to (aligned) */
+    /* kick_to_begin on fixed log bins, the same in every session (the JSON report's histogram) */
+    uint64_t kick_to_begin_bins[VQ_KICK_BINS], kick_to_begin_below, kick_to_begin_above;
 } vq_kick_stats;
+
+/*
+ * Accumulators of the emitted requests (analysis/STREAMING.md, step 4): each stitched request is added
+ * once, when it is emitted (vq_session_emit), and the reports read what they print of the requests as a
+ * whole from here, in memory that does not grow with the session (the histograms, ~84 KB each, exist
+ * only where a value came).
+ */
+/* The most frequent of a few values (an interrupt's CPU or vector, a vCPU thread: one expected); values
+ * past the first VQ_TALLY_MAX distinct ones are not counted. */
+#define VQ_TALLY_MAX 64
+typedef struct {
+    uint32_t value[VQ_TALLY_MAX];
+    uint64_t count[VQ_TALLY_MAX];
+    size_t used;
+    uint64_t total;
+} vq_tally;
+
+void vq_tally_add(vq_tally *tally, uint32_t value);
+/* The index of the most frequent value (the first seen of equals), VQ_TALLY_MAX when none. */
+size_t vq_tally_top(const vq_tally *tally);
+
+/* Where an injected delay held a request (vq_request_row.hold_at). */
+typedef enum { VQ_HOLD_KICK, VQ_HOLD_SERVE, VQ_HOLD_NOTIFY, VQ_HOLD_POINTS } vq_hold_point;
+extern const char *const vq_hold_point_names[VQ_HOLD_POINTS];
+
+typedef struct {
+    uint64_t stitched;
+    vq_hist *total;                        /* the total stage */
+    vq_tally irq_cpu, vector;              /* the guest CPU and MSI vector of the interrupt that delivered it */
+} vq_queue_accumulator;
+
+typedef struct {                           /* by the guest CPU of the submit */
+    uint64_t stitched;
+    uint64_t irq_here;                     /* delivered by an interrupt on the same CPU */
+    uint64_t exit_rows;                    /* with a notify-exit thread */
+    vq_tally exit_tid;                     /* those threads */
+    vq_hist *kick_exit, *total;
+} vq_cpu_accumulator;
+
+typedef struct {
+    uint64_t batched, harvested;
+    vq_hist *stage[VQ_STAGE_COUNT];        /* each stage's distribution */
+    vq_hist *hold[VQ_HOLD_POINTS];         /* the holds really waited, per holder */
+    vq_queue_accumulator queue[VQ_GUEST_MAX_QUEUES];
+    vq_cpu_accumulator cpu[VQ_GUEST_MAX_CPUS];
+    uint64_t first_submit_guest, last_complete_guest;   /* guest ns: the workload (UINT64_MAX, 0: none) */
+    bool has_previous;                     /* a request was emitted: */
+    uint64_t previous_kick_id;             /* the kick_id of the last one */
+} vq_emitted;
 
 
 /*
@@ -167,10 +220,7 @@ typedef struct {
     size_t driver_queue_count;
     uint64_t negative_requests;            /* rows with at least one negative stage */
     uint64_t negative_stages[VQ_STAGE_COUNT];   /* per stage: rows where it is negative (never clamped) */
-    /* Each stage's distribution over the stitched requests, filled as each is emitted
-     * (vq_session_add_stages): what the stage tables and metrics print, in fixed memory whatever the
-     * session's length (the streaming core's accumulators, analysis/STREAMING.md). NULL: no value yet. */
-    vq_hist *stage_hist[VQ_STAGE_COUNT];
+    vq_emitted emitted;                    /* the stitched requests' accumulators (vq_session_emit) */
     vq_kick_stats kick;
     vq_exit_reason *exits;
     size_t exit_reason_count;
@@ -201,8 +251,10 @@ bool vq_session_in_window(const vq_session *session, uint64_t host_ns);
 uint64_t vq_session_window_overlap(const vq_session *session, uint64_t from, uint64_t to);
 void vq_session_free(vq_session *session);
 
-/* Emission of a stitched request: its stages into the session's stage histograms. */
-vq_status vq_session_add_stages(vq_session *session, const vq_request_row *row);
+/* Emission of a stitched request (emission.c): ROW into session->emitted and the kick figures it feeds
+ * (session->kick.kick_to_begin, .completions), under session->offset. Rows are emitted in submit order. */
+vq_status vq_session_emit(vq_session *session, const vq_request_row *row);
+void vq_emitted_free(vq_emitted *emitted);
 /* The summary of one stage over the emitted requests, from its histogram (vq_hist_summary). */
 vq_summary vq_session_stage_summary(const vq_session *session, vq_stage stage);
 

@@ -103,6 +103,33 @@ double vq_log_bin_edge(int lowest_exponent, unsigned per_decade, size_t k)
     return pow(10.0, (double)lowest_exponent + (double)k / (double)per_decade);
 }
 
+size_t vq_log_bin(int64_t value, int lowest_exponent, unsigned per_decade, size_t bins)
+{
+    double v = (double)value;
+    double position;
+    size_t k;
+
+    if (bins == 0 || v < vq_log_bin_edge(lowest_exponent, per_decade, 0)) {
+        return VQ_LOG_BELOW;
+    }
+    if (v >= vq_log_bin_edge(lowest_exponent, per_decade, bins)) {
+        return bins;
+    }
+    /* log10 can land a hair off an edge: settle on the bin whose edges hold the value. */
+    position = (log10(v) - lowest_exponent) * per_decade;
+    k = position <= 0 ? 0 : (size_t)position;
+    if (k >= bins) {
+        k = bins - 1;
+    }
+    while (k > 0 && v < vq_log_bin_edge(lowest_exponent, per_decade, k)) {
+        k--;
+    }
+    while (k + 1 < bins && v >= vq_log_bin_edge(lowest_exponent, per_decade, k + 1)) {
+        k++;
+    }
+    return k;
+}
+
 void vq_log_histogram(const int64_t *values, size_t count, int lowest_exponent, unsigned per_decade,
                       uint64_t *counts, size_t bins, uint64_t *below, uint64_t *above)
 {
@@ -111,31 +138,15 @@ void vq_log_histogram(const int64_t *values, size_t count, int lowest_exponent, 
     memset(counts, 0, bins * sizeof(*counts));
     *below = *above = 0;
     for (i = 0; i < count; i++) {
-        double value = (double)values[i];
-        double position;
-        size_t k;
+        size_t k = vq_log_bin(values[i], lowest_exponent, per_decade, bins);
 
-        if (bins == 0 || value < vq_log_bin_edge(lowest_exponent, per_decade, 0)) {
+        if (k == VQ_LOG_BELOW) {
             (*below)++;
-            continue;
-        }
-        if (value >= vq_log_bin_edge(lowest_exponent, per_decade, bins)) {
+        } else if (k == bins) {
             (*above)++;
-            continue;
+        } else {
+            counts[k]++;
         }
-        /* log10 can land a hair off an edge: settle on the bin whose edges hold the value. */
-        position = (log10(value) - lowest_exponent) * per_decade;
-        k = position <= 0 ? 0 : (size_t)position;
-        if (k >= bins) {
-            k = bins - 1;
-        }
-        while (k > 0 && value < vq_log_bin_edge(lowest_exponent, per_decade, k)) {
-            k--;
-        }
-        while (k + 1 < bins && value >= vq_log_bin_edge(lowest_exponent, per_decade, k + 1)) {
-            k++;
-        }
-        counts[k]++;
     }
 }
 

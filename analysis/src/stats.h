@@ -38,6 +38,10 @@ size_t vq_cdf_ranks(size_t count, size_t max_points, size_t *ranks);
  * LOWEST_EXPONENT and PER_DECADE line up, so sessions compare bin by bin.
  */
 double vq_log_bin_edge(int lowest_exponent, unsigned per_decade, size_t k);
+/* The bin of VALUE: VQ_LOG_BELOW below the first edge (zero and negative values too), BINS at or above
+ * the last edge. */
+#define VQ_LOG_BELOW SIZE_MAX
+size_t vq_log_bin(int64_t value, int lowest_exponent, unsigned per_decade, size_t bins);
 /* Counts VALUES into COUNTS[BINS] (zeroed first); values below the first edge (zero and negative ones
  * too) into *BELOW, at or above the last edge into *ABOVE. */
 void vq_log_histogram(const int64_t *values, size_t count, int lowest_exponent, unsigned per_decade,

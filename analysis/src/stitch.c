@@ -348,7 +348,7 @@ stitchable:
             }
         }
         session->negative_requests += negative;
-        status = vq_session_add_stages(session, row);
+        status = vq_session_emit(session, row);
         if (status != VQ_OK) {
             goto end;
         }

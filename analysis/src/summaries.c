@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Per-kick figures (requests per kick, pops per handler run, kick -> first begin) and the VM exit table
+ * Per-kick figures (requests per kick, pops per handler run; kick -> first begin is added as each request is
+ * emitted, emission.c) and the VM exit table
  * (per reason: every exit of the QEMU process, its duration to the next kvm_entry of the same thread,
  * and how many fell inside the workload's window on the host clock).
  */
@@ -78,8 +79,8 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
     vq_kick_stats *kick = &session->kick;
-    size_t capacity = 0, i, j, begin = 0;
-    uint64_t first_guest = UINT64_MAX, last_guest = 0;
+    size_t i, j, begin = 0;
+    uint64_t first_guest = session->emitted.first_submit_guest, last_guest = session->emitted.last_complete_guest;
     vq_status status = VQ_ERR_NOMEM;
 
     kick->kicks = load->kick_count;
@@ -87,43 +88,13 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
     for (i = 0; i < load->kick_count; i++) {
         kick->notified += load->kicks[i].notified;
         kick->suppressed += !load->kicks[i].notified;
-        if (load->kicks[i].requests) {
-            int64_t *value = VQ_PUSH(kick->requests_per_kick, kick->requests_per_kick_count, capacity);
-
-            if (!value) {
-                goto end;
-            }
-            *value = (int64_t)load->kicks[i].requests;
-        }
-    }
-    capacity = 0;
-    for (i = 0; i < session->row_count; i++) {
-        const vq_request_row *row = &session->rows[i];
-
-        kick->completions++;
-        if (row->submit_guest < first_guest) {
-            first_guest = row->submit_guest;
-        }
-        if (row->complete_guest > last_guest) {
-            last_guest = row->complete_guest;
-        }
-        /* kick -> begin of the first request a notified kick led to (kick ids are unique per kick). */
-        if (!row->batched && session->offset.usable && (i == 0 || session->rows[i - 1].kick_id != row->kick_id)) {
-            int64_t *value = VQ_PUSH(kick->kick_to_begin, kick->kick_to_begin_count, capacity);
-
-            if (!value) {
-                goto end;
-            }
-            *value = (int64_t)row->begin_host -
-                     ((int64_t)row->kick_guest +
-                      vq_clock_offset_at(vq_session_offset_of(session, row->kick_cpu), row->kick_guest));
+        if (load->kicks[i].requests && !vq_hist_add_new(&kick->requests_per_kick, (int64_t)load->kicks[i].requests)) {
+            goto end;
         }
     }
     /* Begins per handler run of the device (QEMU events of the xblk device, in host order). */
-    capacity = 0;
     for (i = 0; i < load->handler_count; i++) {
         uint64_t until = i + 1 < load->handler_count ? load->handlers[i + 1].ts : UINT64_MAX;
-        int64_t *value;
         size_t pops = 0;
 
         while (begin < load->qemu_request_count && load->qemu_requests[begin].begin < load->handlers[i].ts) {
@@ -133,17 +104,15 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
             begin++;
             pops++;
         }
-        value = VQ_PUSH(kick->pops_per_run, kick->pops_per_run_count, capacity);
-        if (!value) {
+        if (!vq_hist_add_new(&kick->pops_per_run, (int64_t)pops)) {
             goto end;
         }
-        *value = (int64_t)pops;
         kick->handler_runs++;
         kick->empty_runs += pops == 0;
     }
 
     /* VM exits: per reason, duration to the next entry; counts inside the workload window. */
-    if (session->offset.usable && first_guest <= last_guest) {
+    if (session->offset.usable && session->emitted.has_previous && first_guest <= last_guest) {
         session->window_host_start = first_guest + (uint64_t)vq_clock_offset_at(&session->offset, first_guest);
         session->window_host_end = last_guest + (uint64_t)vq_clock_offset_at(&session->offset, last_guest);
         if (!set_windows(session, load)) {
@@ -178,12 +147,10 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
             reason->userspace_in_window += exit_record->userspace;
         }
         if (exit_record->duration >= 0) {
-            int64_t *value = VQ_PUSH(reason->durations, reason->count, reason->duration_capacity);
-
-            if (!value) {
+            if (!vq_hist_add_new(&reason->duration, exit_record->duration)) {
                 goto end;
             }
-            *value = exit_record->duration;
+            reason->count++;
         }
     }
     status = VQ_OK;

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Checks a JSON report's stage table against its own request rows.
+"""Checks a JSON report's stage table, and each queue's total, against its own request rows.
 
     check_stage_summaries.py REPORT.json [--tolerance 0.004]
 
 The stage table comes from the analyzer's fixed-size histograms (analysis/src/histogram.h), the rows
-are the exact values: per stage, the count and the negative count must equal the rows', the mean too
-(the histogram keeps the exact sum), and p50, p90, p99 and p99.9 must be within the tolerance
+are the exact values: per stage (and per queue: its stitched count and its total stage), the count and
+the negative count must equal the rows', the mean too (the histogram keeps the exact sum), and p50, p90, p99 and p99.9 must be within the tolerance
 (0.4 %: half a bucket, the histogram's bound) of the exact percentiles of the rows, linear interpolation
 between closest ranks (numpy's default, vq_percentile_sorted), plus the JSON's 0.1 ns rounding. Prints
 the largest error per percentile; exit 1 on any failure.
@@ -24,6 +24,32 @@ def percentile(values, p):
     return values[below] + (rank - below) * (values[below + 1] - values[below])
 
 
+def compare(where, summary, values, tolerance, failures, worst):
+    """Appends to FAILURES how SUMMARY (from a histogram) disagrees with the exact VALUES (sorted)."""
+    if summary['count'] != len(values):
+        failures.append('%s: count %d, rows %d' % (where, summary['count'], len(values)))
+        return
+    if summary['negative'] != sum(v < 0 for v in values):
+        failures.append('%s: negative %d, rows %d' % (where, summary['negative'], sum(v < 0 for v in values)))
+    if not values:
+        if any(summary[name] is not None for name, _ in PERCENTILES) or summary['mean'] is not None:
+            failures.append('%s: no value, but figures %s' % (where, summary))
+        return
+    mean = sum(values) / len(values)
+    if abs(summary['mean'] - mean) > 0.051 + 1e-9 * abs(mean):
+        failures.append('%s: mean %.1f, rows %.3f' % (where, summary['mean'], mean))
+    for name, p in PERCENTILES:
+        exact = percentile(values, p)
+        error = abs(summary[name] - exact)
+        allowed = tolerance * abs(exact) + 0.051
+        if exact:
+            worst[name] = max(worst[name], error / abs(exact))
+        if error > allowed:
+            failures.append('%s: %s %.1f, exact %.1f (off %.3f %%, allowed %.1f %% + 0.05 ns)' %
+                            (where, name, summary[name], exact, 100 * error / abs(exact) if exact else 0,
+                             100 * tolerance))
+
+
 def main(argv):
     tolerance = 0.004
     if len(argv) == 4 and argv[2] == '--tolerance':
@@ -34,30 +60,14 @@ def main(argv):
     failures, worst = [], {name: 0.0 for name, _ in PERCENTILES}
     for stage, summary in report['stages'].items():
         values = sorted(row[stage] for row in report['rows'] if stage in row)
-        where = '%s: stage %s' % (argv[1], stage)
-        if summary['count'] != len(values):
-            failures.append('%s: count %d, rows %d' % (where, summary['count'], len(values)))
-            continue
-        if summary['negative'] != sum(v < 0 for v in values):
-            failures.append('%s: negative %d, rows %d' % (where, summary['negative'], sum(v < 0 for v in values)))
-        if not values:
-            if any(summary[name] is not None for name, _ in PERCENTILES) or summary['mean'] is not None:
-                failures.append('%s: no value, but figures %s' % (where, summary))
-            continue
-        mean = sum(values) / len(values)
-        if abs(summary['mean'] - mean) > 0.051 + 1e-9 * abs(mean):
-            failures.append('%s: mean %.1f, rows %.3f' % (where, summary['mean'], mean))
-        for name, p in PERCENTILES:
-            exact = percentile(values, p)
-            error = abs(summary[name] - exact)
-            allowed = tolerance * abs(exact) + 0.051
-            if exact:
-                worst[name] = max(worst[name], error / abs(exact))
-            if error > allowed:
-                failures.append('%s: %s %.1f, exact %.1f (off %.3f %%, allowed %.1f %% + 0.05 ns)' %
-                                (where, name, summary[name], exact, 100 * error / abs(exact) if exact else 0,
-                                 100 * tolerance))
-    print('stage table vs rows: largest relative error ' +
+        compare('%s: stage %s' % (argv[1], stage), summary, values, tolerance, failures, worst)
+    for queue in report['queues']:
+        rows = [row for row in report['rows'] if row['vq'] == queue['vq']]
+        if queue['stitched'] != len(rows):
+            failures.append('%s: queue %d: stitched %d, rows %d' % (argv[1], queue['vq'], queue['stitched'], len(rows)))
+        compare('%s: queue %d total' % (argv[1], queue['vq']), queue['total_ns'],
+                sorted(row['total'] for row in rows if 'total' in row), tolerance, failures, worst)
+    print('stage and queue tables vs rows: largest relative error ' +
           ', '.join('%s %.3f %%' % (name, 100 * worst[name]) for name, _ in PERCENTILES))
     for failure in failures:
         print('FAIL ' + failure)

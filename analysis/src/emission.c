@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Emission of a stitched request (session.h): what the reports print of the requests as a whole is
+ * added up here, once per request, instead of read back from the rows (analysis/STREAMING.md, step 4).
+ * The rows themselves are still kept, for the exports, the per-request JSON, the application end, the
+ * cost's blocks and the compare's resamples.
+ */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const vq_hold_point_names[VQ_HOLD_POINTS] = {
+    [VQ_HOLD_KICK] = "kick",
+    [VQ_HOLD_SERVE] = "serve",
+    [VQ_HOLD_NOTIFY] = "notify",
+};
+
+void vq_tally_add(vq_tally *tally, uint32_t value)
+{
+    size_t i;
+
+    for (i = 0; i < tally->used && tally->value[i] != value; i++) {
+    }
+    if (i == tally->used && tally->used < VQ_TALLY_MAX) {
+        tally->value[tally->used++] = value;
+    }
+    if (i < tally->used) {
+        tally->count[i]++;
+        tally->total++;
+    }
+}
+
+size_t vq_tally_top(const vq_tally *tally)
+{
+    size_t top = VQ_TALLY_MAX, i;
+
+    for (i = 0; i < tally->used; i++) {
+        if (top == VQ_TALLY_MAX || tally->count[i] > tally->count[top]) {
+            top = i;
+        }
+    }
+    return top;
+}
+
+static vq_hold_point hold_point_of(const char *name)
+{
+    size_t p;
+
+    for (p = 0; p < VQ_HOLD_POINTS && strcmp(vq_hold_point_names[p], name) != 0; p++) {
+    }
+    return (vq_hold_point)p;
+}
+
+/* The stage histograms, the holds and the batched / harvested counts. */
+static bool add_stages(vq_emitted *emitted, const vq_request_row *row)
+{
+    size_t stage;
+
+    for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
+        if (row->has[stage] && !vq_hist_add_new(&emitted->stage[stage], row->stage[stage])) {
+            return false;
+        }
+    }
+    if (row->hold_at) {
+        vq_hold_point point = hold_point_of(row->hold_at);
+
+        if (point < VQ_HOLD_POINTS && !vq_hist_add_new(&emitted->hold[point], row->hold_ns)) {
+            return false;
+        }
+    }
+    emitted->batched += row->batched;
+    emitted->harvested += row->harvested;
+    return true;
+}
+
+/* Per queue and per guest CPU of the submit (those past the tables' sizes are not listed). */
+static bool add_queue_and_cpu(vq_emitted *emitted, const vq_request_row *row)
+{
+    if (row->vq < VQ_GUEST_MAX_QUEUES) {
+        vq_queue_accumulator *queue = &emitted->queue[row->vq];
+
+        queue->stitched++;
+        if (row->has[VQ_STAGE_TOTAL] && !vq_hist_add_new(&queue->total, row->stage[VQ_STAGE_TOTAL])) {
+            return false;
+        }
+        vq_tally_add(&queue->irq_cpu, row->irq_cpu);
+        if (row->vector != UINT32_MAX) {
+            vq_tally_add(&queue->vector, row->vector);
+        }
+    }
+    if (row->submit_cpu < VQ_GUEST_MAX_CPUS) {
+        vq_cpu_accumulator *cpu = &emitted->cpu[row->submit_cpu];
+
+        cpu->stitched++;
+        cpu->irq_here += row->irq_cpu == row->submit_cpu;
+        if ((row->has[VQ_STAGE_KICK_EXIT] && !vq_hist_add_new(&cpu->kick_exit, row->stage[VQ_STAGE_KICK_EXIT])) ||
+            (row->has[VQ_STAGE_TOTAL] && !vq_hist_add_new(&cpu->total, row->stage[VQ_STAGE_TOTAL]))) {
+            return false;
+        }
+        if (row->vcpu_tid) {
+            cpu->exit_rows++;
+            vq_tally_add(&cpu->exit_tid, row->vcpu_tid);
+        }
+    }
+    return true;
+}
+
+/* kick -> device begin of the first request a notified kick led to: a request not batched whose kick
+ * differs from the one emitted before it (kick ids are unique per kick). */
+static bool add_kick_to_begin(vq_session *session, const vq_request_row *row)
+{
+    vq_emitted *emitted = &session->emitted;
+    vq_kick_stats *kick = &session->kick;
+    bool first_of_kick = !emitted->has_previous || emitted->previous_kick_id != row->kick_id;
+
+    emitted->has_previous = true;
+    emitted->previous_kick_id = row->kick_id;
+    if (!row->batched && session->offset.usable && first_of_kick) {
+        int64_t value = (int64_t)row->begin_host -
+                        ((int64_t)row->kick_guest +
+                         vq_clock_offset_at(vq_session_offset_of(session, row->kick_cpu), row->kick_guest));
+        size_t bin = vq_log_bin(value, VQ_KICK_BINS_LOWEST_EXPONENT, VQ_KICK_BINS_PER_DECADE, VQ_KICK_BINS);
+
+        if (bin == VQ_LOG_BELOW) {
+            kick->kick_to_begin_below++;
+        } else if (bin == VQ_KICK_BINS) {
+            kick->kick_to_begin_above++;
+        } else {
+            kick->kick_to_begin_bins[bin]++;
+        }
+        return vq_hist_add_new(&kick->kick_to_begin, value);
+    }
+    return true;
+}
+
+vq_status vq_session_emit(vq_session *session, const vq_request_row *row)
+{
+    vq_emitted *emitted = &session->emitted;
+
+    if (!emitted->has_previous) {   /* the first */
+        emitted->first_submit_guest = UINT64_MAX;
+        emitted->last_complete_guest = 0;
+    }
+    session->kick.completions++;
+    if (row->submit_guest < emitted->first_submit_guest) {
+        emitted->first_submit_guest = row->submit_guest;
+    }
+    if (row->complete_guest > emitted->last_complete_guest) {
+        emitted->last_complete_guest = row->complete_guest;
+    }
+    if (!add_stages(emitted, row) || !add_queue_and_cpu(emitted, row) || !add_kick_to_begin(session, row)) {
+        return VQ_ERR_NOMEM;
+    }
+    return VQ_OK;
+}
+
+void vq_emitted_free(vq_emitted *emitted)
+{
+    size_t i;
+
+    for (i = 0; i < VQ_STAGE_COUNT; i++) {
+        free(emitted->stage[i]);
+    }
+    for (i = 0; i < VQ_HOLD_POINTS; i++) {
+        free(emitted->hold[i]);
+    }
+    for (i = 0; i < VQ_GUEST_MAX_QUEUES; i++) {
+        free(emitted->queue[i].total);
+    }
+    for (i = 0; i < VQ_GUEST_MAX_CPUS; i++) {
+        free(emitted->cpu[i].kick_exit);
+        free(emitted->cpu[i].total);
+    }
+    memset(emitted, 0, sizeof(*emitted));
+}
