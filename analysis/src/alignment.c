@@ -419,7 +419,7 @@ end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory during clock alignment", load->directory);
     }
-    VQ_FIT(constraints, constraint_count, constraint_capacity);   /* kept to the end of stitching */
+    VQ_FIT(constraints, constraint_count, constraint_capacity);   /* kept for vq_choose_offset's checks */
     load->constraints = constraints;
     load->constraint_count = constraint_count;
     free(near);
@@ -567,5 +567,9 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
                         session->lower_from_ids + session->lower_from_irqs);
     }
 end:
+    /* The bounds' last reader: the offset is checked against them above. */
+    free(load->constraints);
+    load->constraints = NULL;
+    load->constraint_count = 0;
     return status;
 }

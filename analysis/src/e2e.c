@@ -44,6 +44,12 @@ vq_e2e *vq_e2e_new(bool stock)
     return e2e;
 }
 
+void vq_e2e_fit(vq_e2e *e2e)
+{
+    VQ_FIT(e2e->requests, e2e->request_count, e2e->request_capacity);
+    VQ_FIT(e2e->syscalls, e2e->syscall_count, e2e->syscall_capacity);
+}
+
 void vq_e2e_free(vq_e2e *e2e)
 {
     size_t i;
@@ -356,12 +362,9 @@ bool vq_e2e_take(vq_e2e *e2e, const vq_guest_event *event)
         /* the driver's event: its own ts_ns beside ftrace's column converted from the guest TSC */
         int64_t difference = (int64_t)(event->column_ns - event->ts_ns);
 
-        int64_t *slot = VQ_PUSH(e2e->clock_differences, e2e->clock_checks, e2e->clock_capacity);
-
-        if (!slot) {
+        if (!vq_hist_add_new(&e2e->clock_differences, difference < 0 ? -difference : difference)) {
             return false;
         }
-        *slot = difference < 0 ? -difference : difference;
     }
     switch (event->type) {
     case VQ_GUEST_SYS_ENTER:

@@ -8,6 +8,7 @@
 
 #include "containers.h"
 #include "e2e.h"
+#include "histogram.h"
 
 enum { API_PSYNC, API_LIBAIO, API_URING, API_NONE };
 
@@ -55,8 +56,7 @@ struct vq_e2e {
     size_t task_count, task_capacity;
     size_t issue_on_cpu[MAX_CPUS];   /* xblk: the request block_rq_issue started on the CPU, for its submit */
     vq_id_map by_driver_id;
-    int64_t *clock_differences;  /* |converted TSC column - ts_ns| of the driver's events */
-    size_t clock_checks, clock_capacity;
+    vq_hist *clock_differences;  /* |converted TSC column - ts_ns| of the driver's events (NULL: none) */
     vq_app_coverage *coverage;  /* during finish */
     struct {
         const char *reason;

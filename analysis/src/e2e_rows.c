@@ -132,10 +132,10 @@ bool vq_e2e_finish(vq_e2e *e2e, const vq_e2e_driver_row *rows, size_t row_count,
     }
     memcpy(coverage->unmatched, e2e->reasons, sizeof(e2e->reasons));
     coverage->unmatched_count = e2e->reason_count;
-    coverage->clock_checks = e2e->clock_checks;
-    if (e2e->clock_checks) {
-        vq_summary clock = vq_summarize(e2e->clock_differences, e2e->clock_checks);
+    if (e2e->clock_differences) {
+        vq_summary clock = vq_hist_summary(e2e->clock_differences);
 
+        coverage->clock_checks = clock.count;
         coverage->clock_median_abs_ns = (int64_t)clock.p50;
         coverage->clock_max_abs_ns = clock.max;
     }

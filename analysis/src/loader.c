@@ -83,6 +83,7 @@ void vq_loader_fit(vq_loader *load)
     VQ_FIT(load->exits, load->exit_count, load->exit_capacity);
     VQ_FIT(load->sched.slices, load->sched.slice_count, load->sched.slice_capacity);
     VQ_FIT(load->sched.wakeups, load->sched.wakeup_count, load->sched.wakeup_capacity);
+    vq_e2e_fit(load->e2e);
 }
 
 void vq_loader_release_stitched(vq_loader *load)

@@ -233,7 +233,7 @@ typedef struct {
     size_t device_injection_count;
     vq_notify_hold *notify_holds;  /* in time order */
     size_t notify_hold_count, notify_hold_capacity;
-    vq_constraint *constraints;  /* the causal bounds, kept to check the chosen offset against */
+    vq_constraint *constraints;  /* the causal bounds, kept to check the chosen offset against (freed then) */
     size_t constraint_count;
 } vq_loader;
 

@@ -197,6 +197,7 @@ static vq_status load_session(const char *directory, const vq_part_filter *part,
     if (status != VQ_OK) {
         goto end;
     }
+    vq_id_map_free(&load.guest_ids);   /* only the guest pass looks requests up by id */
     session->blocks = load.blocks;   /* an A/B session's (collect_guest.c) */
     session->block_count = load.block_count;
     load.blocks = NULL;
