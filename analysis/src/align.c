@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *vq_bound_source_name(vq_bound_source source)
 {
@@ -214,6 +215,56 @@ static bool of_cpu(const vq_constraint *point, uint32_t cpu)
     return cpu == VQ_ANY_CPU || point->cpu == cpu;
 }
 
+static int compare_bound_points(const void *left, const void *right)
+{
+    const vq_constraint *a = left, *b = right;
+
+    if (a->guest_ns != b->guest_ns) {
+        return a->guest_ns < b->guest_ns ? -1 : 1;
+    }
+    return (a->value > b->value) - (a->value < b->value);
+}
+
+/* Which side of the line A -> B point P lies: > 0 left (above, for A before B in time), < 0 right. */
+static __int128 turn(const vq_constraint *a, const vq_constraint *b, const vq_constraint *p)
+{
+    return (__int128)(int64_t)(b->guest_ns - a->guest_ns) * ((__int128)p->value - a->value) -
+           ((__int128)b->value - a->value) * (__int128)(int64_t)(p->guest_ns - a->guest_ns);
+}
+
+/*
+ * The bounds of one side (lower: MAX) and CPU that a line of any slope can rest on: for the lower bounds
+ * the upper convex hull of the points (guest_ns, value), for the upper bounds the lower hull (points on
+ * a hull edge kept). The highest lower / lowest upper bound along any slope is one of them, so the
+ * slope searches below look at these few instead of every bound. Sorted by time; caller frees; NULL
+ * when out of memory (the searches then take every bound).
+ */
+static vq_constraint *binding_bounds(const vq_constraint *points, size_t count, bool max, uint32_t cpu, size_t *out)
+{
+    vq_constraint *hull = malloc((count + 1) * sizeof(*hull));
+    size_t n = 0, i;
+
+    *out = 0;
+    if (!hull) {
+        return NULL;
+    }
+    for (i = 0; i < count; i++) {
+        if (of_cpu(&points[i], cpu) && points[i].upper != max) {
+            hull[n++] = points[i];
+        }
+    }
+    qsort(hull, n, sizeof(*hull), compare_bound_points);
+    for (i = 0; i < n; i++) {
+        /* drop the last kept point while it lies strictly under (MAX) / over the line to this one */
+        while (*out >= 2 && (max ? turn(&hull[*out - 2], &hull[*out - 1], &hull[i]) > 0
+                                 : turn(&hull[*out - 2], &hull[*out - 1], &hull[i]) < 0)) {
+            (*out)--;
+        }
+        hull[(*out)++] = hull[i];
+    }
+    return hull;
+}
+
 /* The line of slope SLOPE through the highest lower (MAX) or lowest upper bound of CPU, at time AT. */
 static double line_height(const vq_constraint *points, size_t count, bool max, uint32_t cpu, uint64_t at, double slope)
 {
@@ -234,7 +285,8 @@ vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool 
 {
     vq_bound_line line = { 0 };
     double left = -2000e-6, right = 2000e-6, sum = 0;
-    size_t n = 0, i;
+    vq_constraint *hull;
+    size_t n = 0, hull_count, i;
     int round;
 
     for (i = 0; i < count; i++) {
@@ -247,6 +299,11 @@ vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool 
         return line;
     }
     line.at_guest_ns = (uint64_t)(sum / (double)n);
+    hull = binding_bounds(points, count, max, cpu, &hull_count);
+    if (hull) {
+        points = hull;
+        count = hull_count;
+    }
     /* the height at the mean time is convex in the slope (lower bounds; concave for upper bounds) */
     for (round = 0; round < 100; round++) {
         double a = left + (right - left) / 3, b = right - (right - left) / 3;
@@ -262,6 +319,7 @@ vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool 
     line.slope = (left + right) / 2;
     line.value = line_height(points, count, max, cpu, line.at_guest_ns, line.slope);
     line.usable = true;
+    free(hull);
     return line;
 }
 
@@ -295,8 +353,9 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
     vq_drift_line line = { 0 };
     double left = -2000e-6, right = 2000e-6, lo, hi, slope;
     bool has_lower = false, has_upper = false;
+    vq_constraint *lower, *upper, *bounds = NULL;
+    size_t lower_count, upper_count, i;
     int round;
-    size_t i;
 
     line.from_guest_ns = UINT64_MAX;
     for (i = 0; i < count; i++) {
@@ -312,6 +371,21 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
     if (!has_lower || !has_upper) {
         return (vq_drift_line){ 0 };
     }
+    lower = binding_bounds(constraints, count, true, VQ_ANY_CPU, &lower_count);
+    upper = binding_bounds(constraints, count, false, VQ_ANY_CPU, &upper_count);
+    if (lower && upper) {   /* the hulls of both sides, one after the other */
+        bounds = realloc(lower, (lower_count + upper_count + 1) * sizeof(*bounds));
+        if (bounds) {
+            memcpy(bounds + lower_count, upper, upper_count * sizeof(*bounds));
+            constraints = bounds;
+            count = lower_count + upper_count;
+        } else {
+            free(lower);
+        }
+    } else {
+        free(lower);
+    }
+    free(upper);
     /* hi(slope) - lo(slope) is concave (a minimum of lines minus a maximum of lines): ternary search */
     for (round = 0; round < 100; round++) {
         double a = left + (right - left) / 3, b = right - (right - left) / 3, lo_a, hi_a, lo_b, hi_b;
@@ -326,6 +400,7 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
     }
     slope = (left + right) / 2;
     band_at(constraints, count, line.from_guest_ns, slope, &lo, &hi);
+    free(bounds);
     line.usable = true;
     line.slope_ppm = slope * 1e6;
     line.lo = (int64_t)llround(lo);
