@@ -71,8 +71,9 @@ typedef struct {
     uint64_t irq_seq;      /* the guest interrupt that delivered it (its order in the guest trace): rows
                             * sharing one were completed in one run of the driver's handler */
     /* An injected delay this request really waited (the holder's own start and end), -1 none; hold_at
-     * names the holder: "kick" (driver, kick_hold_ns: in submit>kick), "serve" (device delay-ns: in
-     * begin>end) or "notify" (device notify-delay-ns: in end>inject). NULL when none. */
+     * names the holder, one of vq_hold_point_names: "kick" (driver, kick_hold_ns: in submit>kick),
+     * "serve" (device delay-ns: in begin>end) or "notify" (device notify-delay-ns: in end>inject). NULL
+     * when none. */
     int64_t hold_ns;
     const char *hold_at;
     vq_app_row app;        /* the row extended to the application (e2e.h) */
@@ -157,8 +158,8 @@ typedef struct {
     vq_hist *hold[VQ_HOLD_POINTS];         /* the holds really waited, per holder */
     vq_queue_accumulator queue[VQ_GUEST_MAX_QUEUES];
     vq_cpu_accumulator cpu[VQ_GUEST_MAX_CPUS];
-    uint64_t first_submit_guest, last_complete_guest;   /* guest ns: the workload (UINT64_MAX, 0: none) */
-    bool has_previous;                     /* a request was emitted: */
+    bool has_previous;                     /* a request was emitted; then: */
+    uint64_t first_submit_guest, last_complete_guest;   /* guest ns: the workload */
     uint64_t previous_kick_id;             /* the kick_id of the last one */
 } vq_emitted;
 

@@ -234,10 +234,10 @@ stitchable:
             row->hold_ns = (int64_t)((kick->last_hold_end > request->kick_hold_end ? kick->last_hold_end
                                                                                     : request->kick_hold_end) -
                                      request->kick_hold_start);
-            row->hold_at = "kick";
+            row->hold_at = vq_hold_point_names[VQ_HOLD_KICK];
         } else if (device->serve_hold_ns >= 0) {
             row->hold_ns = device->serve_hold_ns;
-            row->hold_at = "serve";
+            row->hold_at = vq_hold_point_names[VQ_HOLD_SERVE];
         } else {
             const vq_notify_hold *hold = notify_hold_of(load, device->vq, device->end);
 
@@ -246,7 +246,7 @@ stitchable:
                  * during it: from its push on. The time from its push to the hold's start is the
                  * handler finishing its run, part of end>inject without any hold too. */
                 row->hold_ns = (int64_t)(hold->end - (device->end > hold->start ? device->end : hold->start));
-                row->hold_at = "notify";
+                row->hold_at = vq_hold_point_names[VQ_HOLD_NOTIFY];
             }
         }
         set_stage(row, VQ_STAGE_SUBMIT_KICK, (int64_t)(kick->ts - request->submit));

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Per-kick figures (requests per kick, pops per handler run; kick -> first begin is added as each request is
- * emitted, emission.c) and the VM exit table
- * (per reason: every exit of the QEMU process, its duration to the next kvm_entry of the same thread,
- * and how many fell inside the workload's window on the host clock).
+ * Per-kick figures (requests per kick, pops per handler run; kick -> first begin is added as each
+ * request is emitted, emission.c) and the VM exit table (per reason: every exit of the QEMU process, its
+ * duration to the next kvm_entry of the same thread, and how many fell inside the workload's window on
+ * the host clock).
  */
 #include "loader.h"
 
