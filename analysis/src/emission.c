@@ -2,8 +2,8 @@
 /*
  * Emission of a stitched request (session.h): what the reports print of the requests as a whole is
  * added up here, once per request, instead of read back from the rows (analysis/STREAMING.md, step 4).
- * The rows themselves are still kept, for the exports, the per-request JSON, the application end, the
- * cost's blocks and the compare's resamples.
+ * The rows themselves are still kept, for the exports, the per-request JSON, the application end's
+ * matching, the cost's blocks and the compare's resamples.
  */
 #include "session.h"
 
@@ -155,9 +155,42 @@ vq_status vq_session_emit(vq_session *session, const vq_request_row *row)
     return VQ_OK;
 }
 
+vq_status vq_session_emit_app(vq_session *session, const vq_app_row *app)
+{
+    vq_emitted *emitted = &session->emitted;
+    int64_t whole = app->stage[VQ_APP_TOTAL];
+    size_t i;
+
+    for (i = 0; app->matched && i < VQ_APP_STAGE_COUNT; i++) {
+        if (app->has[i] && !vq_hist_add_new(&emitted->app_stage[i], app->stage[i])) {
+            return VQ_ERR_NOMEM;
+        }
+    }
+    if (!app->has_layers || whole <= 0) {
+        return VQ_OK;
+    }
+    for (i = 0; i < VQ_LAYER_COUNT; i++) {
+        if (!vq_hist_add_new(&emitted->layer_ns[i], app->layer[i]) ||
+            !vq_hist_add_new(&emitted->layer_share_ppm[i], (int64_t)((double)app->layer[i] * 1e6 / (double)whole))) {
+            return VQ_ERR_NOMEM;
+        }
+    }
+    emitted->layer_rows++;
+    emitted->layer_total_sum += (double)whole;
+    return VQ_OK;
+}
+
 void vq_emitted_free(vq_emitted *emitted)
 {
     size_t i;
+
+    for (i = 0; i < VQ_APP_STAGE_COUNT; i++) {
+        free(emitted->app_stage[i]);
+    }
+    for (i = 0; i < VQ_LAYER_COUNT; i++) {
+        free(emitted->layer_ns[i]);
+        free(emitted->layer_share_ppm[i]);
+    }
 
     for (i = 0; i < VQ_STAGE_COUNT; i++) {
         free(emitted->stage[i]);

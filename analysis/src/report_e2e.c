@@ -6,7 +6,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdlib.h>
 
 const char *const vq_layer_keys[VQ_LAYER_COUNT] = {
     [VQ_LAYER_GUEST_ABOVE] = "guest_above_driver",
@@ -14,53 +13,21 @@ const char *const vq_layer_keys[VQ_LAYER_COUNT] = {
     [VQ_LAYER_HOST] = "host",
 };
 
-/* A layer over the rows that have layers: its ns values and its per-request shares (ppm of the total). */
+/* A layer over the rows that have layers (and a positive total): its ns and its per-request shares (ppm of
+ * the total), and the mean end-to-end total over the same rows. */
 typedef struct {
-    int64_t *ns, *share_ppm;
     size_t count;
-    double total_mean;          /* mean end-to-end total over the same rows */
-} layer_values;
+    vq_summary ns, share;
+    double total_mean;
+} layer_view;
 
-static bool layer_collect(const vq_session *session, vq_layer layer, layer_values *values)
+static layer_view layer_of(const vq_session *session, vq_layer layer)
 {
-    double total = 0;
-    size_t i;
+    const vq_emitted *e = &session->emitted;
 
-    values->count = 0;
-    values->ns = malloc((session->row_count + 1) * sizeof(*values->ns));
-    values->share_ppm = malloc((session->row_count + 1) * sizeof(*values->share_ppm));
-    if (!values->ns || !values->share_ppm) {
-        free(values->ns);
-        free(values->share_ppm);
-        return false;
-    }
-    for (i = 0; i < session->row_count; i++) {
-        const vq_app_row *app = &session->rows[i].app;
-        int64_t whole = app->stage[VQ_APP_TOTAL];
-
-        if (!app->has_layers || whole <= 0) {
-            continue;
-        }
-        values->ns[values->count] = app->layer[layer];
-        values->share_ppm[values->count++] = (int64_t)((double)app->layer[layer] * 1e6 / (double)whole);
-        total += (double)whole;
-    }
-    values->total_mean = values->count ? total / (double)values->count : NAN;
-    return true;
-}
-
-static int64_t *app_stage_values(const vq_session *session, vq_app_stage stage, size_t *count)
-{
-    int64_t *values = malloc((session->row_count + 1) * sizeof(*values));
-    size_t i;
-
-    *count = 0;
-    for (i = 0; values && i < session->row_count; i++) {
-        if (session->rows[i].app.matched && session->rows[i].app.has[stage]) {
-            values[(*count)++] = session->rows[i].app.stage[stage];
-        }
-    }
-    return values;
+    return (layer_view){ .count = e->layer_rows, .ns = vq_hist_summary(e->layer_ns[layer]),
+                         .share = vq_hist_summary(e->layer_share_ppm[layer]),
+                         .total_mean = e->layer_rows ? e->layer_total_sum / (double)e->layer_rows : NAN };
 }
 
 static double percent(double part, double whole)
@@ -98,28 +65,18 @@ void vq_report_e2e_text(FILE *out, const vq_session *session)
     }
     fprintf(out, "  stages (us)       count       mean        p50        p90        p99      p99.9   neg\n");
     for (stage = 0; stage < VQ_APP_STAGE_COUNT; stage++) {
-        size_t count;
-        int64_t *values = app_stage_values(session, (vq_app_stage)stage, &count);
+        vq_summary st = vq_hist_summary(session->emitted.app_stage[stage]);
 
-        if (values && count) {
-            vq_text_summary_row(out, vq_app_stage_names[stage], values, count);
+        if (st.count) {
+            vq_text_summary(out, vq_app_stage_names[stage], &st);
         }
-        free(values);
     }
     fprintf(out, "  layers of the end-to-end total   requests    mean us  share of mean  median share  p99 share\n");
     for (layer = 0; layer < VQ_LAYER_COUNT; layer++) {
-        layer_values v;
-        vq_summary ns, share;
+        layer_view v = layer_of(session, (vq_layer)layer);
 
-        if (!layer_collect(session, (vq_layer)layer, &v)) {
-            return;
-        }
-        ns = vq_summarize(v.ns, v.count);
-        share = vq_summarize(v.share_ppm, v.count);
         fprintf(out, "  %-30s %9zu %10.1f %12.1f %% %11.1f %% %8.1f %%\n", vq_layer_names[layer], v.count,
-                vq_us(ns.mean), percent(ns.mean, v.total_mean), share.p50 / 1e4, share.p99 / 1e4);
-        free(v.ns);
-        free(v.share_ppm);
+                vq_us(v.ns.mean), percent(v.ns.mean, v.total_mean), v.share.p50 / 1e4, v.share.p99 / 1e4);
     }
     fprintf(out, "  (host: notify exit -> injection, host clock; virtio: the driver span minus the host's;\n"
             "   guest above the driver: the rest of the application's wait)\n");
@@ -163,41 +120,30 @@ void vq_report_e2e_json(FILE *out, const vq_session *session)
     }
     fputs("],\n    \"stages\": {", out);
     for (stage = 0; stage < VQ_APP_STAGE_COUNT; stage++) {
-        size_t count;
-        int64_t *values = app_stage_values(session, (vq_app_stage)stage, &count);
-        vq_summary s = values ? vq_summarize(values, count) : (vq_summary){ 0 };
+        vq_summary st = vq_hist_summary(session->emitted.app_stage[stage]);
 
         fprintf(out, "%s\n      \"%s\": ", stage ? "," : "", vq_app_stage_names[stage]);
-        vq_json_summary(out, &s);
-        free(values);
+        vq_json_summary(out, &st);
     }
     fputs("},\n    \"shares\": {", out);
     for (layer = 0; layer < VQ_LAYER_COUNT; layer++) {
-        layer_values v;
-        vq_summary ns, share;
+        layer_view v = layer_of(session, (vq_layer)layer);
 
-        if (!layer_collect(session, (vq_layer)layer, &v)) {
-            v = (layer_values){ 0 };
-        }
-        ns = vq_summarize(v.ns, v.count);
-        share = vq_summarize(v.share_ppm, v.count);
         fprintf(out, "%s\n      \"%s\": {\"requests\": %zu, \"mean_ns\": ", layer ? "," : "", vq_layer_keys[layer],
                 v.count);
-        vq_json_number(out, v.count ? ns.mean : NAN);
+        vq_json_number(out, v.count ? v.ns.mean : NAN);
         fputs(", \"share_of_mean\": ", out);
         if (v.count) {
-            fprintf(out, "%.4f", ns.mean / v.total_mean);
+            fprintf(out, "%.4f", v.ns.mean / v.total_mean);
         } else {
             fputs("null", out);
         }
         fputs(", \"median_share\": ", out);
         if (v.count) {
-            fprintf(out, "%.4f, \"p99_share\": %.4f}", share.p50 / 1e6, share.p99 / 1e6);
+            fprintf(out, "%.4f, \"p99_share\": %.4f}", v.share.p50 / 1e6, v.share.p99 / 1e6);
         } else {
             fputs("null, \"p99_share\": null}", out);
         }
-        free(v.ns);
-        free(v.share_ppm);
     }
     fputs("}}", out);
 }

@@ -91,6 +91,9 @@ static vq_status extend_to_application(vq_loader *load, vq_error *error)
     session->coverage.fio_iops = fio.iops;
     for (i = 0; i < session->row_count; i++) {
         session->rows[i].app = app[i];
+        if (vq_session_emit_app(session, &app[i]) != VQ_OK) {
+            goto end;
+        }
     }
     status = VQ_OK;
 end:

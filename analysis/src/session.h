@@ -158,6 +158,13 @@ typedef struct {
     vq_hist *hold[VQ_HOLD_POINTS];         /* the holds really waited, per holder */
     vq_queue_accumulator queue[VQ_GUEST_MAX_QUEUES];
     vq_cpu_accumulator cpu[VQ_GUEST_MAX_CPUS];
+    /* The application end (e2e.h), added as each row gets it (vq_session_emit_app): the stages of the
+     * rows matched end to end, and of the rows with layers (and a positive total) each layer in ns and
+     * as a share of its own row's total (ppm), and the sum of those totals. */
+    vq_hist *app_stage[VQ_APP_STAGE_COUNT];
+    vq_hist *layer_ns[VQ_LAYER_COUNT], *layer_share_ppm[VQ_LAYER_COUNT];
+    uint64_t layer_rows;
+    double layer_total_sum;
     bool has_previous;                     /* a request was emitted; then: */
     uint64_t first_submit_guest, last_complete_guest;   /* guest ns: the workload */
     uint64_t previous_kick_id;             /* the kick_id of the last one */
@@ -255,6 +262,8 @@ void vq_session_free(vq_session *session);
 /* Emission of a stitched request (emission.c): ROW into session->emitted and the kick figures it feeds
  * (session->kick.kick_to_begin, .completions), under session->offset. Rows are emitted in submit order. */
 vq_status vq_session_emit(vq_session *session, const vq_request_row *row);
+/* The application end of an emitted row, once it has it (the matching reads every row: e2e.h). */
+vq_status vq_session_emit_app(vq_session *session, const vq_app_row *app);
 void vq_emitted_free(vq_emitted *emitted);
 /* The summary of one stage over the emitted requests, from its histogram (vq_hist_summary). */
 vq_summary vq_session_stage_summary(const vq_session *session, vq_stage stage);

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Checks a JSON report's stage table, and each queue's total, against its own request rows.
+"""Checks a JSON report's stage table, each queue's total and the end-to-end stages against its own rows.
 
     check_stage_summaries.py REPORT.json [--tolerance 0.004]
 
 The stage table comes from the analyzer's fixed-size histograms (analysis/src/histogram.h), the rows
-are the exact values: per stage (and per queue: its stitched count and its total stage), the count and
-the negative count must equal the rows', the mean too (the histogram keeps the exact sum), and p50, p90, p99 and p99.9 must be within the tolerance
-(0.4 %: half a bucket, the histogram's bound) of the exact percentiles of the rows, linear interpolation
+are the exact values: per stage (per queue: its stitched count and its total stage; end to end: the
+stages of the rows matched to the application), the count and the negative count must equal the rows',
+the mean too (the histogram keeps the exact sum), and p50, p90, p99 and p99.9 must be within the
+tolerance (0.4 %: half a bucket, the histogram's bound) of the exact percentiles of the rows, linear interpolation
 between closest ranks (numpy's default, vq_percentile_sorted), plus the JSON's 0.1 ns rounding. Prints
 the largest error per percentile; exit 1 on any failure.
 """
@@ -67,7 +68,12 @@ def main(argv):
             failures.append('%s: queue %d: stitched %d, rows %d' % (argv[1], queue['vq'], queue['stitched'], len(rows)))
         compare('%s: queue %d total' % (argv[1], queue['vq']), queue['total_ns'],
                 sorted(row['total'] for row in rows if 'total' in row), tolerance, failures, worst)
-    print('stage and queue tables vs rows: largest relative error ' +
+    coverage = report.get('coverage')
+    for stage, summary in (coverage['stages'].items() if coverage else ()):
+        values = sorted(row['app'][stage] for row in report['rows']
+                        if 'app' in row and row['app']['matched'] and stage in row['app'])
+        compare('%s: end-to-end stage %s' % (argv[1], stage), summary, values, tolerance, failures, worst)
+    print('stage, queue and end-to-end tables vs rows: largest relative error ' +
           ', '.join('%s %.3f %%' % (name, 100 * worst[name]) for name, _ in PERCENTILES))
     for failure in failures:
         print('FAIL ' + failure)
