@@ -46,13 +46,6 @@ void vq_text_summary(FILE *out, const char *name, const vq_summary *s)
             vq_us(s->p50), vq_us(s->p90), vq_us(s->p99), vq_us(s->p999), s->negative);
 }
 
-void vq_text_summary_row(FILE *out, const char *name, int64_t *values, size_t count)
-{
-    vq_summary s = vq_summarize(values, count);
-
-    vq_text_summary(out, name, &s);
-}
-
 void vq_json_summary(FILE *out, const vq_summary *s)
 {
     fprintf(out, "{\"count\": %zu, \"mean\": ", s->count);

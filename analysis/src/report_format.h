@@ -16,9 +16,8 @@
 double vq_us(double ns);
 void vq_json_number(FILE *out, double value);
 void vq_json_string(FILE *out, const char *text);
-/* "  NAME  count mean p50 p90 p99 p99.9 neg" in us, of a summary; of VALUES (sorts them). */
+/* "  NAME  count mean p50 p90 p99 p99.9 neg" in us, of a summary. */
 void vq_text_summary(FILE *out, const char *name, const vq_summary *s);
-void vq_text_summary_row(FILE *out, const char *name, int64_t *values, size_t count);
 void vq_json_summary(FILE *out, const vq_summary *s);
 /* The summary of a copy of VALUES (VALUES untouched). */
 vq_summary vq_summary_of_copy(const int64_t *values, size_t count);
