@@ -291,6 +291,7 @@ int main(int argc, char **argv)
     int exit_code = parse_options(argc, argv, &parsed);
     size_t i, s;
 
+    vq_session_tune_malloc();
     vq_error_clear(&error);
     if (exit_code != 0) {
         goto end;

@@ -247,6 +247,9 @@ typedef struct {
     size_t warning_count;
 } vq_session;
 
+/* Once, at a program's start: the analysis's large arrays (over 128 KiB) mapped on their own and given
+ * back to the system as soon as they are freed (session.c says why). */
+void vq_session_tune_malloc(void);
 vq_status vq_session_load(const char *directory, vq_session **out, vq_error *error);
 /* One disk of an A/B session, PART 'A' or 'B' (0: the whole session, as vq_session_load). Reads the
  * session twice: whole, for the blocks and the clock offset, then only what falls in PART's blocks. */

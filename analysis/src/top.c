@@ -545,6 +545,7 @@ int main(int argc, char **argv)
     if (exit_code != 0) {
         return exit_code;
     }
+    vq_session_tune_malloc();
     if (parsed.once) {
         return print_once(parsed.session);
     }
