@@ -4,12 +4,15 @@
  * loaders (steps_fixture.h): vq_align_clocks (lo/hi, pairings, bounds by source, a rejected pairing, a
  * contradiction, TCG, a stray handler run set aside, per-CPU offsets of a guest whose CPUs' clocks
  * differ) and vq_choose_offset (causal midpoint; TSC inside and outside the bounds, from TSC files written
- * to a temporary directory), with stitching under the offset chosen. Exit 0 when all pass.
+ * to a temporary directory), with stitching under the offset chosen; and the drift line's slope
+ * searches on many bounds (only each side's hull looked at). Exit 0 when all pass.
  */
 #include "loader.h"
 #include "session_dir.h"
+#include "stats.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +312,58 @@ static void test_choose_tsc(void)
     remove_directory(directory);
 }
 
+/* ---- the drift line's slope searches ---- */
+
+/* The slope searches look only at the bounds a line can rest on (each side's convex hull): on 20000
+ * noisy bounds of a drifting offset, in shuffled order, with repeated times and equal values and one
+ * bound in the middle that binds, the band and the bound lines they find must be exactly what every
+ * bound gives at their slope. */
+static void test_lines_on_many_bounds(void)
+{
+    enum { N = 20000 };
+    static vq_constraint c[N];
+    uint64_t state = 42;
+    double lo = -INFINITY, hi = INFINITY, slope, top = -INFINITY;
+    vq_drift_line line;
+    vq_bound_line lower;
+    size_t i;
+
+    for (i = 0; i < N; i++) {
+        uint64_t t = 5000000000ULL + (vq_random_next(&state) % 2000) * 1000000;   /* 2000 distinct times */
+        int64_t offset = 123456789 + (int64_t)(t / 20000);                         /* 50 ppm */
+        int64_t noise = (int64_t)(vq_random_next(&state) % 40) * 250;              /* 0 .. 9.75 us, repeats */
+
+        c[i] = (vq_constraint){ .guest_ns = t, .upper = i % 3 == 0, .cpu = (uint32_t)(i % 2) };
+        c[i].value = c[i].upper ? offset + 2000 + noise : offset - noise;
+    }
+    /* a lower bound in the middle above the others: the band rests on it, not on the first or last */
+    c[1].guest_ns = 6000000000ULL;
+    c[1].value = 123456789 + 300000 + 1500;
+    line = vq_align_line(c, N);
+    CHECK(line.usable && fabs(line.slope_ppm - 50) < 5);
+    slope = line.slope_ppm * 1e-6;
+    for (i = 0; i < N; i++) {
+        double v = (double)c[i].value - slope * (double)(c[i].guest_ns - line.from_guest_ns);
+
+        if (c[i].upper) {
+            hi = v < hi ? v : hi;
+        } else {
+            lo = v > lo ? v : lo;
+        }
+    }
+    CHECK(llround(lo) == line.lo && llround(hi) == line.hi);
+    lower = vq_bound_line_fit(c, N, true, 1);
+    CHECK(lower.usable);
+    for (i = 0; i < N; i++) {
+        if (!c[i].upper && c[i].cpu == 1) {
+            double v = (double)c[i].value - lower.slope * ((double)c[i].guest_ns - (double)lower.at_guest_ns);
+
+            top = v > top ? v : top;
+        }
+    }
+    CHECK(top == lower.value);
+}
+
 int main(void)
 {
     test_align_kvm();
@@ -319,5 +374,6 @@ int main(void)
     test_per_cpu_offsets();
     test_choose_causal_then_stitch();
     test_choose_tsc();
+    test_lines_on_many_bounds();
     return check_summary("analysis_align");
 }

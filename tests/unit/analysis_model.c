@@ -191,56 +191,6 @@ static void test_bound_line(void)
     }
 }
 
-/* The slope searches look only at the bounds a line can rest on (each side's convex hull): on 20000
- * noisy bounds of a drifting offset, in shuffled order, with repeated times and equal values and one
- * bound in the middle that binds, the band and the bound lines they find must be exactly what every
- * bound gives at their slope. */
-static void test_lines_on_many_bounds(void)
-{
-    enum { N = 20000 };
-    static vq_constraint c[N];
-    uint64_t state = 42;
-    double lo = -INFINITY, hi = INFINITY, slope, top = -INFINITY;
-    vq_drift_line line;
-    vq_bound_line lower;
-    size_t i;
-
-    for (i = 0; i < N; i++) {
-        uint64_t t = 5000000000ULL + (vq_random_next(&state) % 2000) * 1000000;   /* 2000 distinct times */
-        int64_t offset = 123456789 + (int64_t)(t / 20000);                         /* 50 ppm */
-        int64_t noise = (int64_t)(vq_random_next(&state) % 40) * 250;              /* 0 .. 9.75 us, repeats */
-
-        c[i] = (vq_constraint){ .guest_ns = t, .upper = i % 3 == 0, .cpu = (uint32_t)(i % 2) };
-        c[i].value = c[i].upper ? offset + 2000 + noise : offset - noise;
-    }
-    /* a lower bound in the middle above the others: the band rests on it, not on the first or last */
-    c[1].guest_ns = 6000000000ULL;
-    c[1].value = 123456789 + 300000 + 1500;
-    line = vq_align_line(c, N);
-    CHECK(line.usable && fabs(line.slope_ppm - 50) < 5);
-    slope = line.slope_ppm * 1e-6;
-    for (i = 0; i < N; i++) {
-        double v = (double)c[i].value - slope * (double)(c[i].guest_ns - line.from_guest_ns);
-
-        if (c[i].upper) {
-            hi = v < hi ? v : hi;
-        } else {
-            lo = v > lo ? v : lo;
-        }
-    }
-    CHECK(llround(lo) == line.lo && llround(hi) == line.hi);
-    lower = vq_bound_line_fit(c, N, true, 1);
-    CHECK(lower.usable);
-    for (i = 0; i < N; i++) {
-        if (!c[i].upper && c[i].cpu == 1) {
-            double v = (double)c[i].value - lower.slope * ((double)c[i].guest_ns - (double)lower.at_guest_ns);
-
-            top = v > top ? v : top;
-        }
-    }
-    CHECK(top == lower.value);
-}
-
 /* The drifting line: bounds of an offset that grows 100 ppm (1000 + t / 10000, +-50 ns), where no
  * constant offset fits; the line finds the slope and a band of about the bounds' spread. */
 static void test_align_line(void)
@@ -807,7 +757,6 @@ int main(void)
     test_pairing();
     test_bound_line();
     test_align_line();
-    test_lines_on_many_bounds();
     test_clock_offset();
     test_offset_check();
     test_tsc_predict();
