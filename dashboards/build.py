@@ -4,7 +4,7 @@
 usage: dashboards/build.py INPUT [INPUT] [--compare COMPARE.json] [--control AA-COMPARE.json] [-o FILE]
                            [--title TEXT] [--kick-report FILE]
 
-INPUT is a report written by `vqscope-analyze report SESSION --format json` (its "rows" are the
+INPUT is a report written by `vqscope-analyze report SESSION --format json --requests` (its "rows" are the
 per-request table), a session directory, or DIR@A / DIR@B (one disk of an A/B session, `vqscope record
 --ab`); directories and disks are analysed with analysis/vqscope-analyze. With two inputs and no
 --compare, the compare of the first (A) and the second (B) is run when both are directories or disks.
@@ -104,7 +104,10 @@ def load_report(path):
         except (OSError, ValueError) as err:
             die(f"{path}: {err}")
         where = path
-    check_schema(where, report, REPORT_SCHEMA, "vqscope-analyze report --format json")
+    check_schema(where, report, REPORT_SCHEMA, "vqscope-analyze report --format json --requests")
+    if "rows" not in report:
+        die(f"{where}: no \"rows\": written without --requests (the request explorer draws each request): "
+            f"run `vqscope-analyze report SESSION --format json --requests` again")
     for key in REPORT_KEYS:
         if key not in report:
             die(f"{where}: no \"{key}\": expected in a {REPORT_SCHEMA[0]} version {REPORT_SCHEMA[1]}")

@@ -153,8 +153,8 @@ for depth in $depths; do
     [ $control = 0 ] || record "$name-aa" off,off $((seed + boot - 1)) "$job"
     progress "ioeventfd-ab: analysing $name"
     s=$out/session-$name
-    "$analyze" report "$s@A" --format json -o "$out/report-$name-off.json"
-    "$analyze" report "$s@B" --format json -o "$out/report-$name-on.json"
+    "$analyze" report "$s@A" --format json --requests -o "$out/report-$name-off.json"
+    "$analyze" report "$s@B" --format json --requests -o "$out/report-$name-on.json"
     "$analyze" compare "$s@A" "$s@B" --format json -o "$out/compare-$name.json"
     [ $control = 0 ] || "$analyze" compare "$out/session-$name-aa@A" "$out/session-$name-aa@B" --format json \
       -o "$out/compare-$name-aa.json"

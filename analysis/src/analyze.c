@@ -56,7 +56,8 @@ static const char usage_text[] =
     "  --follow           with --serve-metrics: the session is being recorded (vqscope record\n"
     "                     --metrics): until it reads, scrapes get a 500 saying why; the first scrape\n"
     "                     served the finished session's text is said on stderr\n"
-    "  -r, --requests     text: add the per-request table (us)\n"
+    "  -r, --requests     text: add the per-request table (us); json: add \"rows\", one per request\n"
+    "                     (without: the analysis keeps no row per request)\n"
     "  -o, --output FILE  write there instead of stdout\n"
     "  -n, --resamples N  bootstrap resamples (default 2000)\n"
     "  -s, --seed N       bootstrap seed (default 1)\n"
@@ -235,7 +236,8 @@ static int parse_options(int argc, char **argv, options *parsed)
 }
 
 /* SESSION, or SESSION@A / SESSION@B: one disk of an A/B session (a directory of that name wins). */
-static vq_status load_argument(const char *argument, vq_session **session, vq_error *error)
+static vq_status load_argument_with(const char *argument, const vq_load_options *load, vq_session **session,
+                                    vq_error *error)
 {
     size_t length = strlen(argument);
     struct stat info;
@@ -244,16 +246,28 @@ static vq_status load_argument(const char *argument, vq_session **session, vq_er
 
     if (length < 3 || argument[length - 2] != '@' || (argument[length - 1] != 'A' && argument[length - 1] != 'B') ||
         stat(argument, &info) == 0) {
-        return vq_session_load(argument, session, error);
+        return vq_session_load_with(argument, 0, load, session, error);
     }
     directory = strndup(argument, length - 2);
     if (!directory) {
         vq_error_set(error, "%s: out of memory", argument);
         return VQ_ERR_NOMEM;
     }
-    status = vq_session_load_part(directory, argument[length - 1], session, error);
+    status = vq_session_load_with(directory, argument[length - 1], load, session, error);
     free(directory);
     return status;
+}
+
+/* With every request's row: the compare resamples them. */
+static vq_status load_argument(const char *argument, vq_session **session, vq_error *error)
+{
+    return load_argument_with(argument, &(vq_load_options){ .rows = true }, session, error);
+}
+
+/* The metrics are the session's figures: no rows. */
+static vq_status load_for_metrics(const char *argument, vq_session **session, vq_error *error)
+{
+    return load_argument_with(argument, &(vq_load_options){ .rows = false }, session, error);
 }
 
 /* The sessions of one side of a compare: SESSION[,SESSION...] (boots of one setting; a directory whose
@@ -297,7 +311,7 @@ int main(int argc, char **argv)
         goto end;
     }
     if (parsed.serve_metrics) {
-        status = vq_serve_session_metrics(parsed.sessions[0], parsed.serve_metrics, load_argument, parsed.follow,
+        status = vq_serve_session_metrics(parsed.sessions[0], parsed.serve_metrics, load_for_metrics, parsed.follow,
                                           &error);
         goto end;
     }
@@ -305,8 +319,12 @@ int main(int argc, char **argv)
         if (parsed.command == COMMAND_COMPARE) {
             status = load_side(parsed.sessions[i], sessions[i], &counts[i], &error);
         } else {
+            /* Rows only for what prints each request: the others are drawn from the accumulators. */
+            vq_load_options load = { .rows = parsed.command == COMMAND_PERFETTO || parsed.format == VQ_FORMAT_CSV ||
+                                             parsed.report.requests };
+
             counts[i] = 1;
-            status = load_argument(parsed.sessions[i], &sessions[i][0], &error);
+            status = load_argument_with(parsed.sessions[i], &load, &sessions[i][0], &error);
         }
         if (status != VQ_OK) {
             goto end;

@@ -233,11 +233,6 @@ static void classify_threads(const vq_loader *load, vq_thread_class *classes)
     }
 }
 
-typedef struct {
-    uint64_t exit_host;
-    int64_t duration;
-    uint32_t block;           /* its row's block (A/B), 0 none */
-} notify_exit;
 
 /* The index in cost->blocks of the block with SEQ; SIZE_MAX none. */
 static size_t block_index(const vq_cost *cost, uint32_t seq)
@@ -265,7 +260,8 @@ static size_t window_index(const vq_session *session, uint64_t host_ns)
     return SIZE_MAX;
 }
 
-/* One disk of an A/B session: a vq_cost_block per window (its block), requests counted from the rows. */
+/* One disk of an A/B session: a vq_cost_block per window (its block), its stitched requests counted as
+ * they were emitted. */
 static vq_status start_blocks(vq_session *session)
 {
     vq_cost *cost = &session->cost;
@@ -283,10 +279,10 @@ static vq_status start_blocks(vq_session *session)
             cost->blocks[cost->block_count++].seq = session->blocks[i].seq;
         }
     }
-    for (i = 0; i < session->row_count; i++) {
-        index = block_index(cost, session->rows[i].block);
+    for (i = 0; i < session->emitted.block_count; i++) {
+        index = block_index(cost, session->emitted.blocks[i].seq);
         if (index != SIZE_MAX) {
-            cost->blocks[index].requests++;
+            cost->blocks[index].requests += session->emitted.blocks[i].requests;
         }
     }
     return VQ_OK;
@@ -294,7 +290,7 @@ static vq_status start_blocks(vq_session *session)
 
 static int compare_notify_exit(const void *left, const void *right)
 {
-    uint64_t a = ((const notify_exit *)left)->exit_host, b = ((const notify_exit *)right)->exit_host;
+    uint64_t a = ((const vq_row_notify_exit *)left)->exit_host, b = ((const vq_row_notify_exit *)right)->exit_host;
 
     return (a > b) - (a < b);
 }
@@ -303,18 +299,13 @@ static int compare_notify_exit(const void *left, const void *right)
 static vq_status collect_notify_exits(vq_session *session)
 {
     vq_cost *cost = &session->cost;
-    notify_exit *exits = malloc((session->row_count + 1) * sizeof(*exits));
-    size_t count = 0, i;
+    size_t count = session->emitted.notify_exit_count, i;
+    vq_row_notify_exit *exits = malloc((count + 1) * sizeof(*exits));
 
     if (!exits) {
         return VQ_ERR_NOMEM;
     }
-    for (i = 0; i < session->row_count; i++) {
-        if (session->rows[i].notify_exit_ns >= 0) {
-            exits[count++] = (notify_exit){ session->rows[i].exit_host, session->rows[i].notify_exit_ns,
-                                            session->rows[i].block };
-        }
-    }
+    memcpy(exits, session->emitted.notify_exits, count * sizeof(*exits));
     qsort(exits, count, sizeof(*exits), compare_notify_exit);
     cost->notify_exits = malloc((count + 1) * sizeof(*cost->notify_exits));
     if (!cost->notify_exits) {
@@ -347,9 +338,9 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
     vq_status status = VQ_OK;
     size_t i, b, index;
 
-    *cost = (vq_cost){ .requests = session->row_count };
+    *cost = (vq_cost){ .requests = session->emitted.stitched };
     /* No probe stream (no attached event) or no window on the host clock: nothing to measure. */
-    if (!log->attached_mask || end <= start || !session->row_count) {
+    if (!log->attached_mask || end <= start || !session->emitted.stitched) {
         goto end;
     }
     cost->measured = true;

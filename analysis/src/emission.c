@@ -2,10 +2,14 @@
 /*
  * Emission of a stitched request (session.h): what the reports print of the requests as a whole is
  * added up here, once per request, instead of read back from the rows (analysis/STREAMING.md, step 4).
- * The rows themselves are still kept, for the exports, the per-request JSON, the application end's
- * matching, the cost's blocks and the compare's resamples.
+ * The rows themselves are kept only when a load asks for them (vq_load_options: the exports, the
+ * per-request tables, the compare's resamples). What is still counted by key over the whole session (the
+ * requests each kick served, the notify exits a kick's rows share) and the application end's matching
+ * keep a few bytes per request here instead.
  */
 #include "session.h"
+
+#include "containers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +138,83 @@ static bool add_kick_to_begin(vq_session *session, const vq_request_row *row)
     return true;
 }
 
+/* Keeps ROW's stages while it may complete within the last VQ_RECENT_WINDOW_NS: when the buffer is full,
+ * the entries already older than the latest completion less the window go first (they stay out). */
+static bool add_recent(vq_emitted *emitted, const vq_request_row *row)
+{
+    vq_recent_request *entry;
+    size_t stage, kept = 0, i;
+
+    if (!row->complete_guest) {
+        return true;
+    }
+    if (emitted->recent_count == emitted->recent_capacity) {
+        for (i = 0; i < emitted->recent_count; i++) {
+            if (emitted->last_complete_guest - emitted->recent[i].complete_guest < VQ_RECENT_WINDOW_NS) {
+                emitted->recent[kept++] = emitted->recent[i];
+            }
+        }
+        emitted->recent_count = kept;
+    }
+    entry = VQ_PUSH(emitted->recent, emitted->recent_count, emitted->recent_capacity);
+    if (!entry) {
+        return false;
+    }
+    *entry = (vq_recent_request){ .complete_guest = row->complete_guest };
+    for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
+        if (row->has[stage]) {
+            entry->has |= (uint16_t)(1u << stage);
+            entry->stage[stage] = row->stage[stage];
+        }
+    }
+    return true;
+}
+
+/* The few bytes per request counted by key later: its kick, its notify exit, its block, and what the
+ * application end's matching reads of it. */
+static bool add_keyed(vq_emitted *emitted, const vq_request_row *row)
+{
+    uint64_t *kick_id = VQ_PUSH(emitted->kick_ids, emitted->kick_id_count, emitted->kick_id_capacity);
+    vq_e2e_driver_row *driver = VQ_PUSH(emitted->drivers.rows, emitted->drivers.count, emitted->drivers.capacity);
+
+    if (!kick_id || !driver) {
+        return false;
+    }
+    *kick_id = row->kick_id;
+    *driver = (vq_e2e_driver_row){
+        .id = row->id, .submit = row->submit_guest, .complete = row->complete_guest,
+        .host_start = row->exit_host ? row->exit_host : row->signal_host ? row->signal_host :
+                      row->handler_host ? row->handler_host : row->begin_host,
+        .host_end = row->inject_host ? row->inject_host : row->end_host };
+    if (row->notify_exit_ns >= 0) {
+        vq_row_notify_exit *exit = VQ_PUSH(emitted->notify_exits, emitted->notify_exit_count,
+                                           emitted->notify_exit_capacity);
+
+        if (!exit) {
+            return false;
+        }
+        *exit = (vq_row_notify_exit){ row->exit_host, row->notify_exit_ns, row->block };
+    }
+    if (row->block) {   /* blocks are a few dozen, each one's requests in a run: looked up from the last */
+        size_t b = emitted->block_count;
+
+        while (b > 0 && emitted->blocks[b - 1].seq != row->block) {
+            b--;
+        }
+        if (!b) {
+            vq_block_requests *block = VQ_PUSH(emitted->blocks, emitted->block_count, emitted->block_capacity);
+
+            if (!block) {
+                return false;
+            }
+            *block = (vq_block_requests){ .seq = row->block };
+            b = emitted->block_count;
+        }
+        emitted->blocks[b - 1].requests++;
+    }
+    return true;
+}
+
 vq_status vq_session_emit(vq_session *session, const vq_request_row *row)
 {
     vq_emitted *emitted = &session->emitted;
@@ -143,13 +224,15 @@ vq_status vq_session_emit(vq_session *session, const vq_request_row *row)
         emitted->last_complete_guest = 0;
     }
     session->kick.completions++;
+    emitted->stitched++;
     if (row->submit_guest < emitted->first_submit_guest) {
         emitted->first_submit_guest = row->submit_guest;
     }
     if (row->complete_guest > emitted->last_complete_guest) {
         emitted->last_complete_guest = row->complete_guest;
     }
-    if (!add_stages(emitted, row) || !add_queue_and_cpu(emitted, row) || !add_kick_to_begin(session, row)) {
+    if (!add_stages(emitted, row) || !add_queue_and_cpu(emitted, row) || !add_kick_to_begin(session, row) ||
+        !add_recent(emitted, row) || !add_keyed(emitted, row)) {
         return VQ_ERR_NOMEM;
     }
     return VQ_OK;
@@ -205,5 +288,10 @@ void vq_emitted_free(vq_emitted *emitted)
         free(emitted->cpu[i].kick_exit);
         free(emitted->cpu[i].total);
     }
+    free(emitted->recent);
+    free(emitted->kick_ids);
+    free(emitted->notify_exits);
+    free(emitted->blocks);
+    free(emitted->drivers.rows);
     memset(emitted, 0, sizeof(*emitted));
 }

@@ -112,8 +112,7 @@ static double within(const vq_hist *hist, double value)
     return value < (double)hist->min ? (double)hist->min : value > (double)hist->max ? (double)hist->max : value;
 }
 
-/* The value of rank RANK (0-based, in ascending order), as its bucket's midpoint; min and max exact. */
-static double value_at(const vq_hist *hist, uint64_t rank)
+double vq_hist_value_at(const vq_hist *hist, uint64_t rank)
 {
     uint64_t seen = 0;
     unsigned i;
@@ -156,11 +155,11 @@ double vq_hist_percentile(const vq_hist *hist, double p)
     rank = p / 100.0 * (double)(hist->count - 1);
     below = (uint64_t)rank;
     fraction = rank - (double)below;
-    low = value_at(hist, below);
+    low = vq_hist_value_at(hist, below);
     if (fraction == 0 || below + 1 >= hist->count) {
         return low;
     }
-    return low + fraction * (value_at(hist, below + 1) - low);
+    return low + fraction * (vq_hist_value_at(hist, below + 1) - low);
 }
 
 /* The share of the integers LOW .. LOW + WIDTH - 1 that are <= BOUND. */

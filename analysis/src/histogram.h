@@ -44,6 +44,9 @@ void vq_hist_merge(vq_hist *into, const vq_hist *from);
  * min and max). NaN when empty.
  */
 double vq_hist_percentile(const vq_hist *hist, double p);
+/* The value of rank RANK (0-based, ascending; RANK < count) as its bucket's midpoint, within 0.4 % of the
+ * exact one; the lowest and highest exact (min and max). */
+double vq_hist_value_at(const vq_hist *hist, uint64_t rank);
 /*
  * How many values are <= BOUND: exact but for the one bucket BOUND falls inside, whose values are taken
  * as spread evenly over it (off by at most that bucket's count; rounded, and never decreasing as BOUND

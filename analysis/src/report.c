@@ -127,9 +127,9 @@ static void report_text(FILE *out, const vq_session *session, const vq_report_op
     fprintf(out, "session %s\n", vq_session_name(session));
     fprintf(out, "  mode %s, device %s, ioeventfd %s, QEMU trace %s, device delay %" PRId64 " ns, level %s\n",
             session->mode, session->device, session->ioeventfd, session->qemu_trace, session->delay_ns, session->level);
-    fprintf(out, "requests: %" PRIu64 " in the guest trace, %zu stitched (%" PRIu64 " batched, %" PRIu64
+    fprintf(out, "requests: %" PRIu64 " in the guest trace, %" PRIu64 " stitched (%" PRIu64 " batched, %" PRIu64
             " harvested),\n  %zu unmatched, %" PRIu64 " with a negative stage\n", session->guest_requests,
-            session->row_count, session->emitted.batched, session->emitted.harvested, session->unmatched_count,
+            session->emitted.stitched, session->emitted.batched, session->emitted.harvested, session->unmatched_count,
             session->negative_requests);
     text_holds(out, session);
     if (session->stock) {
@@ -208,7 +208,7 @@ static void report_csv(FILE *out, const vq_session *session)
     }
 }
 
-static void report_json(FILE *out, const vq_session *session)
+static void report_json(FILE *out, const vq_session *session, bool with_rows)
 {
     const vq_kick_stats *k = &session->kick;
     vq_exit_reason *exits = vq_sorted_exits(session);
@@ -227,8 +227,8 @@ static void report_json(FILE *out, const vq_session *session)
     vq_json_string(out, session->level);
     fputs(",\n", out);
     vq_report_alignment_json(out, session);
-    fprintf(out, "  \"requests\": {\"guest\": %" PRIu64 ", \"stitched\": %zu, \"unmatched\": %zu, "
-            "\"negative\": %" PRIu64 "},\n", session->guest_requests, session->row_count, session->unmatched_count,
+    fprintf(out, "  \"requests\": {\"guest\": %" PRIu64 ", \"stitched\": %" PRIu64 ", \"unmatched\": %zu, "
+            "\"negative\": %" PRIu64 "},\n", session->guest_requests, session->emitted.stitched, session->unmatched_count,
             session->negative_requests);
     fputs("  \"stages\": {", out);
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
@@ -265,7 +265,8 @@ static void report_json(FILE *out, const vq_session *session)
         fprintf(out, "%s\n    {\"reason\": \"%s\", \"code\": %" PRIu32 ", \"isa\": %" PRIu32 ", \"count\": %" PRIu64
                 ", \"in_window\": %" PRIu64 ", \"per_request\": ", i ? "," : "", label, exits[i].reason, exits[i].isa,
                 exits[i].total, exits[i].in_window);
-        vq_json_number(out, session->row_count ? (double)exits[i].in_window / (double)session->row_count : NAN);
+        vq_json_number(out, session->emitted.stitched ? (double)exits[i].in_window / (double)session->emitted.stitched
+                                                       : NAN);
         fprintf(out, ", \"userspace_in_window\": %" PRIu64, exits[i].userspace_in_window);
         in_window += exits[i].in_window;
         fputs(", \"duration_ns\": ", out);
@@ -273,7 +274,7 @@ static void report_json(FILE *out, const vq_session *session)
         fputc('}', out);
     }
     fputs("\n  ],\n  \"exits_per_request\": ", out);
-    vq_json_number(out, session->row_count ? (double)in_window / (double)session->row_count : NAN);
+    vq_json_number(out, session->emitted.stitched ? (double)in_window / (double)session->emitted.stitched : NAN);
     fputs(",\n  ", out);
     vq_report_cost_json(out, session);
     fputs(",\n  ", out);
@@ -295,7 +296,13 @@ static void report_json(FILE *out, const vq_session *session)
         fputs(i ? ",\n    " : "\n    ", out);
         vq_json_string(out, session->warnings[i]);
     }
-    fputs("\n  ],\n  \"rows\": [", out);
+    fputs("\n  ]", out);
+    if (!with_rows) {
+        fputs("\n}\n", out);
+        free(exits);
+        return;
+    }
+    fputs(",\n  \"rows\": [", out);
     for (i = 0; i < session->row_count; i++) {
         const vq_request_row *row = &session->rows[i];
 
@@ -331,7 +338,7 @@ vq_status vq_report_session(FILE *out, const vq_session *session, vq_format form
         report_csv(out, session);
         break;
     case VQ_FORMAT_JSON:
-        report_json(out, session);
+        report_json(out, session, options->requests);
         break;
     case VQ_FORMAT_PROMETHEUS:
         vq_report_metrics(out, session);

@@ -27,7 +27,7 @@ typedef enum {
 } vq_format;
 
 typedef struct {
-    bool requests;          /* text: include the per-request table */
+    bool requests;          /* text: the per-request table; json: "rows" (the session loaded with its rows) */
     unsigned resamples;     /* compare: bootstrap resamples */
     uint64_t seed;          /* compare: bootstrap seed */
 } vq_report_options;

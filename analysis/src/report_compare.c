@@ -73,7 +73,7 @@ static double exits_per_request(const vq_side *side, uint32_t isa, uint32_t code
     for (s = 0; s < side->count; s++) {
         const vq_session *session = side->sessions[s];
 
-        rows += session->row_count;
+        rows += session->emitted.stitched;
         for (i = 0; i < session->exit_reason_count; i++) {
             if (session->exits[i].isa == isa && session->exits[i].reason == code) {
                 exits += session->exits[i].in_window;

@@ -57,17 +57,16 @@ static void json_fixed(FILE *out, double value, int digits)
     }
 }
 
-/* The rows' notify exits (each row's own, in row order: submit order); caller frees. */
+/* The rows' notify exits (each row's own, in emission order: submit order); caller frees. */
 static int64_t *row_notify_exits(const vq_session *session, size_t *count)
 {
-    int64_t *values = malloc((session->row_count + 1) * sizeof(*values));
+    const vq_emitted *emitted = &session->emitted;
+    int64_t *values = malloc((emitted->notify_exit_count + 1) * sizeof(*values));
     size_t i;
 
     *count = 0;
-    for (i = 0; values && i < session->row_count; i++) {
-        if (session->rows[i].notify_exit_ns >= 0) {
-            values[(*count)++] = session->rows[i].notify_exit_ns;
-        }
+    for (i = 0; values && i < emitted->notify_exit_count; i++) {
+        values[(*count)++] = emitted->notify_exits[i].duration;
     }
     return values;
 }
@@ -109,7 +108,7 @@ void vq_report_exits_text(FILE *out, const vq_session *session)
 
         vq_exit_label(label, sizeof(label), &exits[i]);
         fprintf(out, "  %-28s %13" PRIu64 " %12.3f %10.1f %10.1f %10.1f\n", label, exits[i].total,
-                session->row_count ? (double)exits[i].in_window / (double)session->row_count : 0.0, vq_us(s.mean),
+                session->emitted.stitched ? (double)exits[i].in_window / (double)session->emitted.stitched : 0.0, vq_us(s.mean),
                 vq_us(s.p50), vq_us(s.p99));
     }
     fprintf(out, "  (per request: exits between the first submit and the last completion / stitched requests)\n");

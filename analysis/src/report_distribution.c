@@ -5,6 +5,7 @@
 #include "report_format.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 
 void vq_report_cdf_json(FILE *out, const vq_session *session)
@@ -14,21 +15,16 @@ void vq_report_cdf_json(FILE *out, const vq_session *session)
 
     fprintf(out, "\"cdf\": {\"max_points\": %d, \"stages\": {", VQ_CDF_MAX_POINTS);
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
-        size_t count = 0, points;
-        int64_t *values = vq_session_stage_values(session, (vq_stage)stage, &count);
+        const vq_hist *hist = session->emitted.stage[stage];
+        size_t count = hist ? (size_t)hist->count : 0;
+        size_t points = vq_cdf_ranks(count, VQ_CDF_MAX_POINTS, ranks);
 
-        if (!values) {
-            count = 0;
-        }
-        vq_sort_int64(values, count);
-        points = vq_cdf_ranks(count, VQ_CDF_MAX_POINTS, ranks);
         fprintf(out, "%s\n    \"%s\": [", stage ? "," : "", vq_stage_names[stage]);
         for (i = 0; i < points; i++) {
-            fprintf(out, "%s[%" PRId64 ", %.5f]", i ? ", " : "", values[ranks[i]],
+            fprintf(out, "%s[%" PRId64 ", %.5f]", i ? ", " : "", (int64_t)llround(vq_hist_value_at(hist, ranks[i])),
                     (double)(ranks[i] + 1) / (double)count);
         }
         fputc(']', out);
-        free(values);
     }
     fputs("}}", out);
 }
@@ -42,17 +38,18 @@ static int compare_u64(const void *left, const void *right)
 
 void vq_report_served_per_kick_json(FILE *out, const vq_session *session)
 {
-    uint64_t *kick_ids = malloc((session->row_count + 1) * sizeof(*kick_ids));
-    int64_t *served = malloc((session->row_count + 1) * sizeof(*served));
+    const vq_emitted *emitted = &session->emitted;
+    uint64_t *kick_ids = malloc((emitted->kick_id_count + 1) * sizeof(*kick_ids));
+    int64_t *served = malloc((emitted->kick_id_count + 1) * sizeof(*served));
     size_t kicks = 0, without = 0, with = 0, i, first;
 
     if (!kick_ids || !served) {
         fputs("\"served_per_kick\": null", out);
         goto end;
     }
-    for (i = 0; i < session->row_count; i++) {
-        if (session->rows[i].kick_id) {
-            kick_ids[with++] = session->rows[i].kick_id;
+    for (i = 0; i < emitted->kick_id_count; i++) {
+        if (emitted->kick_ids[i]) {
+            kick_ids[with++] = emitted->kick_ids[i];
         } else {
             without++;
         }

@@ -125,7 +125,7 @@ void vq_report_metrics(FILE *out, const vq_session *session)
     stage_histograms(out, session);
     counter(out, session, "vqscope_requests_total", "Requests submitted in the guest trace.", session->guest_requests);
     counter(out, session, "vqscope_requests_stitched_total", "Requests stitched end to end (guest, KVM, QEMU).",
-            session->row_count);
+            session->emitted.stitched);
     counter(out, session, "vqscope_requests_unmatched_total", "Requests left unmatched (each with its reason in the report).",
             session->unmatched_count);
     counter(out, session, "vqscope_requests_negative_total", "Stitched requests with a negative stage (never clamped).",

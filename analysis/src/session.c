@@ -61,37 +61,30 @@ void vq_session_warn(vq_session *session, const char *format, ...)
 static vq_status extend_to_application(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
-    vq_e2e_driver_row *driver = calloc(session->row_count ? session->row_count : 1, sizeof(*driver));
-    vq_app_row *app = calloc(session->row_count ? session->row_count : 1, sizeof(*app));
+    vq_driver_rows *drivers = &session->emitted.drivers;
+    vq_app_row *app = calloc(drivers->count ? drivers->count : 1, sizeof(*app));
     char *path = vq_session_path(load->directory, "workload.txt");
     vq_fio_figures fio = { .ios = -1, .mean_ns = -1, .iops = NAN };
     vq_error fio_error;
     vq_status status = VQ_ERR_NOMEM;
     size_t i;
 
-    if (!driver || !app || !path) {
+    if (!app || !path) {
         goto end;
-    }
-    for (i = 0; i < session->row_count; i++) {
-        const vq_request_row *row = &session->rows[i];
-        uint64_t start = row->exit_host ? row->exit_host : row->signal_host ? row->signal_host :
-                         row->handler_host ? row->handler_host : row->begin_host;
-
-        driver[i] = (vq_e2e_driver_row){ .id = row->id, .submit = row->submit_guest,
-                                         .complete = row->complete_guest, .host_start = start,
-                                         .host_end = row->inject_host ? row->inject_host : row->end_host };
     }
     vq_error_clear(&fio_error);
     if (strcmp(session->device, "demo") != 0 && vq_path_exists(path, false) &&
         vq_fio_output_read(path, session->part, &fio, &fio_error) != VQ_OK) {
         vq_session_warn(session, "%s", fio_error.message);
     }
-    if (!vq_e2e_finish(load->e2e, driver, session->row_count, app, fio.ios, fio.mean_ns, &session->coverage)) {
+    if (!vq_e2e_finish(load->e2e, drivers->rows, drivers->count, app, fio.ios, fio.mean_ns, &session->coverage)) {
         goto end;
     }
     session->coverage.fio_iops = fio.iops;
-    for (i = 0; i < session->row_count; i++) {
-        session->rows[i].app = app[i];
+    for (i = 0; i < drivers->count; i++) {
+        if (session->keep_rows) {   /* emitted in row order */
+            session->rows[i].app = app[i];
+        }
         if (vq_session_emit_app(session, &app[i]) != VQ_OK) {
             goto end;
         }
@@ -101,7 +94,8 @@ end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory", load->directory);
     }
-    free(driver);
+    free(drivers->rows);
+    *drivers = (vq_driver_rows){ 0 };
     free(app);
     free(path);
     return status;
@@ -112,10 +106,9 @@ typedef vq_status (*load_step)(vq_loader *load, vq_error *error);
 /* The streaming passes, guest first: the QEMU pass needs its stock requests, the probe pass its BARs (loader.h). */
 static const load_step collect_steps[] = { vq_collect_guest, vq_collect_qemu, vq_collect_probe };
 /* Once only the traced device's events are kept; each step reads what the ones before it set. */
-static vq_status assign_blocks(vq_loader *load, vq_error *error);
 static vq_status release_stitched(vq_loader *load, vq_error *error);
 static const load_step model_steps[] = {
-    vq_align_clocks, vq_choose_offset, vq_stitch, assign_blocks, vq_summarize_kicks_and_exits, release_stitched,
+    vq_align_clocks, vq_choose_offset, vq_stitch, vq_summarize_kicks_and_exits, release_stitched,
     vq_summarize_cost, extend_to_application,
 };
 
@@ -131,27 +124,6 @@ static vq_status run_steps(vq_loader *load, const load_step *steps, size_t count
     return status;
 }
 
-/* Each row's block: the part's block its submit fell in (rows are only those of the part's blocks). */
-static vq_status assign_blocks(vq_loader *load, vq_error *error)
-{
-    vq_session *session = load->session;
-    size_t i, b;
-
-    (void)error;
-    for (i = 0; i < session->row_count; i++) {
-        for (b = 0; b < session->block_count; b++) {
-            const vq_block *block = &session->blocks[b];
-
-            if (block->label == session->part && session->rows[i].submit_guest >= block->guest_begin &&
-                session->rows[i].submit_guest <= block->guest_end) {
-                session->rows[i].block = block->seq;
-                break;
-            }
-        }
-    }
-    return VQ_OK;
-}
-
 /* The rows are stitched and the kicks counted: what only those steps read goes, before the application
  * end allocates its own (the analysis's peak memory). */
 static vq_status release_stitched(vq_loader *load, vq_error *error)
@@ -162,8 +134,8 @@ static vq_status release_stitched(vq_loader *load, vq_error *error)
 }
 
 /* vq_session_load's steps; PART (label 0: the whole session) says what to keep. */
-static vq_status load_session(const char *directory, const vq_part_filter *part, vq_session **out,
-                              vq_error *error)
+static vq_status load_session(const char *directory, const vq_part_filter *part, const vq_load_options *options,
+                              vq_session **out, vq_error *error)
 {
     vq_session *session = calloc(1, sizeof(*session));
     vq_loader load = { .session = session, .directory = directory, .part = *part };
@@ -175,6 +147,7 @@ static vq_status load_session(const char *directory, const vq_part_filter *part,
         vq_error_set(error, "%s: out of memory", directory);
         goto end;
     }
+    session->keep_rows = options->rows;
     session->part = part->label;
     session->name = malloc(strlen(directory) + 3);
     if (!session->name) {
@@ -258,9 +231,17 @@ const char *vq_session_name(const vq_session *session)
 
 vq_status vq_session_load(const char *directory, vq_session **out, vq_error *error)
 {
-    const vq_part_filter whole = { .label = 0 };
+    return vq_session_load_with(directory, 0, &(vq_load_options){ .rows = true }, out, error);
+}
 
-    return load_session(directory, &whole, out, error);
+vq_status vq_session_load_figures(const char *directory, vq_session **out, vq_error *error)
+{
+    return vq_session_load_with(directory, 0, &(vq_load_options){ .rows = false }, out, error);
+}
+
+vq_status vq_session_load_part(const char *directory, char part, vq_session **out, vq_error *error)
+{
+    return vq_session_load_with(directory, part, &(vq_load_options){ .rows = true }, out, error);
 }
 
 /* The part's blocks as windows, on the guest clock and on the host clock by WHOLE's offset, widened on
@@ -293,8 +274,10 @@ static vq_status part_windows(const vq_session *whole, vq_part_filter *filter, v
     return VQ_OK;
 }
 
-vq_status vq_session_load_part(const char *directory, char part, vq_session **out, vq_error *error)
+vq_status vq_session_load_with(const char *directory, char part, const vq_load_options *options, vq_session **out,
+                               vq_error *error)
 {
+    const vq_load_options no_rows = { .rows = false };
     vq_session *whole = NULL;
     vq_part_filter filter = { .label = part };
     vq_window *guest = NULL, *host = NULL;
@@ -302,10 +285,10 @@ vq_status vq_session_load_part(const char *directory, char part, vq_session **ou
     size_t i;
 
     if (!part) {
-        return vq_session_load(directory, out, error);
+        return load_session(directory, &(vq_part_filter){ .label = 0 }, options, out, error);
     }
     *out = NULL;
-    status = vq_session_load(directory, &whole, error);
+    status = load_session(directory, &(vq_part_filter){ .label = 0 }, &no_rows, &whole, error);   /* blocks, offset */
     if (status != VQ_OK) {
         return status;
     }
@@ -330,7 +313,7 @@ vq_status vq_session_load_part(const char *directory, char part, vq_session **ou
         vq_error_set(error, "%s: out of memory", directory);
         goto end;
     }
-    status = load_session(directory, &filter, out, error);
+    status = load_session(directory, &filter, options, out, error);
 end:
     vq_session_free(whole);
     free(guest);
@@ -378,21 +361,4 @@ void vq_session_free(vq_session *session)
 vq_summary vq_session_stage_summary(const vq_session *session, vq_stage stage)
 {
     return vq_hist_summary(session->emitted.stage[stage]);
-}
-
-int64_t *vq_session_stage_values(const vq_session *session, vq_stage stage, size_t *count)
-{
-    int64_t *values = malloc((session->row_count + 1) * sizeof(*values));
-    size_t i;
-
-    *count = 0;
-    if (!values) {
-        return NULL;
-    }
-    for (i = 0; i < session->row_count; i++) {
-        if (session->rows[i].has[stage]) {
-            values[(*count)++] = session->rows[i].stage[stage];
-        }
-    }
-    return values;
 }

@@ -152,7 +152,37 @@ typedef struct {                           /* by the guest CPU of the submit */
     vq_hist *kick_exit, *total;
 } vq_cpu_accumulator;
 
+/* The stitched requests that completed within the last VQ_RECENT_WINDOW_NS of guest time before the
+ * latest completion (the top view's "last second"): each one's stages, kept while it may still be in
+ * that window (entries older than the running latest completion less the window are dropped). */
+#define VQ_RECENT_WINDOW_NS 1000000000ull
 typedef struct {
+    uint64_t complete_guest;
+    uint16_t has;                          /* bit per stage */
+    int64_t stage[VQ_STAGE_COUNT];
+} vq_recent_request;
+
+/* A notify exit that served a row (vq_request_row.notify_exit_ns >= 0): rows of one kick share it. */
+typedef struct {
+    uint64_t exit_host;
+    int64_t duration;
+    uint32_t block;
+} vq_row_notify_exit;
+
+/* Stitched requests per block of an A/B session (seq), in block order. */
+typedef struct {
+    uint32_t seq;
+    uint64_t requests;
+} vq_block_requests;
+
+/* What the matching of the application end reads of each stitched request (e2e.h), in emission order. */
+typedef struct {
+    vq_e2e_driver_row *rows;
+    size_t count, capacity;
+} vq_driver_rows;
+
+typedef struct {
+    uint64_t stitched;                     /* every request emitted (session->row_count: those kept) */
     uint64_t batched, harvested;
     vq_hist *stage[VQ_STAGE_COUNT];        /* each stage's distribution */
     vq_hist *hold[VQ_HOLD_POINTS];         /* the holds really waited, per holder */
@@ -168,6 +198,17 @@ typedef struct {
     bool has_previous;                     /* a request was emitted; then: */
     uint64_t first_submit_guest, last_complete_guest;   /* guest ns: the workload */
     uint64_t previous_kick_id;             /* the kick_id of the last one */
+    vq_recent_request *recent;             /* see VQ_RECENT_WINDOW_NS */
+    size_t recent_count, recent_capacity;
+    /* Per request, 8-40 bytes instead of a row: what is counted over a session's requests by key (served
+     * per kick, the notify exits shared by a kick's rows) and the application end's matching. */
+    uint64_t *kick_ids;                    /* each request's kick_id, 0 none */
+    size_t kick_id_count, kick_id_capacity;
+    vq_row_notify_exit *notify_exits;      /* each row's own, in emission order */
+    size_t notify_exit_count, notify_exit_capacity;
+    vq_block_requests *blocks;             /* A/B sessions */
+    size_t block_count, block_capacity;
+    vq_driver_rows drivers;                /* freed once the application end is matched */
 } vq_emitted;
 
 
@@ -213,7 +254,8 @@ typedef struct {
     bool has_kvm;                          /* KVM events present in the probe stream */
     uint64_t probe_drops;                  /* probe records lost (the stream's count; also a warning) */
     bool stock;                            /* stock virtio-blk: requests matched by sectors, ids ours */
-    vq_request_row *rows;
+    bool keep_rows;                        /* rows below are kept (vq_load_options.rows) */
+    vq_request_row *rows;                  /* the stitched requests, in submit order, when kept */
     size_t row_count;
     vq_unmatched *unmatched;
     size_t unmatched_count;
@@ -250,10 +292,23 @@ typedef struct {
 /* Once, at a program's start: the analysis's large arrays (over 128 KiB) mapped on their own and given
  * back to the system as soon as they are freed (session.c says why). */
 void vq_session_tune_malloc(void);
+/* What a load keeps beyond the accumulators. */
+typedef struct {
+    /* Every stitched request's row (session->rows): for the per-request table, CSV, JSON rows, Perfetto
+     * and the compare's resamples. Without them a session's memory is its events, not its requests. */
+    bool rows;
+} vq_load_options;
+
+/* The session in DIRECTORY, its rows kept (vq_session_load_with: without). */
 vq_status vq_session_load(const char *directory, vq_session **out, vq_error *error);
 /* One disk of an A/B session, PART 'A' or 'B' (0: the whole session, as vq_session_load). Reads the
  * session twice: whole, for the blocks and the clock offset, then only what falls in PART's blocks. */
 vq_status vq_session_load_part(const char *directory, char part, vq_session **out, vq_error *error);
+/* The session in DIRECTORY without its rows: what a live view or the metrics read (the figures only). */
+vq_status vq_session_load_figures(const char *directory, vq_session **out, vq_error *error);
+/* As vq_session_load_part, keeping what OPTIONS says. */
+vq_status vq_session_load_with(const char *directory, char part, const vq_load_options *options, vq_session **out,
+                               vq_error *error);
 /* "DIRECTORY", or "DIRECTORY@A" for one disk of an A/B session: how reports name it. */
 const char *vq_session_name(const vq_session *session);
 /* HOST_NS (host clock) falls in one of the session's windows. */
@@ -271,8 +326,6 @@ void vq_emitted_free(vq_emitted *emitted);
 /* The summary of one stage over the emitted requests, from its histogram (vq_hist_summary). */
 vq_summary vq_session_stage_summary(const vq_session *session, vq_stage stage);
 
-/* Values of one stage over the rows that have it (caller frees); *COUNT set. */
-int64_t *vq_session_stage_values(const vq_session *session, vq_stage stage, size_t *count);
 
 /* The offset for a guest event on CPU CPU: its CPU's own when the session has per-CPU offsets, else the
  * session's. */

@@ -140,6 +140,22 @@ static void warn_several_queues(vq_session *session, const vq_loader *load)
     }
 }
 
+/* The block of an A/B session's part that a request submitted at SUBMIT (guest ns) fell in: its seq, 0
+ * none (rows are only those of the part's blocks). */
+static uint32_t block_of(const vq_session *session, uint64_t submit)
+{
+    size_t b;
+
+    for (b = 0; b < session->block_count; b++) {
+        const vq_block *block = &session->blocks[b];
+
+        if (block->label == session->part && submit >= block->guest_begin && submit <= block->guest_end) {
+            return block->seq;
+        }
+    }
+    return 0;
+}
+
 vq_status vq_stitch(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
@@ -149,8 +165,10 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
     bool tcg = load->notify_count == 0;
     vq_status status = VQ_OK;
 
+    vq_request_row scratch;
+
     /* At most a row per guest request: sized once (doubling would leave up to half of it unused). */
-    if (load->request_count) {
+    if (session->keep_rows && load->request_count) {
         session->rows = malloc(load->request_count * sizeof(*session->rows));
         if (!session->rows) {
             vq_error_set(error, "%s: out of memory", load->directory);
@@ -215,7 +233,7 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
 stitchable:
         device = &load->qemu_requests[q];
         kick = &load->kicks[request->kick];
-        row = VQ_PUSH(session->rows, session->row_count, row_capacity);
+        row = session->keep_rows ? VQ_PUSH(session->rows, session->row_count, row_capacity) : &scratch;
         if (!row) {
             status = VQ_ERR_NOMEM;
             goto end;
@@ -226,7 +244,8 @@ stitchable:
                                  .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq,
                                  .notify_exit_ns = -1, .submit_cpu = request->cpu, .vector = UINT32_MAX,
                                  .kick_cpu = kick->cpu,
-                                 .irq_cpu = load->irqs[request->irq].cpu };
+                                 .irq_cpu = load->irqs[request->irq].cpu,
+                                 .block = block_of(session, request->submit) };
         if (request->kick_held) {
             /* Held by the driver from its own hold's start until the last hold before its kick: a
              * request that was not the last of its dispatch batch also waits out the holds of the

@@ -180,7 +180,7 @@ static int print_once(const char *session_directory)
         vq_error_set(&error, "%s: out of memory", session_directory);
         goto end;
     }
-    if (vq_session_load(session_directory, &session, &error) != VQ_OK ||
+    if (vq_session_load_figures(session_directory, &session, &error) != VQ_OK ||
         vq_top_view_build(session, view, &error) != VQ_OK) {
         goto end;
     }
@@ -245,7 +245,7 @@ static vq_live *start_live(const char *session_directory, shown_session *shown, 
     sigaddset(&handled, SIGHUP);
     sigaddset(&handled, SIGWINCH);
     pthread_sigmask(SIG_BLOCK, &handled, &previous);
-    live = vq_live_start(session_directory, vq_session_load, keep_view, shown, error);
+    live = vq_live_start(session_directory, vq_session_load_figures, keep_view, shown, error);
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     return live;
 }

@@ -11,32 +11,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A row completed within the window that ends at LATEST (guest ns; complete_guest 0 is unknown). */
-static bool in_last_second(const vq_request_row *row, uint64_t latest)
-{
-    return row->complete_guest != 0 && latest - row->complete_guest < VQ_TOP_WINDOW_NS;
-}
-
-/* Each stage over the rows of the last second, in one scratch histogram (~84 KB: one, not one per stage). */
+/* Each stage over the requests of the last second, in one scratch histogram (~84 KB: one, not one per
+ * stage): those the session kept as recent (session.h, VQ_RECENT_WINDOW_NS) that completed within the
+ * second before its latest completion. */
 static void build_last_second(const vq_session *session, vq_top_view *out, vq_hist *scratch)
 {
+    const vq_emitted *emitted = &session->emitted;
     size_t i, stage;
 
-    for (i = 0; i < session->row_count; i++) {
-        if (session->rows[i].complete_guest > out->latest_complete_guest) {
-            out->latest_complete_guest = session->rows[i].complete_guest;
-        }
-    }
-    for (i = 0; i < session->row_count; i++) {
-        out->last_second_requests += in_last_second(&session->rows[i], out->latest_complete_guest);
+    out->latest_complete_guest = emitted->stitched ? emitted->last_complete_guest : 0;
+    for (i = 0; i < emitted->recent_count; i++) {
+        out->last_second_requests += out->latest_complete_guest - emitted->recent[i].complete_guest <
+                                     VQ_TOP_WINDOW_NS;
     }
     for (stage = 0; stage < VQ_STAGE_COUNT; stage++) {
         vq_hist_clear(scratch);
-        for (i = 0; i < session->row_count; i++) {
-            const vq_request_row *row = &session->rows[i];
+        for (i = 0; i < emitted->recent_count; i++) {
+            const vq_recent_request *recent = &emitted->recent[i];
 
-            if (row->has[stage] && in_last_second(row, out->latest_complete_guest)) {
-                vq_hist_add(scratch, row->stage[stage]);
+            if ((recent->has & (1u << stage)) &&
+                out->latest_complete_guest - recent->complete_guest < VQ_TOP_WINDOW_NS) {
+                vq_hist_add(scratch, recent->stage[stage]);
             }
         }
         out->last_second[stage] = vq_hist_summary(scratch);
@@ -59,7 +54,8 @@ static bool build_exits(const vq_session *session, vq_top_view *out)
 
         vq_exit_label(exit->label, sizeof(exit->label), &sorted[i]);
         exit->total = sorted[i].total;
-        exit->per_request = session->row_count ? (double)sorted[i].in_window / (double)session->row_count : 0.0;
+        exit->per_request = session->emitted.stitched ? (double)sorted[i].in_window / (double)session->emitted.stitched
+                                                        : 0.0;
     }
     free(sorted);
     return true;
@@ -84,7 +80,7 @@ vq_status vq_top_view_build(const vq_session *session, vq_top_view *out, vq_erro
     snprintf(out->level, sizeof(out->level), "%s", session->level);
     out->stock = session->stock;
     out->guest_requests = session->guest_requests;
-    out->stitched = session->row_count;
+    out->stitched = session->emitted.stitched;
     out->unmatched = session->unmatched_count;
     build_last_second(session, out, scratch);
     out->kicks = session->kick.kicks;
@@ -171,7 +167,7 @@ void vq_top_view_render(const vq_top_view *view, FILE *out, int width)
     }
     line(out, width, "  mode %s, device %s, ioeventfd %s, level %s", view->mode, view->device, view->ioeventfd,
          view->level);
-    line(out, width, "requests: %zu stitched (%" PRIu64 " in the guest trace, %zu unmatched)", view->stitched,
+    line(out, width, "requests: %" PRIu64 " stitched (%" PRIu64 " in the guest trace, %zu unmatched)", view->stitched,
          view->guest_requests, view->unmatched);
     if (view->latest_complete_guest) {
         line(out, width, "last second: %zu requests/s (to the latest completion, guest time %.3f s)",

@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VQ_TOP_WINDOW_NS 1000000000ull   /* the "last second" */
+#define VQ_TOP_WINDOW_NS VQ_RECENT_WINDOW_NS   /* the "last second": what the session keeps as recent */
 #define VQ_TOP_EXITS 5                   /* exit reasons shown: the most frequent */
 #define VQ_TOP_NAME_MAX 1024
 
@@ -38,9 +38,9 @@ typedef struct {
     char mode[16], device[16], ioeventfd[16], level[16];
     bool stock;                          /* stock virtio-blk: suppressed kicks are not traced */
     uint64_t guest_requests;             /* submits in the guest trace */
-    size_t stitched;                     /* rows */
+    uint64_t stitched;                   /* stitched requests */
     size_t unmatched;
-    uint64_t latest_complete_guest;      /* guest ns of the latest completion among the rows; 0 none */
+    uint64_t latest_complete_guest;      /* guest ns of the latest completion of a stitched request; 0 none */
     size_t last_second_requests;         /* rows completed in (latest - 1 s, latest]: requests per second */
     vq_summary last_second[VQ_STAGE_COUNT];
     vq_summary since_start[VQ_STAGE_COUNT];

@@ -10,10 +10,15 @@ record_and_check() {  # record_and_check EXPECT [vqscope record options...]
   python3 "$VQSCOPE_TOP/tests/lib/session_check.py" "$WORK/session" --expect "$expect" \
     || fail "the recorded session does not show what $expect must"
   # the clock alignment: exact (TSC) under KVM, causal and saying why under TCG; no negative stage
-  "$VQSCOPE_TOP/analysis/vqscope-analyze" "$WORK/session" --format json -o "$WORK/report.json" \
+  "$VQSCOPE_TOP/analysis/vqscope-analyze" "$WORK/session" --format json --requests -o "$WORK/report.json" \
     || fail "vqscope-analyze failed on the session"
+  # without --requests no row is kept: the same report but for its rows
+  "$VQSCOPE_TOP/analysis/vqscope-analyze" "$WORK/session" --format json -o "$WORK/report-figures.json" \
+    || fail "vqscope-analyze (no rows) failed on the session"
+  python3 "$VQSCOPE_TOP/tests/lib/check_rows_optional.py" "$WORK/report.json" "$WORK/report-figures.json" \
+    || fail "the report without rows differs from the one with them"
   python3 "$VQSCOPE_TOP/tests/lib/alignment_check.py" "$WORK/report.json" || fail "the clock alignment does not hold"
-  # the stage table (from the analyzer's histograms) within 0.4 % of the exact percentiles of its rows
+  # the stage table and CDF points (from the analyzer's histograms) within 0.4 % of the exact values of its rows
   python3 "$VQSCOPE_TOP/tests/lib/check_stage_summaries.py" "$WORK/report.json" || fail "the stage table disagrees with the rows"
   # the default libaio job, application to application: matched, within fio's own mean, rows add up
   python3 "$VQSCOPE_TOP/tests/lib/e2e_check.py" "$WORK/report.json" --api libaio || fail "the end-to-end rows do not hold"

@@ -82,15 +82,17 @@ static void add_exit(vq_loader *load, uint64_t ts, int64_t duration, bool usersp
     *exit_record = (vq_host_exit){ .ts = ts, .duration = duration, .userspace = userspace };
 }
 
-static void add_row(vq_session *session, uint64_t exit_host, int64_t notify_exit_ns)
+/* A stitched request, emitted as stitch.c emits one (the cost reads what emission kept of it). */
+static void add_row(vq_session *session, uint64_t exit_host, int64_t notify_exit_ns, uint32_t block)
 {
-    session->rows = must(realloc(session->rows, (session->row_count + 1) * sizeof(*session->rows)));
-    session->rows[session->row_count++] = (vq_request_row){ .exit_host = exit_host, .notify_exit_ns = notify_exit_ns,
-                                                            .hold_ns = -1 };
+    vq_request_row row = { .exit_host = exit_host, .notify_exit_ns = notify_exit_ns, .hold_ns = -1, .block = block };
+
+    CHECK(vq_session_emit(session, &row) == VQ_OK);
 }
 
-/* A KVM session of 4 requests, window [80, 900] on the host clock, stream from 10 to 1000. */
-static void build(vq_loader *load, bool kvm)
+/* A KVM session of 4 requests, window [80, 900] on the host clock, stream from 10 to 1000; BLOCKS (NULL:
+ * none) the A/B block of each request. */
+static void build(vq_loader *load, bool kvm, const uint32_t *blocks)
 {
     vq_session *session = must(calloc(1, sizeof(*session)));
 
@@ -126,10 +128,10 @@ static void build(vq_loader *load, bool kvm)
     add_exit(load, 150, 40, false);
     add_exit(load, 500, 60, true);
     add_exit(load, 920, 70, true);                                /* after the window */
-    add_row(session, 150, 40);
-    add_row(session, 150, 40);                                    /* one kick, two requests */
-    add_row(session, 500, 60);
-    add_row(session, 0, -1);                                      /* batched: no exit of its own */
+    add_row(session, 150, 40, blocks ? blocks[0] : 0);
+    add_row(session, 150, 40, blocks ? blocks[1] : 0);            /* one kick, two requests */
+    add_row(session, 500, 60, blocks ? blocks[2] : 0);
+    add_row(session, 0, -1, blocks ? blocks[3] : 0);              /* batched: no exit of its own */
 }
 
 static void done(vq_loader *load)
@@ -146,7 +148,7 @@ static void test_kvm(void)
     const vq_cost *cost;
     vq_cost_per_request f;
 
-    build(&load, true);
+    build(&load, true, NULL);
     CHECK(load.sched.slice_count == 4);   /* worker, vCPU, IOThread, main loop */
     CHECK(load.sched.slices[0].start == 10 && load.sched.slices[0].end == 50);
     CHECK(load.sched.wakeup_count == 2);
@@ -177,7 +179,7 @@ static void test_tcg(void)
     const vq_cost *cost;
     vq_cost_per_request f;
 
-    build(&load, false);
+    build(&load, false, NULL);
     CHECK(vq_summarize_cost(&load, NULL) == VQ_OK);
     cost = &load.session->cost;
     CHECK(cost->measured && !cost->has_exits && !cost->classes_by_kvm);
@@ -217,7 +219,7 @@ static void test_runtimes(void)
     CHECK(sched_switch_runtime(&load, 800, FOREIGN, FOREIGN, 0, QEMU, QEMU, 7000) == VQ_OK);
     CHECK(sched_switch_runtime(&load, 1000, QEMU, QEMU, 7100, FOREIGN, FOREIGN, 0) == VQ_OK);
     vq_sched_finish(&load);
-    add_row(session, 0, -1);
+    add_row(session, 0, -1, 0);
     CHECK(load.sched.slice_count == 4);   /* the vCPU by the clock, then by CPU time, IOThread, main loop */
     CHECK(vq_summarize_cost(&load, NULL) == VQ_OK);
     cost = &session->cost;
@@ -231,12 +233,12 @@ static void test_not_measured(void)
 {
     vq_loader load;
 
-    build(&load, true);
+    build(&load, true, NULL);
     load.sched.attached_mask = 0;   /* no probe stream */
     CHECK(vq_summarize_cost(&load, NULL) == VQ_OK && !load.session->cost.measured);
     CHECK(isnan(vq_cost_per_request_of(&load.session->cost).cpu_ns[VQ_THREAD_CLASS_COUNT]));
     done(&load);
-    build(&load, true);
+    build(&load, true, NULL);
     load.session->window_host_end = 0;   /* no window on the host clock */
     CHECK(vq_summarize_cost(&load, NULL) == VQ_OK && !load.session->cost.measured);
     done(&load);
@@ -251,8 +253,9 @@ static void test_blocks(void)
     const vq_cost *cost;
     vq_cost sum;
     const size_t both[] = { 0, 1 }, second_twice[] = { 1, 1 };
+    const uint32_t blocks[] = { 1, 1, 3, 3 };
 
-    build(&load, true);
+    build(&load, true, blocks);
     session = load.session;
     session->part = 'A';
     session->blocks = must(calloc(3, sizeof(*session->blocks)));
@@ -264,8 +267,6 @@ static void test_blocks(void)
     session->windows[0] = (vq_window){ 80, 300 };
     session->windows[1] = (vq_window){ 400, 900 };
     session->window_count = 2;
-    session->rows[0].block = session->rows[1].block = 1;
-    session->rows[2].block = session->rows[3].block = 3;
     CHECK(vq_summarize_cost(&load, NULL) == VQ_OK);
     cost = &session->cost;
     CHECK(cost->window_ns == 720 && cost->block_count == 2);
@@ -299,8 +300,10 @@ static void test_compare_exit_reasons(void)
     vq_exit_reason exits_b[] = { { .isa = 2, .reason = 0x7b, .total = 5, .in_window = 5 },
                                  { .isa = 2, .reason = 0x400, .total = 7, .in_window = 7 } };
     vq_request_row rows[2] = { { .id = 1 }, { .id = 2 } };
-    vq_session a = { .directory = "a", .rows = rows, .row_count = 2, .exits = exits_a, .exit_reason_count = 1 };
-    vq_session b = { .directory = "b", .rows = rows, .row_count = 2, .exits = exits_b, .exit_reason_count = 2 };
+    vq_session a = { .directory = "a", .rows = rows, .row_count = 2, .exits = exits_a, .exit_reason_count = 1,
+                     .emitted = { .stitched = 2 } };
+    vq_session b = { .directory = "b", .rows = rows, .row_count = 2, .exits = exits_b, .exit_reason_count = 2,
+                     .emitted = { .stitched = 2 } };
     const vq_session *side_a[] = { &a }, *side_b[] = { &b };
     vq_report_options options = { .resamples = 10, .seed = 1 };
     char *text = NULL;

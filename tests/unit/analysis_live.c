@@ -27,7 +27,7 @@
 typedef struct {
     pthread_mutex_t lock;
     unsigned analyses, failures;
-    size_t rows;
+    uint64_t rows;                 /* stitched requests */
     char failure[VQ_ERROR_MAX];
     double seconds;
     struct timespec started[8];   /* when each of the first analyses ended (the consumer's call) */
@@ -47,7 +47,7 @@ static void count(void *context, const vq_session *session, const vq_error *fail
     seen->analyses++;
     seen->seconds = seconds;
     if (session) {
-        seen->rows = session->row_count;
+        seen->rows = session->emitted.stitched;
         seen->failure[0] = '\0';
     } else {
         seen->failures++;
@@ -69,7 +69,7 @@ static unsigned analyses(counter *seen)
 static vq_status slow_load(const char *argument, vq_session **session, vq_error *error)
 {
     usleep(slow_ms * 1000u);
-    return vq_session_load(argument, session, error);
+    return vq_session_load_figures(argument, session, error);
 }
 
 static void shell(const char *format, const char *a, const char *b)
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     CHECK(vq_session_load(session_dir, &direct, &error) == VQ_OK);
 
     /* the first analysis at once; unchanged files: no other */
-    live = vq_live_start(session_dir, vq_session_load, count, &seen, &error);
+    live = vq_live_start(session_dir, vq_session_load_figures, count, &seen, &error);
     CHECK(live != NULL);
     CHECK(vq_live_refresh(live, 10000));
     CHECK(analyses(&seen) == 1 && seen.failures == 0);

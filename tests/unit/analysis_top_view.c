@@ -185,9 +185,10 @@ static void test_window_edges(void)
         rows[i].has[VQ_STAGE_SUBMIT_KICK] = i == 0;
         rows[i].stage[VQ_STAGE_SUBMIT_KICK] = 5;
     }
-    session.rows = rows;
-    session.row_count = ROWS;
     session.guest_requests = ROWS + 2;
+    for (i = 0; i < ROWS; i++) {   /* emitted as stitch.c emits them: the session keeps no row */
+        CHECK(vq_session_emit(&session, &rows[i]) == VQ_OK);
+    }
 
     CHECK(vq_top_view_build(&session, &view, &error) == VQ_OK);
     CHECK(view.latest_complete_guest == 3200000000u);
@@ -197,7 +198,7 @@ static void test_window_edges(void)
     CHECK(view.last_second[VQ_STAGE_TOTAL].p50 == 25.0);              /* between 20 and 30 */
     CHECK(fabs(view.last_second[VQ_STAGE_TOTAL].p99 - 39.7) < 1e-9);  /* 30 + 0.97 * 10 */
     CHECK(view.last_second[VQ_STAGE_SUBMIT_KICK].count == 0 && isnan(view.last_second[VQ_STAGE_SUBMIT_KICK].p50));
-    CHECK(view.since_start[VQ_STAGE_TOTAL].count == 0);   /* no stage histograms: nothing emitted */
+    CHECK(view.since_start[VQ_STAGE_TOTAL].count == 8 && view.since_start[VQ_STAGE_SUBMIT_KICK].count == 1);
     CHECK(view.exit_count == 0 && view.status[0] == '\0');
     text = render(&view, 0);
     CHECK(text != NULL);
@@ -205,18 +206,60 @@ static void test_window_edges(void)
         CHECK(strstr(text, "session in-memory\n") != NULL);
         CHECK(strstr(text, "requests: 8 stitched (10 in the guest trace, 0 unmatched)") != NULL);
         CHECK(strstr(text, "last second: 4 requests/s (to the latest completion, guest time 3.200 s)") != NULL);
-        CHECK(strstr(text, "  total                  4        0.0        0.0         0          -          -\n") != NULL);
+        /* since start: the 8 emitted (p50 between 40 and 600 ns, p99 near 900) */
+        CHECK(strstr(text, "  total                  4        0.0        0.0         8        0.3        0.9\n") != NULL);
         CHECK(strstr(text, "VM exits: none recorded (no KVM events: TCG?)") != NULL);
         free(text);
     }
+    vq_emitted_free(&session.emitted);
 
     /* no completion yet */
-    session.row_count = 0;
     CHECK(vq_top_view_build(&session, &view, &error) == VQ_OK);
     CHECK(view.last_second_requests == 0 && view.latest_complete_guest == 0);
     text = render(&view, 0);
     CHECK(text && strstr(text, "last second: no request completed yet") != NULL);
     free(text);
+}
+
+/* A long session: 20 s of requests completing every 1 ms, submitted in order but each completing 0..9 ms
+ * after the one before it finished (not in completion order). The session keeps the last second's
+ * requests only (its buffer stays a few seconds' worth), and they are exactly those of the last second. */
+static void test_recent_bounded(void)
+{
+    enum { COUNT = 20000 };
+    vq_session session;
+    vq_top_view view;
+    vq_error error;
+    size_t i, expected = 0, largest = 0;
+    uint64_t latest = 0;
+
+    memset(&session, 0, sizeof(session));
+    session.name = "long";
+    for (i = 0; i < COUNT; i++) {
+        vq_request_row row = { .complete_guest = 1000000000ull + i * 1000000ull + (i * 7919 % 10) * 1000000ull,
+                               .hold_ns = -1 };
+
+        row.has[VQ_STAGE_TOTAL] = true;
+        row.stage[VQ_STAGE_TOTAL] = (int64_t)(i % 1000) * 1000;
+        latest = row.complete_guest > latest ? row.complete_guest : latest;
+        CHECK(vq_session_emit(&session, &row) == VQ_OK);
+        largest = session.emitted.recent_capacity > largest ? session.emitted.recent_capacity : largest;
+    }
+    for (i = 0; i < COUNT; i++) {
+        uint64_t complete = 1000000000ull + i * 1000000ull + (i * 7919 % 10) * 1000000ull;
+
+        expected += latest - complete < VQ_TOP_WINDOW_NS;
+    }
+    CHECK(vq_top_view_build(&session, &view, &error) == VQ_OK);
+    CHECK(view.latest_complete_guest == latest);
+    CHECK(view.last_second_requests == expected && expected > 900 && expected < 1100);
+    CHECK(view.last_second[VQ_STAGE_TOTAL].count == expected);
+    CHECK(view.since_start[VQ_STAGE_TOTAL].count == COUNT);
+    CHECK(largest <= 4096);   /* ~1000 requests a second: never more than a few seconds' worth */
+    if (largest > 4096) {
+        fprintf(stderr, "recent buffer grew to %zu entries\n", largest);
+    }
+    vq_emitted_free(&session.emitted);
 }
 
 int main(int argc, char **argv)
@@ -227,5 +270,6 @@ int main(int argc, char **argv)
     }
     test_fixture(argv[1]);
     test_window_edges();
+    test_recent_bounded();
     return check_summary("analysis_top_view");
 }
