@@ -54,14 +54,20 @@ vq_offset_check vq_offset_check_bounds(const vq_clock_offset *offset, const vq_c
             side->has = true;
             side->margin = margin;
             side->guest_ns = c->guest_ns;
-            side->source = c->source;
+            side->source = (vq_bound_source)c->source;
         }
     }
     return check;
 }
 
-vq_offset_interval vq_interval_from_constraints(const vq_constraint *constraints, size_t count,
-                                                uint64_t from_guest_ns, uint64_t to_guest_ns)
+static bool of_cpu(const vq_constraint *point, uint32_t cpu)
+{
+    return cpu == VQ_ANY_CPU || point->cpu == cpu;
+}
+
+/* The interval of CPU's bounds (VQ_ANY_CPU: every CPU's) of guest time [FROM, TO). */
+static vq_offset_interval interval_of(const vq_constraint *constraints, size_t count, uint64_t from_guest_ns,
+                                      uint64_t to_guest_ns, uint32_t cpu)
 {
     vq_offset_interval interval = { 0 };
     size_t i;
@@ -69,7 +75,7 @@ vq_offset_interval vq_interval_from_constraints(const vq_constraint *constraints
     for (i = 0; i < count; i++) {
         const vq_constraint *c = &constraints[i];
 
-        if (c->guest_ns < from_guest_ns || c->guest_ns >= to_guest_ns) {
+        if (c->guest_ns < from_guest_ns || c->guest_ns >= to_guest_ns || !of_cpu(c, cpu)) {
             continue;
         }
         if (c->upper) {
@@ -91,19 +97,25 @@ vq_offset_interval vq_interval_from_constraints(const vq_constraint *constraints
     return interval;
 }
 
+vq_offset_interval vq_interval_from_constraints(const vq_constraint *constraints, size_t count,
+                                                uint64_t from_guest_ns, uint64_t to_guest_ns)
+{
+    return interval_of(constraints, count, from_guest_ns, to_guest_ns, VQ_ANY_CPU);
+}
+
 static bool complete(const vq_offset_interval *interval)
 {
     return interval->has_lo && interval->has_hi;
 }
 
 /* Midpoint in guest time of the constraints of a half: where its interval applies. */
-static double half_center(const vq_constraint *constraints, size_t count, uint64_t from, uint64_t to)
+static double half_center(const vq_constraint *constraints, size_t count, uint64_t from, uint64_t to, uint32_t cpu)
 {
     double sum = 0;
     size_t n = 0, i;
 
     for (i = 0; i < count; i++) {
-        if (constraints[i].guest_ns >= from && constraints[i].guest_ns < to) {
+        if (constraints[i].guest_ns >= from && constraints[i].guest_ns < to && of_cpu(&constraints[i], cpu)) {
             sum += (double)constraints[i].guest_ns;
             n++;
         }
@@ -111,13 +123,20 @@ static double half_center(const vq_constraint *constraints, size_t count, uint64
     return n ? sum / (double)n : 0;
 }
 
-vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count)
+static vq_drift_line align_line(const vq_constraint *constraints, size_t count, uint32_t cpu);
+
+/* vq_align_solve over CPU's bounds (VQ_ANY_CPU: every bound). */
+static vq_alignment solve(const vq_constraint *constraints, size_t count, uint32_t cpu)
 {
     vq_alignment result = { 0 };
     uint64_t first_ns = UINT64_MAX, last_ns = 0;
-    size_t i;
+    size_t i, n = 0;
 
     for (i = 0; i < count; i++) {
+        if (!of_cpu(&constraints[i], cpu)) {
+            continue;
+        }
+        n++;
         if (constraints[i].guest_ns < first_ns) {
             first_ns = constraints[i].guest_ns;
         }
@@ -125,13 +144,13 @@ vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count)
             last_ns = constraints[i].guest_ns;
         }
     }
-    result.whole = vq_interval_from_constraints(constraints, count, 0, UINT64_MAX);
-    if (count == 0) {
+    result.whole = interval_of(constraints, count, 0, UINT64_MAX, cpu);
+    if (n == 0) {
         goto end;
     }
     result.split_guest_ns = first_ns + (last_ns - first_ns) / 2;
-    result.first = vq_interval_from_constraints(constraints, count, 0, result.split_guest_ns);
-    result.second = vq_interval_from_constraints(constraints, count, result.split_guest_ns, UINT64_MAX);
+    result.first = interval_of(constraints, count, 0, result.split_guest_ns, cpu);
+    result.second = interval_of(constraints, count, result.split_guest_ns, UINT64_MAX, cpu);
     result.usable = complete(&result.whole);
     if (result.usable) {
         result.offset = result.whole.lo + (result.whole.hi - result.whole.lo) / 2;
@@ -141,8 +160,8 @@ vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count)
         }
     }
     if (complete(&result.first) && complete(&result.second)) {
-        double t1 = half_center(constraints, count, 0, result.split_guest_ns);
-        double t2 = half_center(constraints, count, result.split_guest_ns, UINT64_MAX);
+        double t1 = half_center(constraints, count, 0, result.split_guest_ns, cpu);
+        double t2 = half_center(constraints, count, result.split_guest_ns, UINT64_MAX, cpu);
         double dt = t2 - t1;
 
         if (dt > 0) {
@@ -159,10 +178,15 @@ vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count)
         }
     }
     if (result.usable && result.drift_detected) {
-        result.line = vq_align_line(constraints, count);
+        result.line = align_line(constraints, count, cpu);
     }
 end:
     return result;
+}
+
+vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count)
+{
+    return solve(constraints, count, VQ_ANY_CPU);
 }
 
 size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
@@ -210,11 +234,6 @@ size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_
     return pairs;
 }
 
-static bool of_cpu(const vq_constraint *point, uint32_t cpu)
-{
-    return cpu == VQ_ANY_CPU || point->cpu == cpu;
-}
-
 static int compare_bound_points(const void *left, const void *right)
 {
     const vq_constraint *a = left, *b = right;
@@ -241,13 +260,18 @@ static __int128 turn(const vq_constraint *a, const vq_constraint *b, const vq_co
  */
 static vq_constraint *binding_bounds(const vq_constraint *points, size_t count, bool max, uint32_t cpu, size_t *out)
 {
-    vq_constraint *hull = malloc((count + 1) * sizeof(*hull));
+    vq_constraint *hull, *shrunk;
     size_t n = 0, i;
 
     *out = 0;
+    for (i = 0; i < count; i++) {   /* sized to the side's bounds: the other side's may be as many */
+        n += of_cpu(&points[i], cpu) && points[i].upper != max;
+    }
+    hull = malloc((n + 1) * sizeof(*hull));
     if (!hull) {
         return NULL;
     }
+    n = 0;
     for (i = 0; i < count; i++) {
         if (of_cpu(&points[i], cpu) && points[i].upper != max) {
             hull[n++] = points[i];
@@ -262,7 +286,9 @@ static vq_constraint *binding_bounds(const vq_constraint *points, size_t count, 
         }
         hull[(*out)++] = hull[i];
     }
-    return hull;
+    /* the hull is a few points of the side's many: give the rest back */
+    shrunk = realloc(hull, (*out + 1) * sizeof(*hull));
+    return shrunk ? shrunk : hull;
 }
 
 /* The line of slope SLOPE through the highest lower (MAX) or lowest upper bound of CPU, at time AT. */
@@ -330,15 +356,20 @@ int64_t vq_bound_line_at(const vq_bound_line *line, uint64_t at)
 
 /* The band's lower and upper edges at relative time 0 for slope SLOPE (ns per ns): max over lower
  * bounds of value - slope * t, min over upper bounds. */
-static void band_at(const vq_constraint *constraints, size_t count, uint64_t from, double slope, double *lo,
-                    double *hi)
+static void band_at(const vq_constraint *constraints, size_t count, uint32_t cpu, uint64_t from, double slope,
+                    double *lo, double *hi)
 {
     size_t i;
 
     *lo = -INFINITY;
     *hi = INFINITY;
     for (i = 0; i < count; i++) {
-        double v = (double)constraints[i].value - slope * (double)(constraints[i].guest_ns - from);
+        double v;
+
+        if (!of_cpu(&constraints[i], cpu)) {
+            continue;
+        }
+        v = (double)constraints[i].value - slope * (double)(constraints[i].guest_ns - from);
 
         if (constraints[i].upper) {
             *hi = v < *hi ? v : *hi;
@@ -348,7 +379,7 @@ static void band_at(const vq_constraint *constraints, size_t count, uint64_t fro
     }
 }
 
-vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
+static vq_drift_line align_line(const vq_constraint *constraints, size_t count, uint32_t cpu)
 {
     vq_drift_line line = { 0 };
     double left = -2000e-6, right = 2000e-6, lo, hi, slope;
@@ -359,6 +390,9 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
 
     line.from_guest_ns = UINT64_MAX;
     for (i = 0; i < count; i++) {
+        if (!of_cpu(&constraints[i], cpu)) {
+            continue;
+        }
         has_lower |= !constraints[i].upper;
         has_upper |= constraints[i].upper;
         if (constraints[i].guest_ns < line.from_guest_ns) {
@@ -371,8 +405,8 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
     if (!has_lower || !has_upper) {
         return (vq_drift_line){ 0 };
     }
-    lower = binding_bounds(constraints, count, true, VQ_ANY_CPU, &lower_count);
-    upper = binding_bounds(constraints, count, false, VQ_ANY_CPU, &upper_count);
+    lower = binding_bounds(constraints, count, true, cpu, &lower_count);
+    upper = binding_bounds(constraints, count, false, cpu, &upper_count);
     if (lower && upper) {   /* the hulls of both sides, one after the other */
         bounds = realloc(lower, (lower_count + upper_count + 1) * sizeof(*bounds));
         if (bounds) {
@@ -390,8 +424,8 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
     for (round = 0; round < 100; round++) {
         double a = left + (right - left) / 3, b = right - (right - left) / 3, lo_a, hi_a, lo_b, hi_b;
 
-        band_at(constraints, count, line.from_guest_ns, a, &lo_a, &hi_a);
-        band_at(constraints, count, line.from_guest_ns, b, &lo_b, &hi_b);
+        band_at(constraints, count, cpu, line.from_guest_ns, a, &lo_a, &hi_a);
+        band_at(constraints, count, cpu, line.from_guest_ns, b, &lo_b, &hi_b);
         if (hi_a - lo_a < hi_b - lo_b) {
             left = a;
         } else {
@@ -399,7 +433,7 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
         }
     }
     slope = (left + right) / 2;
-    band_at(constraints, count, line.from_guest_ns, slope, &lo, &hi);
+    band_at(constraints, count, cpu, line.from_guest_ns, slope, &lo, &hi);
     free(bounds);
     line.usable = true;
     line.slope_ppm = slope * 1e6;
@@ -407,6 +441,11 @@ vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
     line.hi = (int64_t)llround(hi);
     line.width = line.hi - line.lo;
     return line;
+}
+
+vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
+{
+    return align_line(constraints, count, VQ_ANY_CPU);
 }
 
 bool vq_causal_offset(const vq_alignment *alignment, vq_clock_offset *offset, int64_t *contradiction)
@@ -435,32 +474,17 @@ bool vq_causal_offset(const vq_alignment *alignment, vq_clock_offset *offset, in
 size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clock_offset *offsets, size_t cpu_count,
                           int64_t *contradiction, uint32_t *worst_cpu)
 {
-    vq_constraint *subset = malloc((count + 1) * sizeof(*subset));
-    size_t cpus = 0, cpu, n, i;
+    size_t cpus = 0, cpu;
 
     *contradiction = 0;
     *worst_cpu = 0;
     for (cpu = 0; cpu < cpu_count; cpu++) {
-        offsets[cpu] = (vq_clock_offset){ 0 };
-    }
-    if (!subset) {
-        return 0;
-    }
-    for (cpu = 0; cpu < cpu_count; cpu++) {
-        vq_alignment alignment;
+        vq_alignment alignment = solve(constraints, count, (uint32_t)cpu);   /* its bounds only */
         int64_t own_contradiction;
 
-        for (i = 0, n = 0; i < count; i++) {
-            if (constraints[i].cpu == cpu) {
-                subset[n++] = constraints[i];
-            }
-        }
-        if (n == 0) {
-            continue;
-        }
-        alignment = vq_align_solve(subset, n);
+        offsets[cpu] = (vq_clock_offset){ 0 };
         if (!alignment.usable) {
-            continue;   /* bounds of one side only: its events keep the all-CPU offset */
+            continue;   /* no bounds, or of one side only: its events keep the all-CPU offset */
         }
         vq_causal_offset(&alignment, &offsets[cpu], &own_contradiction);
         if (own_contradiction > *contradiction) {
@@ -469,7 +493,6 @@ size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clo
         }
         cpus++;
     }
-    free(subset);
     return cpus >= 2 ? cpus : 0;
 }
 

@@ -33,7 +33,7 @@ typedef struct {
     uint64_t guest_ns;
     int64_t value;   /* host - guest */
     bool upper;      /* true: offset <= value; false: offset >= value */
-    vq_bound_source source;
+    uint8_t source;  /* a vq_bound_source (a byte: 24 bytes a bound, a few per request) */
     uint32_t cpu;    /* the guest CPU of its guest event (the kick's, the irq's, the completion's) */
 } vq_constraint;
 

@@ -202,10 +202,9 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     int per_queue;
     size_t *kick_of = NULL;
     ssize_t *pairs = NULL;
-    vq_constraint *near = NULL;   /* the bounds the pairing estimates come from */
     int64_t *local = NULL;        /* the estimate at each kick, then at each irq */
     fitted_line lines[VQ_GUEST_MAX_CPUS + 1] = { { 0 } };   /* per CPU, and (last) of every CPU */
-    size_t notified = 0, host_count, near_count;
+    size_t notified = 0, host_count;
     bool have_estimate = false;
     int64_t estimate = 0, upper_estimate = 0;
     vq_status status = VQ_ERR_NOMEM;
@@ -244,13 +243,9 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     host_queues = malloc((host_count + 1) * sizeof(*host_queues));
     pairs = malloc((load->kick_count + load->irq_count + 1) * sizeof(*pairs));
     local = malloc((load->kick_count + load->irq_count + 1) * sizeof(*local));
-    near = malloc((constraint_count + load->kick_count + 1) * sizeof(*near));
-    if (!load->notify_times || !kick_times || !kick_of || !kick_queues || !host_queues || !pairs || !local || !near) {
+    if (!load->notify_times || !kick_times || !kick_of || !kick_queues || !host_queues || !pairs || !local) {
         goto end;
     }
-    /* The id bounds: each kick's estimate is the tightest line above those of its CPU (its clock). */
-    memcpy(near, constraints, constraint_count * sizeof(*near));
-    near_count = constraint_count;
     for (i = 0; i < host_count; i++) {
         load->notify_times[i] = tcg ? load->handlers[i].ts : vq_notify_time(&load->notifies[i]);
         host_queues[i] = tcg ? load->handlers[i].queue : load->notifies[i].queue;
@@ -270,7 +265,10 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     session->kick.host_notifies = host_count;
     if (have_estimate) {
         for (i = 0; i < notified; i++) {
-            local[i] = estimate_at(lines, near, near_count, true, load->kicks[kick_of[i]].cpu, kick_times[i], estimate);
+            /* The id bounds (every bound so far): each kick's estimate is the tightest line above those
+             * of its CPU (its clock). The kick bounds are added only once every estimate is made. */
+            local[i] = estimate_at(lines, constraints, constraint_count, true, load->kicks[kick_of[i]].cpu,
+                                   kick_times[i], estimate);
         }
         per_queue = pair_kicks(kick_times, kick_queues, notified, load->notify_times, host_queues, host_count,
                                local, session->lower_from_ids > 0, pairs, &session->upper_runs_skipped);
@@ -345,16 +343,12 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     if (session->upper_from_kicks && load->device_injection_count) {
         size_t virq = 0;
 
-        /* The kick bounds: each irq's estimate is the tightest line below those of its CPU. */
-        near_count = 0;
-        for (i = 0; i < constraint_count; i++) {
-            if (constraints[i].upper) {
-                near[near_count++] = constraints[i];
-            }
-        }
+        /* The kick bounds: each irq's estimate is the tightest line below those of its CPU (a fit of
+         * the upper bounds reads only those; the irq bounds are added once every estimate is made). */
         memset(lines, 0, sizeof(lines));
         for (i = 0; i < load->irq_count; i++) {
-            local[i] = estimate_at(lines, near, near_count, false, load->irqs[i].cpu, irq_times[i], upper_estimate);
+            local[i] = estimate_at(lines, constraints, constraint_count, false, load->irqs[i].cpu, irq_times[i],
+                                   upper_estimate);
         }
         per_queue = pair_by_queue(vq_pair_backward, irq_times, irq_queues, load->irq_count, injection_times,
                                   injection_queues, load->device_injection_count, local, pairs);
@@ -404,6 +398,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
             session->kick.irqs_paired++;
         }
     }
+    VQ_FIT(constraints, constraint_count, constraint_capacity);   /* before the solver's own arrays */
     session->alignment = vq_align_solve(constraints, constraint_count);
     if (session->upper_runs_skipped) {
         vq_session_warn(session, "%" PRIu64 " host %s set aside in the kick pairing: a kick paired with them came out "
@@ -422,7 +417,6 @@ end:
     VQ_FIT(constraints, constraint_count, constraint_capacity);   /* kept for vq_choose_offset's checks */
     load->constraints = constraints;
     load->constraint_count = constraint_count;
-    free(near);
     free(local);
     free(kick_times);
     free(kick_of);
