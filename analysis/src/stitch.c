@@ -164,8 +164,7 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
     bool negative;
     bool tcg = load->notify_count == 0;
     vq_status status = VQ_OK;
-
-    vq_request_row scratch;
+    vq_request_row scratch;   /* the row emitted when rows are not kept */
 
     /* At most a row per guest request: sized once (doubling would leave up to half of it unused). */
     if (session->keep_rows && load->request_count) {
