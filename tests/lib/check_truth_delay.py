@@ -10,7 +10,7 @@ usable alignment; every request of the delay session has begin>end >= DELAY_NS a
 not; the fastest begin>end moves by 0.95 x DELAY_NS .. DELAY_NS + 50 us + max(25 us, 3 x base-vs-base
 noise); submit>kick, kick>exit, exit>signal and irq>complete, once base is scaled by the session's speed
 (the median of those four stages' delay/base ratios: the emulated L1's speed varies between sessions),
-are left with at most max(25 us, 3 x the same for base2, 0.3 x the scaled median), capped at DELAY_NS / 2.
+are left with at most max(40 us, 3 x the same for base2, 0.3 x the scaled median), capped at DELAY_NS / 2.
 Prints a table of the stages; prints each error and exits 1 if any.
 """
 import json, sys
@@ -76,6 +76,7 @@ speed = {name: median(p50(name, stage) / p50("base", stage) for stage in untouch
          for name in ("delay", "base2")}
 residual = lambda name, stage: p50(name, stage) - speed[name] * p50("base", stage)
 STAGE_SPREAD = 0.3  # how far one stage's ratio strays from its session's: up to 0.14 in CI's runs
+LEFT_FLOOR = 40000  # ns: what is left was up to 18 us in six CI runs (kick>exit); a misplaced hold leaves ~delay
 print(f"speed against base (median of the untouched stages' ratios): delay {speed['delay']:.2f}, "
       f"base2 {speed['base2']:.2f}")
 print(f"{'stage':15} {'base p50':>9} {'delay p50':>9} {'shift':>9} {'base2 p50':>9} {'noise':>9} (us)  check")
@@ -85,7 +86,7 @@ for stage, c in compare.items():
         # capped at half the hold: a hold misplaced into this stage would leave ~delay here
         left, left_noise = residual("delay", stage), residual("base2", stage)
         scaled = speed["delay"] * p50("base", stage)
-        bound = min(delay / 2, max(25000, 3 * abs(left_noise), STAGE_SPREAD * scaled))
+        bound = min(delay / 2, max(LEFT_FLOOR, 3 * abs(left_noise), STAGE_SPREAD * scaled))
         check = f"left {us(left).strip()} of {us(scaled).strip()} scaled (noise {us(left_noise).strip()}); " \
                 f"|left| <= {us(bound).strip()}"
         if abs(left) > bound:
