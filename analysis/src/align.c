@@ -251,44 +251,65 @@ static __int128 turn(const vq_constraint *a, const vq_constraint *b, const vq_co
            ((__int128)b->value - a->value) * (__int128)(int64_t)(p->guest_ns - a->guest_ns);
 }
 
+/* Sorts the N points of BUF by time and keeps, in place, the hull binding_bounds wants (MAX: upper);
+ * returns how many. */
+static size_t hull_in_place(vq_constraint *buf, size_t n, bool max)
+{
+    size_t out = 0, i;
+
+    qsort(buf, n, sizeof(*buf), compare_bound_points);
+    for (i = 0; i < n; i++) {
+        /* drop the last kept point while it lies strictly under (MAX) / over the line to this one */
+        while (out >= 2 && (max ? turn(&buf[out - 2], &buf[out - 1], &buf[i]) > 0
+                                : turn(&buf[out - 2], &buf[out - 1], &buf[i]) < 0)) {
+            out--;
+        }
+        buf[out++] = buf[i];
+    }
+    return out;
+}
+
+/* Points binding_bounds sorts at a time: the hull of the ones so far plus the next ones. */
+#define HULL_CHUNK 4096
+
 /*
  * The bounds of one side (lower: MAX) and CPU that a line of any slope can rest on: for the lower bounds
  * the upper convex hull of the points (guest_ns, value), for the upper bounds the lower hull (points on
  * a hull edge kept). The highest lower / lowest upper bound along any slope is one of them, so the
- * slope searches below look at these few instead of every bound. Sorted by time; caller frees; NULL
- * when out of memory (the searches then take every bound).
+ * slope searches below look at these few instead of every bound. Built a chunk at a time (the hull of
+ * a set is the hull of its parts' hulls): its memory is the chunk and the hull, not the bounds. Sorted
+ * by time; caller frees; NULL when out of memory (the searches then take every bound).
  */
 static vq_constraint *binding_bounds(const vq_constraint *points, size_t count, bool max, uint32_t cpu, size_t *out)
 {
-    vq_constraint *hull, *shrunk;
-    size_t n = 0, i;
+    size_t capacity = HULL_CHUNK, n = 0, i;
+    vq_constraint *hull = malloc(capacity * sizeof(*hull)), *bigger;
 
     *out = 0;
-    for (i = 0; i < count; i++) {   /* sized to the side's bounds: the other side's may be as many */
-        n += of_cpu(&points[i], cpu) && points[i].upper != max;
-    }
-    hull = malloc((n + 1) * sizeof(*hull));
     if (!hull) {
         return NULL;
     }
-    n = 0;
     for (i = 0; i < count; i++) {
-        if (of_cpu(&points[i], cpu) && points[i].upper != max) {
-            hull[n++] = points[i];
+        if (!of_cpu(&points[i], cpu) || points[i].upper == max) {
+            continue;
         }
-    }
-    qsort(hull, n, sizeof(*hull), compare_bound_points);
-    for (i = 0; i < n; i++) {
-        /* drop the last kept point while it lies strictly under (MAX) / over the line to this one */
-        while (*out >= 2 && (max ? turn(&hull[*out - 2], &hull[*out - 1], &hull[i]) > 0
-                                 : turn(&hull[*out - 2], &hull[*out - 1], &hull[i]) < 0)) {
-            (*out)--;
+        if (n == capacity) {
+            n = hull_in_place(hull, n, max);
+            if (n > capacity / 2) {   /* a hull of many points: room for as many new ones */
+                bigger = realloc(hull, 2 * capacity * sizeof(*hull));
+                if (!bigger) {
+                    free(hull);
+                    return NULL;
+                }
+                hull = bigger;
+                capacity *= 2;
+            }
         }
-        hull[(*out)++] = hull[i];
+        hull[n++] = points[i];
     }
-    /* the hull is a few points of the side's many: give the rest back */
-    shrunk = realloc(hull, (*out + 1) * sizeof(*hull));
-    return shrunk ? shrunk : hull;
+    *out = hull_in_place(hull, n, max);
+    bigger = realloc(hull, (*out + 1) * sizeof(*hull));   /* a few points: give the rest back */
+    return bigger ? bigger : hull;
 }
 
 /* The line of slope SLOPE through the highest lower (MAX) or lowest upper bound of CPU, at time AT. */
