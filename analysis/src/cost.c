@@ -233,7 +233,6 @@ static void classify_threads(const vq_loader *load, vq_thread_class *classes)
     }
 }
 
-
 /* The index in cost->blocks of the block with SEQ; SIZE_MAX none. */
 static size_t block_index(const vq_cost *cost, uint32_t seq)
 {
