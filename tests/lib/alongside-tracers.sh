@@ -8,7 +8,7 @@
 #   alongside-tracers.sh start DIR QEMU-PIDFILE   once vqscope's probes are attached (they attach when
 #                                                 QEMU runs, after this hook returns: a background job
 #                                                 waits for them), start `perf kvm stat record -a -k mono`
-#                                                 and `trace-cmd record -C mono -e kvm:kvm_exit
+#                                                 and `trace-cmd record -b 16384 -C mono -e kvm:kvm_exit
 #                                                 -e kvm:kvm_entry`; then a second VM (the same QEMU,
 #                                                 firmware only: SeaBIOS finds no boot disk and retries,
 #                                                 an idle VM that still exits) and a second vqscope-probe
@@ -35,7 +35,10 @@ start_tracers() {
   grep -q 'recording .* events of process' "$dir/probe.log" 2>/dev/null || say "vqscope's probes did not report attaching; starting anyway"
   perf kvm -o "$work/perf.data.kvm" stat record -a -k mono > "$work/perf.log" 2>&1 &
   echo $! > "$work/perf.pid"
-  trace-cmd record -C mono -e kvm:kvm_exit -e kvm:kvm_entry -o "$work/trace.dat" > "$work/trace-cmd.log" 2>&1 &
+  # -b: 16 MB per CPU, five times the most a session wrote on one CPU (3.1 MB): with ftrace's
+  # default (1.4 MB) trace-cmd's reader, slow in the emulated L1, let CPU 0's buffer overrun and lost
+  # 390 events (CI rehearsal 2026-12-04), which the parity check then rightly counted against it
+  trace-cmd record -b 16384 -C mono -e kvm:kvm_exit -e kvm:kvm_entry -o "$work/trace.dat" > "$work/trace-cmd.log" 2>&1 &
   echo $! > "$work/trace-cmd.pid"
   say "started perf (pid $(cat "$work/perf.pid")) and trace-cmd (pid $(cat "$work/trace-cmd.pid"))"
   local qemu
