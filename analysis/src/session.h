@@ -326,7 +326,6 @@ void vq_emitted_free(vq_emitted *emitted);
 /* The summary of one stage over the emitted requests, from its histogram (vq_hist_summary). */
 vq_summary vq_session_stage_summary(const vq_session *session, vq_stage stage);
 
-
 /* The offset for a guest event on CPU CPU: its CPU's own when the session has per-CPU offsets, else the
  * session's. */
 const vq_clock_offset *vq_session_offset_of(const vq_session *session, uint32_t cpu);
