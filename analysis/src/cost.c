@@ -294,21 +294,19 @@ static int compare_notify_exit(const void *left, const void *right)
     return (a > b) - (a < b);
 }
 
-/* One duration per notify exit that served a row, in time order (rows of one kick share theirs). */
+/* One duration per notify exit that served a row, in time order (rows of one kick share theirs): the
+ * rows' notify exits sorted by exit time, in place, and each exit taken once. */
 static vq_status collect_notify_exits(vq_session *session)
 {
     vq_cost *cost = &session->cost;
     size_t count = session->emitted.notify_exit_count, i;
-    vq_row_notify_exit *exits = malloc((count + 1) * sizeof(*exits));
+    vq_row_notify_exit *exits = session->emitted.notify_exits;
 
-    if (!exits) {
-        return VQ_ERR_NOMEM;
+    if (count) {
+        qsort(exits, count, sizeof(*exits), compare_notify_exit);
     }
-    memcpy(exits, session->emitted.notify_exits, count * sizeof(*exits));
-    qsort(exits, count, sizeof(*exits), compare_notify_exit);
     cost->notify_exits = malloc((count + 1) * sizeof(*cost->notify_exits));
     if (!cost->notify_exits) {
-        free(exits);
         return VQ_ERR_NOMEM;
     }
     for (i = 0; i < count; i++) {
@@ -322,7 +320,6 @@ static vq_status collect_notify_exits(vq_session *session)
             }
         }
     }
-    free(exits);
     return VQ_OK;
 }
 

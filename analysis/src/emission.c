@@ -223,7 +223,6 @@ vq_status vq_session_emit(vq_session *session, const vq_request_row *row)
         emitted->first_submit_guest = UINT64_MAX;
         emitted->last_complete_guest = 0;
     }
-    session->kick.completions++;
     emitted->stitched++;
     if (row->submit_guest < emitted->first_submit_guest) {
         emitted->first_submit_guest = row->submit_guest;

@@ -44,6 +44,7 @@ static void text_stages(FILE *out, const vq_session *session)
 static void text_kicks(FILE *out, const vq_session *session)
 {
     const vq_kick_stats *k = &session->kick;
+    uint64_t completions = session->emitted.stitched;
     vq_summary s;
 
     fprintf(out, "kicks and interrupts\n");
@@ -65,8 +66,8 @@ static void text_kicks(FILE *out, const vq_session *session)
     }
     fprintf(out, "  interrupts per completion: guest %.3f (%" PRIu64 " irqs), host injections %.3f (%" PRIu64
             "),\n  %" PRIu64 " irqs paired with an injection\n",
-            k->completions ? (double)k->guest_irqs / (double)k->completions : 0.0, k->guest_irqs,
-            k->completions ? (double)k->host_injections / (double)k->completions : 0.0, k->host_injections,
+            completions ? (double)k->guest_irqs / (double)completions : 0.0, k->guest_irqs,
+            completions ? (double)k->host_injections / (double)completions : 0.0, k->host_injections,
             k->irqs_paired);
 }
 
@@ -243,7 +244,7 @@ static void report_json(FILE *out, const vq_session *session, bool with_rows)
             ", \"empty_runs\": %" PRIu64 ", \"guest_irqs\": %" PRIu64 ", \"host_injections\": %" PRIu64
             ", \"completions\": %" PRIu64 ",\n    \"requests_per_kick\": ", k->kicks, k->notified, k->suppressed,
             k->kicks_paired, k->host_notifies, k->handler_runs, k->empty_runs, k->guest_irqs, k->host_injections,
-            k->completions);
+            session->emitted.stitched);
     s = vq_hist_summary(k->requests_per_kick);
     vq_json_summary(out, &s);
     fputs(",\n    \"pops_per_run\": ", out);

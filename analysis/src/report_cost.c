@@ -57,7 +57,7 @@ static void json_fixed(FILE *out, double value, int digits)
     }
 }
 
-/* The rows' notify exits (each row's own, in emission order: submit order); caller frees. */
+/* The rows' notify exits (each row's own); caller frees. */
 static int64_t *row_notify_exits(const vq_session *session, size_t *count)
 {
     const vq_emitted *emitted = &session->emitted;

@@ -105,7 +105,7 @@ typedef struct {
     uint64_t kicks_paired;                 /* notified kicks matched to a host notify */
     uint64_t host_notifies;                /* device notifies seen on the host side */
     uint64_t handler_runs, empty_runs;     /* virtio_queue_notify of the device; runs without a begin */
-    uint64_t guest_irqs, irqs_paired, host_injections, completions;
+    uint64_t guest_irqs, irqs_paired, host_injections;   /* completions: emitted.stitched */
     /* Distributions (NULL: no value): */
     vq_hist *requests_per_kick;            /* per kick that covered at least one request */
     vq_hist *pops_per_run;                 /* begins per handler run */
@@ -204,7 +204,7 @@ typedef struct {
      * per kick, the notify exits shared by a kick's rows) and the application end's matching. */
     uint64_t *kick_ids;                    /* each request's kick_id, 0 none */
     size_t kick_id_count, kick_id_capacity;
-    vq_row_notify_exit *notify_exits;      /* each row's own, in emission order */
+    vq_row_notify_exit *notify_exits;      /* each row's own (by exit time once the cost is summed) */
     size_t notify_exit_count, notify_exit_capacity;
     vq_block_requests *blocks;             /* A/B sessions */
     size_t block_count, block_capacity;
@@ -318,7 +318,7 @@ uint64_t vq_session_window_overlap(const vq_session *session, uint64_t from, uin
 void vq_session_free(vq_session *session);
 
 /* Emission of a stitched request (emission.c): ROW into session->emitted and the kick figures it feeds
- * (session->kick.kick_to_begin, .completions), under session->offset. Rows are emitted in submit order. */
+ * (session->kick.kick_to_begin), under session->offset. Rows are emitted in submit order. */
 vq_status vq_session_emit(vq_session *session, const vq_request_row *row);
 /* The application end of an emitted row, once it has it (the matching reads every row: e2e.h). */
 vq_status vq_session_emit_app(vq_session *session, const vq_app_row *app);
