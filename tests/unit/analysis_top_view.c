@@ -221,9 +221,9 @@ static void test_window_edges(void)
     free(text);
 }
 
-/* A long session: 20 s of requests completing every 1 ms, submitted in order but each completing 0..9 ms
- * after the one before it finished (not in completion order). The session keeps the last second's
- * requests only (its buffer stays a few seconds' worth), and they are exactly those of the last second. */
+/* A long session: 20 s of requests, one submitted every 1 ms, each completing 0..9 ms late (so not in
+ * completion order). The session keeps the last second's requests only (its buffer stays a few
+ * seconds' worth), and they are exactly those of the last second. */
 static void test_recent_bounded(void)
 {
     enum { COUNT = 20000 };
