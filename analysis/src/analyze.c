@@ -350,6 +350,10 @@ int main(int argc, char **argv)
     switch (parsed.command) {
     case COMMAND_REPORT:
         status = vq_report_session(out, sessions[0][0], parsed.format, &parsed.report);
+        if (status == VQ_ERR_USAGE) {
+            vq_error_set(&error, "%s: loaded without its requests' rows: cannot report each request",
+                         parsed.sessions[0]);
+        }
         break;
     case COMMAND_COMPARE:
         status = vq_report_compare(out, &(vq_side){ (const vq_session *const *)sessions[0], counts[0] },

@@ -262,6 +262,20 @@ static vq_status parse_stock(const char *line, const char *tag_at, const char *f
     return VQ_OK;
 }
 
+const char *vq_guest_type_name(vq_guest_type type)
+{
+    static const char *const names[] = {
+        [VQ_GUEST_SUBMIT] = "submit", [VQ_GUEST_KICK] = "kick", [VQ_GUEST_IRQ] = "irq",
+        [VQ_GUEST_COMPLETE] = "complete", [VQ_GUEST_HOLD] = "hold", [VQ_GUEST_RQ_ISSUE] = "rq_issue",
+        [VQ_GUEST_RQ_COMPLETE] = "rq_complete", [VQ_GUEST_BIO_QUEUE] = "bio_queue",
+        [VQ_GUEST_SYS_ENTER] = "sys_enter", [VQ_GUEST_SYS_EXIT] = "sys_exit",
+        [VQ_GUEST_URING_SUBMIT] = "uring_submit", [VQ_GUEST_URING_COMPLETE] = "uring_complete",
+        [VQ_GUEST_BLOCK] = "block",
+    };
+
+    return (size_t)type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
+}
+
 vq_status vq_guest_trace_parse_line(const char *line, bool *is_event, vq_guest_event *event, bool *is_bar,
                                     vq_guest_bar *bar, const char **why)
 {

@@ -3,6 +3,8 @@
 #define _FILE_OFFSET_BITS 64
 #include "guest_stream.h"
 
+#include "guest_record.h"
+
 #include "vqscope/guest_stream.h"
 
 #include <errno.h>
@@ -39,6 +41,7 @@ struct vq_guest_stream {
     bool finished;
     off_t cut_at;             /* where a cut stream's unfinished section begins; -1 when none */
     uint64_t overrun, missed;
+    vq_guest_decoder *decoder; /* the events read from their fields (guest_record.h) */
     struct trace_seq seq;
     char *line;
     size_t line_capacity;
@@ -408,6 +411,11 @@ vq_status vq_guest_stream_open_file(FILE *file, const char *path, vq_guest_strea
     if ((status = scan(stream, error)) != VQ_OK) {
         goto end;
     }
+    if (!(stream->decoder = vq_guest_decoder_new(stream->tep, stream->counter_clock))) {
+        vq_error_set(error, "%s: out of memory", path);
+        status = VQ_ERR_NOMEM;
+        goto end;
+    }
     for (cpu = 0; cpu < stream->header.cpus; cpu++) {
         cpu_cursor *c = &stream->cpus[cpu];
 
@@ -451,17 +459,63 @@ static vq_status marker_text(vq_guest_stream *stream, struct tep_event *event, s
     return VQ_OK;
 }
 
-vq_status vq_guest_stream_next_line(vq_guest_stream *stream, const char **line, vq_error *error)
+/* RECORD (of FORMAT, on CPU) as ftrace's text line into stream->line. */
+static vq_status format_line(vq_guest_stream *stream, const cpu_cursor *c, uint32_t cpu, struct tep_event *format,
+                             struct tep_record *record, vq_error *error)
+{
+    const char *name = format->name, *comm;
+    char stamp[48];
+    int pid, length;
+
+    trace_seq_reset(&stream->seq);
+    if (strcmp(format->system, "ftrace") == 0 && strcmp(format->name, "print") == 0) {
+        name = "tracing_mark_write";   /* what the trace file calls a trace_marker write */
+        if (marker_text(stream, format, record) != VQ_OK) {
+            vq_error_set(error, "%s: offset %jd: a trace_marker event without its text", stream->path,
+                         (intmax_t)(c->page_offset + kbuffer_curr_offset(c->kbuf)));
+            return VQ_ERR_FORMAT;
+        }
+    } else {
+        tep_print_event(stream->tep, &stream->seq, record, "%s", TEP_PRINT_INFO);
+    }
+    trace_seq_terminate(&stream->seq);
+    pid = tep_data_pid(stream->tep, record);
+    comm = tep_data_comm_from_pid(stream->tep, pid);
+    /* the trace file's column: cycles for a counter clock, else seconds.microseconds */
+    if (stream->counter_clock) {
+        snprintf(stamp, sizeof(stamp), "%llu", record->ts);
+    } else {
+        snprintf(stamp, sizeof(stamp), "%llu.%06llu", record->ts / 1000000000ULL, record->ts % 1000000000ULL / 1000);
+    }
+    for (;;) {
+        length = snprintf(stream->line, stream->line_capacity, "%16s-%-7d [%03" PRIu32 "] ..... %s: %s: %s\n",
+                          comm ? comm : "<...>", pid, cpu, stamp, name, stream->seq.buffer);
+        if (length >= 0 && (size_t)length < stream->line_capacity) {
+            return VQ_OK;
+        }
+        free(stream->line);
+        stream->line_capacity = length > 0 ? (size_t)length + 1 : 4096;
+        if (!(stream->line = malloc(stream->line_capacity))) {
+            stream->line_capacity = 0;
+            vq_error_set(error, "%s: out of memory", stream->path);
+            return VQ_ERR_NOMEM;
+        }
+    }
+}
+
+vq_status vq_guest_stream_next(vq_guest_stream *stream, bool want_line, vq_guest_event *event, bool *decoded,
+                               const char **line, vq_error *error)
 {
     cpu_cursor *c = NULL;
     uint32_t cpu, best = 0;
     struct tep_record record;
-    struct tep_event *event;
-    const char *name, *comm;
-    char stamp[48];
-    int pid, length;
+    struct tep_event *format;
     vq_status status;
 
+    *line = NULL;
+    if (decoded) {
+        *decoded = false;
+    }
     for (cpu = 0; cpu < stream->header.cpus; cpu++) {
         if (stream->cpus[cpu].event && (!c || stream->cpus[cpu].ts < c->ts)) {
             c = &stream->cpus[cpu];
@@ -478,55 +532,33 @@ vq_status vq_guest_stream_next_line(vq_guest_stream *stream, const char **line, 
                      stream->path, (intmax_t)(c->page_offset + kbuffer_curr_offset(c->kbuf)), best, record.size);
         return VQ_ERR_FORMAT;
     }
-    event = tep_find_event_by_record(stream->tep, &record);
-    if (!event) {
+    format = tep_find_event_by_record(stream->tep, &record);
+    if (!format) {
         vq_error_set(error, "%s: offset %jd: cpu %" PRIu32 "'s page has an event of type %d, whose format the "
                      "stream does not carry", stream->path,
                      (intmax_t)(c->page_offset + kbuffer_curr_offset(c->kbuf)), best,
                      tep_data_type(stream->tep, &record));
         return VQ_ERR_FORMAT;
     }
-    trace_seq_reset(&stream->seq);
-    name = event->name;
-    if (strcmp(event->system, "ftrace") == 0 && strcmp(event->name, "print") == 0) {
-        name = "tracing_mark_write";   /* what the trace file calls a trace_marker write */
-        if (marker_text(stream, event, &record) != VQ_OK) {
-            vq_error_set(error, "%s: offset %jd: a trace_marker event without its text", stream->path,
-                         (intmax_t)(c->page_offset + kbuffer_curr_offset(c->kbuf)));
-            return VQ_ERR_FORMAT;
-        }
-    } else {
-        tep_print_event(stream->tep, &stream->seq, &record, "%s", TEP_PRINT_INFO);
+    if (event && vq_guest_decoder_take(stream->decoder, format, &record, best, event)) {
+        *decoded = true;
     }
-    trace_seq_terminate(&stream->seq);
-    pid = tep_data_pid(stream->tep, &record);
-    comm = tep_data_comm_from_pid(stream->tep, pid);
-    /* the trace file's column: cycles for a counter clock, else seconds.microseconds */
-    if (stream->counter_clock) {
-        snprintf(stamp, sizeof(stamp), "%llu", record.ts);
-    } else {
-        snprintf(stamp, sizeof(stamp), "%llu.%06llu", record.ts / 1000000000ULL, record.ts % 1000000000ULL / 1000);
-    }
-    for (;;) {
-        length = snprintf(stream->line, stream->line_capacity, "%16s-%-7d [%03" PRIu32 "] ..... %s: %s: %s\n",
-                          comm ? comm : "<...>", pid, best, stamp, name, stream->seq.buffer);
-        if (length >= 0 && (size_t)length < stream->line_capacity) {
-            break;
+    if (want_line || !decoded || !*decoded) {
+        if ((status = format_line(stream, c, best, format, &record, error)) != VQ_OK) {
+            return status;
         }
-        free(stream->line);
-        stream->line_capacity = length > 0 ? (size_t)length + 1 : 4096;
-        if (!(stream->line = malloc(stream->line_capacity))) {
-            stream->line_capacity = 0;
-            vq_error_set(error, "%s: out of memory", stream->path);
-            return VQ_ERR_NOMEM;
-        }
+        *line = stream->line;
     }
-    *line = stream->line;
     c->event = kbuffer_next_event(c->kbuf, &c->ts);
     if (!c->event && (status = advance_page(stream, c, best, error)) != VQ_OK) {
         return status;
     }
     return VQ_OK;
+}
+
+vq_status vq_guest_stream_next_line(vq_guest_stream *stream, const char **line, vq_error *error)
+{
+    return vq_guest_stream_next(stream, true, NULL, NULL, line, error);
 }
 
 vq_guest_stream_state vq_guest_stream_get_state(const vq_guest_stream *stream)
@@ -549,6 +581,7 @@ void vq_guest_stream_close(vq_guest_stream *stream)
             kbuffer_free(stream->cpus[cpu].kbuf);
         }
     }
+    vq_guest_decoder_free(stream->decoder);
     if (stream->tep) {
         trace_seq_destroy(&stream->seq);
         tep_free(stream->tep);

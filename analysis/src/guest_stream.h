@@ -4,9 +4,10 @@
  * while the workload ran; format in include/vqscope/guest_stream.h). The pages are decoded with
  * libtraceevent (kbuffer for the pages, the event formats the stream carries for the fields) and the
  * CPUs merged in timestamp order; each event comes out as the line ftrace's `trace` file would have
- * shown (TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: FIELDS), so that one parser (guest_trace.c) owns what
- * the events mean, whichever way they came out of the guest. Memory: an index of the pages (16 bytes
- * each) and one page per CPU.
+ * shown (TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: FIELDS), so that one parser (guest_line.c) owns what
+ * the events mean, whichever way they came out of the guest; the events read most are read from their
+ * fields instead, as that parser would take them from the line (guest_record.h). Memory: an index of
+ * the pages (16 bytes each) and one page per CPU.
  */
 #ifndef VQSCOPE_ANALYSIS_GUEST_STREAM_H
 #define VQSCOPE_ANALYSIS_GUEST_STREAM_H
@@ -27,6 +28,12 @@ vq_status vq_guest_stream_open(const char *path, vq_guest_stream **out, vq_error
 vq_status vq_guest_stream_open_file(FILE *file, const char *path, vq_guest_stream **out, vq_error *error);
 /* The next event, as a '\n'-ended ftrace text line valid until the next call; VQ_END after the last. */
 vq_status vq_guest_stream_next_line(vq_guest_stream *stream, const char **line, vq_error *error);
+/* The next event, read from its fields into EVENT when it is one guest_record.h decodes (*DECODED true),
+ * and as next_line's text line (*LINE) when it is not or WANT_LINE asks for it too (else *LINE NULL).
+ * EVENT NULL: the line only. The event is as vq_guest_trace_parse_line makes it from that line. */
+struct vq_guest_event;
+vq_status vq_guest_stream_next(vq_guest_stream *stream, bool want_line, struct vq_guest_event *event, bool *decoded,
+                               const char **line, vq_error *error);
 /* What the stream says of itself, after its last event: whether it has its end section (the guest's
  * streamer stopped cleanly), where a cut stream's unfinished last section begins (-1: none; left out),
  * the overrun its end section reports (events the guest's ring buffers lost before they were read,

@@ -110,8 +110,10 @@ static vq_status open_events(vq_guest_trace *reader, vq_error *error)
     return status;
 }
 
-/* The next line into reader->line (LENGTH bytes): the text's, then the event stream's. VQ_END after both. */
-static vq_status next_line(vq_guest_trace *reader, ssize_t *length, vq_error *error)
+/* The next line into reader->line (LENGTH bytes): the text's, then the event stream's. VQ_END after both.
+ * An event of the stream read from its fields goes to EVENT instead (*DECODED true, no line). */
+static vq_status next_line(vq_guest_trace *reader, ssize_t *length, vq_guest_event *event, bool *decoded,
+                           vq_error *error)
 {
     const char *line;
     vq_status status;
@@ -134,13 +136,17 @@ static vq_status next_line(vq_guest_trace *reader, ssize_t *length, vq_error *er
             return status;
         }
     }
-    status = vq_guest_stream_next_line(reader->events, &line, error);
+    status = vq_guest_stream_next(reader->events, false, event, decoded, &line, error);
     if (status == VQ_END) {
         reader->events_done = true;
         return VQ_END;
     }
     if (status != VQ_OK) {
         return status;
+    }
+    if (*decoded) {
+        reader->line_number++;
+        return VQ_OK;
     }
     *length = (ssize_t)strlen(line);
     if ((size_t)*length + 1 > reader->line_capacity) {
@@ -158,57 +164,66 @@ static vq_status next_line(vq_guest_trace *reader, ssize_t *length, vq_error *er
     return VQ_OK;
 }
 
+/* The text line in reader->line (LENGTH bytes): a header line taken, an event into EVENT (*IS_EVENT). */
+static vq_status take_line(vq_guest_trace *reader, ssize_t length, vq_guest_event *event, bool *is_event,
+                           vq_error *error)
+{
+    bool is_bar;
+    vq_guest_bar bar;
+    const char *why;
+    char why_text[VQ_ERROR_MAX];
+    vq_status status;
+
+    if (strlen(reader->line) != (size_t)length) {
+        vq_error_set(error, "%s:%" PRIu64 ": NUL byte in a line; expected ftrace text", reader->name,
+                     reader->line_number);
+        return VQ_ERR_FORMAT;
+    }
+    status = vq_guest_trace_parse_line(reader->line, is_event, event, &is_bar, &bar, &why);
+    if (status != VQ_OK) {
+        reader->line[strcspn(reader->line, "\n")] = '\0';
+        vq_error_set(error, "%s:%" PRIu64 ": %s; found '%.120s'", reader->name, reader->line_number,
+                     why, reader->line);
+        return status;
+    }
+    if (is_bar && reader->header.bar_count < VQ_GUEST_MAX_BARS) {
+        reader->header.bars[reader->header.bar_count++] = bar;
+    }
+    if (reader->line[0] == '#' && vq_guest_header_take(&reader->header, reader->line, why_text,
+                                                       sizeof(why_text)) != VQ_OK) {
+        reader->line[strcspn(reader->line, "\n")] = '\0';
+        vq_error_set(error, "%s:%" PRIu64 ": %s; found '%.120s'", reader->name, reader->line_number, why_text,
+                     reader->line);
+        return VQ_ERR_FORMAT;
+    }
+    return VQ_OK;
+}
+
 vq_status vq_guest_trace_next(vq_guest_trace *reader, vq_guest_event *event, vq_error *error)
 {
-    vq_status status = VQ_END;
+    vq_status status;
+    bool is_event = false;
 
-    for (;;) {
-        ssize_t length;
-        bool is_event, is_bar;
-        vq_guest_bar bar;
-        const char *why;
-        char why_text[VQ_ERROR_MAX];
+    while (!is_event) {
+        ssize_t length = 0;
+        bool decoded = false;
 
-        if ((status = next_line(reader, &length, error)) != VQ_OK) {
-            goto end;
+        if ((status = next_line(reader, &length, event, &decoded, error)) != VQ_OK) {
+            return status;
         }
-        if (strlen(reader->line) != (size_t)length) {
-            vq_error_set(error, "%s:%" PRIu64 ": NUL byte in a line; expected ftrace text", reader->name,
-                         reader->line_number);
-            status = VQ_ERR_FORMAT;
-            goto end;
-        }
-        status = vq_guest_trace_parse_line(reader->line, &is_event, event, &is_bar, &bar, &why);
-        if (status != VQ_OK) {
-            reader->line[strcspn(reader->line, "\n")] = '\0';
-            vq_error_set(error, "%s:%" PRIu64 ": %s; found '%.120s'", reader->name, reader->line_number,
-                         why, reader->line);
-            goto end;
-        }
-        if (is_bar && reader->header.bar_count < VQ_GUEST_MAX_BARS) {
-            reader->header.bars[reader->header.bar_count++] = bar;
-        }
-        if (reader->line[0] == '#' && vq_guest_header_take(&reader->header, reader->line, why_text,
-                                                           sizeof(why_text)) != VQ_OK) {
-            reader->line[strcspn(reader->line, "\n")] = '\0';
-            vq_error_set(error, "%s:%" PRIu64 ": %s; found '%.120s'", reader->name, reader->line_number, why_text,
-                         reader->line);
-            status = VQ_ERR_FORMAT;
-            goto end;
-        }
-        if (is_event) {
-            event->line = reader->line_number;
-            if ((event->column_tsc || event->column_is_tsc) && !tsc_to_mono(reader, event)) {
-                vq_error_set(error, "%s:%" PRIu64 ": ftrace's column is in TSC cycles (trace_clock x86-tsc), "
-                             "but the header has no two '# clock-pair:' lines (start, end) with different TSCs "
-                             "to convert it to guest CLOCK_MONOTONIC", reader->name, reader->line_number);
-                status = VQ_ERR_FORMAT;
-            }
-            goto end;
+        is_event = decoded;
+        if (!decoded && (status = take_line(reader, length, event, &is_event, error)) != VQ_OK) {
+            return status;
         }
     }
-end:
-    return status;
+    event->line = reader->line_number;
+    if ((event->column_tsc || event->column_is_tsc) && !tsc_to_mono(reader, event)) {
+        vq_error_set(error, "%s:%" PRIu64 ": ftrace's column is in TSC cycles (trace_clock x86-tsc), "
+                     "but the header has no two '# clock-pair:' lines (start, end) with different TSCs "
+                     "to convert it to guest CLOCK_MONOTONIC", reader->name, reader->line_number);
+        return VQ_ERR_FORMAT;
+    }
+    return VQ_OK;
 }
 
 size_t vq_guest_trace_bars(const vq_guest_trace *reader, const vq_guest_bar **bars)

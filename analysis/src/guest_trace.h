@@ -62,7 +62,7 @@ typedef enum {
     VQ_GUEST_BLOCK,         /* block_seq, block_label, block_begin: an A/B block starts or ends */
 } vq_guest_type;
 
-typedef struct {
+typedef struct vq_guest_event {
     vq_guest_type type;
     uint64_t ts_ns;     /* guest CLOCK_MONOTONIC */
     uint64_t id;        /* SUBMIT, COMPLETE */
@@ -92,6 +92,10 @@ typedef struct {
     bool column_is_tsc; /* parse_line: column_ns holds cycles, not yet converted */
     uint64_t line;      /* line number in the file, for messages */
 } vq_guest_event;
+
+/* The type's short name ("submit", "sys_enter", ...), for messages and counts. */
+#define VQ_GUEST_TYPE_COUNT (VQ_GUEST_BLOCK + 1)
+const char *vq_guest_type_name(vq_guest_type type);
 
 typedef struct {
     uint64_t start;     /* inclusive */

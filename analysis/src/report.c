@@ -331,6 +331,10 @@ static void report_json(FILE *out, const vq_session *session, bool with_rows)
 vq_status vq_report_session(FILE *out, const vq_session *session, vq_format format,
                             const vq_report_options *options)
 {
+    if (!session->keep_rows && (format == VQ_FORMAT_CSV || (options->requests && (format == VQ_FORMAT_TEXT ||
+                                                                                   format == VQ_FORMAT_JSON)))) {
+        return VQ_ERR_USAGE;   /* a report of each request, from a session loaded without them */
+    }
     switch (format) {
     case VQ_FORMAT_TEXT:
         report_text(out, session, options);

@@ -32,6 +32,8 @@ typedef struct {
     uint64_t seed;          /* compare: bootstrap seed */
 } vq_report_options;
 
+/* VQ_ERR_USAGE (nothing written) when the report is of each request (CSV, --requests) and SESSION was
+ * loaded without its rows. */
 vq_status vq_report_session(FILE *out, const vq_session *session, vq_format format,
                             const vq_report_options *options);
 /* A and B: one session each, or several boots of a setting each (blocks.h: what the intervals resample). */

@@ -9,6 +9,7 @@
  */
 #include "ctf.h"
 #include "dump.h"
+#include "guest_record.h"
 #include "guest_stream.h"
 #include "reorder.h"
 #include "simpletrace.h"
@@ -22,11 +23,12 @@
 
 #define EXIT_INPUT_ERROR 1
 #define EXIT_USAGE 2
+#define EXIT_DECODER_DIFFERS 3
 
 static const char usage_text[] =
     "usage: vqscope-tracedump simple FILE --events TRACE_EVENTS_ALL [--sorted [--window N]] [--count]\n"
     "       vqscope-tracedump ctf DIR [--count]\n"
-    "       vqscope-tracedump guest FILE [--count]\n"
+    "       vqscope-tracedump guest FILE [--count | --check-decoder]\n"
     "\n"
     "Prints one line per event (simple, ctf: <timestamp_ns> <name> pid=<pid> arg=value ...), then a\n"
     "summary line starting with '#'. Their timestamps are host CLOCK_MONOTONIC ns.\n"
@@ -41,9 +43,13 @@ static const char usage_text[] =
     "  -w, --window N     events held to reorder with --sorted (default 16384); an event older than\n"
     "                     the window allows is printed late and reported on stderr\n"
     "  -c, --count        decode every event but print only the summary line (ingest benchmark)\n"
+    "      --check-decoder  guest: read each event both ways the analyzer can, from its fields and from\n"
+    "                     its text line, and print only where the two disagree, then a summary line\n"
+    "                     (events decoded from their fields, per type, and how many differ)\n"
     "  -h, --help         this text\n"
     "\n"
-    "Exit status: 0 ok, 1 malformed or unreadable input (after printing what could be read), 2 usage.\n"
+    "Exit status: 0 ok, 1 malformed or unreadable input (after printing what could be read), 2 usage,\n"
+    "3 --check-decoder found events the two ways read differently.\n"
     "\n"
     "EXAMPLES\n"
     "  vqscope-tracedump simple qemu.trace --events .cache/qemu/build/trace/trace-events-all --sorted\n"
@@ -56,6 +62,7 @@ typedef struct {
     const char *events_path;
     bool sorted;
     bool count_only;      /* decode and count, print nothing per event */
+    bool check_decoder;   /* guest: compare the field decoder with the text parser on every event */
     size_t window;
 } options;
 
@@ -72,6 +79,7 @@ static int parse_options(int argc, char **argv, options *parsed)
         { "sorted", no_argument, NULL, 's' },
         { "window", required_argument, NULL, 'w' },
         { "count", no_argument, NULL, 'c' },
+        { "check-decoder", no_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -98,6 +106,9 @@ static int parse_options(int argc, char **argv, options *parsed)
         case 'c':
             parsed->count_only = true;
             break;
+        case 'D':
+            parsed->check_decoder = true;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             exit(0);
@@ -120,6 +131,9 @@ static int parse_options(int argc, char **argv, options *parsed)
         }
     } else {
         return usage_error("unknown format; expected 'simple', 'ctf' or 'guest'");
+    }
+    if (parsed->check_decoder && (strcmp(parsed->format, "guest") != 0 || parsed->count_only)) {
+        return usage_error("--check-decoder: only for a guest stream, and not with --count");
     }
     return 0;
 }
@@ -216,6 +230,78 @@ static vq_status dump_guest(const options *parsed, vq_error *error)
     return status;
 }
 
+/* One reading of an event, on one line after HOW. */
+static void print_guest_event(const char *how, const vq_guest_event *event)
+{
+    printf("  %-6s type=%s ts_ns=%" PRIu64 " pid=%" PRIu32 " cpu=%" PRIu32 " id=%" PRIu64 " vq=%" PRIu32
+           " id_last=%" PRIu64 " num_free=%" PRIu32 " notified=%d status=%" PRIu32 " stock=%d sector=%" PRIu64
+           " sectors=%" PRIu32 " write=%d hold=%" PRIu64 "..%" PRIu64 " block=%" PRIu64 "+%" PRIu32 " sys_nr=%" PRIu32
+           " args=%" PRIx64 ",%" PRIx64 ",%" PRIx64 ",%" PRIx64 " ret=%" PRId64 " column=%" PRIu64 "%s%s\n", how,
+           vq_guest_type_name(event->type), event->ts_ns, event->pid, event->cpu, event->id, event->vq,
+           event->id_last, event->num_free, event->notified, event->status, event->stock, event->sector,
+           event->sectors, event->write, event->hold_start_ns, event->hold_end_ns, event->block, event->nblocks,
+           event->sys_nr, event->sys_args[0], event->sys_args[1], event->sys_args[2], event->sys_args[3],
+           event->sys_ret, event->column_ns, event->column_tsc ? " ts_in_cycles" : "",
+           event->column_is_tsc ? " column_in_cycles" : "");
+}
+
+/* --check-decoder: every event of a guest stream read from its fields (when the decoder takes it) and
+ * parsed from its text line, compared; the first events that differ printed, then the summary line.
+ * *DIFFERING: how many differ. VQ_OK, or the first error. */
+static vq_status check_guest_decoder(const options *parsed, uint64_t *differing, vq_error *error)
+{
+    vq_guest_stream *stream = NULL;
+    vq_status status = vq_guest_stream_open(parsed->input, &stream, error);
+    uint64_t events = 0, decoded_count = 0, by_type[VQ_GUEST_TYPE_COUNT] = { 0 };
+    size_t t;
+
+    *differing = 0;
+    if (status != VQ_OK) {
+        return status;
+    }
+    for (;;) {
+        vq_guest_event fields, text;
+        bool decoded, is_event, is_bar;
+        vq_guest_bar bar;
+        const char *line, *why;
+
+        status = vq_guest_stream_next(stream, true, &fields, &decoded, &line, error);
+        if (status != VQ_OK) {
+            break;
+        }
+        events++;
+        if (!decoded) {
+            continue;
+        }
+        decoded_count++;
+        by_type[fields.type < VQ_GUEST_TYPE_COUNT ? fields.type : 0]++;
+        if (vq_guest_trace_parse_line(line, &is_event, &text, &is_bar, &bar, &why) == VQ_OK && is_event &&
+            vq_guest_event_equal(&fields, &text)) {
+            continue;
+        }
+        if (++*differing <= 10) {
+            printf("differs: event %" PRIu64 ": %s", events, line);
+            print_guest_event("fields", &fields);
+            if (is_event) {
+                print_guest_event("text", &text);
+            } else {
+                printf("  text   %s\n", why ? why : "not an event");
+            }
+        }
+    }
+    status = status == VQ_END ? VQ_OK : status;
+    printf("# decoder %s: events=%" PRIu64 " decoded=%" PRIu64 " differing=%" PRIu64, parsed->input, events,
+           decoded_count, *differing);
+    for (t = 0; t < VQ_GUEST_TYPE_COUNT; t++) {
+        if (by_type[t]) {
+            printf(" %s=%" PRIu64, vq_guest_type_name((vq_guest_type)t), by_type[t]);
+        }
+    }
+    printf(" status=%s\n", status == VQ_OK ? "ok" : "error");
+    vq_guest_stream_close(stream);
+    return status;
+}
+
 /* The events of a CTF trace, then its summary line; VQ_OK, or the first error with ERROR set. */
 static vq_status dump_ctf(const options *parsed, vq_error *error)
 {
@@ -249,6 +335,7 @@ int main(int argc, char **argv)
     int exit_code = parse_options(argc, argv, &parsed);
     vq_status status;
     vq_error error;
+    uint64_t differing = 0;
 
     if (exit_code != 0) {
         return exit_code;
@@ -259,7 +346,7 @@ int main(int argc, char **argv)
     if (strcmp(parsed.format, "simple") == 0) {
         status = dump_simple(&parsed, &error);
     } else if (strcmp(parsed.format, "guest") == 0) {
-        status = dump_guest(&parsed, &error);
+        status = parsed.check_decoder ? check_guest_decoder(&parsed, &differing, &error) : dump_guest(&parsed, &error);
     } else {
         status = dump_ctf(&parsed, &error);
     }
@@ -267,6 +354,11 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (status != VQ_OK) {
         fprintf(stderr, "vqscope-tracedump: error: %s\n", error.message);
+    }
+    if (status == VQ_OK && differing) {
+        fprintf(stderr, "vqscope-tracedump: error: %s: %" PRIu64 " events read differently from their fields than "
+                "from their text\n", parsed.input, differing);
+        return EXIT_DECODER_DIFFERS;
     }
     return status == VQ_OK ? 0 : status == VQ_ERR_USAGE ? EXIT_USAGE : EXIT_INPUT_ERROR;
 }

@@ -15,6 +15,16 @@ skip() { echo "skipped: $*"; exit 77; }
 note() { echo "--- $*"; }
 # expect_grep PATTERN FILE WHAT: FILE must match PATTERN
 expect_grep() { grep -Eq -- "$1" "$2" || fail "$3 (no line matching '$1' in $2)"; }
+# check_decoder SESSION: the analyzer reads the session's guest stream from the events' fields; every
+# event it reads so must be what ftrace's text of it parses to (vqscope-tracedump --check-decoder)
+check_decoder() {
+  local stream=$1/guest.stream out
+  out=$WORK/decoder-$(basename "$1").txt
+  "$VQSCOPE_TOP/analysis/vqscope-tracedump" guest "$stream" --check-decoder > "$out" ||
+    fail "$stream: events read from their fields differ from their text: $(head -3 "$out")"
+  expect_grep ' decoded=[1-9][0-9]* differing=0 ' "$out" "$stream: no event read from its fields"
+  tail -1 "$out"
+}
 [ -x "$QEMU" ] || fail "QEMU not built at $QEMU (make qemu)"
 
 

@@ -9,6 +9,7 @@ record_and_check() {  # record_and_check EXPECT [vqscope record options...]
     "$WORK/session/meta.json" || fail "meta.json unreadable"
   python3 "$VQSCOPE_TOP/tests/lib/session_check.py" "$WORK/session" --expect "$expect" \
     || fail "the recorded session does not show what $expect must"
+  check_decoder "$WORK/session"
   # the clock alignment: exact (TSC) under KVM, causal and saying why under TCG; no negative stage
   "$VQSCOPE_TOP/analysis/vqscope-analyze" "$WORK/session" --format json --requests -o "$WORK/report.json" \
     || fail "vqscope-analyze failed on the session"

@@ -13,6 +13,7 @@
  */
 #include "exit_reason.h"
 #include "loader.h"
+#include "report.h"
 #include "report_vcpus.h"
 #include "session_dir.h"
 
@@ -65,6 +66,47 @@ static void test_stitch_one_request(void)
         CHECK(row->hold_ns == -1 && row->hold_at == NULL);
     }
     CHECK(load.session->negative_requests == 0 && load.session->warning_count == 0);
+    loader_done(&load);
+}
+
+/* Loaded without rows (vqscope-top, the metrics): the request is emitted, no row is kept, and a report of
+ * each request refuses to run, writing nothing, instead of printing an empty table. */
+static void test_report_without_rows(void)
+{
+    vq_loader load;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out;
+    const vq_report_options each = { .requests = true };
+
+    one_kvm_request(&load, "no rows");
+    load.session->keep_rows = false;
+    set_offset(&load, H);
+    CHECK(vq_stitch(&load, NULL) == VQ_OK);
+    CHECK(load.session->row_count == 0 && load.session->emitted.stitched == 1);
+    out = open_memstream(&text, &size);
+    CHECK(out != NULL);
+    if (out) {
+        CHECK(vq_report_session(out, load.session, VQ_FORMAT_CSV, &(vq_report_options){ 0 }) == VQ_ERR_USAGE);
+        CHECK(vq_report_session(out, load.session, VQ_FORMAT_TEXT, &each) == VQ_ERR_USAGE);
+        CHECK(vq_report_session(out, load.session, VQ_FORMAT_JSON, &each) == VQ_ERR_USAGE);
+        fclose(out);
+        CHECK(size == 0);
+        free(text);
+    }
+    loader_done(&load);
+    one_kvm_request(&load, "rows");   /* the same with its row: the CSV has it */
+    set_offset(&load, H);
+    CHECK(vq_stitch(&load, NULL) == VQ_OK && load.session->row_count == 1);
+    text = NULL;
+    out = open_memstream(&text, &size);
+    CHECK(out != NULL);
+    if (out) {
+        CHECK(vq_report_session(out, load.session, VQ_FORMAT_CSV, &(vq_report_options){ 0 }) == VQ_OK);
+        fclose(out);
+        CHECK(text && strchr(text, '\n') && strstr(strchr(text, '\n'), "\n7,") != NULL);
+        free(text);
+    }
     loader_done(&load);
 }
 
@@ -470,6 +512,7 @@ static void test_exit_reason_names(void)
 int main(void)
 {
     test_stitch_one_request();
+    test_report_without_rows();
     test_stitch_batched_harvested_unmatched();
     test_stitch_negative_stage();
     test_stitch_holds();
