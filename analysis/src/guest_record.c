@@ -50,6 +50,7 @@ static const struct known_event {
 typedef struct {
     int id;
     const struct known_event *known;   /* NULL: not decoded here */
+    bool agreed;                       /* its first record decoded as its text parses (vq_guest_decoder_agreed) */
     struct tep_format_field *field[FIELD_COUNT];
 } format_entry;
 
@@ -285,8 +286,19 @@ static bool take_kernel(const vq_guest_decoder *decoder, const format_entry *ent
     }
 }
 
+void vq_guest_decoder_agreed(vq_guest_decoder *decoder, struct tep_event *format, bool agreed)
+{
+    format_entry *entry = entry_of(decoder, format);
+
+    if (entry && agreed) {
+        entry->agreed = true;
+    } else if (entry) {
+        entry->known = NULL;   /* its print format is not the one the text parser reads: the text decides */
+    }
+}
+
 bool vq_guest_decoder_take(vq_guest_decoder *decoder, struct tep_event *format, struct tep_record *record,
-                           uint32_t cpu, vq_guest_event *event)
+                           uint32_t cpu, vq_guest_event *event, bool *agreed)
 {
     format_entry *entry = entry_of(decoder, format);
     int pid;
@@ -294,6 +306,7 @@ bool vq_guest_decoder_take(vq_guest_decoder *decoder, struct tep_event *format, 
     if (!entry || !entry->known) {
         return false;
     }
+    *agreed = entry->agreed;
     pid = tep_data_pid(decoder->tep, record);
     if (pid < 0) {
         return false;
