@@ -3,6 +3,8 @@
  * as guest_line.c's table names its text tag, and takes what that file's parser takes from its text. */
 #include "guest_record.h"
 
+#include "containers.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <traceevent/event-parse.h>
@@ -123,17 +125,10 @@ static format_entry *entry_of(vq_guest_decoder *decoder, struct tep_event *forma
             return &decoder->formats[i];
         }
     }
-    if (decoder->format_count == decoder->format_capacity) {
-        size_t capacity = decoder->format_capacity ? decoder->format_capacity * 2 : 16;
-        format_entry *bigger = realloc(decoder->formats, capacity * sizeof(*bigger));
-
-        if (!bigger) {
-            return NULL;
-        }
-        decoder->formats = bigger;
-        decoder->format_capacity = capacity;
+    entry = VQ_PUSH(decoder->formats, decoder->format_count, decoder->format_capacity);
+    if (!entry) {
+        return NULL;
     }
-    entry = &decoder->formats[decoder->format_count];
     *entry = (format_entry){ .id = format->id };
     for (i = 0; i < KNOWN_COUNT && strcmp(known_events[i].name, format->name) != 0; i++) {
     }
@@ -146,7 +141,7 @@ static format_entry *entry_of(vq_guest_decoder *decoder, struct tep_event *forma
             }
         }
     }
-    decoder->last = decoder->format_count++;
+    decoder->last = decoder->format_count - 1;
     return entry;
 }
 

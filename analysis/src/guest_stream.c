@@ -511,7 +511,7 @@ vq_status vq_guest_stream_next(vq_guest_stream *stream, bool want_line, vq_guest
     uint32_t cpu, best = 0;
     struct tep_record record;
     struct tep_event *format;
-    bool agreed = true;
+    bool taken, agreed = true;
     vq_status status;
 
     *line = NULL;
@@ -542,29 +542,29 @@ vq_status vq_guest_stream_next(vq_guest_stream *stream, bool want_line, vq_guest
                      tep_data_type(stream->tep, &record));
         return VQ_ERR_FORMAT;
     }
-    if (event && vq_guest_decoder_take(stream->decoder, format, &record, best, event, &agreed)) {
-        *decoded = true;
-    }
-    if (want_line || !decoded || !*decoded || !agreed) {
+    taken = event && vq_guest_decoder_take(stream->decoder, format, &record, best, event, &agreed);
+    if (want_line || !taken || !agreed) {
         if ((status = format_line(stream, c, best, format, &record, error)) != VQ_OK) {
             return status;
         }
         *line = stream->line;
     }
-    if (decoded && *decoded && !agreed) {
-        /* the format's first record: decoded from its fields only if that is what its text says */
+    if (taken && !agreed) {
+        /* the format's first record: read from its fields from now on only if that is what its text says */
         vq_guest_event text;
         vq_guest_bar bar;
         bool is_event, is_bar;
         const char *why;
 
-        agreed = vq_guest_trace_parse_line(*line, &is_event, &text, &is_bar, &bar, &why) == VQ_OK && is_event &&
-                 vq_guest_event_equal(event, &text);
-        vq_guest_decoder_agreed(stream->decoder, format, agreed);
-        *decoded = agreed;
+        taken = vq_guest_trace_parse_line(*line, &is_event, &text, &is_bar, &bar, &why) == VQ_OK && is_event &&
+                vq_guest_event_equal(event, &text);
+        vq_guest_decoder_agreed(stream->decoder, format, taken);
     }
-    if (decoded && *decoded && !want_line) {
+    if (taken && !want_line) {
         *line = NULL;
+    }
+    if (decoded) {
+        *decoded = taken;
     }
     c->event = kbuffer_next_event(c->kbuf, &c->ts);
     if (!c->event && (status = advance_page(stream, c, best, error)) != VQ_OK) {
