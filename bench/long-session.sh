@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# bench/long-session.sh [--mode tcg|lab] [--level L] [--minutes M] [--short-minutes S] [-o DIR]
+# bench/long-session.sh [--mode tcg|lab] [--level L] [--minutes M] [--short-minutes S] [-o DIR] [--reuse]
 #
 # What a long recording loses and what analysing it costs: records two sessions of the same timed fio
 # job (workloads/xblk-randread-timed.fio, its runtime set to S minutes, then to M minutes; defaults 2
 # and 30, mode tcg, level default) and prints, for each: the requests, the guest's lost events (the
 # ring buffers' overrun at the end, and pages that flag missed events), whether the guest's stream
 # ended cleanly, the host probes' dropped records, the files' sizes, and the analyzer's peak RSS and
-# wall time on it (GNU time). The two rows side by side are the figures of issue 12 (a 30-minute session
-# loses nothing) and issue 13 (the analyzer's memory does not grow with the session's length: it does
-# today, its rows are kept). A benchmark: it prints figures, asserts nothing. Needs the tree built.
+# wall and CPU time on it (GNU time), then the long one's RSS and time over the short one's. The two rows
+# side by side are the figures of issue 12 (a 30-minute session loses nothing) and issue 13 (the
+# analyzer's memory does not grow with the session's length: it does today, the collectors keep the
+# whole session's records; analysis/STREAMING.md). --reuse: DIR's sessions, recorded by an earlier run,
+# are analysed again instead of recorded (what an analyzer change costs, on the same sessions). A
+# benchmark: it prints figures, asserts nothing. Needs the tree built.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-mode=tcg level=default minutes=30 short=2 out=""
+mode=tcg level=default minutes=30 short=2 out="" reuse=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --mode) mode=${2:?}; shift 2 ;;
@@ -19,7 +22,8 @@ while [ $# -gt 0 ]; do
     --minutes) minutes=${2:?}; shift 2 ;;
     --short-minutes) short=${2:?}; shift 2 ;;
     -o) out=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --reuse) reuse=1; shift ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "long-session: unknown option '$1' (--help)" >&2; exit 2 ;;
   esac
 done
@@ -27,31 +31,40 @@ for n in "$minutes" "$short"; do
   [[ $n =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ] || { echo "long-session: minutes are positive integers, not '$n'" >&2; exit 2; }
 done
 [ -x /usr/bin/time ] || { echo "long-session: needs GNU time, /usr/bin/time (scripts/deps.sh installs it)" >&2; exit 2; }
+[ $reuse = 0 ] || [ -n "$out" ] || { echo "long-session: --reuse needs -o DIR (an earlier run's)" >&2; exit 2; }
 out=${out:-$top/results/bench/long-session-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 rows=()
+declare -A rss cpu
 for m in "$short" "$minutes"; do
   s=$out/session-${m}min
-  sed "s/^runtime=.*/runtime=$((m * 60))/" "$top/workloads/xblk-randread-timed.fio" > "$out/job-${m}min.fio"
-  echo "[long-session $(date +%T)] recording ${m} min ($mode, level $level) -> $s" >&2
-  "$top/bin/vqscope" record --mode "$mode" --level "$level" --workload "$out/job-${m}min.fio" \
-    --timeout $((m * 60 + 600)) -o "$s" >&2 || echo "[long-session] the recording of ${m} min ended non-zero" >&2
+  if [ $reuse = 1 ]; then
+    [ -d "$s" ] || { echo "long-session: --reuse: no $s" >&2; exit 2; }
+  else
+    sed "s/^runtime=.*/runtime=$((m * 60))/" "$top/workloads/xblk-randread-timed.fio" > "$out/job-${m}min.fio"
+    echo "[long-session $(date +%T)] recording ${m} min ($mode, level $level) -> $s" >&2
+    "$top/bin/vqscope" record --mode "$mode" --level "$level" --workload "$out/job-${m}min.fio" \
+      --timeout $((m * 60 + 600)) -o "$s" >&2 || echo "[long-session] the recording of ${m} min ended non-zero" >&2
+  fi
   echo "[long-session $(date +%T)] analysing ${m} min" >&2
-  /usr/bin/time -f '%M %e' -o "$out/time-${m}min.txt" "$top/analysis/vqscope-analyze" "$s" --format json \
+  /usr/bin/time -f '%M %e %U' -o "$out/time-${m}min.txt" "$top/analysis/vqscope-analyze" "$s" --format json \
     > "$out/report-${m}min.json" 2> "$out/analyze-${m}min.log" || echo "[long-session] the analyzer failed: $out/analyze-${m}min.log" >&2
-  read -r rss_kb seconds < "$out/time-${m}min.txt"
+  read -r rss_kb seconds user < "$out/time-${m}min.txt"
+  rss[$m]=$rss_kb cpu[$m]=$user
   guest=$("$top/analysis/vqscope-tracedump" guest "$s/guest.stream" --count 2> /dev/null | tail -1 || true)
   drops=$("$top/probes/vqscope-probe-dump" "$s/host-probe.vqp" 2> /dev/null | sed -n 's/^summary: drops //p' || true)
   overrun=$(sed -n 's/^# overrun: //p' "$s/guest.trace" 2> /dev/null || true)
   requests=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["requests"]; print("%d/%d" % (r["stitched"], r["guest"]))' \
              "$out/report-${m}min.json" 2> /dev/null || echo "?")
   sizes=$(du -sh "$s/guest.stream" "$s/qemu.simpletrace" "$s/host-probe.vqp" 2> /dev/null | awk '{printf "%s ", $1}')
-  rows+=("$(printf '%5s min  %15s  %7s  %-40s  %6s  %-22s  %8.0f MB  %7.1f s' "$m" "$requests" "${overrun:-?}" \
-           "$(sed -E 's/^# guest [^:]*: //; s/ status=ok//' <<< "$guest")" "${drops:-?}" "$sizes" \
-           "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')" "$seconds")")
+  rows+=("$(printf '%5s min  %15s  %7s  %-40s  %6s  %-22s  %8.0f MB  %7.1f s  %7.1f s' "$m" "$requests" \
+           "${overrun:-?}" "$(sed -E 's/^# guest [^:]*: //; s/ status=ok//' <<< "$guest")" "${drops:-?}" "$sizes" \
+           "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')" "$seconds" "$user")")
 done
 echo
 echo "long sessions, mode $mode, level $level ($(date -I)); files: $out"
-printf '%9s  %15s  %7s  %-40s  %6s  %-22s  %11s  %9s\n' session stitched/guest overrun "guest stream" drops \
-  "stream/qemu/probe size" "analyze RSS" "time"
+printf '%9s  %15s  %7s  %-40s  %6s  %-22s  %11s  %9s  %9s\n' session stitched/guest overrun "guest stream" drops \
+  "stream/qemu/probe size" "analyze RSS" "wall" "CPU"
 printf '%s\n' "${rows[@]}"
+awk -v a="${rss[$minutes]}" -v b="${rss[$short]}" -v c="${cpu[$minutes]}" -v d="${cpu[$short]}" -v m="$minutes" -v s="$short" \
+  'BEGIN { printf "%s min / %s min: analyze RSS %.2fx (issue 13 asks <= 1.10x), CPU %.2fx\n", m, s, a / b, (d > 0 ? c / d : 0) }'
