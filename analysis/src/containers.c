@@ -42,7 +42,8 @@ static size_t hash_id(uint64_t id, size_t capacity)
     return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 17) & (capacity - 1);
 }
 
-bool vq_id_map_put(vq_id_map *map, uint64_t id, size_t value)
+/* The hash part: ID -> VALUE, doubling at a load of 1/2. */
+static bool hash_put(vq_id_map *map, uint64_t id, size_t value)
 {
     size_t slot;
 
@@ -60,12 +61,15 @@ bool vq_id_map_put(vq_id_map *map, uint64_t id, size_t value)
         memset(bigger.keys, 0xff, bigger.capacity * sizeof(*bigger.keys));
         for (i = 0; i < map->capacity; i++) {
             if (map->keys[i] != UINT64_MAX) {
-                vq_id_map_put(&bigger, map->keys[i], map->values[i]);
+                hash_put(&bigger, map->keys[i], map->values[i]);
             }
         }
         free(map->keys);
         free(map->values);
-        *map = bigger;
+        map->keys = bigger.keys;
+        map->values = bigger.values;
+        map->capacity = bigger.capacity;
+        map->count = bigger.count;
     }
     for (slot = hash_id(id, map->capacity); map->keys[slot] != UINT64_MAX && map->keys[slot] != id;
          slot = (slot + 1) & (map->capacity - 1)) {
@@ -78,10 +82,112 @@ bool vq_id_map_put(vq_id_map *map, uint64_t id, size_t value)
     return true;
 }
 
+static bool in_dense(const vq_id_map *map, uint64_t id)
+{
+    return map->dense && id >= map->base && id - map->base < map->dense_capacity;
+}
+
+/* Slots the array part may span for the ENTRIES the map holds: at most 4 in 5 empty, plus a slack. */
+#define DENSE_SLACK 4096
+#define DENSE_LIMIT (UINT64_MAX / 4)   /* ids above stay in the hash: base + capacity never wraps */
+
+/*
+ * Makes the array part cover ID when the run it then spans stays dense enough (else false: ID goes to
+ * the hash), moving the hash's ids that fall in the new run into it. *FAILED: out of memory.
+ */
+static bool cover(vq_id_map *map, uint64_t id, bool *failed)
+{
+    uint64_t low = map->dense && map->base < id ? map->base : id;
+    uint64_t high = map->dense && map->base + map->dense_capacity > id + 1 ? map->base + map->dense_capacity : id + 1;
+    size_t entries = map->dense_count + map->count + 1, capacity, i;
+    size_t *array;
+
+    *failed = false;
+    if (id >= DENSE_LIMIT || high - low > (uint64_t)entries * 5 + DENSE_SLACK) {
+        return false;
+    }
+    if (map->dense && id < map->base) {   /* downwards: as much room again below, for the ids before it */
+        low = id > high - id ? id - (high - id) : 0;
+    }
+    capacity = (size_t)(high - low);
+    if (map->dense && low == map->base && capacity < 2 * map->dense_capacity) {
+        capacity = 2 * map->dense_capacity;   /* upwards, as ids are handed out: doubling */
+    }
+    if (capacity < 1024) {
+        capacity = 1024;
+    }
+    if (low == map->base && map->dense) {
+        array = realloc(map->dense, capacity * sizeof(*array));
+        if (!array) {
+            *failed = true;
+            return false;
+        }
+        memset(array + map->dense_capacity, 0xff, (capacity - map->dense_capacity) * sizeof(*array));
+    } else {
+        array = malloc(capacity * sizeof(*array));
+        if (!array) {
+            *failed = true;
+            return false;
+        }
+        memset(array, 0xff, capacity * sizeof(*array));
+        if (map->dense) {
+            memcpy(array + (map->base - low), map->dense, map->dense_capacity * sizeof(*array));
+            free(map->dense);
+        }
+    }
+    map->dense = array;
+    map->base = low;
+    map->dense_capacity = capacity;
+    if (map->count) {   /* the hash's ids now in the run move over */
+        vq_id_map rest = { 0 };
+
+        for (i = 0; i < map->capacity; i++) {
+            uint64_t key = map->keys[i];
+
+            if (key == UINT64_MAX) {
+                continue;
+            }
+            if (in_dense(map, key)) {   /* a slot the run did not cover before: empty */
+                map->dense_count += map->values[i] != VQ_NO_INDEX;
+                map->dense[key - map->base] = map->values[i];
+            } else if (!hash_put(&rest, key, map->values[i])) {
+                free(rest.keys);
+                free(rest.values);
+                *failed = true;
+                return false;
+            }
+        }
+        free(map->keys);
+        free(map->values);
+        map->keys = rest.keys;
+        map->values = rest.values;
+        map->capacity = rest.capacity;
+        map->count = rest.count;
+    }
+    return true;
+}
+
+bool vq_id_map_put(vq_id_map *map, uint64_t id, size_t value)
+{
+    bool failed;
+
+    if (in_dense(map, id) || cover(map, id, &failed)) {
+        size_t *slot = &map->dense[id - map->base];
+
+        map->dense_count = map->dense_count + (value != VQ_NO_INDEX) - (*slot != VQ_NO_INDEX);
+        *slot = value;
+        return true;
+    }
+    return !failed && hash_put(map, id, value);
+}
+
 size_t vq_id_map_get(const vq_id_map *map, uint64_t id)
 {
     size_t slot;
 
+    if (in_dense(map, id)) {
+        return map->dense[id - map->base];
+    }
     if (!map->capacity) {
         return VQ_NO_INDEX;
     }
@@ -94,9 +200,27 @@ size_t vq_id_map_get(const vq_id_map *map, uint64_t id)
     return VQ_NO_INDEX;
 }
 
+void vq_id_map_fit(vq_id_map *map)
+{
+    size_t used = map->dense_capacity, *smaller;
+
+    while (used > 0 && map->dense[used - 1] == VQ_NO_INDEX) {
+        used--;
+    }
+    if (used == 0 || used == map->dense_capacity) {
+        return;
+    }
+    smaller = realloc(map->dense, used * sizeof(*smaller));
+    if (smaller) {
+        map->dense = smaller;
+        map->dense_capacity = used;
+    }
+}
+
 void vq_id_map_free(vq_id_map *map)
 {
     free(map->keys);
     free(map->values);
+    free(map->dense);
     *map = (vq_id_map){ 0 };
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The analyzer's two containers: a growable array (VQ_PUSH appends one element, doubling the storage)
- * and an id -> index map (open addressing; keys are request ids, any u64 but UINT64_MAX).
+ * and an id -> index map (an array over a dense run of ids, open addressing for the others; keys are
+ * request ids, any u64 but UINT64_MAX).
  */
 #ifndef VQSCOPE_ANALYSIS_CONTAINERS_H
 #define VQSCOPE_ANALYSIS_CONTAINERS_H
@@ -22,16 +23,29 @@ void vq_fit(void **array, size_t element, size_t count, size_t *capacity);
 /* Gives back what the doubling left unused once an array is complete (keeps it if realloc fails). */
 #define VQ_FIT(array, count, capacity) vq_fit((void **)&(array), sizeof(*(array)), (count), &(capacity))
 
+/*
+ * Ids are mostly dense (the driver numbers its requests 1, 2, 3...; QEMU's copy of them too): those in
+ * one run [base, base + dense_capacity) are a plain array, 8 bytes an id, where open addressing at a
+ * load of at most 1/2 took 32 (and twice that just after doubling). An id is in exactly one of the two
+ * parts: the array covers a run of ids while at most 4 slots in 5 stay empty (plus 4096 slots of slack),
+ * the hash takes the rest (stock virtio-blk's sector keys, thread ids, a stray id). A value of
+ * VQ_NO_INDEX reads as absent in both.
+ */
 typedef struct {
-    uint64_t *keys;
+    uint64_t *keys;             /* the hash part (UINT64_MAX: empty slot) */
     size_t *values;
     size_t capacity, count;
+    size_t *dense;              /* the array part: dense[id - base], VQ_NO_INDEX empty */
+    uint64_t base;
+    size_t dense_capacity, dense_count;
 } vq_id_map;
 
 /* Sets ID -> VALUE (replacing any); false when out of memory. */
 bool vq_id_map_put(vq_id_map *map, uint64_t id, size_t value);
 /* The value of ID, or VQ_NO_INDEX. */
 size_t vq_id_map_get(const vq_id_map *map, uint64_t id);
+/* Gives back the array part's unused tail (it grows by doubling), once no id above those in it comes. */
+void vq_id_map_fit(vq_id_map *map);
 /* Frees the map and leaves it empty (usable again, freeable again). */
 void vq_id_map_free(vq_id_map *map);
 

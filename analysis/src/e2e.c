@@ -48,6 +48,7 @@ void vq_e2e_fit(vq_e2e *e2e)
 {
     VQ_FIT(e2e->requests, e2e->request_count, e2e->request_capacity);
     VQ_FIT(e2e->syscalls, e2e->syscall_count, e2e->syscall_capacity);
+    vq_id_map_fit(&e2e->by_driver_id);
 }
 
 void vq_e2e_free(vq_e2e *e2e)

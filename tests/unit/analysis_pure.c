@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests for the analysis library's pure parts: trace-events line parsing and type classes,
- * the reorder buffer, event copies, quoting, CTF names, and the simpletrace decoder on records
- * built in memory. Exit 0 when all pass; each failure prints file:line and the check.
+ * the reorder buffer, event copies, quoting, CTF names, the simpletrace decoder on records built in
+ * memory, and the id map against a plain list. Exit 0 when all pass; each failure prints file:line and the check.
  */
+#include "containers.h"
 #include "ctf.h"
 #include "dump.h"
 #include "reorder.h"
@@ -232,7 +233,7 @@ static size_t put_event_header(uint8_t *at, uint64_t id, uint64_t timestamp, uin
 }
 
 static vq_status read_all(uint8_t *bytes, size_t size, vq_trace_events *catalog, vq_event *last,
-                          size_t *events, vq_error *error)
+                          size_t *events, char *last_name, uint64_t *last_value, vq_error *error)
 {
     vq_simpletrace *reader = NULL;
     vq_status status = vq_simpletrace_open_stream(fmemopen(bytes, size, "rb"), "mem", catalog, &reader, error);
@@ -246,6 +247,10 @@ static vq_status read_all(uint8_t *bytes, size_t size, vq_trace_events *catalog,
             CHECK(last->args[0].string_length == 5 && strcmp(last->args[0].string, "hello") == 0);
             CHECK(last->args[1].type == VQ_ARG_S64 && (int64_t)last->args[1].value == -7);
         }
+    }
+    if (*events) {   /* the last event borrows the reader's memory too: copied out before it goes */
+        snprintf(last_name, 32, "%s", last->name);
+        *last_value = last->arg_count ? last->args[0].value : 0;
     }
     vq_simpletrace_close(reader);
     return status;
@@ -262,6 +267,8 @@ static void test_simpletrace_memory(void)
     uint8_t bytes[512];
     size_t used = 0, events = 0, string_record;
     vq_event last;
+    char last_name[32] = "";
+    uint64_t last_value = 0;
     vq_error error;
 
     vq_error_clear(&error);
@@ -290,24 +297,115 @@ static void test_simpletrace_memory(void)
     used += put_event_header(bytes + used, VQ_SIMPLETRACE_DROPPED_ID, 200, 8, 9);
     used += put_u64(bytes + used, 3);
 
-    CHECK(read_all(bytes, used, catalog, &last, &events, &error) == VQ_END && events == 3);
-    CHECK(strcmp(last.name, "dropped") == 0 && last.args[0].value == 3);
+    CHECK(read_all(bytes, used, catalog, &last, &events, last_name, &last_value, &error) == VQ_END && events == 3);
+    CHECK(strcmp(last_name, "dropped") == 0 && last_value == 3);
 
     /* The string length runs past the record: the message gives the offset of the length field. */
     put_u32(bytes + string_record + 32, 50);
-    CHECK(read_all(bytes, used, catalog, &last, &events, &error) == VQ_ERR_FORMAT && events == 1);
+    CHECK(read_all(bytes, used, catalog, &last, &events, last_name, &last_value, &error) == VQ_ERR_FORMAT && events == 1);
     CHECK(strstr(error.message, "string length 50") != NULL);
     put_u32(bytes + string_record + 32, 5);
 
     /* Cut inside the last record: truncated. */
-    CHECK(read_all(bytes, used - 3, catalog, &last, &events, &error) == VQ_ERR_FORMAT && events == 2);
+    CHECK(read_all(bytes, used - 3, catalog, &last, &events, last_name, &last_value, &error) == VQ_ERR_FORMAT && events == 2);
     CHECK(strstr(error.message, "truncated event record arguments") != NULL);
 
     /* Unmapped id. */
     put_u64(bytes + string_record + 8, 5);
-    CHECK(read_all(bytes, used, catalog, &last, &events, &error) == VQ_ERR_FORMAT && events == 1);
+    CHECK(read_all(bytes, used, catalog, &last, &events, last_name, &last_value, &error) == VQ_ERR_FORMAT && events == 1);
     CHECK(strstr(error.message, "unknown event id 5") != NULL);
     vq_trace_events_free(catalog);
+}
+
+/* The id map (containers.h) against a plain list of pairs, over the key patterns the analyzer sees:
+ * request ids in order, out of order and reversed, sparse keys (stock virtio-blk's sector keys), ids
+ * that start in the hash and end inside the array's run, VQ_NO_INDEX as a value, ids at the top. */
+typedef struct {
+    uint64_t id;
+    size_t value;
+} pair;
+
+static size_t list_get(const pair *list, size_t count, uint64_t id)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        if (list[i].id == id) {
+            return list[i].value;
+        }
+    }
+    return VQ_NO_INDEX;
+}
+
+static void list_put(pair *list, size_t *count, uint64_t id, size_t value)
+{
+    size_t i;
+
+    for (i = 0; i < *count && list[i].id != id; i++) {
+    }
+    list[i] = (pair){ id, value };
+    *count += i == *count;
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+static void test_id_map(void)
+{
+    enum { N = 6000 };
+    static pair list[6 * N];
+    uint64_t state = 0x2545f4914f6cdd1dULL, id;
+    vq_id_map map = { 0 };
+    size_t count = 0, i, wrong = 0, pattern;
+
+    for (pattern = 0; pattern < 6; pattern++) {
+        for (i = 0; i < N; i++) {
+            switch (pattern) {
+            case 0: id = 1000 + i; break;                                   /* in order */
+            case 1: id = 1000 + N + (i ^ 7); break;                         /* out of order by a little */
+            case 2: id = 500 - (i % 500) + (i / 500) * 100000; break;       /* runs, some reversed */
+            case 3: id = next_random(&state) | 1; break;                    /* sparse: the hash */
+            case 4: id = 20000 + N - i; break;                              /* reversed, far below */
+            default: id = UINT64_MAX - 1 - (next_random(&state) % 50); break;   /* at the top */
+            }
+            if (id == UINT64_MAX) {
+                continue;
+            }
+            wrong += !vq_id_map_put(&map, id, i % 97 == 0 ? VQ_NO_INDEX : i * 3 + pattern);
+            list_put(list, &count, id, i % 97 == 0 ? VQ_NO_INDEX : i * 3 + pattern);
+        }
+        if (pattern == 2) {
+            vq_id_map_fit(&map);   /* then more ids above and below it */
+        }
+        for (i = 0; i < count; i++) {
+            wrong += vq_id_map_get(&map, list[i].id) != list[i].value;
+        }
+        CHECK(wrong == 0);
+    }
+    /* Ids never put: absent, whichever part would hold them. */
+    for (i = 0; i < 2000; i++) {
+        id = i % 2 ? next_random(&state) : 900 + i;
+        if (id != UINT64_MAX) {
+            wrong += vq_id_map_get(&map, id) != list_get(list, count, id);
+        }
+    }
+    CHECK(wrong == 0);
+    /* Dense ids cost a slot each, not a hashed pair at a load of at most 1/2. */
+    vq_id_map_free(&map);
+    for (i = 1; i <= 100000; i++) {
+        wrong += !vq_id_map_put(&map, i, i);
+    }
+    CHECK(wrong == 0);
+    vq_id_map_fit(&map);
+    CHECK(map.dense_capacity == 100000 && map.capacity == 0);
+    CHECK(vq_id_map_get(&map, 0) == VQ_NO_INDEX && vq_id_map_get(&map, 100001) == VQ_NO_INDEX);
+    vq_id_map_free(&map);
+    CHECK(vq_id_map_get(&map, 1) == VQ_NO_INDEX);
 }
 
 int main(void)
@@ -318,5 +416,6 @@ int main(void)
     test_clone_and_dump();
     test_ctf_names();
     test_simpletrace_memory();
+    test_id_map();
     return check_summary("analysis_pure");
 }
