@@ -26,6 +26,16 @@ typedef struct {
     size_t wait_syscall;        /* io_uring: the waiting io_uring_enter its CQE came in, VQ_NO_INDEX none */
 } app_request;
 
+/* A request once every event is taken (vq_e2e_settle), of those submitted to the driver and not given
+ * up: what the rows read, 56 bytes of the 112 a request takes while it is matched. */
+typedef struct {
+    uint64_t driver_id;
+    uint64_t app_issue, bio_queue, rq_issue, rq_complete, app_complete;   /* app_complete: 0 unless reaped */
+    uint32_t pid;
+    uint8_t api;
+    bool done, reaped, cqe;
+} app_settled;
+
 typedef struct {
     uint32_t pid, nr;
     uint64_t enter;
@@ -56,6 +66,10 @@ struct vq_e2e {
     size_t task_count, task_capacity;
     size_t issue_on_cpu[MAX_CPUS];   /* xblk: the request block_rq_issue started on the CPU, for its submit */
     vq_id_map by_driver_id;
+    bool settled;               /* the matching's state above is freed, the requests are in settled */
+    app_settled *settled_requests;
+    size_t settled_count;
+    size_t bios;                /* requests made from bios (the matching's request_count) */
     vq_hist *clock_differences;  /* |converted TSC column - ts_ns| of the driver's events (NULL: none) */
     vq_app_coverage *coverage;  /* during finish */
     struct {

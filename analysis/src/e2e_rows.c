@@ -47,7 +47,7 @@ static void set_stage(vq_app_row *app, vq_app_stage stage, uint64_t from, uint64
     }
 }
 
-static void fill_row(const app_request *request, const vq_e2e_driver_row *driver, bool stock, vq_app_row *app)
+static void fill_row(const app_settled *request, const vq_e2e_driver_row *driver, bool stock, vq_app_row *app)
 {
     app->api = request->api < API_NONE ? api_names[request->api] : NULL;
     app->pid = request->pid;
@@ -55,7 +55,7 @@ static void fill_row(const app_request *request, const vq_e2e_driver_row *driver
     app->bio_queue = request->bio_queue;
     app->rq_issue = request->rq_issue;
     app->rq_complete = request->rq_complete;
-    app->app_complete = request->reaped ? request->app_complete : 0;
+    app->app_complete = request->app_complete;
     set_stage(app, VQ_APP_ISSUE_QUEUE, app->app_issue, app->bio_queue);
     set_stage(app, VQ_APP_QUEUE_ISSUE, app->bio_queue, app->rq_issue);
     if (!stock) {
@@ -83,7 +83,8 @@ bool vq_e2e_finish(vq_e2e *e2e, const vq_e2e_driver_row *rows, size_t row_count,
     double sum = 0;
     size_t i;
 
-    if (!index) {
+    if (!index || !vq_e2e_settle(e2e)) {
+        free(index);
         return false;
     }
     memset(coverage, 0, sizeof(*coverage));
@@ -95,16 +96,14 @@ bool vq_e2e_finish(vq_e2e *e2e, const vq_e2e_driver_row *rows, size_t row_count,
         memset(&app[i], 0, sizeof(app[i]));
     }
     qsort(index, row_count, sizeof(*index), compare_id_row);
-    coverage->bios = e2e->request_count;
-    for (i = 0; i < e2e->request_count; i++) {
-        const app_request *request = &e2e->requests[i];
+    coverage->bios = e2e->bios;
+    /* The requests submitted to the driver and not given up (the others were counted with their reason
+     * when they were issued or given up), in the order they were made. */
+    for (i = 0; i < e2e->settled_count; i++) {
+        const app_settled *request = &e2e->settled_requests[i];
         id_row key = { .id = request->driver_id };
-        const id_row *found = request->submitted ?
-                              bsearch(&key, index, row_count, sizeof(*index), compare_id_row) : NULL;
+        const id_row *found = bsearch(&key, index, row_count, sizeof(*index), compare_id_row);
 
-        if (!request->submitted || request->given_up) {
-            continue;   /* counted with its reason when it was issued or given up */
-        }
         if (!found) {
             vq_e2e_count_reason(e2e, "driver request not among the stitched rows");
             continue;

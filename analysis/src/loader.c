@@ -84,7 +84,7 @@ void vq_loader_fit(vq_loader *load)
     VQ_FIT(load->sched.slices, load->sched.slice_count, load->sched.slice_capacity);
     VQ_FIT(load->sched.wakeups, load->sched.wakeup_count, load->sched.wakeup_capacity);
     vq_id_map_fit(&load->qemu_ids);
-    vq_e2e_fit(load->e2e);
+    (void)vq_e2e_settle(load->e2e);   /* out of memory: vq_e2e_finish settles it */
 }
 
 void vq_loader_release_stitched(vq_loader *load)
