@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define VQ_PAIR_NONE SIZE_MAX
+
 const char *vq_bound_source_name(vq_bound_source source)
 {
     switch (source) {
@@ -189,8 +191,20 @@ vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count)
     return solve(constraints, count, VQ_ANY_CPU);
 }
 
-size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
-                       const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair)
+static bool guest_selected(const vq_pair_selection *selection, size_t i)
+{
+    return !selection || !selection->guest_queue || selection->guest_queue[i] == selection->queue;
+}
+
+static bool host_selected(const vq_pair_selection *selection, size_t i)
+{
+    return !selection || ((!selection->host_queue || selection->host_queue[i] == selection->queue) &&
+                          (!selection->host_aside || !selection->host_aside[i]));
+}
+
+size_t vq_pair_forward_selected(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                                const int64_t *estimate, int64_t slack, int64_t window,
+                                const vq_pair_selection *selection, ssize_t *pair)
 {
     size_t next = 0, pairs = 0, i;
 
@@ -198,8 +212,12 @@ size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t
         int64_t earliest = (int64_t)guest[i] + estimate[i] - slack;
         int64_t latest = (int64_t)guest[i] + estimate[i] + window;
 
+        if (!guest_selected(selection, i)) {
+            continue;
+        }
         pair[i] = -1;
-        while (next < host_count && (int64_t)host[next] < earliest) {
+        /* the first selected host event not yet passed at or after EARLIEST */
+        while (next < host_count && (!host_selected(selection, next) || (int64_t)host[next] < earliest)) {
             next++;
         }
         if (next < host_count && (int64_t)host[next] <= latest) {
@@ -210,28 +228,49 @@ size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t
     return pairs;
 }
 
-size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
-                        const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair)
+size_t vq_pair_backward_selected(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                                 const int64_t *estimate, int64_t slack, int64_t window,
+                                 const vq_pair_selection *selection, ssize_t *pair)
 {
     size_t next = 0, pairs = 0, i;
 
     for (i = 0; i < guest_count; i++) {
         int64_t latest = (int64_t)guest[i] + estimate[i] + slack;
         int64_t earliest = (int64_t)guest[i] + estimate[i] - window;
-        size_t candidate = next;
+        size_t candidate, last = VQ_PAIR_NONE;
 
-        pair[i] = -1;
-        /* Advance to the last host event <= latest, starting from the first unused one. */
-        while (candidate < host_count && (int64_t)host[candidate] <= latest) {
-            candidate++;
+        if (!guest_selected(selection, i)) {
+            continue;
         }
-        if (candidate > next && (int64_t)host[candidate - 1] >= earliest) {
-            pair[i] = (ssize_t)(candidate - 1);
-            next = candidate;
+        pair[i] = -1;
+        /* The last selected host event <= LATEST in the run that starts at the first unused one. */
+        for (candidate = next; candidate < host_count; candidate++) {
+            if (host_selected(selection, candidate)) {
+                if ((int64_t)host[candidate] > latest) {
+                    break;
+                }
+                last = candidate;
+            }
+        }
+        if (last != VQ_PAIR_NONE && (int64_t)host[last] >= earliest) {
+            pair[i] = (ssize_t)last;
+            next = last + 1;
             pairs++;
         }
     }
     return pairs;
+}
+
+size_t vq_pair_forward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                       const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair)
+{
+    return vq_pair_forward_selected(guest, guest_count, host, host_count, estimate, slack, window, NULL, pair);
+}
+
+size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                        const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair)
+{
+    return vq_pair_backward_selected(guest, guest_count, host, host_count, estimate, slack, window, NULL, pair);
 }
 
 static int compare_bound_points(const void *left, const void *right)

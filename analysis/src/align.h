@@ -144,6 +144,25 @@ size_t vq_pair_backward(const uint64_t *guest, size_t guest_count, const uint64_
                         const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair);
 
 /*
+ * The same pairings over a selection of the events, read in place: the events of queue QUEUE (a side
+ * whose queue array is NULL: all of it) and no host event whose HOST_ASIDE is set (NULL: none). The
+ * pairs are those of the functions above run over copies of the selected events, with indexes into the
+ * whole arrays; PAIR[i] is set for the selected guest events only.
+ */
+typedef struct {
+    const uint32_t *guest_queue, *host_queue;
+    uint32_t queue;
+    const bool *host_aside;
+} vq_pair_selection;
+
+size_t vq_pair_forward_selected(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                                const int64_t *estimate, int64_t slack, int64_t window,
+                                const vq_pair_selection *selection, ssize_t *pair);
+size_t vq_pair_backward_selected(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
+                                 const int64_t *estimate, int64_t slack, int64_t window,
+                                 const vq_pair_selection *selection, ssize_t *pair);
+
+/*
  * The tightest straight line along one side's bounds of guest CPU CPU (VQ_ANY_CPU: of every CPU): for
  * lower bounds (MAX true) the lowest line above all of them, for upper bounds the highest line below all
  * of them, "lowest" measured at their mean guest time (the slope searched within +- 2000 ppm). With no

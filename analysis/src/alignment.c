@@ -24,25 +24,25 @@
 #define PAIR_WINDOW_NS 5000000
 
 typedef size_t (*pair_function)(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
-                                const int64_t *estimate, int64_t slack, int64_t window, ssize_t *pair);
+                                const int64_t *estimate, int64_t slack, int64_t window,
+                                const vq_pair_selection *selection, ssize_t *pair);
 
 
 /*
- * PAIR (vq_pair_forward or vq_pair_backward) of the guest events with the host events, queue by queue
- * when every event names its queue and more than one queue has guest events: a kick on queue 1 pairs
- * only with a doorbell write (or handler run) of queue 1, an irq of queue 1 only with an injection after
- * a notify of queue 1. Else in one sequence, as with one queue. PAIRS[i] indexes HOST; returns whether
- * the pairing went queue by queue, or -1 when out of memory.
+ * PAIR (vq_pair_forward_selected or vq_pair_backward_selected) of the guest events with the host events
+ * not set ASIDE (NULL: none), queue by queue when every event names its queue and more than one queue
+ * has guest events: a kick on queue 1 pairs only with a doorbell write (or handler run) of queue 1, an
+ * irq of queue 1 only with an injection after a notify of queue 1. Else in one sequence, as with one
+ * queue. The events are read in place (a selection per queue, no copies: this is the alignment's peak
+ * memory). PAIRS[i] indexes HOST; returns whether the pairing went queue by queue.
  */
-static int pair_by_queue(pair_function pair, const uint64_t *guest, const uint32_t *guest_queue, size_t guest_count,
-                         const uint64_t *host, const uint32_t *host_queue, size_t host_count, const int64_t *estimate,
-                         ssize_t *pairs)
+static bool pair_by_queue(pair_function pair, const uint64_t *guest, const uint32_t *guest_queue, size_t guest_count,
+                          const uint64_t *host, const uint32_t *host_queue, const bool *aside, size_t host_count,
+                          const int64_t *estimate, ssize_t *pairs)
 {
-    int64_t *sub_estimate = NULL;
-    uint64_t *sub_guest = NULL, *sub_host = NULL;
-    size_t *guest_of = NULL, *host_of = NULL, g, h, q, queues = 0;
-    ssize_t *sub_pairs = NULL;
+    vq_pair_selection selection = { .host_aside = aside };
     bool used[VQ_GUEST_MAX_QUEUES] = { false };
+    size_t g, h, q, queues = 0;
 
     for (g = 0; g < guest_count; g++) {
         if (guest_queue[g] >= VQ_GUEST_MAX_QUEUES) {
@@ -52,52 +52,25 @@ static int pair_by_queue(pair_function pair, const uint64_t *guest, const uint32
         used[guest_queue[g]] = true;
     }
     for (h = 0; h < host_count; h++) {
-        if (host_queue[h] >= VQ_GUEST_MAX_QUEUES) {
+        if (host_queue[h] >= VQ_GUEST_MAX_QUEUES && !(aside && aside[h])) {
             goto one_sequence;
         }
     }
     if (queues < 2) {
         goto one_sequence;
     }
-    sub_guest = malloc((guest_count + 1) * sizeof(*sub_guest));
-    sub_host = malloc((host_count + 1) * sizeof(*sub_host));
-    guest_of = malloc((guest_count + 1) * sizeof(*guest_of));
-    host_of = malloc((host_count + 1) * sizeof(*host_of));
-    sub_pairs = malloc((guest_count + 1) * sizeof(*sub_pairs));
-    sub_estimate = malloc((guest_count + 1) * sizeof(*sub_estimate));
-    if (!sub_guest || !sub_host || !guest_of || !host_of || !sub_pairs || !sub_estimate) {
-        free(sub_guest), free(sub_host), free(guest_of), free(host_of), free(sub_pairs), free(sub_estimate);
-        return -1;
-    }
+    selection.guest_queue = guest_queue;
+    selection.host_queue = host_queue;
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
-        size_t n_guest = 0, n_host = 0;
-
-        if (!used[q]) {
-            continue;
-        }
-        for (g = 0; g < guest_count; g++) {
-            if (guest_queue[g] == q) {
-                guest_of[n_guest] = g;
-                sub_estimate[n_guest] = estimate[g];
-                sub_guest[n_guest++] = guest[g];
-            }
-        }
-        for (h = 0; h < host_count; h++) {
-            if (host_queue[h] == q) {
-                host_of[n_host] = h;
-                sub_host[n_host++] = host[h];
-            }
-        }
-        pair(sub_guest, n_guest, sub_host, n_host, sub_estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, sub_pairs);
-        for (g = 0; g < n_guest; g++) {
-            pairs[guest_of[g]] = sub_pairs[g] < 0 ? -1 : (ssize_t)host_of[sub_pairs[g]];
+        if (used[q]) {
+            selection.queue = (uint32_t)q;
+            pair(guest, guest_count, host, host_count, estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, &selection, pairs);
         }
     }
-    free(sub_guest), free(sub_host), free(guest_of), free(host_of), free(sub_pairs), free(sub_estimate);
-    return 1;
+    return true;
 one_sequence:
-    pair(guest, guest_count, host, host_count, estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, pairs);
-    return 0;
+    pair(guest, guest_count, host, host_count, estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, &selection, pairs);
+    return false;
 }
 
 /*
@@ -110,40 +83,27 @@ one_sequence:
  * available before their kick, with several queues and a driver holding its kick). Such host events
  * are set aside (counted in SKIPPED) and the kicks paired again, a few rounds at most. When more than 1
  * in 20 pairs fall below, the bound and the pairs disagree as a whole (a clock problem, not a stray
- * run): nothing is set aside and the contradiction is left to show. Returns pair_by_queue's value.
+ * run): nothing is set aside and the contradiction is left to show. Returns pair_by_queue's value, or
+ * -1 when out of memory.
  */
 static int pair_kicks(const uint64_t *kick, const uint32_t *queues, size_t kick_count, const uint64_t *host,
                       const uint32_t *host_queues, size_t host_count, const int64_t *estimate, bool estimate_is_bound,
                       ssize_t *pairs, uint64_t *skipped)
 {
-    uint64_t *sub_host = malloc((host_count + 1) * sizeof(*sub_host));
-    uint32_t *sub_queues = malloc((host_count + 1) * sizeof(*sub_queues));
-    size_t *host_of = malloc((host_count + 1) * sizeof(*host_of));
     bool *aside = calloc(host_count + 1, sizeof(*aside));
     int per_queue = -1, round;
-    size_t i, kept;
+    size_t i;
 
-    if (!sub_host || !sub_queues || !host_of || !aside) {
-        goto end;
+    if (!aside) {
+        return -1;
     }
     for (round = 0; round < 4; round++) {
         size_t paired = 0, below = 0;
 
-        for (i = 0, kept = 0; i < host_count; i++) {
-            if (!aside[i]) {
-                host_of[kept] = i;
-                sub_queues[kept] = host_queues[i];
-                sub_host[kept++] = host[i];
-            }
-        }
-        per_queue = pair_by_queue(vq_pair_forward, kick, queues, kick_count, sub_host, sub_queues, kept, estimate,
-                                  pairs);
-        if (per_queue < 0) {
-            goto end;
-        }
+        per_queue = pair_by_queue(vq_pair_forward_selected, kick, queues, kick_count, host, host_queues, aside,
+                                  host_count, estimate, pairs);
         for (i = 0; i < kick_count; i++) {
             if (pairs[i] >= 0) {
-                pairs[i] = (ssize_t)host_of[pairs[i]];
                 paired++;
                 below += (int64_t)(host[pairs[i]] - kick[i]) < estimate[i];
             }
@@ -158,8 +118,7 @@ static int pair_kicks(const uint64_t *kick, const uint32_t *queues, size_t kick_
             }
         }
     }
-end:
-    free(sub_host), free(sub_queues), free(host_of), free(aside);
+    free(aside);
     return per_queue;
 }
 
@@ -350,11 +309,8 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
             local[i] = estimate_at(lines, constraints, constraint_count, false, load->irqs[i].cpu, irq_times[i],
                                    upper_estimate);
         }
-        per_queue = pair_by_queue(vq_pair_backward, irq_times, irq_queues, load->irq_count, injection_times,
-                                  injection_queues, load->device_injection_count, local, pairs);
-        if (per_queue < 0) {
-            goto end;
-        }
+        per_queue = pair_by_queue(vq_pair_backward_selected, irq_times, irq_queues, load->irq_count, injection_times,
+                                  injection_queues, NULL, load->device_injection_count, local, pairs);
         load->paired_per_queue = load->paired_per_queue && per_queue;
         for (i = 0; i < load->irq_count; i++) {
             const vq_host_injection *injection;
