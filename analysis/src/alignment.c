@@ -151,25 +151,21 @@ static int64_t estimate_at(fitted_line *lines, const vq_constraint *bounds, size
     return all->line.usable ? vq_bound_line_at(&all->line, at) : fallback;
 }
 
-vq_status vq_align_clocks(vq_loader *load, vq_error *error)
+/* The causal bounds as they are made. */
+typedef struct {
+    vq_constraint *items;
+    size_t count, capacity;
+} bound_list;
+
+/*
+ * Strict, pairing-free lower bounds: the device ends id X before the guest completes id X. *ESTIMATE:
+ * the largest of them (*HAVE_ESTIMATE false: none). False: out of memory.
+ */
+static bool add_id_bounds(vq_loader *load, bound_list *bounds, int64_t *estimate, bool *have_estimate)
 {
     vq_session *session = load->session;
-    vq_constraint *constraints = NULL;
-    size_t constraint_count = 0, constraint_capacity = 0, i, j;
-    uint64_t *kick_times = NULL, *irq_times = NULL, *injection_times = NULL;
-    uint32_t *kick_queues = NULL, *host_queues = NULL, *irq_queues = NULL, *injection_queues = NULL;
-    int per_queue;
-    size_t *kick_of = NULL;
-    ssize_t *pairs = NULL;
-    int64_t *local = NULL;        /* the estimate at each kick, then at each irq */
-    fitted_line lines[VQ_GUEST_MAX_CPUS + 1] = { { 0 } };   /* per CPU, and (last) of every CPU */
-    size_t notified = 0, host_count;
-    bool have_estimate = false;
-    int64_t estimate = 0, upper_estimate = 0;
-    vq_status status = VQ_ERR_NOMEM;
-    bool tcg = load->notify_count == 0;
+    size_t i;
 
-    /* Strict, pairing-free lower bounds: the device ends id X before the guest completes id X. */
     for (i = 0; i < load->request_count; i++) {
         const vq_guest_request *request = &load->requests[i];
         size_t q = vq_id_map_get(&load->qemu_ids, request->id);
@@ -178,35 +174,50 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
         if (!request->complete || q == VQ_NO_INDEX || !load->qemu_requests[q].end) {
             continue;
         }
-        c = VQ_PUSH(constraints, constraint_count, constraint_capacity);
+        c = VQ_PUSH(bounds->items, bounds->count, bounds->capacity);
         if (!c) {
-            goto end;
+            return false;
         }
         *c = (vq_constraint){ .guest_ns = request->complete,
                               .value = (int64_t)(load->qemu_requests[q].end - request->complete), .upper = false,
                               .source = VQ_BOUND_END_COMPLETE, .cpu = request->complete_cpu };
-        if (!have_estimate || c->value > estimate) {
-            estimate = c->value;
-            have_estimate = true;
+        if (!*have_estimate || c->value > *estimate) {
+            *estimate = c->value;
+            *have_estimate = true;
         }
         session->lower_from_ids++;
     }
+    return true;
+}
 
-    /* Upper bounds: notified kicks -> host notifies (KVM exits at the doorbell, or under TCG QEMU's
-     * queue handler), paired in order. */
-    host_count = tcg ? load->handler_count : load->notify_count;
-    load->notify_times = malloc((host_count + 1) * sizeof(*load->notify_times));
-    kick_times = malloc((load->kick_count + 1) * sizeof(*kick_times));
-    kick_of = malloc((load->kick_count + 1) * sizeof(*kick_of));
-    kick_queues = malloc((load->kick_count + 1) * sizeof(*kick_queues));
-    host_queues = malloc((host_count + 1) * sizeof(*host_queues));
-    pairs = malloc((load->kick_count + load->irq_count + 1) * sizeof(*pairs));
-    local = malloc((load->kick_count + load->irq_count + 1) * sizeof(*local));
-    if (!load->notify_times || !kick_times || !kick_of || !kick_queues || !host_queues || !pairs || !local) {
+/*
+ * Upper bounds: notified kicks -> host notifies (KVM exits at the doorbell, or under TCG QEMU's queue
+ * handler), paired in order, each kick from the tightest line along the id bounds of its CPU (ESTIMATE:
+ * the largest id bound, HAVE_ESTIMATE false: none yet). Records the pairs (kicks[].notify,
+ * notifies[].kick) and sets *UPPER_ESTIMATE to the smallest kick bound. Its arrays are its own, freed
+ * before the irqs are paired (the two phases' arrays never add up). False: out of memory.
+ */
+static bool add_kick_bounds(vq_loader *load, bound_list *bounds, bool have_estimate, int64_t estimate,
+                            int64_t *upper_estimate)
+{
+    vq_session *session = load->session;
+    bool tcg = load->notify_count == 0, ok = false;
+    size_t host_count = tcg ? load->handler_count : load->notify_count, notified = 0, i;
+    uint64_t *host_times = malloc((host_count + 1) * sizeof(*host_times));
+    uint32_t *host_queues = malloc((host_count + 1) * sizeof(*host_queues));
+    uint64_t *kick_times = malloc((load->kick_count + 1) * sizeof(*kick_times));
+    uint32_t *kick_queues = malloc((load->kick_count + 1) * sizeof(*kick_queues));
+    size_t *kick_of = malloc((load->kick_count + 1) * sizeof(*kick_of));
+    ssize_t *pairs = NULL;
+    int64_t *local = NULL;        /* the estimate at each kick */
+    fitted_line lines[VQ_GUEST_MAX_CPUS + 1] = { { 0 } };   /* per CPU, and (last) of every CPU */
+    int per_queue;
+
+    if (!host_times || !host_queues || !kick_times || !kick_queues || !kick_of) {
         goto end;
     }
     for (i = 0; i < host_count; i++) {
-        load->notify_times[i] = tcg ? load->handlers[i].ts : vq_notify_time(&load->notifies[i]);
+        host_times[i] = tcg ? load->handlers[i].ts : vq_notify_time(&load->notifies[i]);
         host_queues[i] = tcg ? load->handlers[i].queue : load->notifies[i].queue;
     }
     for (i = 0; i < load->kick_count; i++) {
@@ -216,71 +227,90 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
             kick_times[notified++] = load->kicks[i].ts;
         }
     }
+    pairs = malloc((notified + 1) * sizeof(*pairs));
+    local = malloc((notified + 1) * sizeof(*local));
+    if (!pairs || !local) {
+        goto end;
+    }
     if (!have_estimate && notified && host_count) {
         /* No ids: start from the first notified kick and the first notify. */
-        estimate = (int64_t)(load->notify_times[0] - kick_times[0]);
+        estimate = (int64_t)(host_times[0] - kick_times[0]);
         have_estimate = true;
     }
     session->kick.host_notifies = host_count;
-    if (have_estimate) {
-        for (i = 0; i < notified; i++) {
-            /* The id bounds (every bound so far): each kick's estimate is the tightest line above those
-             * of its CPU (its clock). The kick bounds are added only once every estimate is made. */
-            local[i] = estimate_at(lines, constraints, constraint_count, true, load->kicks[kick_of[i]].cpu,
-                                   kick_times[i], estimate);
+    ok = true;
+    if (!have_estimate) {
+        goto end;
+    }
+    for (i = 0; i < notified; i++) {
+        /* The id bounds (every bound so far): each kick's estimate is the tightest line above those of
+         * its CPU (its clock). The kick bounds are added only once every estimate is made. */
+        local[i] = estimate_at(lines, bounds->items, bounds->count, true, load->kicks[kick_of[i]].cpu, kick_times[i],
+                               estimate);
+    }
+    per_queue = pair_kicks(kick_times, kick_queues, notified, host_times, host_queues, host_count, local,
+                           session->lower_from_ids > 0, pairs, &session->upper_runs_skipped);
+    if (per_queue < 0) {
+        ok = false;
+        goto end;
+    }
+    load->paired_per_queue = per_queue;
+    for (i = 0; i < notified; i++) {
+        vq_constraint *c;
+
+        if (pairs[i] < 0) {
+            continue;
         }
-        per_queue = pair_kicks(kick_times, kick_queues, notified, load->notify_times, host_queues, host_count,
-                               local, session->lower_from_ids > 0, pairs, &session->upper_runs_skipped);
-        if (per_queue < 0) {
+        load->kicks[kick_of[i]].notify = (size_t)pairs[i];
+        if (!tcg) {
+            load->notifies[pairs[i]].kick = kick_of[i];
+        }
+        c = VQ_PUSH(bounds->items, bounds->count, bounds->capacity);
+        if (!c) {
+            ok = false;
             goto end;
         }
-        load->paired_per_queue = per_queue;
-        for (i = 0; i < notified; i++) {
-            vq_constraint *c;
-
-            if (pairs[i] < 0) {
-                continue;
-            }
-            load->kicks[kick_of[i]].notify = (size_t)pairs[i];
-            if (!tcg) {
-                load->notifies[pairs[i]].kick = kick_of[i];
-            }
-            c = VQ_PUSH(constraints, constraint_count, constraint_capacity);
-            if (!c) {
-                goto end;
-            }
-            *c = (vq_constraint){ .guest_ns = kick_times[i],
-                                  .value = (int64_t)(load->notify_times[pairs[i]] - kick_times[i]), .upper = true,
-                                  .source = VQ_BOUND_KICK_EXIT, .cpu = load->kicks[kick_of[i]].cpu };
-            if (!session->upper_from_kicks || c->value < upper_estimate) {
-                upper_estimate = c->value;
-            }
-            session->upper_from_kicks++;
-            session->kick.kicks_paired++;
+        *c = (vq_constraint){ .guest_ns = kick_times[i], .value = (int64_t)(host_times[pairs[i]] - kick_times[i]),
+                              .upper = true, .source = VQ_BOUND_KICK_EXIT, .cpu = load->kicks[kick_of[i]].cpu };
+        if (!session->upper_from_kicks || c->value < *upper_estimate) {
+            *upper_estimate = c->value;
         }
+        session->upper_from_kicks++;
+        session->kick.kicks_paired++;
     }
+end:
+    free(host_times);
+    free(host_queues);
+    free(kick_times);
+    free(kick_queues);
+    free(kick_of);
+    free(pairs);
+    free(local);
+    return ok;
+}
 
-    /* Without KVM (TCG) QEMU raises the interrupt itself: its virtio_notify is the injection. */
-    if (!session->has_kvm && load->injection_count == 0) {
-        for (i = 0; i < load->device_notify_count; i++) {
-            vq_host_injection *injection = VQ_PUSH(load->injections, load->injection_count, load->injection_capacity);
+/*
+ * Lower bounds: the device's injections -> guest irqs, paired in order, starting from the upper
+ * estimate (the irq's host time is at most guest + hi). An injection counts when it follows a
+ * virtio_notify[_irqfd] of the device: the first one after it (load->device_injections). Records the
+ * pairs (irqs[].injection). False: out of memory.
+ */
+static bool add_irq_bounds(vq_loader *load, bound_list *bounds, int64_t upper_estimate)
+{
+    vq_session *session = load->session;
+    uint64_t *injection_times = malloc((load->device_notify_count + 1) * sizeof(*injection_times));
+    uint32_t *injection_queues = malloc((load->device_notify_count + 1) * sizeof(*injection_queues));
+    uint64_t *irq_times = malloc((load->irq_count + 1) * sizeof(*irq_times));
+    uint32_t *irq_queues = malloc((load->irq_count + 1) * sizeof(*irq_queues));
+    ssize_t *pairs = malloc((load->irq_count + 1) * sizeof(*pairs));
+    int64_t *local = malloc((load->irq_count + 1) * sizeof(*local));   /* the estimate at each irq */
+    fitted_line lines[VQ_GUEST_MAX_CPUS + 1] = { { 0 } };
+    bool ok = false;
+    size_t virq = 0, i, j;
 
-            if (!injection) {
-                goto end;
-            }
-            *injection = (vq_host_injection){ .ts = load->device_notifies[i].ts, .vector = UINT32_MAX };
-        }
-    }
-
-    /* Lower bounds: the device's injections -> guest irqs, paired in order, starting from the upper
-     * estimate (the irq's host time is at most guest + hi). An injection counts when it follows a
-     * virtio_notify[_irqfd] of the device: the first one after it. */
     load->device_injections = malloc((load->device_notify_count + 1) * sizeof(*load->device_injections));
-    injection_times = malloc((load->device_notify_count + 1) * sizeof(*injection_times));
-    injection_queues = malloc((load->device_notify_count + 1) * sizeof(*injection_queues));
-    irq_times = malloc((load->irq_count + 1) * sizeof(*irq_times));
-    irq_queues = malloc((load->irq_count + 1) * sizeof(*irq_queues));
-    if (!load->device_injections || !injection_times || !injection_queues || !irq_times || !irq_queues) {
+    if (!load->device_injections || !injection_times || !injection_queues || !irq_times || !irq_queues || !pairs ||
+        !local) {
         goto end;
     }
     for (i = 0, j = 0; i < load->device_notify_count; i++) {
@@ -299,63 +329,100 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
         irq_times[i] = load->irqs[i].ts;
         irq_queues[i] = load->irqs[i].vq;
     }
-    if (session->upper_from_kicks && load->device_injection_count) {
-        size_t virq = 0;
+    ok = true;
+    if (!session->upper_from_kicks || !load->device_injection_count) {
+        goto end;
+    }
+    /* The kick bounds: each irq's estimate is the tightest line below those of its CPU (a fit of the
+     * upper bounds reads only those; the irq bounds are added once every estimate is made). */
+    for (i = 0; i < load->irq_count; i++) {
+        local[i] = estimate_at(lines, bounds->items, bounds->count, false, load->irqs[i].cpu, irq_times[i],
+                               upper_estimate);
+    }
+    load->paired_per_queue = pair_by_queue(vq_pair_backward_selected, irq_times, irq_queues, load->irq_count,
+                                           injection_times, injection_queues, NULL, load->device_injection_count,
+                                           local, pairs) && load->paired_per_queue;
+    for (i = 0; i < load->irq_count; i++) {
+        const vq_host_injection *injection;
+        uint64_t bound;
+        vq_constraint *c;
 
-        /* The kick bounds: each irq's estimate is the tightest line below those of its CPU (a fit of
-         * the upper bounds reads only those; the irq bounds are added once every estimate is made). */
-        memset(lines, 0, sizeof(lines));
-        for (i = 0; i < load->irq_count; i++) {
-            local[i] = estimate_at(lines, constraints, constraint_count, false, load->irqs[i].cpu, irq_times[i],
-                                   upper_estimate);
+        if (pairs[i] < 0) {
+            continue;
         }
-        per_queue = pair_by_queue(vq_pair_backward_selected, irq_times, irq_queues, load->irq_count, injection_times,
-                                  injection_queues, NULL, load->device_injection_count, local, pairs);
-        load->paired_per_queue = load->paired_per_queue && per_queue;
-        for (i = 0; i < load->irq_count; i++) {
-            const vq_host_injection *injection;
-            uint64_t bound;
-            vq_constraint *c;
-
-            if (pairs[i] < 0) {
-                continue;
-            }
-            load->irqs[i].injection = (size_t)pairs[i];
-            injection = &load->injections[load->device_injections[pairs[i]]];
-            bound = injection->ts;
-            /* Tighter: the vCPU's kvm_inj_virq of the same MSI vector, when it follows within the window. */
-            while (virq < load->virq_count && load->virqs[virq].ts < injection->ts) {
-                virq++;
-            }
-            for (j = virq; j < load->virq_count && load->virqs[j].ts <= injection->ts + PAIR_WINDOW_NS; j++) {
-                if (injection->vector != UINT32_MAX && load->virqs[j].vector == injection->vector) {
-                    if (load->virqs[j].ts <= irq_times[i] + (uint64_t)local[i]) {
-                        bound = load->virqs[j].ts;
-                    }
-                    break;
+        load->irqs[i].injection = (size_t)pairs[i];
+        injection = &load->injections[load->device_injections[pairs[i]]];
+        bound = injection->ts;
+        /* Tighter: the vCPU's kvm_inj_virq of the same MSI vector, when it follows within the window. */
+        while (virq < load->virq_count && load->virqs[virq].ts < injection->ts) {
+            virq++;
+        }
+        for (j = virq; j < load->virq_count && load->virqs[j].ts <= injection->ts + PAIR_WINDOW_NS; j++) {
+            if (injection->vector != UINT32_MAX && load->virqs[j].vector == injection->vector) {
+                if (load->virqs[j].ts <= irq_times[i] + (uint64_t)local[i]) {
+                    bound = load->virqs[j].ts;
                 }
+                break;
             }
-            /* A true lower bound never exceeds a true upper bound: one above the tightest kick bound
-             * comes from an injection paired with the wrong irq (e.g. a delayed completion harvested
-             * by an earlier interrupt). Drop it rather than let it contradict the interval. The
-             * bounds by request id (above) need no pairing and are always kept. */
-            if ((int64_t)(bound - irq_times[i]) > local[i]) {
-                session->lower_irqs_rejected++;
-                load->irqs[i].injection = VQ_NO_INDEX;
-                continue;
-            }
-            c = VQ_PUSH(constraints, constraint_count, constraint_capacity);
-            if (!c) {
+        }
+        /* A true lower bound never exceeds a true upper bound: one above the tightest kick bound comes
+         * from an injection paired with the wrong irq (e.g. a delayed completion harvested by an earlier
+         * interrupt). Drop it rather than let it contradict the interval. The bounds by request id
+         * (above) need no pairing and are always kept. */
+        if ((int64_t)(bound - irq_times[i]) > local[i]) {
+            session->lower_irqs_rejected++;
+            load->irqs[i].injection = VQ_NO_INDEX;
+            continue;
+        }
+        c = VQ_PUSH(bounds->items, bounds->count, bounds->capacity);
+        if (!c) {
+            ok = false;
+            goto end;
+        }
+        *c = (vq_constraint){ .guest_ns = irq_times[i], .value = (int64_t)(bound - irq_times[i]), .upper = false,
+                              .source = VQ_BOUND_INJECT_IRQ, .cpu = load->irqs[i].cpu };
+        session->lower_from_irqs++;
+        session->kick.irqs_paired++;
+    }
+end:
+    free(injection_times);
+    free(injection_queues);
+    free(irq_times);
+    free(irq_queues);
+    free(pairs);
+    free(local);
+    return ok;
+}
+
+vq_status vq_align_clocks(vq_loader *load, vq_error *error)
+{
+    vq_session *session = load->session;
+    bound_list bounds = { 0 };
+    bool have_estimate = false, tcg = load->notify_count == 0;
+    int64_t estimate = 0, upper_estimate = 0;
+    vq_status status = VQ_ERR_NOMEM;
+    size_t i;
+
+    if (!add_id_bounds(load, &bounds, &estimate, &have_estimate) ||
+        !add_kick_bounds(load, &bounds, have_estimate, estimate, &upper_estimate)) {
+        goto end;
+    }
+    /* Without KVM (TCG) QEMU raises the interrupt itself: its virtio_notify is the injection. */
+    if (!session->has_kvm && load->injection_count == 0) {
+        for (i = 0; i < load->device_notify_count; i++) {
+            vq_host_injection *injection = VQ_PUSH(load->injections, load->injection_count, load->injection_capacity);
+
+            if (!injection) {
                 goto end;
             }
-            *c = (vq_constraint){ .guest_ns = irq_times[i], .value = (int64_t)(bound - irq_times[i]), .upper = false,
-                                  .source = VQ_BOUND_INJECT_IRQ, .cpu = load->irqs[i].cpu };
-            session->lower_from_irqs++;
-            session->kick.irqs_paired++;
+            *injection = (vq_host_injection){ .ts = load->device_notifies[i].ts, .vector = UINT32_MAX };
         }
     }
-    VQ_FIT(constraints, constraint_count, constraint_capacity);   /* before the solver's own arrays */
-    session->alignment = vq_align_solve(constraints, constraint_count);
+    if (!add_irq_bounds(load, &bounds, upper_estimate)) {
+        goto end;
+    }
+    VQ_FIT(bounds.items, bounds.count, bounds.capacity);   /* before the solver's own arrays */
+    session->alignment = vq_align_solve(bounds.items, bounds.count);
     if (session->upper_runs_skipped) {
         vq_session_warn(session, "%" PRIu64 " host %s set aside in the kick pairing: a kick paired with them came out "
                         "below the pairing-free lower bound (a run no kick of its own caused)",
@@ -370,19 +437,9 @@ end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory during clock alignment", load->directory);
     }
-    VQ_FIT(constraints, constraint_count, constraint_capacity);   /* kept for vq_choose_offset's checks */
-    load->constraints = constraints;
-    load->constraint_count = constraint_count;
-    free(local);
-    free(kick_times);
-    free(kick_of);
-    free(kick_queues);
-    free(host_queues);
-    free(pairs);
-    free(irq_times);
-    free(irq_queues);
-    free(injection_times);
-    free(injection_queues);
+    VQ_FIT(bounds.items, bounds.count, bounds.capacity);   /* kept for vq_choose_offset's checks */
+    load->constraints = bounds.items;
+    load->constraint_count = bounds.count;
     return status;
 }
 

@@ -44,7 +44,7 @@ vq_e2e *vq_e2e_new(bool stock)
     return e2e;
 }
 
-/* The matching's state: what settling and freeing give back. */
+/* The matching's state but its requests: what settling and freeing give back. */
 static void free_matching(vq_e2e *e2e)
 {
     size_t i;
@@ -53,52 +53,53 @@ static void free_matching(vq_e2e *e2e)
         free(e2e->tasks[i].reap);
     }
     free(e2e->tasks);
-    free(e2e->requests);
     free(e2e->active);
     free(e2e->syscalls);
     vq_id_map_free(&e2e->by_driver_id);
     e2e->tasks = NULL;
-    e2e->requests = NULL;
     e2e->active = NULL;
     e2e->syscalls = NULL;
-    e2e->task_count = e2e->task_capacity = e2e->request_count = e2e->request_capacity = 0;
-    e2e->active_count = e2e->active_capacity = e2e->syscall_count = e2e->syscall_capacity = 0;
+    e2e->task_count = e2e->task_capacity = e2e->active_count = e2e->active_capacity = 0;
+    e2e->syscall_count = e2e->syscall_capacity = 0;
 }
 
-bool vq_e2e_settle(vq_e2e *e2e)
+_Static_assert(sizeof(app_settled) <= sizeof(app_request), "settled in place: smaller than a request");
+
+void vq_e2e_settle(vq_e2e *e2e)
 {
-    app_settled *settled;
+    app_settled *settled, one;
     size_t count = 0, i;
 
     if (e2e->settled) {
-        return true;
+        return;
     }
+    free_matching(e2e);
+    /* In place, in the order they were made: settled[count] (56 bytes) ends before request i + 1 (112
+     * bytes each) begins, for count <= i, and request i is copied out before its slot is written. */
+    settled = (app_settled *)(void *)e2e->requests;
     for (i = 0; i < e2e->request_count; i++) {
-        count += e2e->requests[i].submitted && !e2e->requests[i].given_up;
-    }
-    settled = malloc((count ? count : 1) * sizeof(*settled));
-    if (!settled) {
-        return false;
-    }
-    for (i = 0, count = 0; i < e2e->request_count; i++) {   /* in the order they were made */
         const app_request *request = &e2e->requests[i];
 
         if (request->submitted && !request->given_up) {
-            settled[count++] = (app_settled){ .driver_id = request->driver_id, .app_issue = request->app_issue,
-                                              .bio_queue = request->bio_queue, .rq_issue = request->rq_issue,
-                                              .rq_complete = request->rq_complete,
-                                              .app_complete = request->reaped ? request->app_complete : 0,
-                                              .pid = request->pid, .api = (uint8_t)request->api,
-                                              .done = request->done, .reaped = request->reaped,
-                                              .cqe = request->cqe != 0 };
+            one = (app_settled){ .driver_id = request->driver_id, .app_issue = request->app_issue,
+                                 .bio_queue = request->bio_queue, .rq_issue = request->rq_issue,
+                                 .rq_complete = request->rq_complete,
+                                 .app_complete = request->reaped ? request->app_complete : 0, .pid = request->pid,
+                                 .api = (uint8_t)request->api, .done = request->done, .reaped = request->reaped,
+                                 .cqe = request->cqe != 0 };
+            settled[count++] = one;
         }
     }
     e2e->bios = e2e->request_count;
-    free_matching(e2e);
     e2e->settled_requests = settled;
     e2e->settled_count = count;
+    e2e->requests = NULL;
+    e2e->request_count = e2e->request_capacity = 0;
     e2e->settled = true;
-    return true;
+    if (count) {   /* the rest back (kept as it is if realloc fails) */
+        settled = realloc(e2e->settled_requests, count * sizeof(*settled));
+        e2e->settled_requests = settled ? settled : e2e->settled_requests;
+    }
 }
 
 void vq_e2e_free(vq_e2e *e2e)
@@ -107,6 +108,7 @@ void vq_e2e_free(vq_e2e *e2e)
         return;
     }
     free_matching(e2e);
+    free(e2e->requests);
     free(e2e->settled_requests);
     free(e2e->clock_differences);
     free(e2e);

@@ -111,10 +111,9 @@ typedef struct {
 
 bool vq_e2e_finish(vq_e2e *e2e, const vq_e2e_driver_row *rows, size_t row_count, vq_app_row *app,
                    int64_t fio_ios, int64_t fio_mean_ns, vq_app_coverage *coverage);
-/* Once every event is taken: keeps of each request only what vq_e2e_finish reads and frees the
- * matching's state (its syscalls, tasks and id index). False: out of memory (nothing lost: the matching's
- * state stays, and vq_e2e_finish settles it again). */
-bool vq_e2e_settle(vq_e2e *e2e);
+/* Once every event is taken: keeps of each request only what vq_e2e_finish reads, in place, and frees
+ * the matching's state (its syscalls, tasks and id index). vq_e2e_finish settles when it was not. */
+void vq_e2e_settle(vq_e2e *e2e);
 void vq_e2e_free(vq_e2e *e2e);
 
 #endif

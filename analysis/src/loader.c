@@ -84,7 +84,7 @@ void vq_loader_fit(vq_loader *load)
     VQ_FIT(load->sched.slices, load->sched.slice_count, load->sched.slice_capacity);
     VQ_FIT(load->sched.wakeups, load->sched.wakeup_count, load->sched.wakeup_capacity);
     vq_id_map_fit(&load->qemu_ids);
-    (void)vq_e2e_settle(load->e2e);   /* out of memory: vq_e2e_finish settles it */
+    vq_e2e_settle(load->e2e);
 }
 
 void vq_loader_release_stitched(vq_loader *load)
@@ -103,7 +103,6 @@ void vq_loader_release_stitched(vq_loader *load)
     free(load->device_notifies);
     free(load->qemu_requests);
     free(load->virqs);
-    free(load->notify_times);
     free(load->constraints);
     free(load->notify_holds);
     load->requests = NULL;
@@ -113,7 +112,6 @@ void vq_loader_release_stitched(vq_loader *load)
     load->handlers = load->device_notifies = NULL;
     load->qemu_requests = NULL;
     load->virqs = NULL;
-    load->notify_times = NULL;
     load->constraints = NULL;
     load->notify_holds = NULL;
     load->request_count = load->request_capacity = load->kick_count = load->kick_capacity = 0;

@@ -228,7 +228,6 @@ typedef struct {
     vq_id_map stock_tail, stock_complete_head, stock_qemu_head, stock_req;
     uint64_t stock_unmatched_qemu;
     /* After filtering: */
-    uint64_t *notify_times;     /* host time of each notify used for pairing */
     size_t *device_injections;  /* indexes into injections that answer the device's virtio_notify */
     size_t device_injection_count;
     vq_notify_hold *notify_holds;  /* in time order */
