@@ -20,6 +20,9 @@ struct vq_guest_trace {
     size_t line_capacity;
     uint64_t line_number;
     vq_guest_header header;   /* what the '#' lines read so far said */
+    bool line_valid;          /* the TSC -> mono slope below is that of the pairs (tsc, mono_ns) FROM, TO */
+    uint64_t line_from[2], line_to[2];
+    long double line_slope;
     vq_guest_stream *events;  /* after the text: the events of the header's '# events:' file */
     bool events_done;
 };
@@ -54,26 +57,48 @@ vq_status vq_guest_trace_open(const char *path, vq_guest_trace **out, vq_error *
 }
 
 /* Guest TSC cycles -> guest CLOCK_MONOTONIC ns, on the line through the first and last clock pairs. */
-static bool cycles_to_mono(const vq_guest_trace *reader, uint64_t *value)
+/* The line through the header's first and last clock pair, computed once per pair of pairs (the header
+ * may still grow while events are read: '# clock-pair:' lines of a live session). */
+static bool clock_line(vq_guest_trace *reader, const vq_clock_pair **first, long double *slope)
 {
-    const vq_clock_pair *first, *last;
-    long double slope, mono;
+    const vq_clock_pair *last;
 
     if (reader->header.pair_count < 2) {
         return false;
     }
-    first = &reader->header.pairs[0];
+    *first = &reader->header.pairs[0];
     last = &reader->header.pairs[reader->header.pair_count - 1];
-    if (last->tsc == first->tsc) {
+    if (last->tsc == (*first)->tsc) {
         return false;
     }
-    slope = (long double)((int64_t)(last->mono_ns - first->mono_ns)) / (long double)((int64_t)(last->tsc - first->tsc));
+    if (!reader->line_valid || reader->line_from[0] != (*first)->tsc || reader->line_from[1] != (*first)->mono_ns ||
+        reader->line_to[0] != last->tsc || reader->line_to[1] != last->mono_ns) {
+        reader->line_from[0] = (*first)->tsc;
+        reader->line_from[1] = (*first)->mono_ns;
+        reader->line_to[0] = last->tsc;
+        reader->line_to[1] = last->mono_ns;
+        reader->line_slope = (long double)((int64_t)(last->mono_ns - (*first)->mono_ns)) /
+                             (long double)((int64_t)(last->tsc - (*first)->tsc));
+        reader->line_valid = true;
+    }
+    *slope = reader->line_slope;
+    return true;
+}
+
+static bool cycles_to_mono(vq_guest_trace *reader, uint64_t *value)
+{
+    const vq_clock_pair *first;
+    long double slope, mono;
+
+    if (!clock_line(reader, &first, &slope)) {
+        return false;
+    }
     mono = (long double)first->mono_ns + slope * (long double)((int64_t)(*value - first->tsc));
     *value = mono < 0 ? 0 : (uint64_t)(mono + 0.5L);
     return true;
 }
 
-static bool tsc_to_mono(const vq_guest_trace *reader, vq_guest_event *event)
+static bool tsc_to_mono(vq_guest_trace *reader, vq_guest_event *event)
 {
     if (event->column_tsc && !cycles_to_mono(reader, &event->ts_ns)) {
         return false;
