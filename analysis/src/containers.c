@@ -42,6 +42,17 @@ static size_t hash_id(uint64_t id, size_t capacity)
     return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 17) & (capacity - 1);
 }
 
+/* MAP's hash part becomes OTHER's (its array part stays). */
+static void replace_hash(vq_id_map *map, const vq_id_map *other)
+{
+    free(map->keys);
+    free(map->values);
+    map->keys = other->keys;
+    map->values = other->values;
+    map->capacity = other->capacity;
+    map->count = other->count;
+}
+
 /* The hash part: ID -> VALUE, doubling at a load of 1/2. */
 static bool hash_put(vq_id_map *map, uint64_t id, size_t value)
 {
@@ -64,12 +75,7 @@ static bool hash_put(vq_id_map *map, uint64_t id, size_t value)
                 hash_put(&bigger, map->keys[i], map->values[i]);
             }
         }
-        free(map->keys);
-        free(map->values);
-        map->keys = bigger.keys;
-        map->values = bigger.values;
-        map->capacity = bigger.capacity;
-        map->count = bigger.count;
+        replace_hash(map, &bigger);
     }
     for (slot = hash_id(id, map->capacity); map->keys[slot] != UINT64_MAX && map->keys[slot] != id;
          slot = (slot + 1) & (map->capacity - 1)) {
@@ -157,12 +163,7 @@ static bool cover(vq_id_map *map, uint64_t id, bool *failed)
                 return false;
             }
         }
-        free(map->keys);
-        free(map->values);
-        map->keys = rest.keys;
-        map->values = rest.values;
-        map->capacity = rest.capacity;
-        map->count = rest.count;
+        replace_hash(map, &rest);
     }
     return true;
 }
