@@ -462,6 +462,11 @@ static vq_status read_meta(const char *json, vq_session *session, vq_error *erro
     vq_error_clear(error);
     status = vq_session_read_meta(session, directory, error);
     remove_directory(directory);
+    while (session->warning_count) {   /* the schema's warnings: not what these checks read */
+        free(session->warnings[--session->warning_count]);
+    }
+    free(session->warnings);
+    session->warnings = NULL;
     return status;
 }
 
