@@ -44,12 +44,12 @@ typedef struct {                /* the fields ordered so that none pads: 96 byte
     uint64_t kick_hold_start, kick_hold_end;
 } vq_guest_request;
 
-typedef struct {
+typedef struct {                /* 48 bytes, one per kick */
     uint64_t ts, id_last;
     uint32_t vq;
     uint32_t cpu;               /* the guest CPU that kicked */
+    uint32_t requests;          /* requests it covers (at most a queue's size) */
     bool notified;
-    size_t requests;            /* requests it covers */
     uint64_t last_hold_end;     /* the latest end of a driver hold among them (kick_hold_ns), 0 none */
     size_t notify;              /* paired host notify, VQ_NO_INDEX = none */
 } vq_guest_kick;
