@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Bounded reorder buffer: a binary min-heap on (timestamp, arrival). See reorder.h for the choice. */
+/*
+ * Bounded reorder buffer: a binary min-heap on (timestamp, arrival). See reorder.h for the choice.
+ * Most events arrive in order: those that come at or after the latest in-order one wait in a FIFO (a
+ * ring, sorted by construction) instead of the heap, and the next event out is the smaller of the
+ * FIFO's head and the heap's top. The events held and the order they leave in are the heap's alone;
+ * only the in-order ones skip its log(window) levels.
+ */
 #include "reorder.h"
 
 #include <inttypes.h>
@@ -15,7 +21,9 @@ typedef struct {
 struct vq_reorder {
     vq_event_source source;
     heap_entry *heap;
-    size_t count;
+    size_t count;             /* in the heap */
+    heap_entry *run;          /* the FIFO of in-order events: a ring of WINDOW entries */
+    size_t run_head, run_count;
     size_t window;
     uint64_t arrivals;
     vq_event *current;        /* released to the caller, freed on the next call */
@@ -91,7 +99,8 @@ vq_status vq_reorder_create(vq_event_source source, size_t window, vq_reorder **
         goto end;
     }
     reorder = calloc(1, sizeof(*reorder));
-    if (!reorder || !(reorder->heap = calloc(window, sizeof(*reorder->heap)))) {
+    if (!reorder || !(reorder->heap = calloc(window, sizeof(*reorder->heap))) ||
+        !(reorder->run = calloc(window, sizeof(*reorder->run)))) {
         status = VQ_ERR_NOMEM;
         vq_error_set(error, "out of memory for a reorder window of %zu events", window);
         goto end;
@@ -105,7 +114,13 @@ end:
     return status;
 }
 
-/* Reads one event from the source into the heap. VQ_END / errors are kept for later. */
+/* The FIFO's entry I (0: its head). */
+static heap_entry *run_at(vq_reorder *reorder, size_t i)
+{
+    return &reorder->run[(reorder->run_head + i) % reorder->window];
+}
+
+/* Reads one event from the source into the FIFO or the heap. VQ_END / errors are kept for later. */
 static vq_status pull_one(vq_reorder *reorder)
 {
     vq_status status;
@@ -142,9 +157,27 @@ static vq_status pull_one(vq_reorder *reorder)
                          reorder->window);
         }
     }
-    heap_push(reorder, entry);
+    if (reorder->run_count == 0 || entry.timestamp_ns >= run_at(reorder, reorder->run_count - 1)->timestamp_ns) {
+        *run_at(reorder, reorder->run_count++) = entry;   /* in order: after every event of the FIFO */
+    } else {
+        heap_push(reorder, entry);
+    }
 end:
     return status;
+}
+
+/* The next event out: the smaller of the FIFO's head and the heap's top (one of them is held). */
+static heap_entry take_first(vq_reorder *reorder)
+{
+    heap_entry first;
+
+    if (reorder->run_count && (reorder->count == 0 || entry_before(run_at(reorder, 0), &reorder->heap[0]))) {
+        first = *run_at(reorder, 0);
+        reorder->run_head = (reorder->run_head + 1) % reorder->window;
+        reorder->run_count--;
+        return first;
+    }
+    return heap_pop(reorder);
 }
 
 vq_status vq_reorder_next(vq_reorder *reorder, vq_event *event, vq_error *error)
@@ -154,17 +187,17 @@ vq_status vq_reorder_next(vq_reorder *reorder, vq_event *event, vq_error *error)
 
     vq_event_free(reorder->current);
     reorder->current = NULL;
-    while (!reorder->source_done && reorder->count < reorder->window) {
+    while (!reorder->source_done && reorder->count + reorder->run_count < reorder->window) {
         pull_one(reorder);
     }
-    if (reorder->count == 0) {
+    if (reorder->count + reorder->run_count == 0) {
         status = reorder->deferred_status;
         if (status != VQ_END && error) {
             *error = reorder->deferred_error;
         }
         goto end;
     }
-    top = heap_pop(reorder);
+    top = take_first(reorder);
     reorder->current = top.event;
     *event = *top.event;
     if (!reorder->released_any || top.event->timestamp_ns > reorder->last_released_ns) {
@@ -201,9 +234,10 @@ void vq_reorder_free(vq_reorder *reorder)
         return;
     }
     vq_event_free(reorder->current);
-    while (reorder->count > 0) {
-        vq_event_free(heap_pop(reorder).event);
+    while (reorder->count + reorder->run_count > 0) {
+        vq_event_free(take_first(reorder).event);
     }
     free(reorder->heap);
+    free(reorder->run);
     free(reorder);
 }

@@ -128,6 +128,53 @@ static size_t run_reorder(const uint64_t *timestamps, size_t count, size_t windo
     return produced;
 }
 
+/* The window's rule itself, one event at a time: hold up to WINDOW, release the smallest (timestamp,
+ * arrival) when full or at the end. Writes the arrival order of the releases. */
+static void reorder_model(const uint64_t *timestamps, size_t count, size_t window, uint32_t *order)
+{
+    static size_t held[64];
+    size_t held_count = 0, next = 0, out = 0, i, best;
+
+    while (out < count) {
+        while (next < count && held_count < window) {
+            held[held_count++] = next++;
+        }
+        for (best = 0, i = 1; i < held_count; i++) {
+            if (timestamps[held[i]] < timestamps[held[best]] ||
+                (timestamps[held[i]] == timestamps[held[best]] && held[i] < held[best])) {
+                best = i;
+            }
+        }
+        order[out++] = (uint32_t)held[best];
+        held[best] = held[--held_count];
+    }
+}
+
+/* The buffer against its rule on random input: mostly in order, with ties, stragglers and a few events
+ * far behind (late for small windows), for windows 1-40. */
+static void test_reorder_model(void)
+{
+    enum { N = 400 };
+    static uint64_t timestamps[N], output[N];
+    static uint32_t pids[N], expected[N];
+    uint64_t state = 0x9e3779b97f4a7c15ULL, t = 1000, late;
+    vq_status final_status;
+    size_t trial, i, wrong = 0, produced;
+
+    for (trial = 0; trial < 60; trial++) {
+        for (i = 0; i < N; i++) {
+            state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+            t += state % 4;                                        /* ties: a step of 0 */
+            timestamps[i] = state % 10 == 0 ? t - state % 50      /* a straggler */
+                            : state % 97 == 0 ? t - 2000 : t;      /* far behind */
+        }
+        reorder_model(timestamps, N, 1 + trial % 40, expected);
+        produced = run_reorder(timestamps, N, 1 + trial % 40, output, pids, &late, &final_status, VQ_END);
+        wrong += produced != N || final_status != VQ_END || memcmp(pids, expected, sizeof(expected)) != 0;
+    }
+    CHECK(wrong == 0);
+}
+
 static void test_reorder(void)
 {
     static const uint64_t nearly[] = { 10, 30, 20, 40, 35, 50, 50, 45, 60 };
@@ -160,6 +207,7 @@ static void test_reorder(void)
     vq_error_clear(&error);
     CHECK(vq_reorder_create((vq_event_source){ array_next, NULL, NULL, "x" }, 0, &reorder, &error) ==
           VQ_ERR_USAGE && reorder == NULL && vq_error_is_set(&error));
+    test_reorder_model();
 }
 
 static void test_clone_and_dump(void)
