@@ -8,7 +8,8 @@
  * before the older records still in the buffer. The file order is therefore not timestamp order.
  *
  * Choice: a min-heap of at most WINDOW events (owned copies), keyed by (timestamp, arrival number) so
- * that equal timestamps keep file order. An event is released when the heap is full or the input
+ * that equal timestamps keep file order; the events that arrive in order wait in a FIFO beside it
+ * instead (the same events held, the same order out, without the heap's log(WINDOW) per event). An event is released when the heap is full or the input
  * ended. Memory is WINDOW events, whatever the file size. An event that arrives older than one
  * already released cannot be put in order any more: it is released next (out of order), counted as
  * late, and the first one is described (vq_reorder_late_message) so the caller can warn and suggest a
