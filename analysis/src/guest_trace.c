@@ -56,7 +56,6 @@ vq_status vq_guest_trace_open(const char *path, vq_guest_trace **out, vq_error *
     return stream ? vq_guest_trace_open_stream(stream, path, out, error) : VQ_ERR_IO;
 }
 
-/* Guest TSC cycles -> guest CLOCK_MONOTONIC ns, on the line through the first and last clock pairs. */
 /* The line through the header's first and last clock pair, computed once per pair of pairs (the header
  * may still grow while events are read: '# clock-pair:' lines of a live session). */
 static bool clock_line(vq_guest_trace *reader, const vq_clock_pair **first, long double *slope)
@@ -85,6 +84,7 @@ static bool clock_line(vq_guest_trace *reader, const vq_clock_pair **first, long
     return true;
 }
 
+/* Guest TSC cycles -> guest CLOCK_MONOTONIC ns, on the line through the first and last clock pairs. */
 static bool cycles_to_mono(vq_guest_trace *reader, uint64_t *value)
 {
     const vq_clock_pair *first;
