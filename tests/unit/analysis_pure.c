@@ -2,7 +2,8 @@
 /*
  * Unit tests for the analysis library's pure parts: trace-events line parsing and type classes,
  * the reorder buffer, event copies, quoting, CTF names, the simpletrace decoder on records built in
- * memory, and the id map against a plain list. Exit 0 when all pass; each failure prints file:line and the check.
+ * memory, and the id map against a plain list. Exit 0 when all pass; each failure prints file:line and
+ * the check.
  */
 #include "containers.h"
 #include "ctf.h"
