@@ -155,78 +155,6 @@ static void test_pairing(void)
     }
 }
 
-/* The pairings over a selection (a queue, host events set aside), read in place, against the plain ones
- * run over copies of the selected events: the same pairs, on random sequences of three queues. */
-static uint64_t model_random(uint64_t *state)
-{
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    return *state;
-}
-
-static void test_pairing_selected(void)
-{
-    enum { GUESTS = 400, HOSTS = 500 };
-    static uint64_t guest[GUESTS], host[HOSTS], sub_guest[GUESTS], sub_host[HOSTS];
-    static uint32_t guest_queue[GUESTS], host_queue[HOSTS];
-    static int64_t estimate[GUESTS], sub_estimate[GUESTS];
-    static ssize_t pair[GUESTS], expected[GUESTS], sub_pair[GUESTS];
-    static size_t guest_of[GUESTS], host_of[HOSTS];
-    static bool aside[HOSTS];
-    uint64_t state = 88172645463325252ULL, t;
-    size_t wrong = 0, paired = 0, trial, i, q, n_guest, n_host, direction;
-
-    for (trial = 0; trial < 40; trial++) {
-        for (i = 0, t = 0; i < GUESTS; i++) {
-            guest[i] = t += model_random(&state) % 300;
-            guest_queue[i] = (uint32_t)(model_random(&state) % 3);
-            estimate[i] = 1000 + (int64_t)(model_random(&state) % 40);
-        }
-        for (i = 0, t = 900; i < HOSTS; i++) {
-            host[i] = t += model_random(&state) % 250;
-            host_queue[i] = (uint32_t)(model_random(&state) % 3);
-            aside[i] = trial % 2 && model_random(&state) % 7 == 0;
-        }
-        for (direction = 0; direction < 2; direction++) {
-            for (q = 0; q < 3; q++) {
-                vq_pair_selection selection = { .guest_queue = guest_queue, .host_queue = host_queue, .queue = (uint32_t)q,
-                                                .host_aside = aside };
-
-                for (i = 0, n_guest = 0; i < GUESTS; i++) {
-                    if (guest_queue[i] == q) {
-                        guest_of[n_guest] = i;
-                        sub_estimate[n_guest] = estimate[i];
-                        sub_guest[n_guest++] = guest[i];
-                    }
-                }
-                for (i = 0, n_host = 0; i < HOSTS; i++) {
-                    if (host_queue[i] == q && !aside[i]) {
-                        host_of[n_host] = i;
-                        sub_host[n_host++] = host[i];
-                    }
-                }
-                if (direction == 0) {
-                    vq_pair_forward(sub_guest, n_guest, sub_host, n_host, sub_estimate, 20, 400, sub_pair);
-                    vq_pair_forward_selected(guest, GUESTS, host, HOSTS, estimate, 20, 400, &selection, pair);
-                } else {
-                    vq_pair_backward(sub_guest, n_guest, sub_host, n_host, sub_estimate, 20, 400, sub_pair);
-                    vq_pair_backward_selected(guest, GUESTS, host, HOSTS, estimate, 20, 400, &selection, pair);
-                }
-                for (i = 0; i < n_guest; i++) {
-                    expected[guest_of[i]] = sub_pair[i] < 0 ? -1 : (ssize_t)host_of[sub_pair[i]];
-                }
-            }
-            for (i = 0; i < GUESTS; i++) {
-                wrong += pair[i] != expected[i];
-                paired += expected[i] >= 0;
-            }
-        }
-    }
-    CHECK(wrong == 0);
-    CHECK(paired > 40 * 2 * GUESTS / 4 && paired < 40 * 2 * GUESTS);   /* pairs and misses both */
-}
-
 /* The bound lines: without drift the largest lower bound as a constant; along an offset that grows 100
  * ppm, the lowest line above the lower bounds follows it, exact where the delays were 0; one CPU's bounds
  * alone; the highest line below upper bounds. */
@@ -827,7 +755,6 @@ int main(void)
     test_bootstrap();
     test_align();
     test_pairing();
-    test_pairing_selected();
     test_bound_line();
     test_align_line();
     test_clock_offset();

@@ -158,13 +158,14 @@ static void test_reorder_model(void)
     enum { N = 400 };
     static uint64_t timestamps[N], output[N];
     static uint32_t pids[N], expected[N];
-    uint64_t state = 0x9e3779b97f4a7c15ULL, t = 1000, late;
+    unsigned long long state = 0x9e3779b97f4a7c15ULL;
+    uint64_t t = 1000, late;
     vq_status final_status;
     size_t trial, i, wrong = 0, produced;
 
     for (trial = 0; trial < 60; trial++) {
         for (i = 0; i < N; i++) {
-            state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+            check_random(&state);
             t += state % 4;                                        /* ties: a step of 0 */
             timestamps[i] = state % 10 == 0 ? t - state % 50      /* a straggler */
                             : state % 97 == 0 ? t - 2000 : t;      /* far behind */
@@ -396,19 +397,12 @@ static void list_put(pair *list, size_t *count, uint64_t id, size_t value)
     *count += i == *count;
 }
 
-static uint64_t next_random(uint64_t *state)
-{
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    return *state;
-}
-
 static void test_id_map(void)
 {
     enum { N = 6000 };
     static pair list[6 * N];
-    uint64_t state = 0x2545f4914f6cdd1dULL, id;
+    unsigned long long state = 0x2545f4914f6cdd1dULL;
+    uint64_t id;
     vq_id_map map = { 0 };
     size_t count = 0, i, wrong = 0, pattern;
 
@@ -418,9 +412,9 @@ static void test_id_map(void)
             case 0: id = 1000 + i; break;                                   /* in order */
             case 1: id = 1000 + N + (i ^ 7); break;                         /* out of order by a little */
             case 2: id = 500 - (i % 500) + (i / 500) * 100000; break;       /* runs, some reversed */
-            case 3: id = next_random(&state) | 1; break;                    /* sparse: the hash */
+            case 3: id = check_random(&state) | 1; break;                   /* sparse: the hash */
             case 4: id = 20000 + N - i; break;                              /* reversed, far below */
-            default: id = UINT64_MAX - 1 - (next_random(&state) % 50); break;   /* at the top */
+            default: id = UINT64_MAX - 1 - (check_random(&state) % 50); break;   /* at the top */
             }
             if (id == UINT64_MAX) {
                 continue;
@@ -438,7 +432,7 @@ static void test_id_map(void)
     }
     /* Ids never put: absent, whichever part would hold them. */
     for (i = 0; i < 2000; i++) {
-        id = i % 2 ? next_random(&state) : 900 + i;
+        id = i % 2 ? check_random(&state) : 900 + i;
         if (id != UINT64_MAX) {
             wrong += vq_id_map_get(&map, id) != list_get(list, count, id);
         }

@@ -19,6 +19,15 @@ static int checks, failures;
         }                                                                                 \
     } while (0)
 
+/* A repeatable pseudo-random sequence for the tests that draw their input (xorshift64; STATE not 0). */
+static inline unsigned long long check_random(unsigned long long *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
 static inline int check_summary(const char *name)
 {
     if (failures) {
