@@ -68,152 +68,183 @@ static vq_status check_blocks(vq_loader *load, const char *path, vq_error *error
     return VQ_OK;
 }
 
-vq_status vq_collect_guest(vq_loader *load, vq_error *error)
+/* The pass's state between steps (loader.h). */
+typedef struct {
+    char *path;
+    vq_guest_trace *reader;
+    vq_guest_event event;           /* read, but stamped after the last limit: the next step takes it first */
+    bool held;
+    size_t pending_first[64];       /* per vq: first request not covered by a kick yet */
+    size_t last_irq[64];            /* per vq: its latest irq, VQ_NO_INDEX none */
+} guest_pass;
+
+static vq_status guest_open(vq_loader *load, void *state, vq_error *error)
 {
-    char *path = vq_session_path(load->directory, "guest.trace");
-    vq_guest_trace *reader = NULL;
-    vq_guest_event event;
-    const vq_guest_bar *bars;
-    size_t pending_first[64] = { 0 };   /* per vq: first request not covered by a kick yet */
-    size_t last_irq[64];
-    vq_status status;
+    guest_pass *pass = state;
     size_t i;
 
     for (i = 0; i < 64; i++) {
-        last_irq[i] = VQ_NO_INDEX;
+        pass->last_irq[i] = VQ_NO_INDEX;
     }
-    if (!path) {
-        status = VQ_ERR_NOMEM;
-        goto end;
+    pass->path = vq_session_path(load->directory, "guest.trace");
+    if (!pass->path) {
+        vq_error_set(error, "guest.trace: out of memory");
+        return VQ_ERR_NOMEM;
     }
-    status = vq_guest_trace_open(path, &reader, error);
-    if (status != VQ_OK) {
-        goto end;
-    }
-    while ((status = vq_guest_trace_next(reader, &event, error)) == VQ_OK) {
-        vq_guest_request *request;
-        vq_guest_kick *kick;
-        vq_guest_irq *irq;
-        size_t index;
+    return vq_guest_trace_open(pass->path, &pass->reader, error);
+}
 
-        if (event.type == VQ_GUEST_BLOCK) {
-            status = take_block_mark(load, path, &event, error);
-            if (status != VQ_OK) {
-                goto end;
-            }
-            continue;
+/* One event into the loader's arrays and the end-to-end collector. */
+static vq_status take_guest_event(vq_loader *load, guest_pass *pass, vq_guest_event *event, vq_error *error)
+{
+    const char *path = pass->path;
+    vq_guest_trace *reader = pass->reader;
+    vq_guest_request *request;
+    vq_guest_kick *kick;
+    vq_guest_irq *irq;
+    size_t index, i;
+
+    if (event->type == VQ_GUEST_BLOCK) {
+        return take_block_mark(load, path, event, error);
+    }
+    if (load->part.label && !vq_in_windows(load->part.guest, load->part.count, event->ts_ns)) {
+        return VQ_OK;   /* another disk's block, or between blocks */
+    }
+    if (event->vq >= 64) {
+        vq_error_set(error, "%s:%" PRIu64 ": vq=%" PRIu32 "; expected a queue index below 64", path,
+                     event->line, event->vq);
+        return VQ_ERR_FORMAT;
+    }
+    if (event->type == VQ_GUEST_RQ_ISSUE || event->type == VQ_GUEST_RQ_COMPLETE) {
+        /* The block layer's: a stock device's submit and completion, else the end-to-end row's */
+        if (load->stock_device) {
+            event->type = event->type == VQ_GUEST_RQ_ISSUE ? VQ_GUEST_SUBMIT : VQ_GUEST_COMPLETE;
         }
-        if (load->part.label && !vq_in_windows(load->part.guest, load->part.count, event.ts_ns)) {
-            continue;   /* another disk's block, or between blocks */
-        }
-        if (event.vq >= 64) {
-            vq_error_set(error, "%s:%" PRIu64 ": vq=%" PRIu32 "; expected a queue index below 64", path,
-                         event.line, event.vq);
-            status = VQ_ERR_FORMAT;
-            goto end;
-        }
-        if (event.type == VQ_GUEST_RQ_ISSUE || event.type == VQ_GUEST_RQ_COMPLETE) {
-            /* The block layer's: a stock device's submit and completion, else the end-to-end row's */
-            if (load->stock_device) {
-                event.type = event.type == VQ_GUEST_RQ_ISSUE ? VQ_GUEST_SUBMIT : VQ_GUEST_COMPLETE;
-            }
-        }
-        if (event.stock && event.type <= VQ_GUEST_HOLD) {
-            load->stock = true;
-            if (event.type == VQ_GUEST_SUBMIT) {
-                event.id = ++load->stock_ids;
-                event.vq = vq_guest_trace_cpu_queue(reader, event.cpu);   /* its CPU's hardware queue */
-            } else if (event.type == VQ_GUEST_KICK) {
-                event.id_last = load->stock_ids;
-            } else if (event.type == VQ_GUEST_COMPLETE) {
-                index = vq_stock_take(load, &load->stock_complete_head, event.sector, event.sectors, event.write);
-                if (index == VQ_NO_INDEX) {
-                    continue;   /* issued before the trace started */
-                }
-                event.id = load->requests[index].id;
-                event.vq = load->requests[index].vq;   /* completed on any CPU: the queue it went out on */
-            }
-        }
-        if (!vq_e2e_take(load->e2e, &event)) {
-            status = VQ_ERR_NOMEM;
-            goto end;
-        }
-        switch (event.type) {
-        case VQ_GUEST_SUBMIT:
-            request = VQ_PUSH(load->requests, load->request_count, load->request_capacity);
-            if (!request) {
-                status = VQ_ERR_NOMEM;
-                goto end;
-            }
-            *request = (vq_guest_request){ .id = event.id, .vq = event.vq, .cpu = event.cpu, .submit = event.ts_ns,
-                                        .kick = VQ_NO_INDEX, .irq = VQ_NO_INDEX, .sector = event.sector,
-                                        .sectors = event.sectors, .write = event.write, .next_same = VQ_NO_INDEX,
-                                        .kick_held = false };
-            if (event.stock && !vq_stock_append(load, load->request_count - 1)) {
-                status = VQ_ERR_NOMEM;
-                goto end;
-            }
-            if (vq_id_map_get(&load->guest_ids, event.id) != VQ_NO_INDEX) {
-                vq_session_warn(load->session, "%s:%" PRIu64 ": request id %" PRIu64 " submitted again; the "
-                                "later one is stitched", path, event.line, event.id);
-            }
-            if (!vq_id_map_put(&load->guest_ids, event.id, load->request_count - 1)) {
-                status = VQ_ERR_NOMEM;
-                goto end;
-            }
-            break;
-        case VQ_GUEST_KICK:
-            kick = VQ_PUSH(load->kicks, load->kick_count, load->kick_capacity);
-            if (!kick) {
-                status = VQ_ERR_NOMEM;
-                goto end;
-            }
-            *kick = (vq_guest_kick){ .ts = event.ts_ns, .id_last = event.id_last, .vq = event.vq, .cpu = event.cpu,
-                                  .notified = event.notified, .notify = VQ_NO_INDEX };
-            /* The kick covers every request of its vq submitted since the previous kick. */
-            for (i = pending_first[event.vq]; i < load->request_count; i++) {
-                if (load->requests[i].vq == event.vq && load->requests[i].kick == VQ_NO_INDEX) {
-                    load->requests[i].kick = load->kick_count - 1;
-                    kick->requests++;
-                }
-            }
-            pending_first[event.vq] = load->request_count;
-            break;
-        case VQ_GUEST_IRQ:
-            irq = VQ_PUSH(load->irqs, load->irq_count, load->irq_capacity);
-            if (!irq) {
-                status = VQ_ERR_NOMEM;
-                goto end;
-            }
-            *irq = (vq_guest_irq){ .ts = event.ts_ns, .vq = event.vq, .cpu = event.cpu, .injection = VQ_NO_INDEX };
-            last_irq[event.vq] = load->irq_count - 1;
-            break;
-        case VQ_GUEST_COMPLETE:
-            index = vq_id_map_get(&load->guest_ids, event.id);
+    }
+    if (event->stock && event->type <= VQ_GUEST_HOLD) {
+        load->stock = true;
+        if (event->type == VQ_GUEST_SUBMIT) {
+            event->id = ++load->stock_ids;
+            event->vq = vq_guest_trace_cpu_queue(reader, event->cpu);   /* its CPU's hardware queue */
+        } else if (event->type == VQ_GUEST_KICK) {
+            event->id_last = load->stock_ids;
+        } else if (event->type == VQ_GUEST_COMPLETE) {
+            index = vq_stock_take(load, &load->stock_complete_head, event->sector, event->sectors, event->write);
             if (index == VQ_NO_INDEX) {
-                /* Submitted before the trace started: nothing to stitch. */
-                break;
+                return VQ_OK;   /* issued before the trace started */
             }
-            load->requests[index].complete = event.ts_ns;
-            load->requests[index].complete_cpu = event.cpu;
-            load->requests[index].irq = last_irq[event.vq];
-            break;
-        case VQ_GUEST_HOLD:
-            index = vq_id_map_get(&load->guest_ids, event.id);
-            if (index != VQ_NO_INDEX) {
-                load->requests[index].kick_held = true;
-                load->requests[index].kick_hold_start = event.hold_start_ns;
-                load->requests[index].kick_hold_end = event.hold_end_ns;
-            }
-            break;
-        default:
-            break;   /* the application and block layer events: the end-to-end collector's (e2e.h) */
+            event->id = load->requests[index].id;
+            event->vq = load->requests[index].vq;   /* completed on any CPU: the queue it went out on */
         }
     }
-    if (status != VQ_END) {
-        goto end;
+    if (!vq_e2e_take(load->e2e, event)) {
+        return VQ_ERR_NOMEM;
     }
-    status = VQ_OK;
+    switch (event->type) {
+    case VQ_GUEST_SUBMIT:
+        request = VQ_PUSH(load->requests, load->request_count, load->request_capacity);
+        if (!request) {
+            return VQ_ERR_NOMEM;
+        }
+        *request = (vq_guest_request){ .id = event->id, .vq = event->vq, .cpu = event->cpu, .submit = event->ts_ns,
+                                       .kick = VQ_NO_INDEX, .irq = VQ_NO_INDEX, .sector = event->sector,
+                                       .sectors = event->sectors, .write = event->write, .next_same = VQ_NO_INDEX,
+                                       .kick_held = false };
+        if (event->stock && !vq_stock_append(load, load->request_count - 1)) {
+            return VQ_ERR_NOMEM;
+        }
+        if (vq_id_map_get(&load->guest_ids, event->id) != VQ_NO_INDEX) {
+            vq_session_warn(load->session, "%s:%" PRIu64 ": request id %" PRIu64 " submitted again; the "
+                            "later one is stitched", path, event->line, event->id);
+        }
+        if (!vq_id_map_put(&load->guest_ids, event->id, load->request_count - 1)) {
+            return VQ_ERR_NOMEM;
+        }
+        break;
+    case VQ_GUEST_KICK:
+        kick = VQ_PUSH(load->kicks, load->kick_count, load->kick_capacity);
+        if (!kick) {
+            return VQ_ERR_NOMEM;
+        }
+        *kick = (vq_guest_kick){ .ts = event->ts_ns, .id_last = event->id_last, .vq = event->vq, .cpu = event->cpu,
+                                 .notified = event->notified, .notify = VQ_NO_INDEX };
+        /* The kick covers every request of its vq submitted since the previous kick. */
+        for (i = pass->pending_first[event->vq]; i < load->request_count; i++) {
+            if (load->requests[i].vq == event->vq && load->requests[i].kick == VQ_NO_INDEX) {
+                load->requests[i].kick = load->kick_count - 1;
+                kick->requests++;
+            }
+        }
+        pass->pending_first[event->vq] = load->request_count;
+        break;
+    case VQ_GUEST_IRQ:
+        irq = VQ_PUSH(load->irqs, load->irq_count, load->irq_capacity);
+        if (!irq) {
+            return VQ_ERR_NOMEM;
+        }
+        *irq = (vq_guest_irq){ .ts = event->ts_ns, .vq = event->vq, .cpu = event->cpu, .injection = VQ_NO_INDEX };
+        pass->last_irq[event->vq] = load->irq_count - 1;
+        break;
+    case VQ_GUEST_COMPLETE:
+        index = vq_id_map_get(&load->guest_ids, event->id);
+        if (index == VQ_NO_INDEX) {
+            break;   /* submitted before the trace started: nothing to stitch */
+        }
+        load->requests[index].complete = event->ts_ns;
+        load->requests[index].complete_cpu = event->cpu;
+        load->requests[index].irq = pass->last_irq[event->vq];
+        break;
+    case VQ_GUEST_HOLD:
+        index = vq_id_map_get(&load->guest_ids, event->id);
+        if (index != VQ_NO_INDEX) {
+            load->requests[index].kick_held = true;
+            load->requests[index].kick_hold_start = event->hold_start_ns;
+            load->requests[index].kick_hold_end = event->hold_end_ns;
+        }
+        break;
+    default:
+        break;   /* the application and block layer events: the end-to-end collector's (e2e.h) */
+    }
+    return VQ_OK;
+}
+
+static vq_status guest_until(vq_loader *load, void *state, uint64_t limit, uint64_t *next, vq_error *error)
+{
+    guest_pass *pass = state;
+    vq_status status;
+
+    for (;;) {
+        if (!pass->held) {
+            status = vq_guest_trace_next(pass->reader, &pass->event, error);
+            if (status != VQ_OK) {
+                return status;   /* VQ_END, or the reader's error */
+            }
+        }
+        if (pass->event.ts_ns > limit) {
+            pass->held = true;
+            *next = pass->event.ts_ns;
+            return VQ_OK;
+        }
+        pass->held = false;
+        status = take_guest_event(load, pass, &pass->event, error);
+        if (status != VQ_OK) {
+            if (status == VQ_ERR_NOMEM) {
+                vq_error_set(error, "%s: out of memory", pass->path);
+            }
+            return status;
+        }
+    }
+}
+
+/* The reader's header figures, the blocks' check, the BARs and the stream's end-of-run warnings. */
+static vq_status guest_finish(vq_loader *load, void *state, vq_error *error)
+{
+    guest_pass *pass = state;
+    vq_guest_trace *reader = pass->reader;
+    const vq_guest_bar *bars;
+    vq_status status;
+    size_t i;
+
     {
         const vq_clock_pair *pairs;
 
@@ -234,9 +265,9 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
         load->driver_queue_count = vq_guest_trace_queue_completed(reader, &counts);
         memcpy(load->driver_completed, counts, sizeof(load->driver_completed));
     }
-    status = check_blocks(load, path, error);
+    status = check_blocks(load, pass->path, error);
     if (status != VQ_OK) {
-        goto end;
+        return status;
     }
     load->bar_count = 0;
     for (i = 0; i < vq_guest_trace_bars(reader, &bars); i++) {
@@ -247,29 +278,36 @@ vq_status vq_collect_guest(vq_loader *load, vq_error *error)
     }
     if (load->bar_count == 0) {
         vq_session_warn(load->session, "%s: no '# device-bar:' header line: host MMIO cannot be attributed "
-                        "to the device", path);
+                        "to the device", pass->path);
     }
     {
         const char *stream_name;
-        vq_guest_stream_state state;
+        vq_guest_stream_state stream;
 
-        if (vq_guest_trace_stream_state(reader, &stream_name, &state)) {
-            if (!state.finished) {
+        if (vq_guest_trace_stream_state(reader, &stream_name, &stream)) {
+            if (!stream.finished) {
                 vq_session_warn(load->session, "%s: no end section: the guest's streamer did not stop cleanly "
                                 "(the session was cut short); the events it sent before are read", stream_name);
             }
-            if (state.overrun > 0 || state.missed > 0) {
+            if (stream.overrun > 0 || stream.missed > 0) {
                 vq_session_warn(load->session, "%s: the guest's ring buffers lost events before they were "
                                 "read (overrun %" PRIu64 ", pages flagging missed events %" PRIu64 ")",
-                                stream_name, state.overrun, state.missed);
+                                stream_name, stream.overrun, stream.missed);
             }
         }
     }
-end:
-    if (status == VQ_ERR_NOMEM) {
-        vq_error_set(error, "%s: out of memory", path ? path : "guest.trace");
-    }
-    vq_guest_trace_close(reader);
-    free(path);
-    return status;
+    return VQ_OK;
 }
+
+static void guest_close(void *state)
+{
+    guest_pass *pass = state;
+
+    vq_guest_trace_close(pass->reader);
+    free(pass->path);
+}
+
+const vq_pass_ops vq_guest_pass = {
+    .name = "guest", .state_size = sizeof(guest_pass), .open = guest_open, .until = guest_until,
+    .finish = guest_finish, .close = guest_close,
+};

@@ -150,44 +150,80 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
     return VQ_OK;
 }
 
-vq_status vq_collect_probe(vq_loader *load, vq_error *error)
+/* The pass's state between steps (loader.h); no reader when the session has no probe stream. */
+typedef struct {
+    char *path;
+    vq_probe *reader;
+    vq_sorted_cursor cursor;
+} probe_pass;
+
+static vq_status probe_open(vq_loader *load, void *state, vq_error *error)
 {
-    char *path = vq_session_path(load->directory, "host-probe.vqp");
-    vq_probe *reader = NULL;
+    probe_pass *pass = state;
     vq_status status;
 
-    if (!path) {
+    pass->path = vq_session_path(load->directory, "host-probe.vqp");
+    if (!pass->path) {
         vq_error_set(error, "%s: out of memory", load->directory);
-        status = VQ_ERR_NOMEM;
-        goto end;
+        return VQ_ERR_NOMEM;
     }
-    if (!vq_path_exists(path, false)) {
-        vq_session_warn(load->session, "%s: absent: no host kernel events (stages through KVM are missing)", path);
-        status = VQ_OK;
-        goto end;
+    if (!vq_path_exists(pass->path, false)) {
+        vq_session_warn(load->session, "%s: absent: no host kernel events (stages through KVM are missing)",
+                        pass->path);
+        return VQ_OK;
     }
-    status = vq_probe_open(path, &reader, error);
+    status = vq_probe_open(pass->path, &pass->reader, error);
     if (status != VQ_OK) {
-        goto end;
+        return status;
     }
-    load->sched.target_tgid = vq_probe_header(reader)->target_tgid;
-    load->sched.attached_mask = vq_probe_header(reader)->attached_mask;
-    load->sched.stream_start = load->sched.last_ts = vq_probe_header(reader)->start_monotonic_ns;
-    status = vq_drain_sorted(load, vq_probe_source(reader), take_probe_event, error);
-    vq_sched_finish(load);
-    if (status == VQ_OK && vq_probe_warning(reader)[0]) {
-        vq_session_warn(load->session, "%s", vq_probe_warning(reader));
-    }
-    load->session->probe_drops = vq_probe_get_counts(reader).drops_total;
-    if (status == VQ_OK && vq_probe_get_counts(reader).drops_total) {
-        vq_session_warn(load->session, "%s: the probe lost %" PRIu64 " records (ring buffer full)", path,
-                        vq_probe_get_counts(reader).drops_total);
-    }
-end:
-    vq_probe_close(reader);
-    free(path);
-    return status;
+    load->sched.target_tgid = vq_probe_header(pass->reader)->target_tgid;
+    load->sched.attached_mask = vq_probe_header(pass->reader)->attached_mask;
+    load->sched.stream_start = load->sched.last_ts = vq_probe_header(pass->reader)->start_monotonic_ns;
+    return vq_sorted_open(&pass->cursor, vq_probe_source(pass->reader), error);
 }
+
+static vq_status probe_until(vq_loader *load, void *state, uint64_t limit, uint64_t *next, vq_error *error)
+{
+    probe_pass *pass = state;
+
+    return pass->reader ? vq_sorted_until(load, &pass->cursor, limit, next, take_probe_event, error) : VQ_END;
+}
+
+/* The scheduler's stretches still open, late events, the reader's warning and the probe's drops. */
+static vq_status probe_finish(vq_loader *load, void *state, vq_error *error)
+{
+    probe_pass *pass = state;
+
+    (void)error;
+    if (!pass->reader) {
+        return VQ_OK;
+    }
+    vq_sorted_finish(load, &pass->cursor);
+    vq_sched_finish(load);
+    if (vq_probe_warning(pass->reader)[0]) {
+        vq_session_warn(load->session, "%s", vq_probe_warning(pass->reader));
+    }
+    load->session->probe_drops = vq_probe_get_counts(pass->reader).drops_total;
+    if (vq_probe_get_counts(pass->reader).drops_total) {
+        vq_session_warn(load->session, "%s: the probe lost %" PRIu64 " records (ring buffer full)", pass->path,
+                        vq_probe_get_counts(pass->reader).drops_total);
+    }
+    return VQ_OK;
+}
+
+static void probe_close(void *state)
+{
+    probe_pass *pass = state;
+
+    vq_sorted_close(&pass->cursor);
+    vq_probe_close(pass->reader);
+    free(pass->path);
+}
+
+const vq_pass_ops vq_probe_pass = {
+    .name = "probe", .state_size = sizeof(probe_pass), .open = probe_open, .until = probe_until,
+    .finish = probe_finish, .close = probe_close,
+};
 
 static int compare_u64(const void *left, const void *right)
 {

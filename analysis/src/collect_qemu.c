@@ -137,60 +137,95 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
     return VQ_OK;
 }
 
-vq_status vq_collect_qemu(vq_loader *load, vq_error *error)
-{
-    char *simple_path = vq_session_path(load->directory, "qemu.simpletrace");
-    char *events_path = vq_session_path(load->directory, "qemu-trace-events");
-    char *ctf_path = vq_session_path(load->directory, "qemu-ctf");
-    vq_trace_events *catalog = NULL;
-    vq_simpletrace *simple = NULL;
-    vq_ctf *ctf = NULL;
-    vq_status status = VQ_OK;
+/* The pass's state between steps (loader.h): the trace's reader and its reorder buffer. */
+typedef struct {
+    char *simple_path, *events_path, *ctf_path;
+    vq_trace_events *catalog;
+    vq_simpletrace *simple;
+    vq_ctf *ctf;
+    vq_sorted_cursor cursor;
+} qemu_pass;
 
-    if (!simple_path || !events_path || !ctf_path) {
-        status = VQ_ERR_NOMEM;
-        goto end;
+static vq_status qemu_open(vq_loader *load, void *state, vq_error *error)
+{
+    qemu_pass *pass = state;
+    vq_status status;
+
+    pass->simple_path = vq_session_path(load->directory, "qemu.simpletrace");
+    pass->events_path = vq_session_path(load->directory, "qemu-trace-events");
+    pass->ctf_path = vq_session_path(load->directory, "qemu-ctf");
+    if (!pass->simple_path || !pass->events_path || !pass->ctf_path) {
+        vq_error_set(error, "%s: out of memory", load->directory);
+        return VQ_ERR_NOMEM;
     }
-    if (vq_path_exists(simple_path, false)) {
+    if (vq_path_exists(pass->simple_path, false)) {
         snprintf(load->session->qemu_trace, sizeof(load->session->qemu_trace), "simple");
-        status = vq_trace_events_load(events_path, &catalog, error);
+        status = vq_trace_events_load(pass->events_path, &pass->catalog, error);
         if (status == VQ_OK) {
-            status = vq_simpletrace_open(simple_path, catalog, &simple, error);
+            status = vq_simpletrace_open(pass->simple_path, pass->catalog, &pass->simple, error);
         }
-    } else if (vq_path_exists(ctf_path, true)) {
+    } else if (vq_path_exists(pass->ctf_path, true)) {
         snprintf(load->session->qemu_trace, sizeof(load->session->qemu_trace), "ctf");
-        status = vq_ctf_open(ctf_path, &ctf, error);
+        status = vq_ctf_open(pass->ctf_path, &pass->ctf, error);
     } else {
         vq_error_set(error, "%s: no QEMU trace: expected qemu.simpletrace (with qemu-trace-events) or "
                      "a qemu-ctf/ directory", load->directory);
         status = VQ_ERR_FORMAT;
     }
     if (status != VQ_OK) {
-        goto end;
+        return status;
     }
     /* CTF is already in timestamp order (babeltrace2's muxer); the reorder buffer costs nothing more. */
-    status = vq_drain_sorted(load, simple ? vq_simpletrace_source(simple) : vq_ctf_source(ctf), take_qemu_event,
-                             error);
-    if (status == VQ_OK && simple && vq_simpletrace_get_counts(simple).dropped_events) {
-        vq_session_warn(load->session, "%s: QEMU dropped %" PRIu64 " trace events", simple_path,
-                        vq_simpletrace_get_counts(simple).dropped_events);
-    }
-    if (status == VQ_OK && ctf && vq_ctf_get_counts(ctf).discarded_events) {
-        vq_session_warn(load->session, "%s: LTTng discarded %" PRIu64 " events", ctf_path,
-                        vq_ctf_get_counts(ctf).discarded_events);
-    }
-end:
+    status = vq_sorted_open(&pass->cursor, pass->simple ? vq_simpletrace_source(pass->simple) :
+                            vq_ctf_source(pass->ctf), error);
     if (status == VQ_ERR_NOMEM && !vq_error_is_set(error)) {
         vq_error_set(error, "%s: out of memory", load->directory);
     }
-    vq_simpletrace_close(simple);
-    vq_ctf_close(ctf);
-    vq_trace_events_free(catalog);
-    free(simple_path);
-    free(events_path);
-    free(ctf_path);
     return status;
 }
+
+static vq_status qemu_until(vq_loader *load, void *state, uint64_t limit, uint64_t *next, vq_error *error)
+{
+    qemu_pass *pass = state;
+
+    return vq_sorted_until(load, &pass->cursor, limit, next, take_qemu_event, error);
+}
+
+/* Late events, then what the tracer itself lost. */
+static vq_status qemu_finish(vq_loader *load, void *state, vq_error *error)
+{
+    qemu_pass *pass = state;
+
+    (void)error;
+    vq_sorted_finish(load, &pass->cursor);
+    if (pass->simple && vq_simpletrace_get_counts(pass->simple).dropped_events) {
+        vq_session_warn(load->session, "%s: QEMU dropped %" PRIu64 " trace events", pass->simple_path,
+                        vq_simpletrace_get_counts(pass->simple).dropped_events);
+    }
+    if (pass->ctf && vq_ctf_get_counts(pass->ctf).discarded_events) {
+        vq_session_warn(load->session, "%s: LTTng discarded %" PRIu64 " events", pass->ctf_path,
+                        vq_ctf_get_counts(pass->ctf).discarded_events);
+    }
+    return VQ_OK;
+}
+
+static void qemu_close(void *state)
+{
+    qemu_pass *pass = state;
+
+    vq_sorted_close(&pass->cursor);
+    vq_simpletrace_close(pass->simple);
+    vq_ctf_close(pass->ctf);
+    vq_trace_events_free(pass->catalog);
+    free(pass->simple_path);
+    free(pass->events_path);
+    free(pass->ctf_path);
+}
+
+const vq_pass_ops vq_qemu_pass = {
+    .name = "qemu", .state_size = sizeof(qemu_pass), .open = qemu_open, .until = qemu_until,
+    .finish = qemu_finish, .close = qemu_close,
+};
 
 /* Keeps only the marks of the xblk device (QEMU events of other virtio devices are in the trace). */
 static void keep_device_marks(vq_qemu_mark *marks, size_t *count, uint64_t vdev)

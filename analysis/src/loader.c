@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * What the loader's passes share: an event's numeric argument by name, the reorder-buffered drain of a
- * reader (QEMU and probe streams are not in timestamp order), and freeing the loader.
+ * What the loader's passes share: an event's numeric argument by name, the reorder-buffered reading of a
+ * source in steps (QEMU and probe streams are not in timestamp order), and freeing the loader.
  */
 #include "loader.h"
 
@@ -22,35 +22,50 @@ bool vq_event_arg(const vq_event *event, const char *name, uint64_t *value)
     return false;
 }
 
-/* Runs a reader through the reorder buffer, handing each event to TAKE in timestamp order. */
-vq_status vq_drain_sorted(vq_loader *load, vq_event_source source,
+vq_status vq_sorted_open(vq_sorted_cursor *cursor, vq_event_source source, vq_error *error)
+{
+    *cursor = (vq_sorted_cursor){ 0 };
+    return vq_reorder_create(source, VQ_REORDER_DEFAULT_WINDOW, &cursor->reorder, error);
+}
+
+vq_status vq_sorted_until(vq_loader *load, vq_sorted_cursor *cursor, uint64_t limit, uint64_t *next,
                           vq_status (*take)(vq_loader *, const vq_event *), vq_error *error)
 {
-    vq_reorder *reorder = NULL;
-    vq_event event;
     vq_status status;
 
-    status = vq_reorder_create(source, VQ_REORDER_DEFAULT_WINDOW, &reorder, error);
-    if (status != VQ_OK) {
-        goto end;
-    }
-    while ((status = vq_reorder_next(reorder, &event, error)) == VQ_OK) {
-        status = take(load, &event);
-        if (status != VQ_OK) {
-            vq_error_set(error, "%s: out of memory", source.name);
-            goto end;
+    for (;;) {
+        if (!cursor->held) {
+            status = vq_reorder_next(cursor->reorder, &cursor->event, error);
+            if (status != VQ_OK) {
+                return status;   /* VQ_END, or the source's error */
+            }
+        }
+        if (cursor->event.timestamp_ns > limit) {
+            cursor->held = true;   /* valid until the reorder buffer's next call: the next step's */
+            *next = cursor->event.timestamp_ns;
+            return VQ_OK;
+        }
+        cursor->held = false;
+        if (take(load, &cursor->event) != VQ_OK) {
+            vq_error_set(error, "%s: out of memory", vq_reorder_source(cursor->reorder).name);
+            return VQ_ERR_NOMEM;
         }
     }
-    if (status == VQ_END) {
-        status = VQ_OK;
-        if (vq_reorder_late_count(reorder)) {
-            vq_session_warn(load->session, "%s: %" PRIu64 " events older than the reorder window allows: %s",
-                            source.name, vq_reorder_late_count(reorder), vq_reorder_late_message(reorder));
-        }
+}
+
+void vq_sorted_finish(vq_loader *load, const vq_sorted_cursor *cursor)
+{
+    if (vq_reorder_late_count(cursor->reorder)) {
+        vq_session_warn(load->session, "%s: %" PRIu64 " events older than the reorder window allows: %s",
+                        vq_reorder_source(cursor->reorder).name, vq_reorder_late_count(cursor->reorder),
+                        vq_reorder_late_message(cursor->reorder));
     }
-end:
-    vq_reorder_free(reorder);
-    return status;
+}
+
+void vq_sorted_close(vq_sorted_cursor *cursor)
+{
+    vq_reorder_free(cursor->reorder);
+    *cursor = (vq_sorted_cursor){ 0 };
 }
 
 bool vq_in_windows(const vq_window *windows, size_t count, uint64_t ts)

@@ -254,9 +254,20 @@ void vq_session_warn(vq_session *session, const char *format, ...) __attribute__
 
 /* Shared by the QEMU and probe passes (loader.c). The numeric argument NAME of EVENT (false: none). */
 bool vq_event_arg(const vq_event *event, const char *name, uint64_t *value);
-/* SOURCE through the reorder buffer, each event to TAKE in timestamp order; late events are a warning. */
-vq_status vq_drain_sorted(vq_loader *load, vq_event_source source,
+/* A source read through the reorder buffer in steps (the QEMU and probe passes): vq_sorted_until hands
+ * TAKE each event in timestamp order up to the first one stamped after LIMIT, which it keeps for the next
+ * step (VQ_OK, NEXT its time), or to the source's end (VQ_END); vq_sorted_finish warns of late events. */
+typedef struct {
+    vq_reorder *reorder;
+    vq_event event;             /* released but past the last limit: the next step takes it first */
+    bool held;
+} vq_sorted_cursor;
+
+vq_status vq_sorted_open(vq_sorted_cursor *cursor, vq_event_source source, vq_error *error);
+vq_status vq_sorted_until(vq_loader *load, vq_sorted_cursor *cursor, uint64_t limit, uint64_t *next,
                           vq_status (*take)(vq_loader *, const vq_event *), vq_error *error);
+void vq_sorted_finish(vq_loader *load, const vq_sorted_cursor *cursor);
+void vq_sorted_close(vq_sorted_cursor *cursor);
 /* Gives back the unused part of each array the collectors filled (they grow by doubling). */
 void vq_loader_fit(vq_loader *load);
 /* Frees what only the alignment, stitching and kick figures read (the guest's requests, kicks and irqs,
@@ -273,11 +284,44 @@ size_t vq_stock_take(vq_loader *load, vq_id_map *heads, uint64_t sector, uint32_
 uint64_t vq_stock_req_key(uint64_t req);
 
 /*
- * The steps of vq_session_load, in its order. Each returns VQ_OK or an error with ERROR set.
- *
  * The passes: guest.trace (collect_guest.c: requests, kicks, irqs, BARs, clock pairs), the QEMU trace
  * (collect_qemu.c: handler runs, device notifies, requests, holds; needs the guest's stock requests),
  * host-probe.vqp (collect_probe.c: exits, doorbell notifies, injections, virqs; needs the BARs).
+ *
+ * Each is read in steps (pass.c; the streaming core reads the three side by side, STREAMING.md): open,
+ * then until(LIMIT) as often as wanted, each taking the events stamped at or before LIMIT (ns of the
+ * source's own clock) in the order the pass takes them, up to the first one after it, which waits for
+ * the next step (VQ_OK), or to the source's end (VQ_END); then finish (what needs the whole source: the
+ * header's figures, checks, end-of-source warnings), close. Whatever the limits, the records are those
+ * of one step to the end: a pause keeps every state of the pass.
+ */
+typedef struct {
+    const char *name;           /* for messages and tests: "guest", "qemu", "probe" */
+    size_t state_size;          /* the pass's own state, zeroed by vq_pass_open */
+    vq_status (*open)(vq_loader *load, void *state, vq_error *error);
+    /* VQ_OK sets NEXT: the time of the event that waits for the next step */
+    vq_status (*until)(vq_loader *load, void *state, uint64_t limit, uint64_t *next, vq_error *error);
+    vq_status (*finish)(vq_loader *load, void *state, vq_error *error);
+    void (*close)(void *state);
+} vq_pass_ops;
+
+extern const vq_pass_ops vq_guest_pass, vq_qemu_pass, vq_probe_pass;
+
+typedef struct vq_pass vq_pass;
+
+vq_status vq_pass_open(vq_loader *load, const vq_pass_ops *ops, vq_pass **out, vq_error *error);
+/* VQ_OK: stopped at LIMIT; VQ_END: the source is read (again VQ_END from then on); an error otherwise. */
+vq_status vq_pass_until(vq_pass *pass, uint64_t limit, vq_error *error);
+/* After a VQ_OK step: the time of the first event not taken yet (after the limit: the pass's watermark). */
+uint64_t vq_pass_next(const vq_pass *pass);
+/* After VQ_END only. */
+vq_status vq_pass_finish(vq_pass *pass, vq_error *error);
+void vq_pass_close(vq_pass *pass);
+
+/*
+ * The steps of vq_session_load, in its order. Each returns VQ_OK or an error with ERROR set.
+ *
+ * The three passes in one step each (pass.c: open, until the end, finish).
  */
 vq_status vq_collect_guest(vq_loader *load, vq_error *error);
 vq_status vq_collect_qemu(vq_loader *load, vq_error *error);

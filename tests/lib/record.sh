@@ -18,6 +18,9 @@ record_and_check() {  # record_and_check EXPECT [vqscope record options...]
     || fail "vqscope-analyze (no rows) failed on the session"
   python3 "$VQSCOPE_TOP/tests/lib/check_rows_optional.py" "$WORK/report.json" "$WORK/report-figures.json" \
     || fail "the report without rows differs from the one with them"
+  # the collectors read in steps up to random times (the streaming core's sources) take exactly the
+  # events up to each time and end with the records and warnings of one read to the end
+  "$VQSCOPE_TOP/analysis/.build/analysis_passes" "$WORK/session" || fail "the passes read in steps differ from one read"
   python3 "$VQSCOPE_TOP/tests/lib/alignment_check.py" "$WORK/report.json" || fail "the clock alignment does not hold"
   # the stage table and CDF points (from the analyzer's histograms) within 0.4 % of the exact values of its rows
   python3 "$VQSCOPE_TOP/tests/lib/check_stage_summaries.py" "$WORK/report.json" || fail "the stage table disagrees with the rows"
