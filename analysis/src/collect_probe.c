@@ -44,25 +44,54 @@ static vq_thread_state *thread_of(vq_loader *load, uint32_t tid)
     return &load->threads[load->thread_count++];
 }
 
+/* The events the pass takes (vq_kind_of). */
+enum {
+    PROBE_OTHER, PROBE_SCHED, PROBE_KVM_EXIT, PROBE_KVM_ENTRY, PROBE_KVM_MMIO, PROBE_IOEVENTFD, PROBE_USERSPACE_EXIT,
+    PROBE_MSI, PROBE_IRQFD, PROBE_INJ_VIRQ,
+};
+
+static int probe_kind(const char *name)
+{
+    static const struct {
+        const char *name;
+        int kind;
+    } names[] = {
+        { "kvm_exit", PROBE_KVM_EXIT }, { "kvm_entry", PROBE_KVM_ENTRY }, { "kvm_mmio", PROBE_KVM_MMIO },
+        { "ioeventfd_write", PROBE_IOEVENTFD }, { "kvm_userspace_exit", PROBE_USERSPACE_EXIT },
+        { "kvm_msi_set_irq", PROBE_MSI }, { "irqfd_wakeup", PROBE_IRQFD }, { "kvm_inj_virq", PROBE_INJ_VIRQ },
+    };
+    size_t i;
+
+    if (strncmp(name, "sched_", 6) == 0) {
+        return PROBE_SCHED;
+    }
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(name, names[i].name) == 0) {
+            return names[i].kind;
+        }
+    }
+    return PROBE_OTHER;
+}
+
 static vq_status take_probe_event(vq_loader *load, const vq_event *event)
 {
     vq_thread_state *thread;
     uint64_t value = 0, gpa = 0;
-    const char *name = event->name;
+    int kind = vq_kind_of(&load->probe_kinds, event->name, probe_kind);
 
     if (event->timestamp_ns > load->sched.last_ts) {
         load->sched.last_ts = event->timestamp_ns;
     }
     /* Before the thread table: a sched record's pid is any process's (the waker, the task switched
      * out), which would fill the table with threads that are not QEMU's. */
-    if (strncmp(name, "sched_", 6) == 0) {
+    if (kind == PROBE_SCHED) {
         return vq_sched_take(load, event);
     }
     thread = thread_of(load, event->pid);
     if (!thread) {
         return VQ_OK;  /* more threads than a QEMU has: ignore the rest rather than fail */
     }
-    if (strcmp(name, "kvm_exit") == 0) {
+    if (kind == PROBE_KVM_EXIT) {
         vq_host_exit *exit_record = VQ_PUSH(load->exits, load->exit_count, load->exit_capacity);
         uint64_t isa = 0;
 
@@ -78,15 +107,15 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
         thread->exit = load->exit_count - 1;
         thread->open_notify = VQ_NO_INDEX;
         load->session->has_kvm = true;
-    } else if (strcmp(name, "kvm_entry") == 0) {
+    } else if (kind == PROBE_KVM_ENTRY) {
         if (thread->in_exit) {
             load->exits[thread->exit].duration = (int64_t)(event->timestamp_ns - load->exits[thread->exit].ts);
         }
         thread->in_exit = false;
         thread->open_notify = VQ_NO_INDEX;
-    } else if ((strcmp(name, "kvm_mmio") == 0 && vq_event_arg(event, "type", &value) && value == 2) ||
-               strcmp(name, "ioeventfd_write") == 0) {
-        bool is_ioeventfd = name[0] == 'i';
+    } else if ((kind == PROBE_KVM_MMIO && vq_event_arg(event, "type", &value) && value == 2) ||
+               kind == PROBE_IOEVENTFD) {
+        bool is_ioeventfd = kind == PROBE_IOEVENTFD;
         vq_host_notify *notify;
 
         vq_event_arg(event, "gpa", &gpa);
@@ -116,7 +145,7 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
             notify->signal_ts = event->timestamp_ns;
         }
         thread->open_notify = load->notify_count - 1;
-    } else if (strcmp(name, "kvm_userspace_exit") == 0) {
+    } else if (kind == PROBE_USERSPACE_EXIT) {
         /* KVM_EXIT_MMIO: QEMU's vCPU thread handles the write itself (ioeventfd off). */
         if (vq_event_arg(event, "reason", &value) && value == 6 && thread->open_notify != VQ_NO_INDEX &&
             !load->notifies[thread->open_notify].signal_ts) {
@@ -127,18 +156,17 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
         if (thread->in_exit) {
             load->exits[thread->exit].userspace = true;
         }
-    } else if (strcmp(name, "kvm_msi_set_irq") == 0 ||
-               (strcmp(name, "irqfd_wakeup") == 0 && vq_event_arg(event, "flags", &value) && (value & 1))) {
+    } else if (kind == PROBE_MSI || (kind == PROBE_IRQFD && vq_event_arg(event, "flags", &value) && (value & 1))) {
         vq_host_injection *injection = VQ_PUSH(load->injections, load->injection_count, load->injection_capacity);
 
         if (!injection) {
             return VQ_ERR_NOMEM;
         }
         *injection = (vq_host_injection){ .ts = event->timestamp_ns, .vector = UINT32_MAX, .tid = event->pid };
-        if (name[0] == 'k' && vq_event_arg(event, "vector", &value)) {
+        if (kind == PROBE_MSI && vq_event_arg(event, "vector", &value)) {
             injection->vector = (uint32_t)value;
         }
-    } else if (strcmp(name, "kvm_inj_virq") == 0) {
+    } else if (kind == PROBE_INJ_VIRQ) {
         vq_host_virq *virq = VQ_PUSH(load->virqs, load->virq_count, load->virq_capacity);
 
         if (!virq) {
@@ -179,6 +207,7 @@ static vq_status probe_open(vq_loader *load, void *state, vq_error *error)
     load->sched.target_tgid = vq_probe_header(pass->reader)->target_tgid;
     load->sched.attached_mask = vq_probe_header(pass->reader)->attached_mask;
     load->sched.stream_start = load->sched.last_ts = vq_probe_header(pass->reader)->start_monotonic_ns;
+    vq_kind_reset(&load->probe_kinds, vq_probe_source(pass->reader).stable_names);
     return vq_sorted_open(&pass->cursor, vq_probe_source(pass->reader), error);
 }
 

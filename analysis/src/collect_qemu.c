@@ -18,17 +18,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The events the pass takes (vq_kind_of). */
+enum {
+    QEMU_OTHER, QEMU_QUEUE_NOTIFY, QEMU_NOTIFY, QEMU_REQ_BEGIN, QEMU_REQ_END, QEMU_HOLD, QEMU_NOTIFY_HOLD,
+    QEMU_BLK_READ, QEMU_BLK_WRITE, QEMU_BLK_COMPLETE,
+};
+
+static int qemu_kind(const char *name)
+{
+    static const struct {
+        const char *name;
+        int kind;
+    } names[] = {
+        { VQ_QEMU_EVENT_VIRTIO_QUEUE_NOTIFY, QEMU_QUEUE_NOTIFY },
+        { VQ_QEMU_EVENT_VIRTIO_NOTIFY, QEMU_NOTIFY },
+        { VQ_QEMU_EVENT_VIRTIO_NOTIFY_IRQFD, QEMU_NOTIFY },
+        { VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_BEGIN, QEMU_REQ_BEGIN },
+        { VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_END, QEMU_REQ_END },
+        { VQ_QEMU_EVENT_VIRTIO_XBLK_HOLD, QEMU_HOLD },
+        { VQ_QEMU_EVENT_VIRTIO_XBLK_NOTIFY_HOLD, QEMU_NOTIFY_HOLD },
+        { VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ, QEMU_BLK_READ },
+        { VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_WRITE, QEMU_BLK_WRITE },
+        { VQ_QEMU_EVENT_VIRTIO_BLK_REQ_COMPLETE, QEMU_BLK_COMPLETE },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(name, names[i].name) == 0) {
+            return names[i].kind;
+        }
+    }
+    return QEMU_OTHER;
+}
+
 static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
 {
     uint64_t vdev = 0, id = 0, vq = 0, n = VQ_NO_QUEUE;
     vq_qemu_mark *mark;
     vq_qemu_request *request;
     size_t index;
+    int kind = vq_kind_of(&load->qemu_kinds, event->name, qemu_kind);
 
     if (load->part.label && !vq_in_windows(load->part.host, load->part.count, event->timestamp_ns)) {
         return VQ_OK;   /* one disk of an A/B session: outside its blocks */
     }
-    if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_QUEUE_NOTIFY) == 0) {
+    if (kind == QEMU_QUEUE_NOTIFY) {
         vq_event_arg(event, "vdev", &vdev);
         vq_event_arg(event, "vq", &vq);
         vq_event_arg(event, "n", &n);
@@ -38,8 +72,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
         }
         *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev, .vq = vq,
                                 .queue = n < VQ_NO_QUEUE ? (uint32_t)n : VQ_NO_QUEUE };
-    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_NOTIFY) == 0 ||
-               strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_NOTIFY_IRQFD) == 0) {
+    } else if (kind == QEMU_NOTIFY) {
         vq_event_arg(event, "vdev", &vdev);
         vq_event_arg(event, "vq", &vq);
         mark = VQ_PUSH(load->device_notifies, load->device_notify_count, load->device_notify_capacity);
@@ -47,7 +80,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             return VQ_ERR_NOMEM;
         }
         *mark = (vq_qemu_mark){ .ts = event->timestamp_ns, .vdev = vdev, .vq = vq, .queue = VQ_NO_QUEUE };
-    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_BEGIN) == 0) {
+    } else if (kind == QEMU_REQ_BEGIN) {
         vq_event_arg(event, "vdev", &vdev);
         vq_event_arg(event, "id", &id);
         if (!load->xblk_vdev) {
@@ -61,7 +94,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
         if (!vq_id_map_put(&load->qemu_ids, id, load->qemu_request_count - 1)) {
             return VQ_ERR_NOMEM;
         }
-    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_END) == 0) {
+    } else if (kind == QEMU_REQ_END) {
         vq_event_arg(event, "id", &id);
         index = vq_id_map_get(&load->qemu_ids, id);
         if (index != VQ_NO_INDEX && !load->qemu_requests[index].end) {
@@ -70,7 +103,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             load->qemu_requests[index].end = event->timestamp_ns;
             load->qemu_requests[index].vq = (uint32_t)vq;
         }
-    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_HOLD) == 0) {
+    } else if (kind == QEMU_HOLD) {
         uint64_t start = 0, end = 0;
 
         vq_event_arg(event, "id", &id);
@@ -79,7 +112,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             end >= start) {
             load->qemu_requests[index].serve_hold_ns = (int64_t)(end - start);
         }
-    } else if (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_XBLK_NOTIFY_HOLD) == 0) {
+    } else if (kind == QEMU_NOTIFY_HOLD) {
         vq_notify_hold *hold;
 
         vq = 0;
@@ -93,8 +126,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             hold->end < hold->start) {
             load->notify_hold_count--;   /* malformed: no hold to attribute */
         }
-    } else if (load->stock && (strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ) == 0 ||
-                               strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_WRITE) == 0)) {
+    } else if (load->stock && (kind == QEMU_BLK_READ || kind == QEMU_BLK_WRITE)) {
         uint64_t req = 0, sector = 0, sectors = 0;
         size_t guest;
 
@@ -102,8 +134,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
         vq_event_arg(event, "req", &req);
         vq_event_arg(event, "sector", &sector);
         vq_event_arg(event, "nsectors", &sectors);
-        guest = vq_stock_take(load, &load->stock_qemu_head, sector, (uint32_t)sectors,
-                              strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_WRITE) == 0);
+        guest = vq_stock_take(load, &load->stock_qemu_head, sector, (uint32_t)sectors, kind == QEMU_BLK_WRITE);
         if (guest == VQ_NO_INDEX) {
             load->stock_unmatched_qemu++;   /* issued before the guest trace started, or not ours */
             return VQ_OK;
@@ -121,7 +152,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             !vq_id_map_put(&load->stock_req, vq_stock_req_key(req), load->qemu_request_count - 1)) {
             return VQ_ERR_NOMEM;
         }
-    } else if (load->stock && strcmp(event->name, VQ_QEMU_EVENT_VIRTIO_BLK_REQ_COMPLETE) == 0) {
+    } else if (load->stock && kind == QEMU_BLK_COMPLETE) {
         uint64_t req = 0;
 
         vq_event_arg(event, "req", &req);
@@ -178,6 +209,7 @@ static vq_status qemu_open(vq_loader *load, void *state, vq_error *error)
     /* CTF is already in timestamp order (babeltrace2's muxer); the reorder buffer costs nothing more. */
     status = vq_sorted_open(&pass->cursor, pass->simple ? vq_simpletrace_source(pass->simple) :
                             vq_ctf_source(pass->ctf), error);
+    vq_kind_reset(&load->qemu_kinds, status == VQ_OK && vq_reorder_source(pass->cursor.reorder).stable_names);
     if (status == VQ_ERR_NOMEM && !vq_error_is_set(error)) {
         vq_error_set(error, "%s: out of memory", load->directory);
     }

@@ -538,7 +538,7 @@ static vq_status source_next(void *reader, vq_event *event, vq_error *error)
 
 vq_event_source vq_ctf_source(vq_ctf *reader)
 {
-    return (vq_event_source){ source_next, NULL, reader, reader->directory };
+    return (vq_event_source){ source_next, NULL, reader, reader->directory, .stable_names = false };
 }
 
 vq_ctf_clock_info vq_ctf_clock(const vq_ctf *reader)

@@ -64,16 +64,16 @@ const char *vq_status_name(vq_status status)
  * Layout of the single allocation: the vq_event, its vq_arg array, then every string (event name,
  * argument names, string values) NUL-terminated, so that one free() releases it all.
  */
-vq_event *vq_event_clone(const vq_event *event)
+vq_event *vq_event_clone_keeping_names(const vq_event *event, bool keep_names)
 {
-    size_t size = sizeof(vq_event) + event->arg_count * sizeof(vq_arg) + strlen(event->name) + 1;
+    size_t size = sizeof(vq_event) + event->arg_count * sizeof(vq_arg) + (keep_names ? 0 : strlen(event->name) + 1);
     vq_event *copy = NULL;
     vq_arg *args;
     char *cursor;
     size_t i;
 
     for (i = 0; i < event->arg_count; i++) {
-        size += strlen(event->args[i].name) + 1;
+        size += keep_names ? 0 : strlen(event->args[i].name) + 1;
         if (event->args[i].type == VQ_ARG_STRING) {
             size += (size_t)event->args[i].string_length + 1;
         }
@@ -87,14 +87,18 @@ vq_event *vq_event_clone(const vq_event *event)
     cursor = (char *)(args + event->arg_count);
     copy->args = args;
 
-    copy->name = strcpy(cursor, event->name);
-    cursor += strlen(event->name) + 1;
+    if (!keep_names) {
+        copy->name = strcpy(cursor, event->name);
+        cursor += strlen(event->name) + 1;
+    }
     for (i = 0; i < event->arg_count; i++) {
         const vq_arg *from = &event->args[i];
 
         args[i] = *from;
-        args[i].name = strcpy(cursor, from->name);
-        cursor += strlen(from->name) + 1;
+        if (!keep_names) {
+            args[i].name = strcpy(cursor, from->name);
+            cursor += strlen(from->name) + 1;
+        }
         if (from->type == VQ_ARG_STRING) {
             memcpy(cursor, from->string, from->string_length);
             cursor[from->string_length] = '\0';
@@ -106,6 +110,11 @@ vq_event *vq_event_clone(const vq_event *event)
     }
 end:
     return copy;
+}
+
+vq_event *vq_event_clone(const vq_event *event)
+{
+    return vq_event_clone_keeping_names(event, false);
 }
 
 void vq_event_free(vq_event *event)

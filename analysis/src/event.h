@@ -76,10 +76,16 @@ typedef struct {
     const uint64_t *position;
     void *source;
     const char *name;  /* the input, for messages */
+    /* The events' names and argument names live as long as the reader (its catalog's): a copy may keep
+     * the pointers, and one name is always at one address. */
+    bool stable_names;
 } vq_event_source;
 
 /* An owned deep copy; free with vq_event_free(). Returns NULL when out of memory. */
 vq_event *vq_event_clone(const vq_event *event);
+/* The same, but the copy borrows EVENT's name and argument names when KEEP_NAMES (a stable_names
+ * source's events): only the arguments and their string values are copied. */
+vq_event *vq_event_clone_keeping_names(const vq_event *event, bool keep_names);
 void vq_event_free(vq_event *event);
 
 #endif

@@ -68,6 +68,34 @@ void vq_sorted_close(vq_sorted_cursor *cursor)
     *cursor = (vq_sorted_cursor){ 0 };
 }
 
+void vq_kind_reset(vq_kind_cache *cache, bool stable)
+{
+    memset(cache, 0, sizeof(*cache));
+    cache->stable = stable;
+}
+
+int vq_kind_of(vq_kind_cache *cache, const char *name, int (*kind)(const char *name))
+{
+    size_t slot;
+
+    if (!cache->stable) {
+        return kind(name);
+    }
+    slot = ((uintptr_t)name >> 3) % VQ_KIND_SLOTS;
+    while (cache->names[slot] && cache->names[slot] != name) {
+        slot = (slot + 1) % VQ_KIND_SLOTS;
+    }
+    if (!cache->names[slot]) {
+        if (cache->count + 1 >= VQ_KIND_SLOTS) {   /* more names than a trace has: no more keeping */
+            return kind(name);
+        }
+        cache->names[slot] = name;
+        cache->kinds[slot] = kind(name);
+        cache->count++;
+    }
+    return cache->kinds[slot];
+}
+
 bool vq_in_windows(const vq_window *windows, size_t count, uint64_t ts)
 {
     size_t low = 0, high = count;

@@ -164,6 +164,22 @@ typedef struct {
     size_t wakeup_count, wakeup_capacity;
 } vq_sched_log;
 
+/*
+ * The QEMU and probe passes' dispatch on an event's name: KIND(name) by strcmp, once per name when the
+ * source's names are stable (one address per name: the kind is kept by address, in an open-addressed
+ * table of VQ_KIND_SLOTS), else every time. Reset by the pass's open (vq_kind_reset).
+ */
+#define VQ_KIND_SLOTS 128
+typedef struct {
+    bool stable;                /* the source's stable_names */
+    size_t count;
+    const char *names[VQ_KIND_SLOTS];
+    int kinds[VQ_KIND_SLOTS];
+} vq_kind_cache;
+
+void vq_kind_reset(vq_kind_cache *cache, bool stable);
+int vq_kind_of(vq_kind_cache *cache, const char *name, int (*kind)(const char *name));
+
 /* Reading one disk of an A/B session (vq_session_load_part): what to keep. */
 typedef struct {
     char label;                 /* 0: keep everything */
@@ -213,6 +229,7 @@ typedef struct {
     size_t exit_count, exit_capacity;
     vq_thread_state threads[VQ_LOADER_MAX_THREADS];
     size_t thread_count;
+    vq_kind_cache qemu_kinds, probe_kinds;   /* the QEMU and probe passes' event names (above) */
     vq_sched_log sched;         /* for the cost figures (cost.c) */
     uint64_t xblk_vdev;         /* the traced device's vdev (xblk, or stock virtio-blk) */
     /*

@@ -402,7 +402,8 @@ static vq_status source_next(void *reader, vq_event *event, vq_error *error)
 
 vq_event_source vq_probe_source(vq_probe *reader)
 {
-    return (vq_event_source){ source_next, &reader->record_offset, reader, reader->name };
+    /* names from the stream format's tables (vqs_rec_type_name, the argument names): static */
+    return (vq_event_source){ source_next, &reader->record_offset, reader, reader->name, .stable_names = true };
 }
 
 const vq_probe_header_info *vq_probe_header(const vq_probe *reader)

@@ -133,7 +133,7 @@ static vq_status pull_one(vq_reorder *reorder)
         reorder->deferred_status = status;
         goto end;
     }
-    entry.event = vq_event_clone(&event);
+    entry.event = vq_event_clone_keeping_names(&event, reorder->source.stable_names);
     if (!entry.event) {
         reorder->source_done = true;
         reorder->deferred_status = status = VQ_ERR_NOMEM;
@@ -215,7 +215,7 @@ static vq_status source_next(void *reorder, vq_event *event, vq_error *error)
 
 vq_event_source vq_reorder_source(vq_reorder *reorder)
 {
-    return (vq_event_source){ source_next, NULL, reorder, reorder->source.name };
+    return (vq_event_source){ source_next, NULL, reorder, reorder->source.name, reorder->source.stable_names };
 }
 
 uint64_t vq_reorder_late_count(const vq_reorder *reorder)

@@ -413,7 +413,7 @@ static vq_status read_event(vq_simpletrace *reader, vq_event *event, vq_error *e
         goto end;
     } else {
         decl = reader->ids[id].decl;
-        name = reader->ids[id].name;
+        name = decl->name;   /* the catalog's: a later mapping of the id frees its own copy */
     }
     payload_size = length - VQ_SIMPLETRACE_RECORD_HEADER_SIZE;
     status = grow((void **)&reader->payload, &reader->payload_capacity, payload_size + 1, 1);
@@ -503,7 +503,7 @@ static vq_status source_next(void *reader, vq_event *event, vq_error *error)
 
 vq_event_source vq_simpletrace_source(vq_simpletrace *reader)
 {
-    return (vq_event_source){ source_next, &reader->record_offset, reader, reader->name };
+    return (vq_event_source){ source_next, &reader->record_offset, reader, reader->name, .stable_names = true };
 }
 
 vq_simpletrace_counts vq_simpletrace_get_counts(const vq_simpletrace *reader)
