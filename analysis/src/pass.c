@@ -10,7 +10,6 @@
 struct vq_pass {
     vq_loader *load;
     const vq_pass_ops *ops;
-    bool opened;                /* ops->open succeeded: ops->close has something to close */
     bool ended;                 /* until returned VQ_END */
     bool failed;                /* until returned an error: no more steps */
     uint64_t next;              /* after a VQ_OK step: the time of the event waiting */
@@ -30,8 +29,7 @@ vq_status vq_pass_open(vq_loader *load, const vq_pass_ops *ops, vq_pass **out, v
     pass->load = load;
     pass->ops = ops;
     status = ops->open(load, pass->state, error);
-    pass->opened = true;   /* a failed open may hold part of its state: close frees what is there */
-    if (status != VQ_OK) {
+    if (status != VQ_OK) {   /* a failed open may hold part of its state: close frees what is there */
         vq_pass_close(pass);
         return status;
     }
@@ -75,9 +73,7 @@ void vq_pass_close(vq_pass *pass)
     if (!pass) {
         return;
     }
-    if (pass->opened) {
-        pass->ops->close(pass->state);
-    }
+    pass->ops->close(pass->state);
     free(pass);
 }
 
