@@ -62,7 +62,8 @@ const char *vq_status_name(vq_status status)
 
 /*
  * Layout of the single allocation: the vq_event, its vq_arg array, then every string (event name,
- * argument names, string values) NUL-terminated, so that one free() releases it all.
+ * argument names, string values) NUL-terminated, so that one free() releases it all; with KEEP_NAMES the
+ * names are the source's (its catalog's), only the string values are copied.
  */
 vq_event *vq_event_clone_keeping_names(const vq_event *event, bool keep_names)
 {

@@ -4,7 +4,8 @@
  *
  * Ownership: an event filled by a reader's next() borrows the reader's memory (name, argument names,
  * strings) and stays valid until the next call to next() or close(). vq_event_clone() makes an owned
- * copy (one allocation) for callers that keep events, such as the reorder buffer.
+ * copy (one allocation) for callers that keep events, such as the reorder buffer; a source whose names
+ * live as long as it (stable_names, below) lets the copy borrow them.
  */
 #ifndef VQSCOPE_ANALYSIS_EVENT_H
 #define VQSCOPE_ANALYSIS_EVENT_H

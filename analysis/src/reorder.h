@@ -7,7 +7,8 @@
  * stamped later; and its "dropped" record is stamped when the writer thread flushes, then written
  * before the older records still in the buffer. The file order is therefore not timestamp order.
  *
- * Choice: a min-heap of at most WINDOW events (owned copies), keyed by (timestamp, arrival number) so
+ * Choice: a min-heap of at most WINDOW events (owned copies; the names borrowed from a source with
+ * stable_names), keyed by (timestamp, arrival number) so
  * that equal timestamps keep file order; the events that arrive in order wait in a FIFO beside it
  * instead (the same events held, the same order out, without the heap's log(WINDOW) per event). An event is released when the heap is full or the input
  * ended. Memory is WINDOW events, whatever the file size. An event that arrives older than one
