@@ -110,19 +110,27 @@ static bool complete(const vq_offset_interval *interval)
     return interval->has_lo && interval->has_hi;
 }
 
+/* The mean of N guest times whose exact sum is SUM: the same whatever order they were added in (a
+ * streaming pass adds them in another order than the batch one), and no rounding on the way (a double
+ * sum of 10^5 times of ~10^11 ns is past 2^53). */
+static double mean_ns(unsigned __int128 sum, size_t n)
+{
+    return n ? (double)((long double)sum / (long double)n) : 0;
+}
+
 /* Midpoint in guest time of the constraints of a half: where its interval applies. */
 static double half_center(const vq_constraint *constraints, size_t count, uint64_t from, uint64_t to, uint32_t cpu)
 {
-    double sum = 0;
+    unsigned __int128 sum = 0;
     size_t n = 0, i;
 
     for (i = 0; i < count; i++) {
         if (constraints[i].guest_ns >= from && constraints[i].guest_ns < to && of_cpu(&constraints[i], cpu)) {
-            sum += (double)constraints[i].guest_ns;
+            sum += constraints[i].guest_ns;
             n++;
         }
     }
-    return n ? sum / (double)n : 0;
+    return mean_ns(sum, n);
 }
 
 static vq_drift_line align_line(const vq_constraint *constraints, size_t count, uint32_t cpu);
@@ -370,21 +378,22 @@ static double line_height(const vq_constraint *points, size_t count, bool max, u
 vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool max, uint32_t cpu)
 {
     vq_bound_line line = { 0 };
-    double left = -2000e-6, right = 2000e-6, sum = 0;
+    double left = -2000e-6, right = 2000e-6;
+    unsigned __int128 sum = 0;
     vq_constraint *hull;
     size_t n = 0, hull_count, i;
     int round;
 
     for (i = 0; i < count; i++) {
         if (of_cpu(&points[i], cpu) && points[i].upper != max) {
-            sum += (double)points[i].guest_ns;
+            sum += points[i].guest_ns;
             n++;
         }
     }
     if (n == 0) {
         return line;
     }
-    line.at_guest_ns = (uint64_t)(sum / (double)n);
+    line.at_guest_ns = (uint64_t)mean_ns(sum, n);
     hull = binding_bounds(points, count, max, cpu, &hull_count);
     if (hull) {
         points = hull;

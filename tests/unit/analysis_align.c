@@ -364,6 +364,36 @@ static void test_lines_on_many_bounds(void)
     CHECK(top == lower.value);
 }
 
+/* The solve's and the line fit's means of guest times are exact sums: the same figures whatever order
+ * the bounds come in (a streaming pass makes them in another order than the batch one), on times of
+ * ~10^12 ns whose double sum would be past 2^53. */
+static void test_order_free_means(void)
+{
+    enum { N = 200000 };
+    static vq_constraint forward[N], backward[N];
+    uint64_t state = 7;
+    vq_alignment a, b;
+    vq_bound_line la, lb;
+    size_t i;
+
+    for (i = 0; i < N; i++) {
+        uint64_t t = 1000000000000ULL + vq_random_next(&state) % 600000000000ULL;   /* 10 minutes */
+        int64_t offset = 5000000 + (int64_t)(t / 10000);                              /* 100 ppm */
+        int64_t noise = (int64_t)(vq_random_next(&state) % 1000000);
+
+        forward[i] = (vq_constraint){ .guest_ns = t, .upper = i % 2 == 0, .cpu = (uint32_t)(i % 3) };
+        forward[i].value = forward[i].upper ? offset + 3000 + noise : offset - noise;
+        backward[N - 1 - i] = forward[i];
+    }
+    a = vq_align_solve(forward, N);
+    b = vq_align_solve(backward, N);
+    CHECK(a.drift_bounded && b.drift_bounded && a.drift_detected);
+    CHECK(a.drift_min_ppm == b.drift_min_ppm && a.drift_max_ppm == b.drift_max_ppm && a.drift_ppm == b.drift_ppm);
+    la = vq_bound_line_fit(forward, N, true, 2);
+    lb = vq_bound_line_fit(backward, N, true, 2);
+    CHECK(la.usable && la.at_guest_ns == lb.at_guest_ns && la.slope == lb.slope && la.value == lb.value);
+}
+
 /* The pairings over a selection (a queue, host events set aside), read in place, against the plain ones
  * run over copies of the selected events: the same pairs, on random sequences of three queues. */
 static void test_pairing_selected(void)
@@ -440,6 +470,7 @@ int main(void)
     test_choose_causal_then_stitch();
     test_choose_tsc();
     test_lines_on_many_bounds();
+    test_order_free_means();
     test_pairing_selected();
     return check_summary("analysis_align");
 }
