@@ -104,6 +104,7 @@ static vq_status take_guest_event(vq_loader *load, guest_pass *pass, vq_guest_ev
     vq_guest_irq *irq;
     size_t index, i;
 
+    /* Indexes are absolute (loader.h: the records are a window, base 0 in a batch load). */
     if (event->type == VQ_GUEST_BLOCK) {
         return take_block_mark(load, path, event, error);
     }
@@ -129,12 +130,13 @@ static vq_status take_guest_event(vq_loader *load, guest_pass *pass, vq_guest_ev
         } else if (event->type == VQ_GUEST_KICK) {
             event->id_last = load->stock_ids;
         } else if (event->type == VQ_GUEST_COMPLETE) {
-            index = vq_stock_take(load, &load->stock_complete_head, event->sector, event->sectors, event->write);
-            if (index == VQ_NO_INDEX) {
+            request = vq_request_at(load, vq_stock_take(load, &load->stock_complete_head, event->sector,
+                                                        event->sectors, event->write));
+            if (!request) {
                 return VQ_OK;   /* issued before the trace started */
             }
-            event->id = load->requests[index].id;
-            event->vq = load->requests[index].vq;   /* completed on any CPU: the queue it went out on */
+            event->id = request->id;
+            event->vq = request->vq;   /* completed on any CPU: the queue it went out on */
         }
     }
     if (!vq_e2e_take(load->e2e, event)) {
@@ -150,14 +152,15 @@ static vq_status take_guest_event(vq_loader *load, guest_pass *pass, vq_guest_ev
                                        .kick = VQ_NO_INDEX, .irq = VQ_NO_INDEX, .sector = event->sector,
                                        .sectors = event->sectors, .write = event->write, .next_same = VQ_NO_INDEX,
                                        .kick_held = false };
-        if (event->stock && !vq_stock_append(load, load->request_count - 1)) {
+        index = load->request_base + load->request_count - 1;
+        if (event->stock && !vq_stock_append(load, index)) {
             return VQ_ERR_NOMEM;
         }
         if (vq_id_map_get(&load->guest_ids, event->id) != VQ_NO_INDEX) {
             vq_session_warn(load->session, "%s:%" PRIu64 ": request id %" PRIu64 " submitted again; the "
                             "later one is stitched", path, event->line, event->id);
         }
-        if (!vq_id_map_put(&load->guest_ids, event->id, load->request_count - 1)) {
+        if (!vq_id_map_put(&load->guest_ids, event->id, index)) {
             return VQ_ERR_NOMEM;
         }
         break;
@@ -169,13 +172,15 @@ static vq_status take_guest_event(vq_loader *load, guest_pass *pass, vq_guest_ev
         *kick = (vq_guest_kick){ .ts = event->ts_ns, .id_last = event->id_last, .vq = event->vq, .cpu = event->cpu,
                                  .notified = event->notified, .notify = VQ_NO_INDEX };
         /* The kick covers every request of its vq submitted since the previous kick. */
-        for (i = pass->pending_first[event->vq]; i < load->request_count; i++) {
+        for (i = pass->pending_first[event->vq] > load->request_base ? pass->pending_first[event->vq] -
+                                                                          load->request_base : 0;
+             i < load->request_count; i++) {
             if (load->requests[i].vq == event->vq && load->requests[i].kick == VQ_NO_INDEX) {
-                load->requests[i].kick = load->kick_count - 1;
+                load->requests[i].kick = load->kick_base + load->kick_count - 1;
                 kick->requests++;
             }
         }
-        pass->pending_first[event->vq] = load->request_count;
+        pass->pending_first[event->vq] = load->request_base + load->request_count;
         break;
     case VQ_GUEST_IRQ:
         irq = VQ_PUSH(load->irqs, load->irq_count, load->irq_capacity);
@@ -183,23 +188,28 @@ static vq_status take_guest_event(vq_loader *load, guest_pass *pass, vq_guest_ev
             return VQ_ERR_NOMEM;
         }
         *irq = (vq_guest_irq){ .ts = event->ts_ns, .vq = event->vq, .cpu = event->cpu, .injection = VQ_NO_INDEX };
-        pass->last_irq[event->vq] = load->irq_count - 1;
+        pass->last_irq[event->vq] = load->irq_base + load->irq_count - 1;
         break;
     case VQ_GUEST_COMPLETE:
         index = vq_id_map_get(&load->guest_ids, event->id);
-        if (index == VQ_NO_INDEX) {
-            break;   /* submitted before the trace started: nothing to stitch */
+        request = vq_request_at(load, index);
+        if (!request) {   /* submitted before the trace started: nothing to stitch; or released */
+            load->released_late += index != VQ_NO_INDEX;
+            break;
         }
-        load->requests[index].complete = event->ts_ns;
-        load->requests[index].complete_cpu = event->cpu;
-        load->requests[index].irq = pass->last_irq[event->vq];
+        request->complete = event->ts_ns;
+        request->complete_cpu = event->cpu;
+        request->irq = pass->last_irq[event->vq];
         break;
     case VQ_GUEST_HOLD:
         index = vq_id_map_get(&load->guest_ids, event->id);
-        if (index != VQ_NO_INDEX) {
-            load->requests[index].kick_held = true;
-            load->requests[index].kick_hold_start = event->hold_start_ns;
-            load->requests[index].kick_hold_end = event->hold_end_ns;
+        request = vq_request_at(load, index);
+        if (request) {
+            request->kick_held = true;
+            request->kick_hold_start = event->hold_start_ns;
+            request->kick_hold_end = event->hold_end_ns;
+        } else {
+            load->released_late += index != VQ_NO_INDEX;
         }
         break;
     default:

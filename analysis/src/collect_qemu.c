@@ -59,6 +59,7 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
     size_t index;
     int kind = vq_kind_of(&load->qemu_kinds, event->name, qemu_kind);
 
+    /* Indexes are absolute (loader.h: the records are a window, base 0 in a batch load). */
     if (load->part.label && !vq_in_windows(load->part.host, load->part.count, event->timestamp_ns)) {
         return VQ_OK;   /* one disk of an A/B session: outside its blocks */
     }
@@ -91,26 +92,29 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
             return VQ_ERR_NOMEM;
         }
         *request = (vq_qemu_request){ .id = id, .vdev = vdev, .begin = event->timestamp_ns, .serve_hold_ns = -1 };
-        if (!vq_id_map_put(&load->qemu_ids, id, load->qemu_request_count - 1)) {
+        if (!vq_id_map_put(&load->qemu_ids, id, load->qemu_request_base + load->qemu_request_count - 1)) {
             return VQ_ERR_NOMEM;
         }
     } else if (kind == QEMU_REQ_END) {
         vq_event_arg(event, "id", &id);
         index = vq_id_map_get(&load->qemu_ids, id);
-        if (index != VQ_NO_INDEX && !load->qemu_requests[index].end) {
+        request = vq_qemu_request_at(load, index);
+        load->released_late += index != VQ_NO_INDEX && !request;
+        if (request && !request->end) {
             vq = 0;
             vq_event_arg(event, "vq", &vq);
-            load->qemu_requests[index].end = event->timestamp_ns;
-            load->qemu_requests[index].vq = (uint32_t)vq;
+            request->end = event->timestamp_ns;
+            request->vq = (uint32_t)vq;
         }
     } else if (kind == QEMU_HOLD) {
         uint64_t start = 0, end = 0;
 
         vq_event_arg(event, "id", &id);
         index = vq_id_map_get(&load->qemu_ids, id);
-        if (index != VQ_NO_INDEX && vq_event_arg(event, "start_ns", &start) && vq_event_arg(event, "end_ns", &end) &&
-            end >= start) {
-            load->qemu_requests[index].serve_hold_ns = (int64_t)(end - start);
+        request = vq_qemu_request_at(load, index);
+        load->released_late += index != VQ_NO_INDEX && !request;
+        if (request && vq_event_arg(event, "start_ns", &start) && vq_event_arg(event, "end_ns", &end) && end >= start) {
+            request->serve_hold_ns = (int64_t)(end - start);
         }
     } else if (kind == QEMU_NOTIFY_HOLD) {
         vq_notify_hold *hold;
@@ -128,14 +132,15 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
         }
     } else if (load->stock && (kind == QEMU_BLK_READ || kind == QEMU_BLK_WRITE)) {
         uint64_t req = 0, sector = 0, sectors = 0;
-        size_t guest;
+        const vq_guest_request *guest;
 
         vq_event_arg(event, "vdev", &vdev);
         vq_event_arg(event, "req", &req);
         vq_event_arg(event, "sector", &sector);
         vq_event_arg(event, "nsectors", &sectors);
-        guest = vq_stock_take(load, &load->stock_qemu_head, sector, (uint32_t)sectors, kind == QEMU_BLK_WRITE);
-        if (guest == VQ_NO_INDEX) {
+        guest = vq_request_at(load, vq_stock_take(load, &load->stock_qemu_head, sector, (uint32_t)sectors,
+                                                  kind == QEMU_BLK_WRITE));
+        if (!guest) {
             load->stock_unmatched_qemu++;   /* issued before the guest trace started, or not ours */
             return VQ_OK;
         }
@@ -146,10 +151,11 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
         if (!request) {
             return VQ_ERR_NOMEM;
         }
-        *request = (vq_qemu_request){ .id = load->requests[guest].id, .vdev = vdev, .begin = event->timestamp_ns,
+        *request = (vq_qemu_request){ .id = guest->id, .vdev = vdev, .begin = event->timestamp_ns,
                                    .serve_hold_ns = -1 };
-        if (!vq_id_map_put(&load->qemu_ids, request->id, load->qemu_request_count - 1) ||
-            !vq_id_map_put(&load->stock_req, vq_stock_req_key(req), load->qemu_request_count - 1)) {
+        index = load->qemu_request_base + load->qemu_request_count - 1;
+        if (!vq_id_map_put(&load->qemu_ids, request->id, index) ||
+            !vq_id_map_put(&load->stock_req, vq_stock_req_key(req), index)) {
             return VQ_ERR_NOMEM;
         }
     } else if (load->stock && kind == QEMU_BLK_COMPLETE) {
@@ -157,8 +163,9 @@ static vq_status take_qemu_event(vq_loader *load, const vq_event *event)
 
         vq_event_arg(event, "req", &req);
         index = vq_id_map_get(&load->stock_req, vq_stock_req_key(req));
-        if (index != VQ_NO_INDEX && !load->qemu_requests[index].end) {
-            load->qemu_requests[index].end = event->timestamp_ns;
+        request = vq_qemu_request_at(load, index);
+        if (request && !request->end) {
+            request->end = event->timestamp_ns;
         }
         /* QEMU frees the request: its address can name a later one. */
         if (index != VQ_NO_INDEX && !vq_id_map_put(&load->stock_req, vq_stock_req_key(req), VQ_NO_INDEX)) {
@@ -286,6 +293,12 @@ vq_status vq_keep_device_events(vq_loader *load, vq_error *error)
     vq_status status = VQ_OK;
     size_t i;
 
+    if (load->request_base || load->kick_base || load->irq_base || load->qemu_request_base || load->handler_base ||
+        load->device_notify_base) {
+        vq_error_set(error, "%s: the loader's records were released by a streaming pass: the batch steps need "
+                     "all of them", load->directory);
+        return VQ_ERR_USAGE;
+    }
     keep_device_marks(load->handlers, &load->handler_count, load->xblk_vdev);
     keep_device_marks(load->device_notifies, &load->device_notify_count, load->xblk_vdev);
     /* A notify's queue: the index its VirtQueue had in the handler runs (a device has few queues) */

@@ -218,6 +218,39 @@ void vq_id_map_fit(vq_id_map *map)
     }
 }
 
+bool vq_id_map_drop_below(vq_id_map *map, uint64_t floor)
+{
+    size_t i;
+
+    if (map->count) {   /* the hash part: rebuilt without the ids below */
+        vq_id_map rest = { 0 };
+
+        for (i = 0; i < map->capacity; i++) {
+            if (map->keys[i] != UINT64_MAX && map->keys[i] >= floor && !hash_put(&rest, map->keys[i], map->values[i])) {
+                free(rest.keys);
+                free(rest.values);
+                return false;
+            }
+        }
+        replace_hash(map, &rest);
+    }
+    if (floor > DENSE_LIMIT) {   /* the array part never holds ids above its limit */
+        floor = DENSE_LIMIT;
+    }
+    if (map->dense && floor > map->base) {
+        uint64_t gone = floor - map->base;
+        size_t kept = gone < map->dense_capacity ? map->dense_capacity - (size_t)gone : 0;
+
+        for (i = 0; i < map->dense_capacity - kept; i++) {
+            map->dense_count -= map->dense[i] != VQ_NO_INDEX;
+        }
+        memmove(map->dense, map->dense + (map->dense_capacity - kept), kept * sizeof(*map->dense));
+        memset(map->dense + kept, 0xff, (map->dense_capacity - kept) * sizeof(*map->dense));
+        map->base = floor;
+    }
+    return true;
+}
+
 void vq_id_map_free(vq_id_map *map)
 {
     free(map->keys);

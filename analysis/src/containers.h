@@ -46,6 +46,10 @@ bool vq_id_map_put(vq_id_map *map, uint64_t id, size_t value);
 size_t vq_id_map_get(const vq_id_map *map, uint64_t id);
 /* Gives back the array part's unused tail (it grows by doubling), once no id above those in it comes. */
 void vq_id_map_fit(vq_id_map *map);
+/* Forgets every id below FLOOR (a window of requests moving on: the array part slides up to it, keeping
+ * its size, so that a map of the ids in flight stays the size of the flight); false when out of memory
+ * (the map unchanged). */
+bool vq_id_map_drop_below(vq_id_map *map, uint64_t floor);
 /* Frees the map and leaves it empty (usable again, freeable again). */
 void vq_id_map_free(vq_id_map *map);
 

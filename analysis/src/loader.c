@@ -112,6 +112,71 @@ bool vq_in_windows(const vq_window *windows, size_t count, uint64_t ts)
     return low < count && windows[low].start <= ts;
 }
 
+/* Drops the first GONE of COUNT elements (SIZE bytes each) of ARRAY, moving the rest down. */
+static void drop_front(void *array, size_t *count, size_t size, size_t gone)
+{
+    if (gone) {
+        memmove(array, (char *)array + gone * size, (*count - gone) * size);
+        *count -= gone;
+    }
+}
+
+/* How many of a window [BASE, BASE + COUNT) lie before absolute index BEFORE. */
+static size_t before_in(size_t base, size_t count, size_t before)
+{
+    return before <= base ? 0 : before - base < count ? before - base : count;
+}
+
+bool vq_loader_release_guest(vq_loader *load, size_t requests, size_t kicks, size_t irqs)
+{
+    size_t gone = before_in(load->request_base, load->request_count, requests), i;
+    uint64_t floor = UINT64_MAX;
+
+    if (load->stock) {
+        return false;
+    }
+    for (i = gone; i < load->request_count; i++) {
+        floor = load->requests[i].id < floor ? load->requests[i].id : floor;
+    }
+    if (!vq_id_map_drop_below(&load->guest_ids, floor)) {
+        return false;
+    }
+    drop_front(load->requests, &load->request_count, sizeof(*load->requests), gone);
+    load->request_base += gone;
+    gone = before_in(load->kick_base, load->kick_count, kicks);
+    drop_front(load->kicks, &load->kick_count, sizeof(*load->kicks), gone);
+    load->kick_base += gone;
+    gone = before_in(load->irq_base, load->irq_count, irqs);
+    drop_front(load->irqs, &load->irq_count, sizeof(*load->irqs), gone);
+    load->irq_base += gone;
+    return true;
+}
+
+bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handlers, size_t device_notifies)
+{
+    size_t gone = before_in(load->qemu_request_base, load->qemu_request_count, qemu_requests), i;
+    uint64_t floor = UINT64_MAX;
+
+    if (load->stock) {
+        return false;
+    }
+    for (i = gone; i < load->qemu_request_count; i++) {
+        floor = load->qemu_requests[i].id < floor ? load->qemu_requests[i].id : floor;
+    }
+    if (!vq_id_map_drop_below(&load->qemu_ids, floor)) {
+        return false;
+    }
+    drop_front(load->qemu_requests, &load->qemu_request_count, sizeof(*load->qemu_requests), gone);
+    load->qemu_request_base += gone;
+    gone = before_in(load->handler_base, load->handler_count, handlers);
+    drop_front(load->handlers, &load->handler_count, sizeof(*load->handlers), gone);
+    load->handler_base += gone;
+    gone = before_in(load->device_notify_base, load->device_notify_count, device_notifies);
+    drop_front(load->device_notifies, &load->device_notify_count, sizeof(*load->device_notifies), gone);
+    load->device_notify_base += gone;
+    return true;
+}
+
 void vq_loader_fit(vq_loader *load)
 {
     VQ_FIT(load->requests, load->request_count, load->request_capacity);

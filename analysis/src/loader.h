@@ -202,12 +202,16 @@ typedef struct {
     size_t ab_disk_count;
     int64_t driver_completed[VQ_GUEST_MAX_QUEUES];   /* guest.trace's '# queue-completed:', -1 unknown */
     size_t driver_queue_count;
+    /* The collectors' records (guest: requests, kicks, irqs; QEMU: requests, handler runs, notifies)
+     * are windows: *_base is the index of element 0, and every index a record or map holds is absolute
+     * (vq_request_at...). The batch steps read whole sessions: their bases stay 0. A streaming consumer
+     * releases what it is done with (vq_loader_release_guest / _qemu). */
     vq_guest_request *requests;
-    size_t request_count, request_capacity;
+    size_t request_count, request_capacity, request_base;
     vq_guest_kick *kicks;
-    size_t kick_count, kick_capacity;
+    size_t kick_count, kick_capacity, kick_base;
     vq_guest_irq *irqs;
-    size_t irq_count, irq_capacity;
+    size_t irq_count, irq_capacity, irq_base;
     vq_guest_bar bars[VQ_GUEST_MAX_BARS];
     size_t bar_count;
     vq_clock_pair guest_pairs[VQ_GUEST_MAX_CLOCK_PAIRS];
@@ -219,8 +223,10 @@ typedef struct {
     size_t notify_count, notify_capacity;
     vq_qemu_mark *handlers, *device_notifies;
     size_t handler_count, handler_capacity, device_notify_count, device_notify_capacity;
+    size_t handler_base, device_notify_base;
     vq_qemu_request *qemu_requests;
-    size_t qemu_request_count, qemu_request_capacity;
+    size_t qemu_request_count, qemu_request_capacity, qemu_request_base;
+    uint64_t released_late;     /* events for a record already released (a consumer's window too short) */
     vq_host_injection *injections;
     size_t injection_count, injection_capacity;
     vq_host_virq *virqs;
@@ -253,6 +259,20 @@ typedef struct {
     vq_constraint *constraints;  /* the causal bounds, kept to check the chosen offset against (freed then) */
     size_t constraint_count;
 } vq_loader;
+
+/* The guest request and QEMU request at absolute INDEX; NULL when released (or VQ_NO_INDEX). */
+static inline vq_guest_request *vq_request_at(const vq_loader *load, size_t index)
+{
+    return index != VQ_NO_INDEX && index >= load->request_base && index - load->request_base < load->request_count
+               ? &load->requests[index - load->request_base] : NULL;
+}
+
+static inline vq_qemu_request *vq_qemu_request_at(const vq_loader *load, size_t index)
+{
+    return index != VQ_NO_INDEX && index >= load->qemu_request_base &&
+                   index - load->qemu_request_base < load->qemu_request_count
+               ? &load->qemu_requests[index - load->qemu_request_base] : NULL;
+}
 
 /* The host time a notify stands for: the kvm_exit of the doorbell write, else the write itself. */
 static inline uint64_t vq_notify_time(const vq_host_notify *notify)
@@ -291,6 +311,15 @@ void vq_loader_fit(vq_loader *load);
  * QEMU's runs and requests, the doorbell notifies, the causal bounds), once they are done: the cost
  * figures and the application end need the exits, injections, threads, scheduler log and e2e only. */
 void vq_loader_release_stitched(vq_loader *load);
+/*
+ * A streaming consumer is done with the guest records before absolute indexes REQUESTS, KICKS and IRQS
+ * (or QEMU's before QEMU_REQUESTS, HANDLERS, DEVICE_NOTIFIES): they leave the arrays, and the id maps
+ * forget the ids below the smallest one kept. An event that comes later for a released record is
+ * counted (released_late), not applied. Stock virtio-blk's sector queues cannot be windowed: false
+ * there, and when out of memory (nothing released).
+ */
+bool vq_loader_release_guest(vq_loader *load, size_t requests, size_t kicks, size_t irqs);
+bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handlers, size_t device_notifies);
 void vq_loader_free(vq_loader *load);
 
 /* Stock virtio-blk (stock.c): the queues of guest requests per (sector, sectors, write) key. Appends

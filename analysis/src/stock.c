@@ -31,13 +31,13 @@ uint64_t vq_stock_req_key(uint64_t req)
 /* Appends request INDEX (next_same already VQ_NO_INDEX) to the queues of its key. */
 bool vq_stock_append(vq_loader *load, size_t index)
 {
-    vq_guest_request *request = &load->requests[index];
+    const vq_guest_request *request = vq_request_at(load, index);
     uint64_t key = stock_key(request->sector, request->sectors, request->write);
-    size_t tail = vq_id_map_get(&load->stock_tail, key);
+    vq_guest_request *tail = vq_request_at(load, vq_id_map_get(&load->stock_tail, key));
     size_t head = vq_id_map_get(&load->stock_complete_head, key);
 
-    if (tail != VQ_NO_INDEX) {
-        load->requests[tail].next_same = index;
+    if (tail) {
+        tail->next_same = index;
     }
     if (vq_id_map_get(&load->stock_qemu_head, key) == VQ_NO_INDEX &&
         !vq_id_map_put(&load->stock_qemu_head, key, index)) {
@@ -52,11 +52,12 @@ size_t vq_stock_take(vq_loader *load, vq_id_map *heads, uint64_t sector, uint32_
 {
     uint64_t key = stock_key(sector, sectors, write);
     size_t index = vq_id_map_get(heads, key);
+    const vq_guest_request *request = vq_request_at(load, index);
 
-    if (index == VQ_NO_INDEX || !stock_same(&load->requests[index], sector, sectors, write)) {
+    if (!request || !stock_same(request, sector, sectors, write)) {
         return VQ_NO_INDEX;
     }
-    if (!vq_id_map_put(heads, key, load->requests[index].next_same)) {
+    if (!vq_id_map_put(heads, key, request->next_same)) {
         return VQ_NO_INDEX;
     }
     return index;

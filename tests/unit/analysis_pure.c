@@ -456,6 +456,42 @@ static void test_id_map(void)
     CHECK(vq_id_map_get(&map, 1) == VQ_NO_INDEX);
 }
 
+/* A window of ids moving on (vq_id_map_drop_below): the ids below the floor gone from both parts, the
+ * others kept, and the array part the size of the window, not of every id put. */
+static void test_id_map_window(void)
+{
+    enum { N = 300000, WINDOW = 5000 };
+    unsigned long long state = 99;
+    vq_id_map map = { 0 };
+    size_t most = 0, wrong = 0, i;
+    uint64_t id;
+
+    for (i = 1; i <= N; i++) {
+        wrong += !vq_id_map_put(&map, i, i * 2);
+        if (i % 1000 == 0) {   /* a few stray ids in the hash, some below the floor to come */
+            wrong += !vq_id_map_put(&map, (check_random(&state) | 1ULL << 62) + i, i);
+            wrong += !vq_id_map_put(&map, 1ULL << 40 | i, i);
+        }
+        if (i % 700 == 0 && i > WINDOW) {
+            wrong += !vq_id_map_drop_below(&map, i - WINDOW);
+            most = map.dense_capacity > most ? map.dense_capacity : most;
+        }
+    }
+    CHECK(wrong == 0);
+    CHECK(most <= 4 * WINDOW + 4096);   /* bounded by the window, not by N */
+    /* the floor of the last drop: N - N % 700 - WINDOW */
+    for (id = 1; id <= N; id++) {
+        size_t want = id >= (N - N % 700) - WINDOW ? id * 2 : VQ_NO_INDEX;
+
+        wrong += vq_id_map_get(&map, id) != want;
+    }
+    CHECK(wrong == 0);
+    CHECK(vq_id_map_get(&map, 1ULL << 40 | 1000) == 1000);   /* above the floor: kept */
+    CHECK(vq_id_map_drop_below(&map, UINT64_MAX) && map.count == 0 && map.dense_count == 0);
+    CHECK(vq_id_map_get(&map, N) == VQ_NO_INDEX && vq_id_map_put(&map, N + 1, 7) && vq_id_map_get(&map, N + 1) == 7);
+    vq_id_map_free(&map);
+}
+
 int main(void)
 {
     test_classify_type();
@@ -465,5 +501,6 @@ int main(void)
     test_ctf_names();
     test_simpletrace_memory();
     test_id_map();
+    test_id_map_window();
     return check_summary("analysis_pure");
 }
