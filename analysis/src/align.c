@@ -316,47 +316,81 @@ static size_t hull_in_place(vq_constraint *buf, size_t n, bool max)
     return out;
 }
 
-/* Points binding_bounds sorts at a time: the hull of the ones so far plus the next ones. */
+/* Points a running hull sorts at a time: the hull of the ones so far plus the next ones. */
 #define HULL_CHUNK 4096
+
+void vq_running_hull_init(vq_running_hull *hull, bool max)
+{
+    *hull = (vq_running_hull){ .max = max };
+}
+
+bool vq_running_hull_add(vq_running_hull *hull, const vq_constraint *bound)
+{
+    vq_constraint *bigger;
+
+    if (hull->failed) {
+        return false;
+    }
+    if (hull->count == hull->capacity) {
+        if (hull->count) {
+            hull->count = hull_in_place(hull->points, hull->count, hull->max);
+        }
+        if (hull->count > hull->capacity / 2 || !hull->capacity) {   /* a hull of many points: room for as many */
+            size_t capacity = hull->capacity ? 2 * hull->capacity : HULL_CHUNK;
+
+            bigger = realloc(hull->points, capacity * sizeof(*bigger));
+            if (!bigger) {
+                hull->failed = true;
+                return false;
+            }
+            hull->points = bigger;
+            hull->capacity = capacity;
+        }
+    }
+    hull->points[hull->count++] = *bound;
+    hull->bounds++;
+    hull->sum += bound->guest_ns;
+    return true;
+}
+
+const vq_constraint *vq_running_hull_points(vq_running_hull *hull, size_t *count)
+{
+    hull->count = hull->count ? hull_in_place(hull->points, hull->count, hull->max) : 0;
+    *count = hull->count;
+    return hull->points;
+}
+
+void vq_running_hull_free(vq_running_hull *hull)
+{
+    free(hull->points);
+    *hull = (vq_running_hull){ .max = hull->max };
+}
 
 /*
  * The bounds of one side (lower: MAX) and CPU that a line of any slope can rest on: for the lower bounds
  * the upper convex hull of the points (guest_ns, value), for the upper bounds the lower hull (points on
  * a hull edge kept). The highest lower / lowest upper bound along any slope is one of them, so the
  * slope searches below look at these few instead of every bound. Built a chunk at a time (the hull of
- * a set is the hull of its parts' hulls): its memory is the chunk and the hull, not the bounds. Sorted
- * by time; caller frees; NULL when out of memory (the searches then take every bound).
+ * a set is the hull of its parts' hulls: vq_running_hull): its memory is the chunk and the hull, not the
+ * bounds. Sorted by time; caller frees; NULL when out of memory (the searches then take every bound).
  */
 static vq_constraint *binding_bounds(const vq_constraint *points, size_t count, bool max, uint32_t cpu, size_t *out)
 {
-    size_t capacity = HULL_CHUNK, n = 0, i;
-    vq_constraint *hull = malloc(capacity * sizeof(*hull)), *bigger;
+    vq_running_hull hull;
+    vq_constraint *smaller;
+    size_t i;
 
     *out = 0;
-    if (!hull) {
-        return NULL;
-    }
+    vq_running_hull_init(&hull, max);
     for (i = 0; i < count; i++) {
-        if (!of_cpu(&points[i], cpu) || points[i].upper == max) {
-            continue;
+        if (of_cpu(&points[i], cpu) && points[i].upper != max && !vq_running_hull_add(&hull, &points[i])) {
+            vq_running_hull_free(&hull);
+            return NULL;
         }
-        if (n == capacity) {
-            n = hull_in_place(hull, n, max);
-            if (n > capacity / 2) {   /* a hull of many points: room for as many new ones */
-                bigger = realloc(hull, 2 * capacity * sizeof(*hull));
-                if (!bigger) {
-                    free(hull);
-                    return NULL;
-                }
-                hull = bigger;
-                capacity *= 2;
-            }
-        }
-        hull[n++] = points[i];
     }
-    *out = hull_in_place(hull, n, max);
-    bigger = realloc(hull, (*out + 1) * sizeof(*hull));   /* a few points: give the rest back */
-    return bigger ? bigger : hull;
+    vq_running_hull_points(&hull, out);
+    smaller = realloc(hull.points, (*out + 1) * sizeof(*smaller));   /* a few points: give the rest back */
+    return smaller ? smaller : hull.points;
 }
 
 /* The line of slope SLOPE through the highest lower (MAX) or lowest upper bound of CPU, at time AT. */
@@ -375,30 +409,18 @@ static double line_height(const vq_constraint *points, size_t count, bool max, u
     return height;
 }
 
-vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool max, uint32_t cpu)
+/* The line search over POINTS (a hull, or every bound) whose mean guest time is SUM / N. */
+static vq_bound_line line_search(const vq_constraint *points, size_t count, bool max, uint32_t cpu,
+                                 unsigned __int128 sum, size_t n)
 {
     vq_bound_line line = { 0 };
     double left = -2000e-6, right = 2000e-6;
-    unsigned __int128 sum = 0;
-    vq_constraint *hull;
-    size_t n = 0, hull_count, i;
     int round;
 
-    for (i = 0; i < count; i++) {
-        if (of_cpu(&points[i], cpu) && points[i].upper != max) {
-            sum += points[i].guest_ns;
-            n++;
-        }
-    }
     if (n == 0) {
         return line;
     }
     line.at_guest_ns = (uint64_t)mean_ns(sum, n);
-    hull = binding_bounds(points, count, max, cpu, &hull_count);
-    if (hull) {
-        points = hull;
-        count = hull_count;
-    }
     /* the height at the mean time is convex in the slope (lower bounds; concave for upper bounds) */
     for (round = 0; round < 100; round++) {
         double a = left + (right - left) / 3, b = right - (right - left) / 3;
@@ -414,8 +436,46 @@ vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool 
     line.slope = (left + right) / 2;
     line.value = line_height(points, count, max, cpu, line.at_guest_ns, line.slope);
     line.usable = true;
-    free(hull);
     return line;
+}
+
+vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool max, uint32_t cpu)
+{
+    vq_running_hull hull;
+    vq_bound_line line;
+    size_t i;
+
+    vq_running_hull_init(&hull, max);
+    for (i = 0; i < count; i++) {
+        if (of_cpu(&points[i], cpu) && points[i].upper != max) {
+            vq_running_hull_add(&hull, &points[i]);
+        }
+    }
+    if (hull.failed) {   /* out of memory: the search over every bound, the same line */
+        unsigned __int128 sum = 0;
+        size_t n = 0;
+
+        for (i = 0; i < count; i++) {
+            if (of_cpu(&points[i], cpu) && points[i].upper != max) {
+                sum += points[i].guest_ns;
+                n++;
+            }
+        }
+        vq_running_hull_free(&hull);
+        return line_search(points, count, max, cpu, sum, n);
+    }
+    line = vq_bound_line_from_hull(&hull);
+    vq_running_hull_free(&hull);
+    return line;
+}
+
+vq_bound_line vq_bound_line_from_hull(vq_running_hull *hull)
+{
+    const vq_constraint *points;
+    size_t count;
+
+    points = vq_running_hull_points(hull, &count);
+    return line_search(points, count, hull->max, VQ_ANY_CPU, hull->sum, hull->bounds);
 }
 
 int64_t vq_bound_line_at(const vq_bound_line *line, uint64_t at)

@@ -179,6 +179,29 @@ typedef struct {
 } vq_bound_line;
 
 vq_bound_line vq_bound_line_fit(const vq_constraint *points, size_t count, bool max, uint32_t cpu);
+
+/*
+ * One side's bounds taken as they come, in any order, in the memory of their convex hull and a chunk
+ * (the streaming passes, STREAMING.md): the hull a line of any slope rests on (lower bounds, MAX: the
+ * upper hull), their count and the exact sum of their guest times. vq_bound_line_from_hull is then the
+ * line vq_bound_line_fit gives over every one of those bounds. add: false when out of memory (the hull
+ * is then unusable: failed).
+ */
+typedef struct {
+    bool max;
+    bool failed;
+    vq_constraint *points;      /* the hull so far, then the bounds since (unsorted) */
+    size_t count, capacity;
+    size_t bounds;              /* every bound added */
+    unsigned __int128 sum;      /* of their guest times */
+} vq_running_hull;
+
+void vq_running_hull_init(vq_running_hull *hull, bool max);
+bool vq_running_hull_add(vq_running_hull *hull, const vq_constraint *bound);
+/* The hull of every bound added, sorted by time (valid until the next add). */
+const vq_constraint *vq_running_hull_points(vq_running_hull *hull, size_t *count);
+void vq_running_hull_free(vq_running_hull *hull);
+vq_bound_line vq_bound_line_from_hull(vq_running_hull *hull);
 /* The line at guest time AT, rounded. */
 int64_t vq_bound_line_at(const vq_bound_line *line, uint64_t at);
 

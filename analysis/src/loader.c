@@ -177,6 +177,12 @@ bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handle
     return true;
 }
 
+void vq_loader_release_holds(vq_loader *load, size_t count)
+{
+    drop_front(load->notify_holds, &load->notify_hold_count, sizeof(*load->notify_holds),
+               count < load->notify_hold_count ? count : load->notify_hold_count);
+}
+
 void vq_loader_fit(vq_loader *load)
 {
     VQ_FIT(load->requests, load->request_count, load->request_capacity);

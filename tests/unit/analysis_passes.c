@@ -468,6 +468,72 @@ static void test_windows(const char *directory, const vq_loader *batch, uint64_t
     loader_done(&load);
 }
 
+/* ---- the streaming id-bound pass against the batch load's id bounds ---- */
+
+static bool same_line(const vq_bound_line *a, const vq_bound_line *b)
+{
+    return a->usable == b->usable && (!a->usable || (a->at_guest_ns == b->at_guest_ns && a->slope == b->slope &&
+                                                     a->value == b->value));
+}
+
+/* BATCH: the session's batch load (its passes run); its id bounds as vq_align_clocks makes them, and the
+ * lines fitted to them, against the streaming pass's (hulls). */
+static void test_id_bounds(const char *directory, vq_loader *batch)
+{
+    vq_loader load;
+    vq_id_bounds stream;
+    vq_constraint *bounds = must(malloc((batch->request_count + 1) * sizeof(*bounds)));
+    size_t n = 0, i, c, cpus = 0, same_lines = 0;
+    int64_t largest = 0;
+    vq_error error;
+    vq_status status;
+
+    vq_error_clear(&error);
+    CHECK(vq_keep_device_events(batch, &error) == VQ_OK);   /* as the load does before the alignment */
+    for (i = 0; i < batch->request_count; i++) {
+        const vq_guest_request *request = &batch->requests[i];
+        size_t q = vq_id_map_get(&batch->qemu_ids, request->id);
+
+        if (request->complete && q != VQ_NO_INDEX && batch->qemu_requests[q].end) {
+            bounds[n] = (vq_constraint){ .guest_ns = request->complete, .upper = false,
+                                         .value = (int64_t)(batch->qemu_requests[q].end - request->complete),
+                                         .cpu = request->complete_cpu };
+            largest = !n || bounds[n].value > largest ? bounds[n].value : largest;
+            n++;
+        }
+    }
+    loader_init(&load, directory);
+    vq_e2e_free(load.e2e);
+    load.e2e = NULL;
+    status = vq_id_bounds_stream(&load, &stream, &error);
+    CHECK(status == VQ_OK);
+    if (status != VQ_OK) {
+        fprintf(stderr, "  id bounds: %s\n", error.message);
+    } else {
+        vq_bound_line whole = vq_bound_line_fit(bounds, n, true, VQ_ANY_CPU);
+        vq_bound_line streamed = vq_bound_line_from_hull(&stream.all);
+
+        CHECK(stream.bounds == n && (!n || stream.largest == largest) && stream.released_late == 0);
+        CHECK(same_line(&whole, &streamed));
+        for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
+            vq_bound_line one = vq_bound_line_fit(bounds, n, true, (uint32_t)c);
+
+            if (one.usable || stream.cpu[c].bounds) {
+                streamed = vq_bound_line_from_hull(&stream.cpu[c]);
+                cpus++;
+                same_lines += same_line(&one, &streamed);
+            }
+        }
+        CHECK(same_lines == cpus);
+        printf("  id bounds streamed: %" PRIu64 " (batch %zu), %zu CPUs' lines the same of %zu; at most %zu guest "
+               "and %zu QEMU requests held, %" PRIu64 " steps, %" PRIu64 " released unjoined\n", stream.bounds, n,
+               same_lines, cpus, stream.most_requests, stream.most_qemu_requests, stream.steps, stream.given_up);
+    }
+    vq_id_bounds_free(&stream);
+    loader_done(&load);
+    free(bounds);
+}
+
 /* ---- one pass in steps ---- */
 
 typedef struct {
@@ -605,6 +671,7 @@ static void test_session(const char *directory, unsigned long long seed)
                batch.kick_count, batch.handler_count, batch.exit_count, batch.session->warning_count);
         if (!batch.stock) {
             test_windows(directory, &batch, cases[0].first, cases[1].first);
+            test_id_bounds(directory, &batch);   /* last: it filters the batch's QEMU records */
         }
     }
     loader_done(&batch);
