@@ -22,7 +22,7 @@
 #define PAGE_SLACK (2u << 16)
 
 typedef struct {
-    off_t *pages;             /* file offsets of this CPU's pages, in read order */
+    off_t *pages;             /* file offsets of this CPU's pages found and not loaded yet: pages[next_page..] */
     size_t page_count, page_capacity;
     size_t next_page;         /* the next page to load */
     struct kbuffer *kbuf;
@@ -41,6 +41,10 @@ struct vq_guest_stream {
     bool counter_clock;       /* timestamps are counts (x86-tsc, counter), not nanoseconds */
     bool finished;
     off_t cut_at;             /* where a cut stream's unfinished section begins; -1 when none */
+    /* Pages are found as the CPUs need them (find_pages), not all at open: the index holds what lies
+     * between the CPUs' read positions, whatever the stream's length. */
+    off_t find_offset;        /* the next section to look at */
+    off_t sections_end;       /* where the whole sections end (the cut, or the end of the stream) */
     uint64_t overrun, missed;
     vq_guest_decoder *decoder; /* the events read from their fields (guest_record.h) */
     struct trace_seq seq;
@@ -65,6 +69,11 @@ static vq_status add_page(vq_guest_stream *stream, uint32_t cpu, off_t offset)
 {
     cpu_cursor *c = &stream->cpus[cpu];
 
+    if (c->page_count == c->page_capacity && c->next_page > 0) {   /* the loaded ones make room */
+        memmove(c->pages, c->pages + c->next_page, (c->page_count - c->next_page) * sizeof(*c->pages));
+        c->page_count -= c->next_page;
+        c->next_page = 0;
+    }
     if (c->page_count == c->page_capacity) {
         size_t capacity = c->page_capacity ? c->page_capacity * 2 : 256;
         off_t *bigger = realloc(c->pages, capacity * sizeof(*bigger));
@@ -223,11 +232,12 @@ static vq_status take_section(vq_guest_stream *stream, const struct vq_gstream_s
     return VQ_OK;
 }
 
-/* Reads every section once: the formats into libtraceevent, each page's offset into its CPU's index. */
+/* Reads every section once, at open: checks each one, the formats into libtraceevent, the end section's
+ * figures, where a cut stream's whole sections end. The pages are found again as they are read. */
 static vq_status scan(vq_guest_stream *stream, vq_error *error)
 {
     const char *path = stream->path;
-    off_t offset = (off_t)sizeof(stream->header);
+    off_t offset = (off_t)sizeof(stream->header), last_page = -1;
     char *payload = NULL;
     vq_status status = VQ_OK;
 
@@ -264,11 +274,7 @@ static vq_status scan(vq_guest_stream *stream, vq_error *error)
                 status = VQ_ERR_FORMAT;
                 goto end;
             }
-            if (add_page(stream, section.cpu, offset + (off_t)sizeof(section)) != VQ_OK) {
-                vq_error_set(error, "%s: out of memory", path);
-                status = VQ_ERR_NOMEM;
-                goto end;
-            }
+            last_page = offset;
             if (fseeko(stream->file, (off_t)section.length, SEEK_CUR) != 0) {
                 vq_error_set(error, "%s: offset %jd: cannot seek: %s", path, (intmax_t)offset, strerror(errno));
                 status = VQ_ERR_IO;
@@ -294,17 +300,12 @@ static vq_status scan(vq_guest_stream *stream, vq_error *error)
         offset += (off_t)(sizeof(section) + section.length);
     }
     /* a page section's seek goes past the end without complaint: the last page may be the cut one */
-    if (stream->cut_at < 0 && fseeko(stream->file, 0, SEEK_END) == 0 && ftello(stream->file) < offset) {
-        size_t cpu = 0;
-
-        for (cpu = 0; cpu < stream->header.cpus; cpu++) {
-            cpu_cursor *c = &stream->cpus[cpu];
-
-            if (c->page_count && c->pages[c->page_count - 1] + (off_t)stream->header.page_size > ftello(stream->file)) {
-                stream->cut_at = c->pages[--c->page_count] - (off_t)sizeof(struct vq_gstream_section);
-            }
-        }
+    if (stream->cut_at < 0 && last_page >= 0 && fseeko(stream->file, 0, SEEK_END) == 0 &&
+        ftello(stream->file) < offset) {
+        stream->cut_at = last_page;
     }
+    stream->sections_end = stream->cut_at >= 0 ? stream->cut_at : offset;
+    stream->find_offset = (off_t)sizeof(stream->header);
 end:
     free(payload);
     return status;
@@ -321,11 +322,48 @@ static bool page_fits(const vq_guest_stream *stream, const unsigned char *page)
     return commit <= stream->header.page_size - 8 - stream->header.long_size;
 }
 
-/* Loads pages of CPU until one has an event (or none is left: event NULL). */
+/* Finds the next page section (checked by scan) for its CPU's index; false at the whole sections' end. */
+static vq_status find_page(vq_guest_stream *stream, bool *found, vq_error *error)
+{
+    *found = false;
+    while (!*found && stream->find_offset < stream->sections_end) {
+        struct vq_gstream_section section;
+
+        if (fseeko(stream->file, stream->find_offset, SEEK_SET) != 0 ||
+            fread(&section, 1, sizeof(section), stream->file) != sizeof(section)) {
+            vq_error_set(error, "%s: offset %jd: cannot read a section header again: %s", stream->path,
+                         (intmax_t)stream->find_offset, ferror(stream->file) ? strerror(errno) : "end of file");
+            return VQ_ERR_IO;
+        }
+        if (section.type == VQ_GSTREAM_PAGE) {
+            if (add_page(stream, section.cpu, stream->find_offset + (off_t)sizeof(section)) != VQ_OK) {
+                vq_error_set(error, "%s: out of memory", stream->path);
+                return VQ_ERR_NOMEM;
+            }
+            *found = true;
+        }
+        stream->find_offset += (off_t)(sizeof(section) + section.length);
+    }
+    return VQ_OK;
+}
+
+/* Loads pages of CPU until one has an event (or none is left: event NULL), finding the stream's pages
+ * as far as this CPU's next one. */
 static vq_status advance_page(vq_guest_stream *stream, cpu_cursor *c, uint32_t cpu, vq_error *error)
 {
+    bool found;
+    vq_status status;
+
     c->event = NULL;
-    while (c->next_page < c->page_count) {
+    for (;;) {
+        while (c->next_page == c->page_count) {
+            if ((status = find_page(stream, &found, error)) != VQ_OK) {
+                return status;
+            }
+            if (!found) {
+                return VQ_OK;   /* no page of this CPU is left */
+            }
+        }
         c->page_offset = c->pages[c->next_page++];
         if (fseeko(stream->file, c->page_offset, SEEK_SET) != 0 ||
             fread(c->page, 1, stream->header.page_size, stream->file) != stream->header.page_size) {
