@@ -9,7 +9,8 @@
 # wall and CPU time on it (GNU time), then the long one's RSS and time over the short one's. The two rows
 # side by side are the figures of issue 12 (a 30-minute session loses nothing) and issue 13 (the
 # analyzer's memory does not grow with the session's length: it does today, the collectors keep the
-# whole session's records; analysis/STREAMING.md). --reuse: DIR's sessions, recorded by an earlier run,
+# whole session's records; analysis/STREAMING.md). The streaming alignment's first pass, built so far
+# (the id bounds, analysis/.build/bench_id_bounds), is measured alone beside it. --reuse: DIR's sessions, recorded by an earlier run,
 # are analysed again instead of recorded (what an analyzer change costs, on the same sessions). A
 # benchmark: it prints figures, asserts nothing. Needs the tree built.
 set -euo pipefail
@@ -35,7 +36,7 @@ done
 out=${out:-$top/results/bench/long-session-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 rows=()
-declare -A rss cpu
+declare -A rss cpu pass_rss
 for m in "$short" "$minutes"; do
   s=$out/session-${m}min
   if [ $reuse = 1 ]; then
@@ -51,6 +52,10 @@ for m in "$short" "$minutes"; do
     > "$out/report-${m}min.json" 2> "$out/analyze-${m}min.log" || echo "[long-session] the analyzer failed: $out/analyze-${m}min.log" >&2
   read -r rss_kb seconds user < "$out/time-${m}min.txt"
   rss[$m]=$rss_kb cpu[$m]=$user
+  echo "[long-session $(date +%T)] the streaming id-bound pass alone on ${m} min" >&2
+  /usr/bin/time -f '%M' -o "$out/time-idbounds-${m}min.txt" "$top/analysis/.build/bench_id_bounds" "$s" \
+    > "$out/idbounds-${m}min.txt" 2>&1 || echo "[long-session] bench_id_bounds failed: $out/idbounds-${m}min.txt" >&2
+  pass_rss[$m]=$(cat "$out/time-idbounds-${m}min.txt")
   guest=$("$top/analysis/vqscope-tracedump" guest "$s/guest.stream" --count 2> /dev/null | tail -1 || true)
   drops=$("$top/probes/vqscope-probe-dump" "$s/host-probe.vqp" 2> /dev/null | sed -n 's/^summary: drops //p' || true)
   overrun=$(sed -n 's/^# overrun: //p' "$s/guest.trace" 2> /dev/null || true)
@@ -68,3 +73,5 @@ printf '%9s  %15s  %7s  %-40s  %6s  %-22s  %11s  %9s  %9s\n' session stitched/gu
 printf '%s\n' "${rows[@]}"
 awk -v a="${rss[$minutes]}" -v b="${rss[$short]}" -v c="${cpu[$minutes]}" -v d="${cpu[$short]}" -v m="$minutes" -v s="$short" \
   'BEGIN { printf "%s min / %s min: analyze RSS %.2fx (issue 13 asks <= 1.10x), CPU %.2fx\n", m, s, a / b, (d > 0 ? c / d : 0) }'
+awk -v a="${pass_rss[$minutes]}" -v b="${pass_rss[$short]}" -v m="$minutes" -v s="$short" \
+  'BEGIN { printf "the streaming id-bound pass alone: %.1f MB (%s min), %.1f MB (%s min): %.2fx\n", b / 1024, s, a / 1024, m, a / b }'

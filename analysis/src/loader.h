@@ -25,7 +25,7 @@
 /* An event's queue when it does not name one (pairing then runs over all queues as one sequence). */
 #define VQ_NO_QUEUE UINT32_MAX
 
-typedef struct {                /* the fields ordered so that none pads: 96 bytes, one per request */
+typedef struct {                /* 96 bytes, one per request (the flags share the last word) */
     uint64_t id;
     uint32_t vq;
     uint32_t cpu;               /* the guest CPU it was submitted on */
