@@ -220,25 +220,25 @@ void vq_id_map_fit(vq_id_map *map)
 
 bool vq_id_map_drop_below(vq_id_map *map, uint64_t floor)
 {
+    uint64_t dense_floor = floor > DENSE_LIMIT ? DENSE_LIMIT : floor;   /* the array part stays below its limit */
+    uint64_t base = map->dense && dense_floor > map->base ? dense_floor : map->base;   /* the run's new start */
+    vq_id_map rest = { 0 };
     size_t i;
 
-    if (map->count) {   /* the hash part: rebuilt without the ids below */
-        vq_id_map rest = { 0 };
+    /* An id is in exactly one part: the hashed ids the slid run covers move into it, the others above
+     * the floor stay hashed (built first: out of memory leaves the map as it was). */
+#define IN_NEW_RUN(key) (map->dense && (key) >= base && (key) - base < map->dense_capacity)
+    for (i = 0; i < map->capacity; i++) {
+        uint64_t key = map->keys[i];
 
-        for (i = 0; i < map->capacity; i++) {
-            if (map->keys[i] != UINT64_MAX && map->keys[i] >= floor && !hash_put(&rest, map->keys[i], map->values[i])) {
-                free(rest.keys);
-                free(rest.values);
-                return false;
-            }
+        if (key != UINT64_MAX && key >= floor && !IN_NEW_RUN(key) && !hash_put(&rest, key, map->values[i])) {
+            free(rest.keys);
+            free(rest.values);
+            return false;
         }
-        replace_hash(map, &rest);
     }
-    if (floor > DENSE_LIMIT) {   /* the array part never holds ids above its limit */
-        floor = DENSE_LIMIT;
-    }
-    if (map->dense && floor > map->base) {
-        uint64_t gone = floor - map->base;
+    if (map->dense && base > map->base) {   /* the array part slides up, keeping its size */
+        uint64_t gone = base - map->base;
         size_t kept = gone < map->dense_capacity ? map->dense_capacity - (size_t)gone : 0;
 
         for (i = 0; i < map->dense_capacity - kept; i++) {
@@ -246,8 +246,18 @@ bool vq_id_map_drop_below(vq_id_map *map, uint64_t floor)
         }
         memmove(map->dense, map->dense + (map->dense_capacity - kept), kept * sizeof(*map->dense));
         memset(map->dense + kept, 0xff, (map->dense_capacity - kept) * sizeof(*map->dense));
-        map->base = floor;
+        map->base = base;
     }
+    for (i = 0; i < map->capacity; i++) {
+        uint64_t key = map->keys[i];
+
+        if (key != UINT64_MAX && key >= floor && IN_NEW_RUN(key)) {
+            map->dense_count += map->values[i] != VQ_NO_INDEX;
+            map->dense[key - base] = map->values[i];
+        }
+    }
+#undef IN_NEW_RUN
+    replace_hash(map, &rest);
     return true;
 }
 

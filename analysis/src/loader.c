@@ -138,7 +138,13 @@ bool vq_loader_release_guest(vq_loader *load, size_t requests, size_t kicks, siz
     for (i = gone; i < load->request_count; i++) {
         floor = load->requests[i].id < floor ? load->requests[i].id : floor;
     }
-    if (!vq_id_map_drop_below(&load->guest_ids, floor)) {
+    if (gone == load->request_count) {   /* none kept: past the released ones (the map's run slides on) */
+        floor = gone ? 0 : floor;
+        for (i = 0; i < gone; i++) {
+            floor = load->requests[i].id + 1 > floor ? load->requests[i].id + 1 : floor;
+        }
+    }
+    if (floor != UINT64_MAX && !vq_id_map_drop_below(&load->guest_ids, floor)) {
         return false;
     }
     drop_front(load->requests, &load->request_count, sizeof(*load->requests), gone);
@@ -163,7 +169,13 @@ bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handle
     for (i = gone; i < load->qemu_request_count; i++) {
         floor = load->qemu_requests[i].id < floor ? load->qemu_requests[i].id : floor;
     }
-    if (!vq_id_map_drop_below(&load->qemu_ids, floor)) {
+    if (gone == load->qemu_request_count) {   /* none kept: past the released ones */
+        floor = gone ? 0 : floor;
+        for (i = 0; i < gone; i++) {
+            floor = load->qemu_requests[i].id + 1 > floor ? load->qemu_requests[i].id + 1 : floor;
+        }
+    }
+    if (floor != UINT64_MAX && !vq_id_map_drop_below(&load->qemu_ids, floor)) {
         return false;
     }
     drop_front(load->qemu_requests, &load->qemu_request_count, sizeof(*load->qemu_requests), gone);

@@ -315,9 +315,12 @@ void vq_loader_release_stitched(vq_loader *load);
 /*
  * A streaming consumer is done with the guest records before absolute indexes REQUESTS, KICKS and IRQS
  * (or QEMU's before QEMU_REQUESTS, HANDLERS, DEVICE_NOTIFIES): they leave the arrays, and the id maps
- * forget the ids below the smallest one kept. An event that comes later for a released record is
- * counted (released_late), not applied. Stock virtio-blk's sector queues cannot be windowed: false
- * there, and when out of memory (nothing released).
+ * forget the ids below the smallest one kept (none kept: up to the largest released). An event that
+ * comes later for a released record whose id is still mapped (one above a kept one) is counted
+ * (released_late), not applied; one for a forgotten id reads like one from before the trace started: a
+ * consumer releases a request only once nothing more can come for it, and counts what it gives up.
+ * Stock virtio-blk's sector queues cannot be windowed: false there, and when out of memory (nothing
+ * released).
  */
 bool vq_loader_release_guest(vq_loader *load, size_t requests, size_t kicks, size_t irqs);
 bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handlers, size_t device_notifies);
