@@ -5,8 +5,11 @@
  * is at or before the limit, the event it holds after it) and end with the records, warnings and figures
  * of the pass run to its end in one step. The passes run in the batch load's order (guest, QEMU,
  * probe), each from its first to its last event's time in about STEPS steps, some of them empty (a limit
- * before the held event, the same limit twice). And the passes' dispatch on event names (vq_kind_of): a
- * name's kind resolved once per address for a source with stable names, every time otherwise.
+ * before the held event, the same limit twice). On xblk sessions, the records as windows: the guest and
+ * QEMU passes releasing each record a second after it is final end with the batch's records; and the
+ * streaming id-bound pass (id_bounds.c) gives the batch's id bounds, largest bound and per-CPU lines.
+ * And the passes' dispatch on event names (vq_kind_of): a name's kind resolved once per address for a
+ * source with stable names, every time otherwise.
  *
  *   analysis_passes [SESSION...]   (default: tests/fixtures/analysis/session-lab; `make test` also runs
  *                                   it on every session the recording tests make, tests/lib/record.sh)
