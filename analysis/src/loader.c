@@ -6,6 +6,7 @@
 #include "loader.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,24 +128,34 @@ static size_t before_in(size_t base, size_t count, size_t before)
     return before <= base ? 0 : before - base < count ? before - base : count;
 }
 
-bool vq_loader_release_guest(vq_loader *load, size_t requests, size_t kicks, size_t irqs)
+/* The id below which MAP may forget, when the first GONE of COUNT records (SIZE bytes each, their u64 id
+ * at ID_FIELD) leave: the smallest id kept, or when none is, past the largest released (the map's run
+ * slides on); false when out of memory. */
+static bool forget_released_ids(vq_id_map *map, const void *records, size_t count, size_t size, size_t id_field,
+                                size_t gone)
 {
-    size_t gone = before_in(load->request_base, load->request_count, requests), i;
-    uint64_t floor = UINT64_MAX;
+    uint64_t floor = UINT64_MAX, id;
+    size_t i;
 
-    if (load->stock) {
-        return false;
+    for (i = gone; i < count; i++) {
+        memcpy(&id, (const char *)records + i * size + id_field, sizeof(id));
+        floor = id < floor ? id : floor;
     }
-    for (i = gone; i < load->request_count; i++) {
-        floor = load->requests[i].id < floor ? load->requests[i].id : floor;
-    }
-    if (gone == load->request_count) {   /* none kept: past the released ones (the map's run slides on) */
-        floor = gone ? 0 : floor;
-        for (i = 0; i < gone; i++) {
-            floor = load->requests[i].id + 1 > floor ? load->requests[i].id + 1 : floor;
+    if (gone == count && gone) {
+        for (floor = 0, i = 0; i < gone; i++) {
+            memcpy(&id, (const char *)records + i * size + id_field, sizeof(id));
+            floor = id + 1 > floor ? id + 1 : floor;
         }
     }
-    if (floor != UINT64_MAX && !vq_id_map_drop_below(&load->guest_ids, floor)) {
+    return floor == UINT64_MAX || vq_id_map_drop_below(map, floor);
+}
+
+bool vq_loader_release_guest(vq_loader *load, size_t requests, size_t kicks, size_t irqs)
+{
+    size_t gone = before_in(load->request_base, load->request_count, requests);
+
+    if (load->stock || !forget_released_ids(&load->guest_ids, load->requests, load->request_count,
+                                            sizeof(*load->requests), offsetof(vq_guest_request, id), gone)) {
         return false;
     }
     drop_front(load->requests, &load->request_count, sizeof(*load->requests), gone);
@@ -160,22 +171,10 @@ bool vq_loader_release_guest(vq_loader *load, size_t requests, size_t kicks, siz
 
 bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handlers, size_t device_notifies)
 {
-    size_t gone = before_in(load->qemu_request_base, load->qemu_request_count, qemu_requests), i;
-    uint64_t floor = UINT64_MAX;
+    size_t gone = before_in(load->qemu_request_base, load->qemu_request_count, qemu_requests);
 
-    if (load->stock) {
-        return false;
-    }
-    for (i = gone; i < load->qemu_request_count; i++) {
-        floor = load->qemu_requests[i].id < floor ? load->qemu_requests[i].id : floor;
-    }
-    if (gone == load->qemu_request_count) {   /* none kept: past the released ones */
-        floor = gone ? 0 : floor;
-        for (i = 0; i < gone; i++) {
-            floor = load->qemu_requests[i].id + 1 > floor ? load->qemu_requests[i].id + 1 : floor;
-        }
-    }
-    if (floor != UINT64_MAX && !vq_id_map_drop_below(&load->qemu_ids, floor)) {
+    if (load->stock || !forget_released_ids(&load->qemu_ids, load->qemu_requests, load->qemu_request_count,
+                                            sizeof(*load->qemu_requests), offsetof(vq_qemu_request, id), gone)) {
         return false;
     }
     drop_front(load->qemu_requests, &load->qemu_request_count, sizeof(*load->qemu_requests), gone);
