@@ -91,6 +91,7 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
     if (!thread) {
         return VQ_OK;  /* more threads than a QEMU has: ignore the rest rather than fail */
     }
+    /* Indexes are absolute (loader.h: the records are a window, base 0 in a batch load). */
     if (kind == PROBE_KVM_EXIT) {
         vq_host_exit *exit_record = VQ_PUSH(load->exits, load->exit_count, load->exit_capacity);
         uint64_t isa = 0;
@@ -104,12 +105,18 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
                                     .duration = -1 };
         thread->in_exit = true;
         thread->vcpu = true;
-        thread->exit = load->exit_count - 1;
+        thread->exit = load->exit_base + load->exit_count - 1;
         thread->open_notify = VQ_NO_INDEX;
         load->session->has_kvm = true;
     } else if (kind == PROBE_KVM_ENTRY) {
         if (thread->in_exit) {
-            load->exits[thread->exit].duration = (int64_t)(event->timestamp_ns - load->exits[thread->exit].ts);
+            vq_host_exit *exit_record = vq_exit_at(load, thread->exit);
+
+            if (exit_record) {
+                exit_record->duration = (int64_t)(event->timestamp_ns - exit_record->ts);
+            } else {
+                load->released_late++;
+            }
         }
         thread->in_exit = false;
         thread->open_notify = VQ_NO_INDEX;
@@ -122,8 +129,10 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
         if (!in_device_bar(load, gpa)) {
             return VQ_OK;
         }
-        if (is_ioeventfd && thread->open_notify != VQ_NO_INDEX && !load->notifies[thread->open_notify].signal_ts) {
-            load->notifies[thread->open_notify].signal_ts = event->timestamp_ns;
+        notify = vq_notify_at(load, thread->open_notify);
+        load->released_late += thread->open_notify != VQ_NO_INDEX && !notify;
+        if (is_ioeventfd && notify && !notify->signal_ts) {
+            notify->signal_ts = event->timestamp_ns;
             return VQ_OK;
         }
         notify = VQ_PUSH(load->notifies, load->notify_count, load->notify_capacity);
@@ -137,25 +146,30 @@ static vq_status take_probe_event(vq_loader *load, const vq_event *event)
             value < 0x10000) {
             notify->queue = (uint32_t)value;
         }
-        if (thread->in_exit) {
-            notify->exit_ts = load->exits[thread->exit].ts;
+        if (thread->in_exit && vq_exit_at(load, thread->exit)) {
+            notify->exit_ts = vq_exit_at(load, thread->exit)->ts;
             notify->exit = thread->exit;
+        } else if (thread->in_exit) {
+            load->released_late++;
         }
         if (is_ioeventfd) {
             notify->signal_ts = event->timestamp_ns;
         }
-        thread->open_notify = load->notify_count - 1;
+        thread->open_notify = load->notify_base + load->notify_count - 1;
     } else if (kind == PROBE_USERSPACE_EXIT) {
         /* KVM_EXIT_MMIO: QEMU's vCPU thread handles the write itself (ioeventfd off). */
-        if (vq_event_arg(event, "reason", &value) && value == 6 && thread->open_notify != VQ_NO_INDEX &&
-            !load->notifies[thread->open_notify].signal_ts) {
-            load->notifies[thread->open_notify].signal_ts = event->timestamp_ns;
+        vq_host_notify *notify = vq_notify_at(load, thread->open_notify);
+        vq_host_exit *exit_record = thread->in_exit ? vq_exit_at(load, thread->exit) : NULL;
+
+        if (vq_event_arg(event, "reason", &value) && value == 6 && notify && !notify->signal_ts) {
+            notify->signal_ts = event->timestamp_ns;
         }
         /* The exit goes on in user space: its duration runs to the next kvm_entry, the time the vCPU was
          * out of the guest (as perf kvm stat counts it). */
-        if (thread->in_exit) {
-            load->exits[thread->exit].userspace = true;
+        if (exit_record) {
+            exit_record->userspace = true;
         }
+        load->released_late += (thread->in_exit && !exit_record) || (thread->open_notify != VQ_NO_INDEX && !notify);
     } else if (kind == PROBE_MSI || (kind == PROBE_IRQFD && vq_event_arg(event, "flags", &value) && (value & 1))) {
         vq_host_injection *injection = VQ_PUSH(load->injections, load->injection_count, load->injection_capacity);
 

@@ -294,7 +294,7 @@ vq_status vq_keep_device_events(vq_loader *load, vq_error *error)
     size_t i;
 
     if (load->request_base || load->kick_base || load->irq_base || load->qemu_request_base || load->handler_base ||
-        load->device_notify_base) {
+        load->device_notify_base || load->exit_base || load->notify_base || load->injection_base || load->virq_base) {
         vq_error_set(error, "%s: the loader's records were released by a streaming pass: the batch steps need "
                      "all of them", load->directory);
         return VQ_ERR_USAGE;

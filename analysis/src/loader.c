@@ -188,6 +188,23 @@ bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handle
     return true;
 }
 
+void vq_loader_release_probe(vq_loader *load, size_t exits, size_t notifies, size_t injections, size_t virqs)
+{
+    size_t gone = before_in(load->exit_base, load->exit_count, exits);
+
+    drop_front(load->exits, &load->exit_count, sizeof(*load->exits), gone);
+    load->exit_base += gone;
+    gone = before_in(load->notify_base, load->notify_count, notifies);
+    drop_front(load->notifies, &load->notify_count, sizeof(*load->notifies), gone);
+    load->notify_base += gone;
+    gone = before_in(load->injection_base, load->injection_count, injections);
+    drop_front(load->injections, &load->injection_count, sizeof(*load->injections), gone);
+    load->injection_base += gone;
+    gone = before_in(load->virq_base, load->virq_count, virqs);
+    drop_front(load->virqs, &load->virq_count, sizeof(*load->virqs), gone);
+    load->virq_base += gone;
+}
+
 void vq_loader_release_holds(vq_loader *load, size_t count)
 {
     drop_front(load->notify_holds, &load->notify_hold_count, sizeof(*load->notify_holds),

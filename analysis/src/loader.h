@@ -203,8 +203,8 @@ typedef struct {
     size_t ab_disk_count;
     int64_t driver_completed[VQ_GUEST_MAX_QUEUES];   /* guest.trace's '# queue-completed:', -1 unknown */
     size_t driver_queue_count;
-    /* The collectors' records (guest: requests, kicks, irqs; QEMU: requests, handler runs, notifies)
-     * are windows: *_base is the index of element 0, and every index a record or map holds is absolute
+    /* The collectors' records (guest: requests, kicks, irqs; QEMU: requests, handler runs, notifies;
+     * probe: exits, doorbell writes, injections, virqs; not the scheduler log) are windows: *_base is the index of element 0, and every index a record or map holds is absolute
      * (vq_request_at...). The batch steps read whole sessions: their bases stay 0. A streaming consumer
      * releases what it is done with (vq_loader_release_guest / _qemu). */
     vq_guest_request *requests;
@@ -221,7 +221,7 @@ typedef struct {
     size_t guest_cpu_pair_count;
     vq_id_map guest_ids, qemu_ids;
     vq_host_notify *notifies;
-    size_t notify_count, notify_capacity;
+    size_t notify_count, notify_capacity, notify_base;
     vq_qemu_mark *handlers, *device_notifies;
     size_t handler_count, handler_capacity, device_notify_count, device_notify_capacity;
     size_t handler_base, device_notify_base;
@@ -229,11 +229,11 @@ typedef struct {
     size_t qemu_request_count, qemu_request_capacity, qemu_request_base;
     uint64_t released_late;     /* events for a record already released (a consumer's window too short) */
     vq_host_injection *injections;
-    size_t injection_count, injection_capacity;
+    size_t injection_count, injection_capacity, injection_base;
     vq_host_virq *virqs;
-    size_t virq_count, virq_capacity;
+    size_t virq_count, virq_capacity, virq_base;
     vq_host_exit *exits;
-    size_t exit_count, exit_capacity;
+    size_t exit_count, exit_capacity, exit_base;
     vq_thread_state threads[VQ_LOADER_MAX_THREADS];
     size_t thread_count;
     vq_kind_cache qemu_kinds, probe_kinds;   /* the QEMU and probe passes' event names (above) */
@@ -273,6 +273,18 @@ static inline vq_qemu_request *vq_qemu_request_at(const vq_loader *load, size_t 
     return index != VQ_NO_INDEX && index >= load->qemu_request_base &&
                    index - load->qemu_request_base < load->qemu_request_count
                ? &load->qemu_requests[index - load->qemu_request_base] : NULL;
+}
+
+static inline vq_host_exit *vq_exit_at(const vq_loader *load, size_t index)
+{
+    return index != VQ_NO_INDEX && index >= load->exit_base && index - load->exit_base < load->exit_count
+               ? &load->exits[index - load->exit_base] : NULL;
+}
+
+static inline vq_host_notify *vq_notify_at(const vq_loader *load, size_t index)
+{
+    return index != VQ_NO_INDEX && index >= load->notify_base && index - load->notify_base < load->notify_count
+               ? &load->notifies[index - load->notify_base] : NULL;
 }
 
 /* The host time a notify stands for: the kvm_exit of the doorbell write, else the write itself. */
@@ -324,6 +336,10 @@ void vq_loader_release_stitched(vq_loader *load);
  */
 bool vq_loader_release_guest(vq_loader *load, size_t requests, size_t kicks, size_t irqs);
 bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handlers, size_t device_notifies);
+/* The probe pass's records before EXITS, NOTIFIES, INJECTIONS and VIRQS (absolute) leave: a vCPU thread
+ * still in a released exit, or with a released doorbell write open, counts what comes for it
+ * (released_late). */
+void vq_loader_release_probe(vq_loader *load, size_t exits, size_t notifies, size_t injections, size_t virqs);
 /* The device's notify holds (in time order, read by stitching's search, no index kept): the first COUNT
  * go. */
 void vq_loader_release_holds(vq_loader *load, size_t count);
