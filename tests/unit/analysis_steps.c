@@ -5,8 +5,8 @@
  * batched, harvested, unmatched reasons, holds, negative stages never clamped, TCG; two queues paired
  * queue by queue, with the per-vCPU rows); the guest pass on a stock virtio-blk trace of two queues
  * (each request on its CPU's queue); the meta.json reader (top-level keys only, non-string values,
- * errors with FILE:LINE:COLUMN) and the exit reason names. The clock alignment and the offset choice
- * are analysis_align.c's. Exit 0 when all pass.
+ * errors with FILE:LINE:COLUMN), the exit reason names and the passes' dispatch on event names. The
+ * clock alignment and the offset choice are analysis_align.c's. Exit 0 when all pass.
  *
  * Times: guest ns are small numbers; the host clock is the guest's plus H (a true offset of H), so host
  * times read as H + the guest time at which they happen.
@@ -514,6 +514,50 @@ static void test_exit_reason_names(void)
     CHECK(vq_exit_reason_name(1, 999) == NULL && vq_exit_reason_name(0, 0) == NULL);
 }
 
+/* The QEMU and probe passes' dispatch on event names (vq_kind_of): a name's kind resolved once per
+ * address for a source with stable names, every time otherwise. */
+
+static size_t resolves;
+
+static int length_kind(const char *name)
+{
+    resolves++;
+    return (int)strlen(name);
+}
+
+static void test_kind_cache(void)
+{
+    static char names[300][8];
+    char copy[8];
+    vq_kind_cache cache;
+    size_t i, round, wrong = 0;
+
+    for (i = 0; i < 300; i++) {
+        snprintf(names[i], sizeof(names[i]), "%zu", i * 37);
+    }
+    vq_kind_reset(&cache, true);
+    resolves = 0;
+    for (round = 0; round < 3; round++) {
+        for (i = 0; i < 40; i++) {
+            wrong += vq_kind_of(&cache, names[i], length_kind) != (int)strlen(names[i]);
+        }
+    }
+    CHECK(wrong == 0 && resolves == 40);   /* once per name */
+    for (round = 0; round < 2; round++) {   /* more names than slots: the rest resolved each time, right */
+        for (i = 0; i < 300; i++) {
+            wrong += vq_kind_of(&cache, names[i], length_kind) != (int)strlen(names[i]);
+        }
+    }
+    CHECK(wrong == 0 && cache.count < VQ_KIND_SLOTS);
+    vq_kind_reset(&cache, false);   /* names at any address (a copy per event): no keeping */
+    resolves = 0;
+    for (i = 0; i < 10; i++) {
+        snprintf(copy, sizeof(copy), "%s", i % 2 ? "ab" : "abcd");
+        wrong += vq_kind_of(&cache, copy, length_kind) != (i % 2 ? 2 : 4);
+    }
+    CHECK(wrong == 0 && resolves == 10 && cache.count == 0);
+}
+
 int main(void)
 {
     test_stitch_one_request();
@@ -526,5 +570,6 @@ int main(void)
     test_stock_two_queues();
     test_meta();
     test_exit_reason_names();
+    test_kind_cache();
     return check_summary("analysis_steps");
 }
