@@ -138,7 +138,12 @@ static bool probe_within(const vq_loader *load, uint64_t limit)
         }
     }
     for (i = 0; i < load->sched.slice_count; i++) {
-        if (!at_or_before(load->sched.slices[i].end, limit)) {
+        const vq_cpu_slice *slice = &load->sched.slices[i];
+
+        /* a stretch before the stream's start (the scheduler's records are stamped by the tick, up to a
+         * jiffy early) is an empty slice at the start (cost.c): its end is not an event's time */
+        if (!at_or_before(slice->end, limit) &&
+            !(slice->end == slice->start && slice->start == load->sched.stream_start)) {
             return false;
         }
     }
