@@ -155,12 +155,45 @@ typedef struct {
     const bool *host_aside;
 } vq_pair_selection;
 
+/* Pairing tolerances (ns). SLACK lets a pair fall on the wrong side of the preliminary estimate, so
+ * that a wrong pairing shows up as a contradiction instead of being hidden; WINDOW is the longest
+ * kick -> exit or injection -> irq accepted as the same event (nested virtualisation is slow). */
+#define VQ_PAIR_SLACK_NS 50000
+#define VQ_PAIR_WINDOW_NS 5000000
+
 size_t vq_pair_forward_selected(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
                                 const int64_t *estimate, int64_t slack, int64_t window,
                                 const vq_pair_selection *selection, ssize_t *pair);
 size_t vq_pair_backward_selected(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
                                  const int64_t *estimate, int64_t slack, int64_t window,
                                  const vq_pair_selection *selection, ssize_t *pair);
+
+/*
+ * vq_pair_forward_selected as the events come (pair_stream.c; the streaming passes, stream_align.h):
+ * the selected host events are added in their order, and each guest event, in its order, is paired
+ * once every host event up to its latest time (guest + estimate + window) has been added and the next
+ * one is known to come after it. The pairs are vq_pair_forward_selected's. The stream holds the host
+ * events from the first not yet passed; drop_before passes those before FLOOR, the earliest time any
+ * later guest event can pair with (what the pairing itself would pass).
+ */
+typedef struct {
+    uint64_t ts;
+    size_t index;               /* the caller's name for it */
+    uint32_t queue;             /* and its queue */
+} vq_pair_host;
+
+typedef struct {
+    vq_pair_host *items;
+    size_t head, count, capacity;   /* items[head .. count) are held */
+} vq_pair_stream;
+
+bool vq_pair_stream_add(vq_pair_stream *stream, const vq_pair_host *host);
+/* True and *PAIR: the host event GUEST pairs with (then passed). */
+bool vq_pair_stream_forward(vq_pair_stream *stream, uint64_t guest, int64_t estimate, int64_t slack, int64_t window,
+                            vq_pair_host *pair);
+void vq_pair_stream_drop_before(vq_pair_stream *stream, int64_t floor);
+size_t vq_pair_stream_held(const vq_pair_stream *stream);
+void vq_pair_stream_free(vq_pair_stream *stream);
 
 /*
  * The tightest straight line along one side's bounds of guest CPU CPU (VQ_ANY_CPU: of every CPU): for

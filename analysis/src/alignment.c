@@ -17,11 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Pairing tolerances (ns). SLACK lets a pair fall on the wrong side of the preliminary estimate, so
- * that a wrong pairing shows up as a contradiction instead of being hidden; WINDOW is the longest
- * kick -> exit or injection -> irq accepted as the same event (nested virtualisation is slow). */
-#define PAIR_SLACK_NS 50000
-#define PAIR_WINDOW_NS 5000000
+/* The pairing tolerances: VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS (align.h). */
 
 typedef size_t (*pair_function)(const uint64_t *guest, size_t guest_count, const uint64_t *host, size_t host_count,
                                 const int64_t *estimate, int64_t slack, int64_t window,
@@ -64,12 +60,12 @@ static bool pair_by_queue(pair_function pair, const uint64_t *guest, const uint3
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
         if (used[q]) {
             selection.queue = (uint32_t)q;
-            pair(guest, guest_count, host, host_count, estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, &selection, pairs);
+            pair(guest, guest_count, host, host_count, estimate, VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS, &selection, pairs);
         }
     }
     return true;
 one_sequence:
-    pair(guest, guest_count, host, host_count, estimate, PAIR_SLACK_NS, PAIR_WINDOW_NS, &selection, pairs);
+    pair(guest, guest_count, host, host_count, estimate, VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS, &selection, pairs);
     return false;
 }
 
@@ -357,7 +353,7 @@ static bool add_irq_bounds(vq_loader *load, bound_list *bounds, int64_t upper_es
         while (virq < load->virq_count && load->virqs[virq].ts < injection->ts) {
             virq++;
         }
-        for (j = virq; j < load->virq_count && load->virqs[j].ts <= injection->ts + PAIR_WINDOW_NS; j++) {
+        for (j = virq; j < load->virq_count && load->virqs[j].ts <= injection->ts + VQ_PAIR_WINDOW_NS; j++) {
             if (injection->vector != UINT32_MAX && load->virqs[j].vector == injection->vector) {
                 if (load->virqs[j].ts <= irq_times[i] + (uint64_t)local[i]) {
                     bound = load->virqs[j].ts;

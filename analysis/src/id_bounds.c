@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The streaming alignment's first pass (loader.h, STREAMING.md "A, id bounds"): the guest and QEMU
+ * The streaming alignment's first pass (stream_align.h, STREAMING.md "A, id bounds"): the guest and QEMU
  * passes read in step, the records as windows, each completion joined with QEMU's end of the same id
  * into a lower bound in running hulls, and the records released once joined or given up.
  */
-#include "loader.h"
+#include "stream_align.h"
+
+#include <string.h>
 
 #include <stdlib.h>
 
@@ -24,7 +26,7 @@ static bool add_bound(vq_id_bounds *out, const vq_guest_request *request, const 
 /*
  * Joins what the windows hold, then releases: guest requests joined (or given up) from the front, QEMU
  * requests the guest has passed by the margin, and every kick, irq, handler run, device notify and hold
- * (this pass reads none). OFFSET: the largest bound so far (HAVE_OFFSET), at most the true offset, so
+ * (this pass reads none: the kicks and runs once the pairing facts are taken from them). OFFSET: the largest bound so far (HAVE_OFFSET), at most the true offset, so
  * the guest's time + OFFSET is never ahead of where it truly is on the host clock; QEMU_WATERMARK: the
  * host time QEMU's events are taken up to. ENDED: both passes are read, nothing more can join.
  */
@@ -74,7 +76,8 @@ static bool join_and_release(vq_loader *load, vq_id_bounds *out, uint64_t guest_
         qemu_gone++;
     }
     vq_loader_release_holds(load, load->notify_hold_count);
-    return vq_loader_release_guest(load, load->request_base + gone, load->kick_base + load->kick_count,
+    return vq_pairing_facts_take(&out->facts, load) &&
+           vq_loader_release_guest(load, load->request_base + gone, load->kick_base + load->kick_count,
                                    load->irq_base + load->irq_count) &&
            vq_loader_release_qemu(load, load->qemu_request_base + qemu_gone, load->handler_base + load->handler_count,
                                   load->device_notify_base + load->device_notify_count);
@@ -152,10 +155,19 @@ vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *out, vq_error *erro
                                                                                         : out->most_qemu_requests;
         if (!join_and_release(load, out, guest_limit, qemu_ended ? UINT64_MAX : vq_pass_next(qemu), out->bounds > 0,
                               out->bounds ? out->largest : guess, guest_ended && qemu_ended)) {
-            vq_error_set(error, "%s: out of memory (id bounds)", load->directory);
-            status = VQ_ERR_NOMEM;
+            if (out->facts.too_many_devices) {
+                vq_error_set(error, "%s: more than %d virtio devices run handlers in the QEMU trace (id bounds)",
+                             load->directory, VQ_STREAM_MAX_DEVICES);
+                status = VQ_ERR_USAGE;
+            } else {
+                vq_error_set(error, "%s: out of memory (id bounds)", load->directory);
+                status = VQ_ERR_NOMEM;
+            }
         }
     }
+    out->facts.xblk_vdev = load->xblk_vdev;
+    memcpy(out->facts.bars, load->bars, sizeof(out->facts.bars));
+    out->facts.bar_count = load->bar_count;
     out->released_late = load->released_late;
     vq_pass_close(guest);
     vq_pass_close(qemu);
@@ -166,6 +178,7 @@ void vq_id_bounds_free(vq_id_bounds *bounds)
 {
     size_t c;
 
+    vq_pairing_facts_free(&bounds->facts);
     vq_running_hull_free(&bounds->all);
     for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
         vq_running_hull_free(&bounds->cpu[c]);

@@ -211,6 +211,47 @@ void vq_loader_release_holds(vq_loader *load, size_t count)
                count < load->notify_hold_count ? count : load->notify_hold_count);
 }
 
+/* The smallest absolute index of an exit a vCPU thread is still in (past the exits held: none). */
+static size_t first_open_exit(const vq_loader *load)
+{
+    size_t open = load->exit_base + load->exit_count, t;
+
+    for (t = 0; t < load->thread_count; t++) {
+        if (load->threads[t].in_exit && load->threads[t].exit < open) {
+            open = load->threads[t].exit;
+        }
+    }
+    return open;
+}
+
+/* The smallest absolute index of a doorbell write still waiting for its signal (none: past the held). */
+static size_t first_open_notify(const vq_loader *load)
+{
+    size_t open = load->notify_base + load->notify_count, t;
+
+    for (t = 0; t < load->thread_count; t++) {
+        if (load->threads[t].open_notify != VQ_NO_INDEX && load->threads[t].open_notify < open) {
+            open = load->threads[t].open_notify;
+        }
+    }
+    return open;
+}
+
+void vq_loader_release_probe_but_open(vq_loader *load)
+{
+    vq_loader_release_probe(load, first_open_exit(load), first_open_notify(load),
+                            load->injection_base + load->injection_count, load->virq_base + load->virq_count);
+    load->sched.slice_count = 0;
+    load->sched.wakeup_count = 0;
+}
+
+uint64_t vq_loader_notify_floor(const vq_loader *load, uint64_t next)
+{
+    const vq_host_exit *open = vq_exit_at(load, first_open_exit(load));
+
+    return open && open->ts < next ? open->ts : next;
+}
+
 void vq_loader_fit(vq_loader *load)
 {
     VQ_FIT(load->requests, load->request_count, load->request_capacity);

@@ -340,35 +340,18 @@ bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handle
  * still in a released exit, or with a released doorbell write open, counts what comes for it
  * (released_late). */
 void vq_loader_release_probe(vq_loader *load, size_t exits, size_t notifies, size_t injections, size_t virqs);
+/*
+ * For a read that keeps only the doorbell writes as they come (stream_align.h): releases every probe
+ * record but the exits vCPU threads are still in (a write's time is its exit's) and the writes still
+ * open (their signal is theirs, not a write of its own), and empties the scheduler log. vq_loader_notify_floor: the earliest time a doorbell write not yet read can have, the
+ * pass's next event at NEXT: an open exit's time, when earlier.
+ */
+void vq_loader_release_probe_but_open(vq_loader *load);
+uint64_t vq_loader_notify_floor(const vq_loader *load, uint64_t next);
 /* The device's notify holds (in time order, read by stitching's search, no index kept): the first COUNT
  * go. */
 void vq_loader_release_holds(vq_loader *load, size_t count);
 
-/*
- * The first of the streaming alignment's passes (STREAMING.md, A; id_bounds.c): the guest's completions
- * joined with QEMU's request ends by id into lower bounds (completion time, end - completion), each
- * guest CPU's and every CPU's as a running hull, with their count and the largest. The guest and QEMU
- * passes are read in step, QEMU a margin ahead on the offset the first bound gives, and their records
- * released as soon as they are joined (or given up: a request not complete VQ_ID_BOUNDS_TIMEOUT_NS after
- * its submit, a completion whose end QEMU never traced): what vq_align_clocks's id bounds give the
- * pairing estimates, in memory bounded by the requests in flight, not by the session. xblk sessions
- * (ids); LOAD a fresh loader with no application end (e2e NULL).
- */
-#define VQ_ID_BOUNDS_STEP_NS 100000000ULL        /* guest time a step reads */
-#define VQ_ID_BOUNDS_MARGIN_NS 1000000000ULL     /* QEMU read ahead by this, and records kept this long */
-#define VQ_ID_BOUNDS_TIMEOUT_NS 10000000000ULL
-typedef struct {
-    vq_running_hull all, cpu[VQ_GUEST_MAX_CPUS];
-    int64_t largest;            /* the largest bound (bounds > 0) */
-    uint64_t bounds;
-    uint64_t given_up;          /* requests released without a bound before the passes' end */
-    uint64_t released_late;     /* events that came for a released record (load->released_late) */
-    uint64_t steps;
-    size_t most_requests, most_qemu_requests;   /* the largest windows */
-} vq_id_bounds;
-
-vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *bounds, vq_error *error);
-void vq_id_bounds_free(vq_id_bounds *bounds);
 void vq_loader_free(vq_loader *load);
 
 /* Stock virtio-blk (stock.c): the queues of guest requests per (sector, sectors, write) key. Appends

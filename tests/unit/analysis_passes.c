@@ -13,7 +13,7 @@
  *                                   it on every session the recording tests make, tests/lib/record.sh)
  */
 #include "check.h"
-#include "loader.h"
+#include "stream_align.h"
 #include "session_dir.h"
 
 #include <inttypes.h>

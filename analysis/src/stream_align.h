@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal to the analyzer: the streaming alignment's passes (STREAMING.md, "What each global figure of
+ * the alignment needs"). Each reads the session's sources in step through the loader's windows
+ * (loader.h: vq_pass_*, vq_loader_release_*) and keeps what the batch alignment (alignment.c) needs of
+ * the whole session as running hulls, counts and a few facts, in memory bounded by what is in flight,
+ * not by the session's length. Not used by vq_session_load yet: each is checked against the batch's
+ * figures (tests/unit/analysis_passes, analysis_stream).
+ */
+#ifndef VQSCOPE_ANALYSIS_STREAM_ALIGN_H
+#define VQSCOPE_ANALYSIS_STREAM_ALIGN_H
+
+#include "loader.h"
+
+/*
+ * What the kick and irq pairings decide over the whole session before they pair (alignment.c's
+ * pair_by_queue, collect_qemu.c's vq_keep_device_events, collect_probe.c's vq_keep_doorbell), gathered
+ * as pass A reads (vq_pairing_facts_take) and by a read of the probe stream alone
+ * (vq_pairing_facts_doorbell).
+ */
+#define VQ_STREAM_MAX_DEVICES 16
+typedef struct {
+    uint64_t vdev;
+    size_t handlers;                /* its handler runs */
+    uint64_t first_handler;         /* the first one's time (handlers > 0) */
+    size_t unnamed_queue;           /* runs whose queue is not below VQ_GUEST_MAX_QUEUES */
+} vq_stream_device;
+
+typedef struct {
+    uint64_t gpa;
+    size_t writes, unnamed_queue;
+    size_t first;                   /* absolute index of its first write in the probe pass's notifies */
+    uint64_t first_ts;              /* that write's time (vq_notify_time) */
+} vq_stream_doorbell;
+
+typedef struct {
+    size_t notified;                /* the guest's notified kicks */
+    uint64_t first_notified;        /* the first one's time (notified > 0) */
+    uint32_t kick_queues;           /* bit Q: a notified kick on queue Q */
+    bool unnamed_kick_queue;        /* a notified kick on a queue not below VQ_GUEST_MAX_QUEUES */
+    uint64_t xblk_vdev;             /* the traced device (the QEMU pass's, at its end) */
+    vq_stream_device devices[VQ_STREAM_MAX_DEVICES];
+    size_t device_count;
+    bool too_many_devices;
+    vq_guest_bar bars[VQ_GUEST_MAX_BARS];   /* the guest pass's, for a read of the probe stream */
+    size_t bar_count;
+    /* vq_pairing_facts_doorbell: every address written in the device's BARs, and the doorbell's page
+     * (the most written address's: doorbell_writes 0 when none, a TCG session) */
+    vq_stream_doorbell *written;
+    size_t written_count, written_capacity;
+    uint64_t doorbell_page;
+    size_t doorbell_writes, doorbell_unnamed_queue;
+    uint64_t first_doorbell;        /* the page's first write's time (doorbell_writes > 0) */
+} vq_pairing_facts;
+
+/* Takes what LOAD's windows hold of the kicks and handler runs (each once: called before they are
+ * released). False: more devices than VQ_STREAM_MAX_DEVICES (the facts are then incomplete). */
+bool vq_pairing_facts_take(vq_pairing_facts *facts, const vq_loader *load);
+/* After the passes: the traced device's facts (NULL when it ran no handler). */
+const vq_stream_device *vq_pairing_facts_device(const vq_pairing_facts *facts);
+/* Reads DIRECTORY's probe stream (with FACTS' BARs) for the device's doorbell. */
+vq_status vq_pairing_facts_doorbell(const char *directory, vq_pairing_facts *facts, vq_error *error);
+void vq_pairing_facts_free(vq_pairing_facts *facts);
+
+/* A loader of its own for one streaming read of DIRECTORY: a session of its own (meta.json read when
+ * there, warnings apart from the load's), no application end. NULL: out of memory. */
+vq_loader *vq_stream_loader_new(const char *directory, const vq_pairing_facts *facts);
+void vq_stream_loader_delete(vq_loader *load);
+
+/*
+ * A, id bounds (id_bounds.c): the guest's completions joined with QEMU's request ends by id into lower
+ * bounds (completion time, end - completion), each guest CPU's and every CPU's as a running hull, with
+ * their count and the largest. The guest and QEMU passes are read in step, QEMU a margin ahead on the
+ * offset the first bound gives, and their records released as soon as they are joined (or given up: a
+ * request not complete VQ_ID_BOUNDS_TIMEOUT_NS after its submit, a completion whose end QEMU never
+ * traced): what vq_align_clocks's id bounds give the pairing estimates, in memory bounded by the
+ * requests in flight, not by the session. The pass also gathers the pairing facts (above, but the
+ * doorbell). xblk sessions (ids); LOAD a fresh loader with no application end (e2e NULL).
+ */
+#define VQ_ID_BOUNDS_STEP_NS 100000000ULL        /* guest time a step reads */
+#define VQ_ID_BOUNDS_MARGIN_NS 1000000000ULL     /* QEMU read ahead by this, and records kept this long */
+#define VQ_ID_BOUNDS_TIMEOUT_NS 10000000000ULL
+typedef struct {
+    vq_running_hull all, cpu[VQ_GUEST_MAX_CPUS];
+    int64_t largest;            /* the largest bound (bounds > 0) */
+    uint64_t bounds;
+    uint64_t given_up;          /* requests released without a bound before the passes' end */
+    uint64_t released_late;     /* events that came for a released record (load->released_late) */
+    uint64_t steps;
+    size_t most_requests, most_qemu_requests;   /* the largest windows */
+    vq_pairing_facts facts;
+} vq_id_bounds;
+
+vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *bounds, vq_error *error);
+void vq_id_bounds_free(vq_id_bounds *bounds);
+
+/*
+ * B, the kick pairing (kick_pairs.c): vq_align_clocks's add_kick_bounds over the session's windows. The
+ * notified kicks are paired forward with the doorbell's writes (KVM; the doorbell from
+ * vq_pairing_facts_doorbell) or the device's handler runs (TCG), queue by queue as pair_by_queue decides
+ * from the facts, each kick from the estimate pass A's lines give at its time on its CPU (the line of
+ * every CPU, else the largest id bound); a round that finds pairs below the id bound sets their host
+ * events aside and reads the session again, as pair_kicks does (at most 4). The upper bounds of the last
+ * round go into running hulls (vq_bound_line_from_hull: the irq pairing's estimates), with their count
+ * and the smallest. IDS: pass A's, with its facts and the doorbell's.
+ */
+typedef struct {
+    vq_running_hull all, cpu[VQ_GUEST_MAX_CPUS];   /* the upper bounds (kick -> host event) */
+    int64_t smallest;           /* the smallest bound (bounds > 0) */
+    uint64_t bounds;            /* kicks paired (upper_from_kicks, kick.kicks_paired) */
+    uint64_t host_events;       /* doorbell writes or handler runs (kick.host_notifies) */
+    uint64_t set_aside;         /* host events set aside, every round (upper_runs_skipped) */
+    bool paired;                /* the pairing ran (an estimate to start from) */
+    bool per_queue;             /* the last round paired queue by queue (paired_per_queue) */
+    bool tcg;                   /* paired with handler runs */
+    unsigned rounds;
+    uint64_t pair_sum;          /* sum of (kick index + 1) * host time over the pairs (tests) */
+    uint64_t released_late;
+    uint64_t disordered;        /* kicks that came after host events they could pair with were passed
+                                 * (the guest's events far out of time order): the pairs may differ */
+    size_t most_kicks, most_host;   /* the largest windows: kicks waiting, host events held */
+} vq_kick_pairs;
+
+vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *pairs, vq_error *error);
+void vq_kick_pairs_free(vq_kick_pairs *pairs);
+
+#endif

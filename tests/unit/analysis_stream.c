@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The streaming alignment's passes (analysis/src/stream_align.h) against the batch alignment
+ * (alignment.c) of the same session: pass B, the kick pairing read in step, must give the batch's pairs
+ * (every kick with the same host event), its set-aside host events, its count of host events and the
+ * same upper lines along the kick bounds on every CPU (the irq pairing's estimates). And the streaming
+ * merge (pair_stream.c) against vq_pair_forward_selected on drawn inputs.
+ *
+ *   analysis_stream [SESSION...]   (none: the lab fixture session)
+ */
+#include "check.h"
+#include "session_dir.h"
+#include "stream_align.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void *must(void *pointer)
+{
+    if (!pointer) {
+        fprintf(stderr, "analysis_stream: out of memory\n");
+        exit(1);
+    }
+    return pointer;
+}
+
+/* ---- the streaming merge ---- */
+
+/*
+ * Drawn guest and host times (the host ones in order, sometimes equal, some events of another queue),
+ * estimates that vary as per-CPU lines do: the merge fed as a streaming pass feeds it (every host event
+ * up to a guest event's latest time before it) gives vq_pair_forward_selected's pairs.
+ */
+static void test_pair_stream(void)
+{
+    unsigned long long seed = 0x9a17ULL;
+    int trial;
+
+    for (trial = 0; trial < 300; trial++) {
+        size_t guests = check_random(&seed) % 200, hosts = check_random(&seed) % 250, g, h = 0, same = 0;
+        uint64_t *guest = must(calloc(guests + 1, sizeof(*guest))), *host = must(calloc(hosts + 1, sizeof(*host)));
+        uint32_t *guest_queue = must(calloc(guests + 1, sizeof(*guest_queue)));
+        uint32_t *host_queue = must(calloc(hosts + 1, sizeof(*host_queue)));
+        int64_t *estimate = must(calloc(guests + 1, sizeof(*estimate)));
+        ssize_t *pairs = must(calloc(guests + 1, sizeof(*pairs)));
+        vq_pair_selection selection = { .guest_queue = guest_queue, .host_queue = host_queue, .queue = 1 };
+        vq_pair_stream stream = { 0 };
+        uint64_t t = 1000000;
+        int64_t base = (int64_t)(check_random(&seed) % 2000000) - 1000000;
+
+        for (g = 0; g < guests; g++) {
+            t += check_random(&seed) % 40000;
+            guest[g] = t;
+            guest_queue[g] = (uint32_t)(check_random(&seed) % 3 == 0);
+            estimate[g] = base + (int64_t)(check_random(&seed) % 30000);
+        }
+        t = 1000000 + (uint64_t)(base > 0 ? base : 0);
+        for (h = 0; h < hosts; h++) {
+            t += check_random(&seed) % 5 == 0 ? 0 : check_random(&seed) % 45000;
+            host[h] = t;
+            host_queue[h] = (uint32_t)(check_random(&seed) % 3 == 0);
+        }
+        vq_pair_forward_selected(guest, guests, host, hosts, estimate, VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS / 100,
+                                 &selection, pairs);
+        h = 0;
+        for (g = 0; g < guests; g++) {
+            vq_pair_host pair;
+            int64_t latest = (int64_t)guest[g] + estimate[g] + VQ_PAIR_WINDOW_NS / 100;
+            bool paired;
+
+            if (guest_queue[g] != 1) {
+                continue;
+            }
+            for (; h < hosts && (int64_t)host[h] <= latest; h++) {
+                vq_pair_host one = { .ts = host[h], .index = h, .queue = host_queue[h] };
+
+                if (host_queue[h] == 1) {
+                    CHECK(vq_pair_stream_add(&stream, &one));
+                }
+            }
+            paired = vq_pair_stream_forward(&stream, guest[g], estimate[g], VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS / 100,
+                                            &pair);
+            same += paired ? pairs[g] == (ssize_t)pair.index : pairs[g] < 0;
+            if (g % 7 == 0) {   /* passing what no later guest event can reach changes nothing */
+                vq_pair_stream_drop_before(&stream, (int64_t)guest[g] + base - VQ_PAIR_SLACK_NS - 1);
+            }
+        }
+        for (g = 0; g < guests; g++) {
+            same += guest_queue[g] != 1;
+        }
+        CHECK(same == guests);
+        vq_pair_stream_free(&stream);
+        free(guest);
+        free(host);
+        free(guest_queue);
+        free(host_queue);
+        free(estimate);
+        free(pairs);
+    }
+}
+
+/* ---- pass B against the batch's kick pairing ---- */
+
+static bool same_line(const vq_bound_line *a, const vq_bound_line *b)
+{
+    return a->usable == b->usable && (!a->usable || (a->at_guest_ns == b->at_guest_ns && a->slope == b->slope &&
+                                                     a->value == b->value));
+}
+
+/* The batch load's steps up to the alignment, as vq_session_load runs them (its bounds kept). */
+static bool batch_alignment(vq_loader *load, const char *directory)
+{
+    vq_error error;
+
+    vq_error_clear(&error);
+    if (vq_collect_guest(load, &error) != VQ_OK || vq_collect_qemu(load, &error) != VQ_OK ||
+        vq_collect_probe(load, &error) != VQ_OK || vq_keep_device_events(load, &error) != VQ_OK) {
+        printf("  refused: %s\n", error.message);
+        return false;
+    }
+    vq_keep_doorbell(load);
+    vq_loader_fit(load);
+    if (vq_align_clocks(load, &error) != VQ_OK) {
+        fprintf(stderr, "%s: alignment: %s\n", directory, error.message);
+        CHECK(false);
+        return false;
+    }
+    return true;
+}
+
+/* SET_ASIDE: the host events the batch must have set aside (-1: any number). */
+static void test_session(const char *directory, int set_aside)
+{
+    vq_loader *batch = must(vq_stream_loader_new(directory, NULL)), *load;
+    vq_constraint *upper;
+    vq_id_bounds ids;
+    vq_kick_pairs pairs;
+    vq_error error;
+    vq_status status;
+    size_t n = 0, i, c, cpus = 0, same_lines = 0;
+    uint64_t pair_sum = 0;
+    int64_t smallest = 0;
+    bool tcg;
+
+    printf("%s\n", directory);
+    batch->e2e = must(vq_e2e_new(batch->stock_device));
+    if (!batch_alignment(batch, directory) || batch->stock) {
+        printf("  %s\n", batch->stock ? "stock virtio-blk: no ids, no streaming pass" : "");
+        vq_stream_loader_delete(batch);
+        return;
+    }
+    tcg = batch->notify_count == 0;
+    upper = must(malloc((batch->constraint_count + 1) * sizeof(*upper)));
+    for (i = 0; i < batch->constraint_count; i++) {
+        if (batch->constraints[i].upper) {
+            smallest = !n || batch->constraints[i].value < smallest ? batch->constraints[i].value : smallest;
+            upper[n++] = batch->constraints[i];
+        }
+    }
+    for (i = 0; i < batch->kick_count; i++) {
+        size_t notify = batch->kicks[i].notify;
+
+        if (notify != VQ_NO_INDEX) {
+            pair_sum += (uint64_t)(i + 1) * (tcg ? batch->handlers[notify].ts : vq_notify_time(&batch->notifies[notify]));
+        }
+    }
+
+    vq_error_clear(&error);
+    load = must(vq_stream_loader_new(directory, NULL));
+    status = vq_id_bounds_stream(load, &ids, &error);
+    vq_stream_loader_delete(load);
+    CHECK(status == VQ_OK);
+    if (status == VQ_OK) {
+        status = vq_kick_pairs_stream(directory, &ids, &pairs, &error);
+        CHECK(status == VQ_OK);
+    }
+    if (status != VQ_OK) {
+        fprintf(stderr, "%s: %s\n", directory, error.message);
+        vq_id_bounds_free(&ids);
+        free(upper);
+        vq_stream_loader_delete(batch);
+        return;
+    }
+    CHECK(pairs.tcg == tcg);
+    CHECK(pairs.host_events == batch->session->kick.host_notifies);
+    CHECK(pairs.bounds == n && n == batch->session->upper_from_kicks && n == batch->session->kick.kicks_paired);
+    CHECK(!n || pairs.smallest == smallest);
+    CHECK(pairs.set_aside == batch->session->upper_runs_skipped);
+    CHECK(set_aside < 0 || batch->session->upper_runs_skipped == (uint64_t)set_aside);
+    CHECK(pairs.pair_sum == pair_sum);
+    CHECK(pairs.disordered == 0 && pairs.released_late == 0);
+    /* the irq pairing ANDs its own */
+    CHECK(!batch->paired_per_queue || pairs.per_queue);
+    {
+        vq_bound_line whole = vq_bound_line_fit(upper, n, false, VQ_ANY_CPU);
+        vq_bound_line streamed = vq_bound_line_from_hull(&pairs.all);
+
+        CHECK(same_line(&whole, &streamed));
+    }
+    for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
+        vq_bound_line one = vq_bound_line_fit(upper, n, false, (uint32_t)c);
+
+        if (one.usable || pairs.cpu[c].bounds) {
+            vq_bound_line streamed = vq_bound_line_from_hull(&pairs.cpu[c]);
+
+            cpus++;
+            same_lines += same_line(&one, &streamed);
+        }
+    }
+    CHECK(same_lines == cpus);
+    printf("  kick pairing streamed (%s): %" PRIu64 " pairs (batch %zu) of %" PRIu64 " host events, %s, %u round%s, "
+           "%" PRIu64 " set aside; %zu CPUs' upper lines the same of %zu; at most %zu kicks waiting and %zu host "
+           "events held\n", tcg ? "handler runs" : "doorbell writes", pairs.bounds, n, pairs.host_events,
+           pairs.per_queue ? "queue by queue" : "one sequence", pairs.rounds, pairs.rounds == 1 ? "" : "s",
+           pairs.set_aside, same_lines, cpus, pairs.most_kicks, pairs.most_host);
+    vq_kick_pairs_free(&pairs);
+    vq_id_bounds_free(&ids);
+    free(upper);
+    vq_stream_loader_delete(batch);
+}
+
+/* ---- a set-aside round: the lab fixture under TCG with a stray handler run ---- */
+
+static char *read_all(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    char *data;
+    long length;
+
+    if (!f || fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fprintf(stderr, "analysis_stream: cannot read %s\n", path);
+        exit(1);
+    }
+    data = must(malloc((size_t)length + 1));
+    if (fread(data, 1, (size_t)length, f) != (size_t)length) {
+        fprintf(stderr, "analysis_stream: cannot read %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+    *size = (size_t)length;
+    return data;
+}
+
+static void write_all(const char *directory, const char *name, const char *data, size_t size)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", directory, name);
+    f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
+        fprintf(stderr, "analysis_stream: cannot write %s\n", path);
+        exit(1);
+    }
+}
+
+static void copy_file(const char *from, const char *directory, const char *name)
+{
+    char path[512];
+    size_t size;
+    char *data;
+
+    snprintf(path, sizeof(path), "%s/%s", from, name);
+    data = read_all(path, &size);
+    write_all(directory, name, data, size);
+    free(data);
+}
+
+/*
+ * QEMU's simpletrace DATA with one record more: a copy of the virtio_queue_notify at RUN_TS, stamped
+ * STRAY_TS, before the first event after it. Records: a u64 kind (0: an event's name), then a name's id,
+ * length and name, or an event's id, time, length (from the id on), pid and arguments.
+ */
+static char *with_stray_run(const char *data, size_t size, uint64_t run_ts, uint64_t stray_ts, size_t *out_size)
+{
+    char *out = must(malloc(size * 2 + 64)), *stray = NULL;
+    uint64_t notify_id = UINT64_MAX;
+    size_t pos = 24, n = 24, stray_size = 0;
+    bool placed = false;
+
+    memcpy(out, data, 24);
+    while (pos + 20 <= size) {
+        uint64_t kind, id, ts = 0;
+        uint32_t length;
+        size_t end;
+
+        memcpy(&kind, data + pos, 8);
+        memcpy(&id, data + pos + 8, 8);
+        if (kind == 0) {
+            memcpy(&length, data + pos + 16, 4);
+            end = pos + 20 + length;
+            if (length == strlen("virtio_queue_notify") && memcmp(data + pos + 20, "virtio_queue_notify", length) == 0) {
+                notify_id = id;
+            }
+        } else {
+            memcpy(&ts, data + pos + 16, 8);
+            memcpy(&length, data + pos + 24, 4);
+            end = pos + 8 + length;
+            if (id == notify_id && ts == run_ts && end <= size) {
+                stray_size = end - pos;
+                stray = must(malloc(stray_size));
+                memcpy(stray, data + pos, stray_size);
+                memcpy(stray + 16, &stray_ts, 8);
+            }
+        }
+        if (end > size || end <= pos) {
+            break;
+        }
+        if (!placed && stray && kind != 0 && ts > stray_ts) {
+            memcpy(out + n, stray, stray_size);
+            n += stray_size;
+            placed = true;
+        }
+        memcpy(out + n, data + pos, end - pos);
+        n += end - pos;
+        pos = end;
+    }
+    CHECK(placed);
+    free(stray);
+    *out_size = n;
+    return out;
+}
+
+/*
+ * The lab fixture without its probe stream (the kicks then pair with QEMU's handler runs, as under TCG),
+ * and with a handler run no kick caused, just under the pairing estimate of a kick that follows a quiet
+ * millisecond: the kick pairs with it below the id bound, the batch sets it aside and pairs again
+ * (pair_kicks's rounds), and so must the streaming pass.
+ */
+static void test_set_aside_round(void)
+{
+    const char *fixture = "tests/fixtures/analysis/session-lab";
+    char directory[] = "/tmp/vqscope-stream-XXXXXX", path[512];
+    const char *names[] = { "guest.trace", "meta.json", "qemu-trace-events", "qemu.simpletrace" };
+    vq_loader *batch, *load;
+    vq_id_bounds ids;
+    vq_error error;
+    size_t i, k, size, stray_size;
+    char *data, *stray;
+    uint64_t run_ts = 0, stray_ts = 0;
+
+    must(mkdtemp(directory));
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        copy_file(fixture, directory, names[i]);
+    }
+    batch = must(vq_stream_loader_new(directory, NULL));
+    batch->e2e = must(vq_e2e_new(false));
+    CHECK(batch_alignment(batch, directory) && batch->notify_count == 0 && batch->session->upper_runs_skipped == 0);
+    load = must(vq_stream_loader_new(directory, NULL));
+    vq_error_clear(&error);
+    CHECK(vq_id_bounds_stream(load, &ids, &error) == VQ_OK);
+    vq_stream_loader_delete(load);
+    for (k = 1; k < batch->kick_count; k++) {
+        if (batch->kicks[k].notify != VQ_NO_INDEX && batch->kicks[k].ts > batch->kicks[k - 1].ts + 1000000) {
+            vq_bound_line line = vq_bound_line_from_hull(&ids.cpu[batch->kicks[k].cpu]);
+
+            run_ts = batch->handlers[batch->kicks[k].notify].ts;
+            stray_ts = batch->kicks[k].ts + (uint64_t)vq_bound_line_at(&line, batch->kicks[k].ts) - 10000;
+            break;
+        }
+    }
+    CHECK(run_ts && stray_ts < run_ts);
+    vq_id_bounds_free(&ids);
+    vq_stream_loader_delete(batch);
+    snprintf(path, sizeof(path), "%s/qemu.simpletrace", directory);
+    data = read_all(path, &size);
+    stray = with_stray_run(data, size, run_ts, stray_ts, &stray_size);
+    write_all(directory, "qemu.simpletrace", stray, stray_size);
+    free(data);
+    free(stray);
+    test_session(directory, 1);
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", directory, names[i]);
+        unlink(path);
+    }
+    rmdir(directory);
+}
+
+int main(int argc, char **argv)
+{
+    int i;
+
+    test_pair_stream();
+    test_set_aside_round();
+    if (argc < 2) {
+        test_session("tests/fixtures/analysis/session-lab", 0);
+    }
+    for (i = 1; i < argc; i++) {
+        test_session(argv[i], -1);
+    }
+    return check_summary("analysis_stream");
+}
