@@ -169,12 +169,14 @@ size_t vq_pair_backward_selected(const uint64_t *guest, size_t guest_count, cons
                                  const vq_pair_selection *selection, ssize_t *pair);
 
 /*
- * vq_pair_forward_selected as the events come (pair_stream.c; the streaming passes, stream_align.h):
- * the selected host events are added in their order, and each guest event, in its order, is paired
- * once every host event up to its latest time (guest + estimate + window) has been added and the next
- * one is known to come after it. The pairs are vq_pair_forward_selected's. The stream holds the host
- * events from the first not yet passed; drop_before passes those before FLOOR, the earliest time any
- * later guest event can pair with (what the pairing itself would pass).
+ * vq_pair_forward_selected and vq_pair_backward_selected as the events come (pair_stream.c; the
+ * streaming passes, stream_align.h): the selected host events are added in their order, and each guest
+ * event, in its order, is paired once every host event up to its latest time (forward: guest + estimate
+ * + window; backward: + slack) has been added and the next one is known to come after it. The pairs
+ * are the merges'. The stream holds the host events from the first not yet passed. Forward,
+ * drop_before passes those before FLOOR, the earliest time any later guest event can pair with (what
+ * the merge itself would pass); backward, drop_behind passes those at or before FLOOR, the earliest
+ * latest time of any later guest event, and followed by one so (the merge takes the last one up to it).
  */
 typedef struct {
     uint64_t ts;
@@ -191,7 +193,10 @@ bool vq_pair_stream_add(vq_pair_stream *stream, const vq_pair_host *host);
 /* True and *PAIR: the host event GUEST pairs with (then passed). */
 bool vq_pair_stream_forward(vq_pair_stream *stream, uint64_t guest, int64_t estimate, int64_t slack, int64_t window,
                             vq_pair_host *pair);
+bool vq_pair_stream_backward(vq_pair_stream *stream, uint64_t guest, int64_t estimate, int64_t slack, int64_t window,
+                             vq_pair_host *pair);
 void vq_pair_stream_drop_before(vq_pair_stream *stream, int64_t floor);
+void vq_pair_stream_drop_behind(vq_pair_stream *stream, int64_t floor);
 size_t vq_pair_stream_held(const vq_pair_stream *stream);
 void vq_pair_stream_free(vq_pair_stream *stream);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vq_pair_forward_selected's merge as the events come (align.h): the host events not yet passed, in
- * their order, and each guest event paired against them as the merge would.
+ * vq_pair_forward_selected's and vq_pair_backward_selected's merges as the events come (align.h): the
+ * host events not yet passed, in their order, and each guest event paired against them as the merge
+ * would.
  */
 #include "align.h"
 
@@ -46,6 +47,34 @@ bool vq_pair_stream_forward(vq_pair_stream *stream, uint64_t guest, int64_t esti
         return true;
     }
     return false;
+}
+
+bool vq_pair_stream_backward(vq_pair_stream *stream, uint64_t guest, int64_t estimate, int64_t slack, int64_t window,
+                             vq_pair_host *pair)
+{
+    int64_t latest = (int64_t)guest + estimate + slack;
+    int64_t earliest = (int64_t)guest + estimate - window;
+    size_t at, last = SIZE_MAX;
+
+    /* as the merge: the last host event at most LATEST in the run from the first not yet passed, if at
+     * least EARLIEST; the ones before it are passed with it */
+    for (at = stream->head; at < stream->count && (int64_t)stream->items[at].ts <= latest; at++) {
+        last = at;
+    }
+    if (last != SIZE_MAX && (int64_t)stream->items[last].ts >= earliest) {
+        *pair = stream->items[last];
+        stream->head = last + 1;
+        return true;
+    }
+    return false;
+}
+
+void vq_pair_stream_drop_behind(vq_pair_stream *stream, int64_t floor)
+{
+    while (stream->head + 1 < stream->count && (int64_t)stream->items[stream->head].ts <= floor &&
+           (int64_t)stream->items[stream->head + 1].ts <= floor) {
+        stream->head++;
+    }
 }
 
 void vq_pair_stream_drop_before(vq_pair_stream *stream, int64_t floor)

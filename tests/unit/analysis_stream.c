@@ -31,11 +31,16 @@ static void *must(void *pointer)
 /*
  * Drawn guest and host times (the host ones in order, sometimes equal, some events of another queue),
  * estimates that vary as per-CPU lines do: the merge fed as a streaming pass feeds it (every host event
- * up to a guest event's latest time before it) gives vq_pair_forward_selected's pairs.
+ * up to a guest event's latest time before it), with what no later guest event can reach passed now and
+ * then, gives vq_pair_forward_selected's (BACKWARD: vq_pair_backward_selected's) pairs.
  */
-static void test_pair_stream(void)
+static void test_pair_stream(bool backward)
 {
-    unsigned long long seed = 0x9a17ULL;
+    unsigned long long seed = backward ? 0xb4c7ULL : 0x9a17ULL;
+    /* backward: a narrow window and gaps in the host events, so that pairings fail and the stream holds
+     * events a later guest event may still take, or may not */
+    int64_t window = backward ? VQ_PAIR_WINDOW_NS / 500 : VQ_PAIR_WINDOW_NS / 100;
+    int64_t ahead = backward ? VQ_PAIR_SLACK_NS : window;
     int trial;
 
     for (trial = 0; trial < 300; trial++) {
@@ -45,6 +50,7 @@ static void test_pair_stream(void)
         uint32_t *host_queue = must(calloc(hosts + 1, sizeof(*host_queue)));
         int64_t *estimate = must(calloc(guests + 1, sizeof(*estimate)));
         ssize_t *pairs = must(calloc(guests + 1, sizeof(*pairs)));
+        int64_t *later = must(calloc(guests + 1, sizeof(*later)));
         vq_pair_selection selection = { .guest_queue = guest_queue, .host_queue = host_queue, .queue = 1 };
         vq_pair_stream stream = { 0 };
         uint64_t t = 1000000;
@@ -54,36 +60,47 @@ static void test_pair_stream(void)
             t += check_random(&seed) % 40000;
             guest[g] = t;
             guest_queue[g] = (uint32_t)(check_random(&seed) % 3 == 0);
-            estimate[g] = base + (int64_t)(check_random(&seed) % 30000);
+            estimate[g] = base + (int64_t)(check_random(&seed) % (backward ? 200000 : 30000));
         }
         t = 1000000 + (uint64_t)(base > 0 ? base : 0);
         for (h = 0; h < hosts; h++) {
-            t += check_random(&seed) % 5 == 0 ? 0 : check_random(&seed) % 45000;
+            t += check_random(&seed) % 5 == 0 ? 0 : check_random(&seed) % (backward && h % 16 < 4 ? 400000 : 45000);
             host[h] = t;
             host_queue[h] = (uint32_t)(check_random(&seed) % 3 == 0);
         }
-        vq_pair_forward_selected(guest, guests, host, hosts, estimate, VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS / 100,
-                                 &selection, pairs);
+        (backward ? vq_pair_backward_selected : vq_pair_forward_selected)(guest, guests, host, hosts, estimate,
+                                                                          VQ_PAIR_SLACK_NS, window, &selection, pairs);
+        for (g = guests; g-- > 0;) {   /* the smallest latest time of the selected guest events after G */
+            later[g] = g + 1 < guests ? later[g + 1] : INT64_MAX;
+            if (g + 1 < guests && guest_queue[g + 1] == 1) {
+                int64_t next = (int64_t)guest[g + 1] + estimate[g + 1] + VQ_PAIR_SLACK_NS;
+
+                later[g] = next < later[g] ? next : later[g];
+            }
+        }
         h = 0;
         for (g = 0; g < guests; g++) {
             vq_pair_host pair;
-            int64_t latest = (int64_t)guest[g] + estimate[g] + VQ_PAIR_WINDOW_NS / 100;
             bool paired;
 
             if (guest_queue[g] != 1) {
                 continue;
             }
-            for (; h < hosts && (int64_t)host[h] <= latest; h++) {
+            for (; h < hosts && (int64_t)host[h] <= (int64_t)guest[g] + estimate[g] + ahead; h++) {
                 vq_pair_host one = { .ts = host[h], .index = h, .queue = host_queue[h] };
 
                 if (host_queue[h] == 1) {
                     CHECK(vq_pair_stream_add(&stream, &one));
                 }
             }
-            paired = vq_pair_stream_forward(&stream, guest[g], estimate[g], VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS / 100,
-                                            &pair);
+            paired = backward ? vq_pair_stream_backward(&stream, guest[g], estimate[g], VQ_PAIR_SLACK_NS, window, &pair)
+                              : vq_pair_stream_forward(&stream, guest[g], estimate[g], VQ_PAIR_SLACK_NS, window, &pair);
             same += paired ? pairs[g] == (ssize_t)pair.index : pairs[g] < 0;
-            if (g % 7 == 0) {   /* passing what no later guest event can reach changes nothing */
+            /* passing what no later guest event can take changes nothing: the tightest floors, from
+             * the later guest events' earliest (forward) or latest (backward) times */
+            if (backward) {
+                vq_pair_stream_drop_behind(&stream, later[g]);
+            } else if (g % 7 == 0) {
                 vq_pair_stream_drop_before(&stream, (int64_t)guest[g] + base - VQ_PAIR_SLACK_NS - 1);
             }
         }
@@ -98,6 +115,7 @@ static void test_pair_stream(void)
         free(host_queue);
         free(estimate);
         free(pairs);
+        free(later);
     }
 }
 
@@ -382,7 +400,8 @@ int main(int argc, char **argv)
 {
     int i;
 
-    test_pair_stream();
+    test_pair_stream(false);
+    test_pair_stream(true);
     test_set_aside_round();
     if (argc < 2) {
         test_session("tests/fixtures/analysis/session-lab", 0);
