@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The streaming alignment's passes built so far on a session, alone (bench/long-session.sh): pass A's
- * id bounds and pass B's kick pairs, the windows they held, their CPU time and this process's peak RSS,
+ * id bounds, pass B's kick pairs and pass C's irq pairs, the windows they held, their CPU time and this process's peak RSS,
  * to compare a long session with a short one (the passes are meant to take the same memory whatever the
  * session's length, STREAMING.md).
  *
@@ -29,11 +29,12 @@ int main(int argc, char **argv)
     vq_loader *load;
     vq_id_bounds bounds;
     vq_kick_pairs pairs;
+    vq_irq_pairs irqs;
     vq_bound_line line;
     struct rusage usage;
     vq_error error;
     vq_status status;
-    double start, after_a;
+    double start, after_a, after_b;
 
     if (argc != 2) {
         fprintf(stderr, "usage: bench_stream_align SESSION\n");
@@ -71,8 +72,21 @@ int main(int argc, char **argv)
            pairs.tcg ? "handler runs" : "doorbell writes", pairs.smallest, line.slope * 1e6,
            pairs.per_queue ? "queue by queue" : "one sequence", pairs.rounds, pairs.set_aside, pairs.disordered,
            pairs.most_kicks, pairs.most_host, cpu_seconds() - after_a);
+    after_b = cpu_seconds();
+    status = vq_irq_pairs_stream(argv[1], &bounds, &pairs, &irqs, &error);
+    if (status != VQ_OK) {
+        fprintf(stderr, "bench_stream_align: pass C: %s\n", error.message);
+        return 1;
+    }
+    line = vq_bound_line_from_hull(&irqs.all);
+    printf("%s: C: %" PRIu64 " irqs paired with %" PRIu64 " %s (line %.3f ppm), %" PRIu64 " rejected, %s, %u read(s), "
+           "%" PRIu64 " disordered; at most %zu irqs waiting and %zu host records held; %.1f s CPU\n", argv[1],
+           irqs.bounds, irqs.host_injections, irqs.synthesized ? "QEMU notifies" : "KVM injections",
+           line.slope * 1e6, irqs.rejected, irqs.per_queue ? "queue by queue" : "one sequence", irqs.reads,
+           irqs.disordered, irqs.most_irqs, irqs.most_host, cpu_seconds() - after_b);
     getrusage(RUSAGE_SELF, &usage);
     printf("%s: peak RSS %ld KB\n", argv[1], usage.ru_maxrss);
+    vq_irq_pairs_free(&irqs);
     vq_kick_pairs_free(&pairs);
     vq_id_bounds_free(&bounds);
     return 0;

@@ -182,6 +182,7 @@ typedef struct {
     uint64_t ts;
     size_t index;               /* the caller's name for it */
     uint32_t queue;             /* and its queue */
+    uint32_t tag;               /* and what else it keeps of it (an injection's vector) */
 } vq_pair_host;
 
 typedef struct {

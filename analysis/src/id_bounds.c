@@ -83,22 +83,6 @@ static bool join_and_release(vq_loader *load, vq_id_bounds *out, uint64_t guest_
                                   load->device_notify_base + load->device_notify_count);
 }
 
-/* One step of PASS up to LIMIT unless it ended (then finished). */
-static vq_status step(vq_pass *pass, uint64_t limit, bool *ended, vq_error *error)
-{
-    vq_status status;
-
-    if (*ended) {
-        return VQ_OK;
-    }
-    status = vq_pass_until(pass, limit, error);
-    if (status == VQ_END) {
-        *ended = true;
-        return vq_pass_finish(pass, error);
-    }
-    return status;
-}
-
 vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *out, vq_error *error)
 {
     vq_pass *guest = NULL, *qemu = NULL;
@@ -119,10 +103,10 @@ vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *out, vq_error *erro
     }
     /* Where each starts: the first step takes nothing (no event is stamped 0) but says so. */
     if (status == VQ_OK) {
-        status = step(guest, 0, &guest_ended, error);
+        status = vq_pass_step(guest, 0, &guest_ended, error);
     }
     if (status == VQ_OK) {
-        status = step(qemu, 0, &qemu_ended, error);
+        status = vq_pass_step(qemu, 0, &qemu_ended, error);
     }
     if (status == VQ_OK && !guest_ended) {
         guest_limit = vq_pass_next(guest);
@@ -135,10 +119,10 @@ vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *out, vq_error *erro
         int64_t host_limit;
 
         guest_limit += VQ_ID_BOUNDS_STEP_NS;
-        status = step(guest, guest_limit, &guest_ended, error);
+        status = vq_pass_step(guest, guest_limit, &guest_ended, error);
         host_limit = (int64_t)guest_limit + offset + (int64_t)VQ_ID_BOUNDS_MARGIN_NS;
         if (status == VQ_OK) {
-            status = step(qemu, host_limit > 0 ? (uint64_t)host_limit : 0, &qemu_ended, error);
+            status = vq_pass_step(qemu, host_limit > 0 ? (uint64_t)host_limit : 0, &qemu_ended, error);
         }
         out->steps++;
         if (status != VQ_OK) {

@@ -11,41 +11,6 @@
 #include <string.h>
 
 #define KICK_ROUNDS 4               /* pair_kicks's */
-/* How far before the guest pass's watermark a kick can still come (its CPUs' events merged a little out
- * of time order: up to ~1 ms seen with 4 TCG vCPUs). */
-#define KICK_DISORDER_NS 100000000ULL
-
-/* The pairing estimate of every kick (alignment.c's estimate_at): its CPU's line along the id bounds,
- * else every CPU's, else FALLBACK. */
-typedef struct {
-    vq_bound_line cpu[VQ_GUEST_MAX_CPUS], all;
-    int64_t fallback;
-} estimates;
-
-static int64_t estimate_at(const estimates *lines, uint32_t cpu, uint64_t at)
-{
-    if (cpu < VQ_GUEST_MAX_CPUS && lines->cpu[cpu].usable) {
-        return vq_bound_line_at(&lines->cpu[cpu], at);
-    }
-    return lines->all.usable ? vq_bound_line_at(&lines->all, at) : lines->fallback;
-}
-
-/* The smallest (LARGEST false) or largest estimate any kick at AT can get. */
-static int64_t estimate_bound(const estimates *lines, uint64_t at, bool largest)
-{
-    /* a kick whose CPU has no line of its own (or names none) gets every CPU's, else the fallback */
-    int64_t bound = lines->all.usable ? vq_bound_line_at(&lines->all, at) : lines->fallback;
-    size_t c;
-
-    for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
-        if (lines->cpu[c].usable) {
-            int64_t one = vq_bound_line_at(&lines->cpu[c], at);
-
-            bound = largest ? (one > bound ? one : bound) : (one < bound ? one : bound);
-        }
-    }
-    return bound;
-}
 
 /* A host event of a pair below the id bound: set aside in the next round. */
 typedef struct {
@@ -57,7 +22,7 @@ typedef struct {
 typedef struct {
     const char *directory;
     const vq_pairing_facts *facts;
-    estimates lines;
+    vq_stream_estimates lines;
     bool tcg, per_queue, estimate_is_bound;
     const size_t *aside;        /* sorted absolute indexes of host events not paired */
     size_t aside_count;
@@ -126,21 +91,6 @@ typedef struct {
     size_t kick_next;           /* absolute index of the next kick to pair */
 } round_read;
 
-static vq_status step(vq_pass *pass, uint64_t limit, bool *ended, vq_error *error)
-{
-    vq_status status;
-
-    if (*ended) {
-        return VQ_OK;
-    }
-    status = vq_pass_until(pass, limit, error);
-    if (status == VQ_END) {
-        *ended = true;
-        return vq_pass_finish(pass, error);
-    }
-    return status;
-}
-
 /* The host events read since the last step into the streams, then every host record released but what
  * the passes still fill (open exits; QEMU's requests in flight). */
 static bool take_host(const round_plan *plan, round_read *read)
@@ -208,8 +158,8 @@ static bool pair_ready(const round_plan *plan, round_read *read, round_result *o
         if (!kick->notified) {
             continue;
         }
-        estimate = estimate_at(&plan->lines, kick->cpu, kick->ts);
-        /* host events it could have paired with were passed: more disorder than KICK_DISORDER_NS */
+        estimate = vq_stream_estimate_at(&plan->lines, kick->cpu, kick->ts);
+        /* host events it could have paired with were passed: more disorder than VQ_STREAM_DISORDER_NS */
         out->disordered += (int64_t)kick->ts + estimate - VQ_PAIR_SLACK_NS < out->dropped_below;
         if (!read->host_ended && (int64_t)kick->ts + estimate + VQ_PAIR_WINDOW_NS >= (int64_t)floor) {
             break;   /* a host event it can pair with may not be read yet */
@@ -243,7 +193,7 @@ static bool pair_ready(const round_plan *plan, round_read *read, round_result *o
     }
     /* The host events no later kick can reach: before the earliest time the next one can pair with (a
      * kick's time plus its estimate never decreases with its time), the kicks to come being at most
-     * KICK_DISORDER_NS before the next one or the guest's watermark (the guest's CPUs' events are
+     * VQ_STREAM_DISORDER_NS before the next one or the guest's watermark (the guest's CPUs' events are
      * merged in nearly time order; a kick that comes earlier is counted). */
     at = read->guest_ended ? UINT64_MAX : vq_pass_next(read->guest);
     if (read->kick_next < load->kick_base + load->kick_count && load->kicks[read->kick_next - load->kick_base].ts < at) {
@@ -252,9 +202,9 @@ static bool pair_ready(const round_plan *plan, round_read *read, round_result *o
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
         if (at == UINT64_MAX) {
             vq_pair_stream_drop_before(&read->streams[q], INT64_MAX);
-        } else if (at > KICK_DISORDER_NS) {
-            int64_t floor_at = (int64_t)(at - KICK_DISORDER_NS) +
-                               estimate_bound(&plan->lines, at - KICK_DISORDER_NS, false) - VQ_PAIR_SLACK_NS - 1;
+        } else if (at > VQ_STREAM_DISORDER_NS) {
+            int64_t floor_at = (int64_t)(at - VQ_STREAM_DISORDER_NS) +
+                               vq_stream_estimate_bound(&plan->lines, at - VQ_STREAM_DISORDER_NS, false) - VQ_PAIR_SLACK_NS - 1;
 
             vq_pair_stream_drop_before(&read->streams[q], floor_at);
             out->dropped_below = floor_at > out->dropped_below ? floor_at : out->dropped_below;
@@ -295,25 +245,25 @@ static vq_status run_round(const round_plan *plan, round_result *out, vq_error *
         status = vq_pass_open(read.load, plan->tcg ? &vq_qemu_pass : &vq_probe_pass, &read.host, error);
     }
     if (status == VQ_OK) {
-        status = step(read.guest, 0, &read.guest_ended, error);
+        status = vq_pass_step(read.guest, 0, &read.guest_ended, error);
     }
     if (status == VQ_OK) {
-        status = step(read.host, 0, &read.host_ended, error);
+        status = vq_pass_step(read.host, 0, &read.host_ended, error);
     }
     guest_limit = status == VQ_OK && !read.guest_ended ? vq_pass_next(read.guest) : 0;
     while (status == VQ_OK) {
         if (!read.guest_ended) {
             guest_limit += VQ_ID_BOUNDS_STEP_NS;
-            status = step(read.guest, guest_limit, &read.guest_ended, error);
+            status = vq_pass_step(read.guest, guest_limit, &read.guest_ended, error);
         }
         if (status == VQ_OK && !read.host_ended) {
-            int64_t ahead = (int64_t)guest_limit + estimate_bound(&plan->lines, guest_limit, true) +
+            int64_t ahead = (int64_t)guest_limit + vq_stream_estimate_bound(&plan->lines, guest_limit, true) +
                             VQ_PAIR_WINDOW_NS + (int64_t)VQ_ID_BOUNDS_STEP_NS;
 
             /* once the guest is read, the host side goes on a step at a time */
             host_limit = read.guest_ended ? vq_pass_next(read.host) + VQ_ID_BOUNDS_STEP_NS
                                           : (ahead > (int64_t)host_limit ? (uint64_t)ahead : host_limit);
-            status = step(read.host, host_limit, &read.host_ended, error);
+            status = vq_pass_step(read.host, host_limit, &read.host_ended, error);
         }
         if (status != VQ_OK) {
             break;
@@ -377,6 +327,7 @@ vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick
     round_plan plan = { .directory = directory, .facts = facts };
     size_t *aside = NULL, aside_count = 0, aside_unnamed = 0, unnamed, c;
     uint64_t first_host;
+    int64_t fallback;
     vq_status status;
     unsigned round;
 
@@ -395,17 +346,14 @@ vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick
     first_host = plan.tcg ? (device ? device->first_handler : 0) : facts->first_doorbell;
     plan.estimate_is_bound = ids->bounds > 0;
     if (ids->bounds) {
-        plan.lines.fallback = ids->largest;
+        fallback = ids->largest;
     } else if (facts->notified && out->host_events) {
-        plan.lines.fallback = (int64_t)(first_host - facts->first_notified);   /* no ids: the first of each */
+        fallback = (int64_t)(first_host - facts->first_notified);   /* no ids: the first of each */
     } else {
         return VQ_OK;   /* nothing to start from: no pairing (add_kick_bounds) */
     }
     out->paired = true;
-    plan.lines.all = vq_bound_line_from_hull(&ids->all);
-    for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
-        plan.lines.cpu[c] = vq_bound_line_from_hull(&ids->cpu[c]);
-    }
+    vq_stream_estimates_from(&plan.lines, &ids->all, ids->cpu, fallback);
     for (round = 0; round < KICK_ROUNDS; round++) {
         round_result result;
         bool last;

@@ -395,6 +395,9 @@ uint64_t vq_pass_next(const vq_pass *pass);
 /* After VQ_END only. */
 vq_status vq_pass_finish(vq_pass *pass, vq_error *error);
 void vq_pass_close(vq_pass *pass);
+/* A step of a pass read alongside others: until LIMIT unless *ENDED; at its source's end, finish and set
+ * *ENDED. */
+vq_status vq_pass_step(vq_pass *pass, uint64_t limit, bool *ended, vq_error *error);
 
 /*
  * The steps of vq_session_load, in its order. Each returns VQ_OK or an error with ERROR set.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What the pairings decide over the whole session before they pair (stream_align.h), gathered from the
- * streaming reads: the notified kicks' queues, each device's handler runs, the doorbell's page; and the
- * loaders those reads use.
+ * streaming reads: the notified kicks' and the irqs' queues, each device's handler runs and queues'
+ * addresses, the doorbell's page, the probe's injections; the estimates they pair from; and the loaders
+ * their reads use.
  */
 #include "stream_align.h"
 
@@ -10,6 +11,27 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+static bool known_address(const vq_stream_device *device, uint64_t address)
+{
+    size_t k;
+
+    for (k = 0; k < device->addresses && device->address[k] != address; k++) {
+    }
+    return k < device->addresses;
+}
+
+uint32_t vq_stream_device_queue(const vq_stream_device *device, uint64_t address)
+{
+    size_t k;
+
+    for (k = 0; device && k < device->addresses; k++) {
+        if (device->address[k] == address) {
+            return device->index[k];
+        }
+    }
+    return VQ_NO_QUEUE;
+}
 
 bool vq_pairing_facts_take(vq_pairing_facts *facts, const vq_loader *load)
 {
@@ -30,6 +52,13 @@ bool vq_pairing_facts_take(vq_pairing_facts *facts, const vq_loader *load)
             facts->unnamed_kick_queue = true;
         }
     }
+    for (i = 0; i < load->irq_count; i++) {
+        if (load->irqs[i].vq < VQ_GUEST_MAX_QUEUES) {
+            facts->irq_queues |= 1u << load->irqs[i].vq;
+        } else {
+            facts->unnamed_irq_queue = true;
+        }
+    }
     for (i = 0; i < load->handler_count; i++) {
         const vq_qemu_mark *run = &load->handlers[i];
         vq_stream_device *device = NULL;
@@ -47,6 +76,11 @@ bool vq_pairing_facts_take(vq_pairing_facts *facts, const vq_loader *load)
         }
         device->handlers++;
         device->unnamed_queue += run->queue >= VQ_GUEST_MAX_QUEUES;
+        /* as vq_keep_device_events: the first VQ_GUEST_MAX_QUEUES addresses, 0 not one */
+        if (run->vq && device->addresses < VQ_GUEST_MAX_QUEUES && !known_address(device, run->vq)) {
+            device->address[device->addresses] = run->vq;
+            device->index[device->addresses++] = run->queue;
+        }
     }
     return !facts->too_many_devices;
 }
@@ -86,6 +120,8 @@ static bool take_writes(vq_pairing_facts *facts, const vq_loader *load, size_t *
         facts->written[w].unnamed_queue += notify->queue >= VQ_GUEST_MAX_QUEUES;
     }
     *taken = load->notify_base + load->notify_count;
+    facts->injections += load->injection_count;   /* each step's are released after it */
+    facts->has_kvm = facts->has_kvm || load->session->has_kvm;
     return true;
 }
 
@@ -169,6 +205,42 @@ void vq_pairing_facts_free(vq_pairing_facts *facts)
     free(facts->written);
     facts->written = NULL;
     facts->written_count = facts->written_capacity = 0;
+}
+
+void vq_stream_estimates_from(vq_stream_estimates *lines, vq_running_hull *all, vq_running_hull *cpu,
+                              int64_t fallback)
+{
+    size_t c;
+
+    lines->all = vq_bound_line_from_hull(all);
+    for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
+        lines->cpu[c] = vq_bound_line_from_hull(&cpu[c]);
+    }
+    lines->fallback = fallback;
+}
+
+int64_t vq_stream_estimate_at(const vq_stream_estimates *lines, uint32_t cpu, uint64_t at)
+{
+    if (cpu < VQ_GUEST_MAX_CPUS && lines->cpu[cpu].usable) {
+        return vq_bound_line_at(&lines->cpu[cpu], at);
+    }
+    return lines->all.usable ? vq_bound_line_at(&lines->all, at) : lines->fallback;
+}
+
+int64_t vq_stream_estimate_bound(const vq_stream_estimates *lines, uint64_t at, bool largest)
+{
+    /* an event whose CPU has no line of its own (or names none) gets every CPU's, else the fallback */
+    int64_t bound = lines->all.usable ? vq_bound_line_at(&lines->all, at) : lines->fallback;
+    size_t c;
+
+    for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
+        if (lines->cpu[c].usable) {
+            int64_t one = vq_bound_line_at(&lines->cpu[c], at);
+
+            bound = largest ? (one > bound ? one : bound) : (one < bound ? one : bound);
+        }
+    }
+    return bound;
 }
 
 vq_loader *vq_stream_loader_new(const char *directory, const vq_pairing_facts *facts)

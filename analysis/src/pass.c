@@ -59,6 +59,21 @@ uint64_t vq_pass_next(const vq_pass *pass)
     return pass->next;
 }
 
+vq_status vq_pass_step(vq_pass *pass, uint64_t limit, bool *ended, vq_error *error)
+{
+    vq_status status;
+
+    if (*ended) {
+        return VQ_OK;
+    }
+    status = vq_pass_until(pass, limit, error);
+    if (status == VQ_END) {
+        *ended = true;
+        return vq_pass_finish(pass, error);
+    }
+    return status;
+}
+
 vq_status vq_pass_finish(vq_pass *pass, vq_error *error)
 {
     if (!pass->ended) {

@@ -24,6 +24,11 @@ typedef struct {
     size_t handlers;                /* its handler runs */
     uint64_t first_handler;         /* the first one's time (handlers > 0) */
     size_t unnamed_queue;           /* runs whose queue is not below VQ_GUEST_MAX_QUEUES */
+    /* its VirtQueues' addresses in the order their first runs came, with their queue index: a device
+     * notify's queue (vq_keep_device_events) */
+    uint64_t address[VQ_GUEST_MAX_QUEUES];
+    uint32_t index[VQ_GUEST_MAX_QUEUES];
+    size_t addresses;
 } vq_stream_device;
 
 typedef struct {
@@ -38,6 +43,8 @@ typedef struct {
     uint64_t first_notified;        /* the first one's time (notified > 0) */
     uint32_t kick_queues;           /* bit Q: a notified kick on queue Q */
     bool unnamed_kick_queue;        /* a notified kick on a queue not below VQ_GUEST_MAX_QUEUES */
+    uint32_t irq_queues;            /* bit Q: a guest irq on queue Q */
+    bool unnamed_irq_queue;         /* an irq that names no queue below VQ_GUEST_MAX_QUEUES */
     uint64_t xblk_vdev;             /* the traced device (the QEMU pass's, at its end) */
     vq_stream_device devices[VQ_STREAM_MAX_DEVICES];
     size_t device_count;
@@ -51,16 +58,42 @@ typedef struct {
     uint64_t doorbell_page;
     size_t doorbell_writes, doorbell_unnamed_queue;
     uint64_t first_doorbell;        /* the page's first write's time (doorbell_writes > 0) */
+    size_t injections;              /* the probe stream's (MSI and irqfd) */
+    bool has_kvm;                   /* it saw a KVM exit (without, and without injections: TCG) */
 } vq_pairing_facts;
 
 /* Takes what LOAD's windows hold of the kicks and handler runs (each once: called before they are
  * released). False: more devices than VQ_STREAM_MAX_DEVICES (the facts are then incomplete). */
 bool vq_pairing_facts_take(vq_pairing_facts *facts, const vq_loader *load);
-/* After the passes: the traced device's facts (NULL when it ran no handler). */
+/* After the passes: the traced device's facts (NULL when it ran no handler), and the queue of a device
+ * notify for the VirtQueue at ADDRESS (VQ_NO_QUEUE when none of its runs named it). */
 const vq_stream_device *vq_pairing_facts_device(const vq_pairing_facts *facts);
-/* Reads DIRECTORY's probe stream (with FACTS' BARs) for the device's doorbell. */
+uint32_t vq_stream_device_queue(const vq_stream_device *device, uint64_t address);
+/* Reads DIRECTORY's probe stream (with FACTS' BARs) for the device's doorbell, its injections and
+ * whether it saw KVM. */
 vq_status vq_pairing_facts_doorbell(const char *directory, vq_pairing_facts *facts, vq_error *error);
 void vq_pairing_facts_free(vq_pairing_facts *facts);
+
+/*
+ * A pairing's estimate of a guest event on guest CPU CPU at guest time AT (alignment.c's estimate_at):
+ * the line of its CPU along the other side's bounds, else the line of every CPU, else FALLBACK; _bound:
+ * the smallest (LARGEST false) or largest any event at AT can get. An event's time plus its estimate
+ * never decreases with its time (a line's slope is within +-2000 ppm).
+ */
+typedef struct {
+    vq_bound_line cpu[VQ_GUEST_MAX_CPUS], all;
+    int64_t fallback;
+} vq_stream_estimates;
+
+/* The lines of HULLS (per CPU, and ALL) with FALLBACK. */
+void vq_stream_estimates_from(vq_stream_estimates *lines, vq_running_hull *all, vq_running_hull *cpu,
+                              int64_t fallback);
+int64_t vq_stream_estimate_at(const vq_stream_estimates *lines, uint32_t cpu, uint64_t at);
+int64_t vq_stream_estimate_bound(const vq_stream_estimates *lines, uint64_t at, bool largest);
+/* How far before a guest pass's watermark an event can still come: the guest's CPUs' events are merged
+ * only nearly in time order (up to ~1 ms apart seen with 4 TCG vCPUs). A pass that relies on it counts
+ * the events that came later still (disordered). */
+#define VQ_STREAM_DISORDER_NS 100000000ULL
 
 /* A loader of its own for one streaming read of DIRECTORY: a session of its own (meta.json read when
  * there, warnings apart from the load's), no application end. NULL: out of memory. */
@@ -123,5 +156,33 @@ typedef struct {
 
 vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *pairs, vq_error *error);
 void vq_kick_pairs_free(vq_kick_pairs *pairs);
+
+/*
+ * C, the irq pairing (irq_pairs.c): vq_align_clocks's add_irq_bounds over the session's windows. The
+ * device's notifies (QEMU) are merged with the injections that follow them (KVM's MSI and irqfd
+ * injections; without KVM, the notifies themselves) into the device's injections, and the guest's
+ * irqs paired backward with them, queue by queue as pair_by_queue decides (a read again when an
+ * injection turns out to name no queue), each irq from the estimate pass B's upper lines give at its
+ * time on its CPU (else the smallest kick bound); a pair's bound is tightened to the vCPU's virq of the
+ * injection's vector within the window, and rejected when above the estimate. The lower bounds go into
+ * running hulls, with their count. IDS and KICKS: passes A's and B's.
+ */
+typedef struct {
+    vq_running_hull all, cpu[VQ_GUEST_MAX_CPUS];   /* the lower bounds (injection -> irq) */
+    uint64_t bounds;            /* irqs paired and kept (lower_from_irqs, kick.irqs_paired) */
+    uint64_t rejected;          /* pairs whose bound exceeded the estimate (lower_irqs_rejected) */
+    uint64_t host_injections;   /* the device's injections (kick.host_injections) */
+    bool paired;                /* the pairing ran (kick bounds and injections to pair) */
+    bool per_queue;             /* it paired queue by queue */
+    bool synthesized;           /* no KVM: the device's notifies are its injections */
+    unsigned reads;
+    uint64_t pair_sum;          /* sum of (irq index + 1) * injection time over the bounds kept (tests) */
+    uint64_t released_late, disordered;
+    size_t most_irqs, most_host;    /* the largest windows: irqs waiting, injections and virqs held */
+} vq_irq_pairs;
+
+vq_status vq_irq_pairs_stream(const char *directory, const vq_id_bounds *ids, vq_kick_pairs *kicks,
+                              vq_irq_pairs *pairs, vq_error *error);
+void vq_irq_pairs_free(vq_irq_pairs *pairs);
 
 #endif

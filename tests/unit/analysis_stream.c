@@ -3,8 +3,9 @@
  * The streaming alignment's passes (analysis/src/stream_align.h) against the batch alignment
  * (alignment.c) of the same session: pass B, the kick pairing read in step, must give the batch's pairs
  * (every kick with the same host event), its set-aside host events, its count of host events and the
- * same upper lines along the kick bounds on every CPU (the irq pairing's estimates). And the streaming
- * merge (pair_stream.c) against vq_pair_forward_selected on drawn inputs.
+ * same upper lines along the kick bounds on every CPU (the irq pairing's estimates); pass C, the irq
+ * pairing, the batch's device injections, pairs, rejections and lower lines. And the streaming merges
+ * (pair_stream.c) against vq_pair_forward_selected and vq_pair_backward_selected on drawn inputs.
  *
  *   analysis_stream [SESSION...]   (none: the lab fixture session)
  */
@@ -127,6 +128,72 @@ static bool same_line(const vq_bound_line *a, const vq_bound_line *b)
                                                      a->value == b->value));
 }
 
+/* The lines of the bounds of one side (MAX: lower) against the hulls', every CPU's and each one's:
+ * whether all are the same (*SAME of *CPUS CPUs' with bounds). */
+static bool lines_match(const vq_constraint *bounds, size_t n, bool max, vq_running_hull *all, vq_running_hull *cpu,
+                        size_t *same, size_t *cpus)
+{
+    vq_bound_line whole = vq_bound_line_fit(bounds, n, max, VQ_ANY_CPU), streamed = vq_bound_line_from_hull(all);
+    bool all_same = same_line(&whole, &streamed);
+    size_t c;
+
+    *same = *cpus = 0;
+    for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
+        vq_bound_line one = vq_bound_line_fit(bounds, n, max, (uint32_t)c);
+
+        if (one.usable || cpu[c].bounds) {
+            streamed = vq_bound_line_from_hull(&cpu[c]);
+            (*cpus)++;
+            *same += same_line(&one, &streamed);
+        }
+    }
+    return all_same && *same == *cpus;
+}
+
+/* Pass C after A and B (IDS, KICKS) against BATCH's irq pairing: its injections, pairs, rejections and
+ * lower lines, and whether the pairings went queue by queue. */
+static void test_irq_pairs(const char *directory, const vq_loader *batch, const vq_id_bounds *ids,
+                           vq_kick_pairs *kicks)
+{
+    vq_constraint *lower = must(malloc((batch->constraint_count + 1) * sizeof(*lower)));
+    vq_irq_pairs pairs;
+    vq_error error;
+    size_t n = 0, i, same, cpus;
+    uint64_t pair_sum = 0;
+
+    for (i = 0; i < batch->constraint_count; i++) {
+        if (batch->constraints[i].source == VQ_BOUND_INJECT_IRQ) {
+            lower[n++] = batch->constraints[i];
+        }
+    }
+    for (i = 0; i < batch->irq_count; i++) {
+        if (batch->irqs[i].injection != VQ_NO_INDEX) {
+            pair_sum += (uint64_t)(i + 1) * batch->injections[batch->device_injections[batch->irqs[i].injection]].ts;
+        }
+    }
+    vq_error_clear(&error);
+    if (vq_irq_pairs_stream(directory, ids, kicks, &pairs, &error) != VQ_OK) {
+        fprintf(stderr, "%s: irq pairing: %s\n", directory, error.message);
+        CHECK(false);
+        free(lower);
+        return;
+    }
+    CHECK(pairs.host_injections == batch->session->kick.host_injections);
+    CHECK(pairs.bounds == n && n == batch->session->lower_from_irqs && n == batch->session->kick.irqs_paired);
+    CHECK(pairs.rejected == batch->session->lower_irqs_rejected);
+    CHECK(pairs.pair_sum == pair_sum);
+    CHECK(pairs.disordered == 0 && pairs.released_late == 0);
+    CHECK(batch->paired_per_queue == (kicks->paired && kicks->per_queue && (!pairs.paired || pairs.per_queue)));
+    CHECK(lines_match(lower, n, true, &pairs.all, pairs.cpu, &same, &cpus));
+    printf("  irq pairing streamed (%s): %" PRIu64 " pairs (batch %zu) of %" PRIu64 " injections, %" PRIu64
+           " rejected, %s, %u read%s; %zu CPUs' lower lines the same of %zu; at most %zu irqs waiting and %zu host "
+           "records held\n", pairs.synthesized ? "QEMU's notifies" : "KVM's injections", pairs.bounds, n,
+           pairs.host_injections, pairs.rejected, pairs.per_queue ? "queue by queue" : "one sequence", pairs.reads,
+           pairs.reads == 1 ? "" : "s", same, cpus, pairs.most_irqs, pairs.most_host);
+    vq_irq_pairs_free(&pairs);
+    free(lower);
+}
+
 /* The batch load's steps up to the alignment, as vq_session_load runs them (its bounds kept). */
 static bool batch_alignment(vq_loader *load, const char *directory)
 {
@@ -157,7 +224,7 @@ static void test_session(const char *directory, int set_aside)
     vq_kick_pairs pairs;
     vq_error error;
     vq_status status;
-    size_t n = 0, i, c, cpus = 0, same_lines = 0;
+    size_t n = 0, i, cpus = 0, same_lines = 0;
     uint64_t pair_sum = 0;
     int64_t smallest = 0;
     bool tcg;
@@ -209,30 +276,13 @@ static void test_session(const char *directory, int set_aside)
     CHECK(set_aside < 0 || batch->session->upper_runs_skipped == (uint64_t)set_aside);
     CHECK(pairs.pair_sum == pair_sum);
     CHECK(pairs.disordered == 0 && pairs.released_late == 0);
-    /* the irq pairing ANDs its own */
-    CHECK(!batch->paired_per_queue || pairs.per_queue);
-    {
-        vq_bound_line whole = vq_bound_line_fit(upper, n, false, VQ_ANY_CPU);
-        vq_bound_line streamed = vq_bound_line_from_hull(&pairs.all);
-
-        CHECK(same_line(&whole, &streamed));
-    }
-    for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
-        vq_bound_line one = vq_bound_line_fit(upper, n, false, (uint32_t)c);
-
-        if (one.usable || pairs.cpu[c].bounds) {
-            vq_bound_line streamed = vq_bound_line_from_hull(&pairs.cpu[c]);
-
-            cpus++;
-            same_lines += same_line(&one, &streamed);
-        }
-    }
-    CHECK(same_lines == cpus);
+    CHECK(lines_match(upper, n, false, &pairs.all, pairs.cpu, &same_lines, &cpus));
     printf("  kick pairing streamed (%s): %" PRIu64 " pairs (batch %zu) of %" PRIu64 " host events, %s, %u round%s, "
            "%" PRIu64 " set aside; %zu CPUs' upper lines the same of %zu; at most %zu kicks waiting and %zu host "
            "events held\n", tcg ? "handler runs" : "doorbell writes", pairs.bounds, n, pairs.host_events,
            pairs.per_queue ? "queue by queue" : "one sequence", pairs.rounds, pairs.rounds == 1 ? "" : "s",
            pairs.set_aside, same_lines, cpus, pairs.most_kicks, pairs.most_host);
+    test_irq_pairs(directory, batch, &ids, &pairs);
     vq_kick_pairs_free(&pairs);
     vq_id_bounds_free(&ids);
     free(upper);
@@ -287,15 +337,16 @@ static void copy_file(const char *from, const char *directory, const char *name)
 }
 
 /*
- * QEMU's simpletrace DATA with one record more: a copy of the virtio_queue_notify at RUN_TS, stamped
- * STRAY_TS, before the first event after it. Records: a u64 kind (0: an event's name), then a name's id,
- * length and name, or an event's id, time, length (from the id on), pid and arguments.
+ * QEMU's simpletrace DATA with one record more: a copy of the NAME event stamped FROM_TS, stamped TO_TS,
+ * before the first event after it. Records: a u64 kind (0: an event's name), then a name's id, length
+ * and name, or an event's id, time, length (from the id on), pid and arguments.
  */
-static char *with_stray_run(const char *data, size_t size, uint64_t run_ts, uint64_t stray_ts, size_t *out_size)
+static char *with_copy(const char *data, size_t size, const char *name, uint64_t from_ts, uint64_t to_ts,
+                       size_t *out_size)
 {
-    char *out = must(malloc(size * 2 + 64)), *stray = NULL;
-    uint64_t notify_id = UINT64_MAX;
-    size_t pos = 24, n = 24, stray_size = 0;
+    char *out = must(malloc(size * 2 + 64)), *copy = NULL;
+    uint64_t name_id = UINT64_MAX;
+    size_t pos = 24, n = 24, copy_size = 0;
     bool placed = false;
 
     memcpy(out, data, 24);
@@ -309,26 +360,26 @@ static char *with_stray_run(const char *data, size_t size, uint64_t run_ts, uint
         if (kind == 0) {
             memcpy(&length, data + pos + 16, 4);
             end = pos + 20 + length;
-            if (length == strlen("virtio_queue_notify") && memcmp(data + pos + 20, "virtio_queue_notify", length) == 0) {
-                notify_id = id;
+            if (length == strlen(name) && memcmp(data + pos + 20, name, length) == 0) {
+                name_id = id;
             }
         } else {
             memcpy(&ts, data + pos + 16, 8);
             memcpy(&length, data + pos + 24, 4);
             end = pos + 8 + length;
-            if (id == notify_id && ts == run_ts && end <= size) {
-                stray_size = end - pos;
-                stray = must(malloc(stray_size));
-                memcpy(stray, data + pos, stray_size);
-                memcpy(stray + 16, &stray_ts, 8);
+            if (id == name_id && ts == from_ts && end <= size && !copy) {
+                copy_size = end - pos;
+                copy = must(malloc(copy_size));
+                memcpy(copy, data + pos, copy_size);
+                memcpy(copy + 16, &to_ts, 8);
             }
         }
         if (end > size || end <= pos) {
             break;
         }
-        if (!placed && stray && kind != 0 && ts > stray_ts) {
-            memcpy(out + n, stray, stray_size);
-            n += stray_size;
+        if (!placed && copy && kind != 0 && ts > to_ts) {
+            memcpy(out + n, copy, copy_size);
+            n += copy_size;
             placed = true;
         }
         memcpy(out + n, data + pos, end - pos);
@@ -336,7 +387,7 @@ static char *with_stray_run(const char *data, size_t size, uint64_t run_ts, uint
         pos = end;
     }
     CHECK(placed);
-    free(stray);
+    free(copy);
     *out_size = n;
     return out;
 }
@@ -345,7 +396,8 @@ static char *with_stray_run(const char *data, size_t size, uint64_t run_ts, uint
  * The lab fixture without its probe stream (the kicks then pair with QEMU's handler runs, as under TCG),
  * and with a handler run no kick caused, just under the pairing estimate of a kick that follows a quiet
  * millisecond: the kick pairs with it below the id bound, the batch sets it aside and pairs again
- * (pair_kicks's rounds), and so must the streaming pass.
+ * (pair_kicks's rounds), and so must the streaming pass. And a device notify twice at the same time: the
+ * first takes no injection (its own, QEMU's, is not before the next notify), as in the batch.
  */
 static void test_set_aside_round(void)
 {
@@ -357,7 +409,7 @@ static void test_set_aside_round(void)
     vq_error error;
     size_t i, k, size, stray_size;
     char *data, *stray;
-    uint64_t run_ts = 0, stray_ts = 0;
+    uint64_t run_ts = 0, stray_ts = 0, notify_ts = 0;
 
     must(mkdtemp(directory));
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -380,12 +432,18 @@ static void test_set_aside_round(void)
         }
     }
     CHECK(run_ts && stray_ts < run_ts);
+    for (i = 0; i < batch->device_notify_count && !notify_ts; i++) {
+        notify_ts = batch->device_notifies[i].ts > run_ts ? batch->device_notifies[i].ts : 0;
+    }
+    CHECK(notify_ts != 0);
     vq_id_bounds_free(&ids);
     vq_stream_loader_delete(batch);
     snprintf(path, sizeof(path), "%s/qemu.simpletrace", directory);
     data = read_all(path, &size);
-    stray = with_stray_run(data, size, run_ts, stray_ts, &stray_size);
-    write_all(directory, "qemu.simpletrace", stray, stray_size);
+    stray = with_copy(data, size, "virtio_queue_notify", run_ts, stray_ts, &stray_size);
+    free(data);
+    data = with_copy(stray, stray_size, "virtio_notify", notify_ts, notify_ts, &size);
+    write_all(directory, "qemu.simpletrace", data, size);
     free(data);
     free(stray);
     test_session(directory, 1);
