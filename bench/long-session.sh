@@ -10,8 +10,8 @@
 # side by side are the figures of issue 12 (a 30-minute session loses nothing) and issue 13 (the
 # analyzer's memory does not grow with the session's length: it does today, the collectors keep the
 # whole session's records; analysis/STREAMING.md). The streaming alignment's passes built so far
-# (A, the id bounds, B, the kick pairing, and C, the irq pairing: analysis/.build/bench_stream_align)
-# are measured alone beside it. --reuse: DIR's sessions, recorded by an earlier run,
+# (A, the id bounds, B, the kick pairing, C, the irq pairing, and D, the solve:
+# analysis/.build/bench_stream_align) are measured alone beside it. --reuse: DIR's sessions, recorded by an earlier run,
 # are analysed again instead of recorded (what an analyzer change costs, on the same sessions). A
 # benchmark: it prints figures, asserts nothing. Needs the tree built.
 set -euo pipefail
@@ -75,4 +75,4 @@ printf '%s\n' "${rows[@]}"
 awk -v a="${rss[$minutes]}" -v b="${rss[$short]}" -v c="${cpu[$minutes]}" -v d="${cpu[$short]}" -v m="$minutes" -v s="$short" \
   'BEGIN { printf "%s min / %s min: analyze RSS %.2fx (issue 13 asks <= 1.10x), CPU %.2fx\n", m, s, a / b, (d > 0 ? c / d : 0) }'
 awk -v a="${pass_rss[$minutes]}" -v b="${pass_rss[$short]}" -v m="$minutes" -v s="$short" \
-  'BEGIN { printf "the streaming passes A, B and C alone: %.1f MB (%s min), %.1f MB (%s min): %.2fx\n", b / 1024, s, a / 1024, m, a / b }'
+  'BEGIN { printf "the streaming passes A-D alone: %.1f MB (%s min), %.1f MB (%s min): %.2fx\n", b / 1024, s, a / 1024, m, a / b }'

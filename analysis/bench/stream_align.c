@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The streaming alignment's passes built so far on a session, alone (bench/long-session.sh): pass A's
- * id bounds, pass B's kick pairs and pass C's irq pairs, the windows they held, their CPU time and this process's peak RSS,
+ * id bounds, pass B's kick pairs, pass C's irq pairs and pass D's solve, the windows they held, their CPU time and this process's peak RSS,
  * to compare a long session with a short one (the passes are meant to take the same memory whatever the
  * session's length, STREAMING.md).
  *
@@ -30,11 +30,12 @@ int main(int argc, char **argv)
     vq_id_bounds bounds;
     vq_kick_pairs pairs;
     vq_irq_pairs irqs;
+    vq_solved solved;
     vq_bound_line line;
     struct rusage usage;
     vq_error error;
     vq_status status;
-    double start, after_a, after_b;
+    double start, after_a, after_b, after_c;
 
     if (argc != 2) {
         fprintf(stderr, "usage: bench_stream_align SESSION\n");
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
     }
     vq_error_clear(&error);
     start = cpu_seconds();
-    status = vq_id_bounds_stream(load, &bounds, &error);
+    status = vq_id_bounds_stream(load, &bounds, NULL, &error);
     vq_stream_loader_delete(load);
     if (status != VQ_OK) {
         fprintf(stderr, "bench_stream_align: pass A: %s\n", error.message);
@@ -84,6 +85,16 @@ int main(int argc, char **argv)
            irqs.bounds, irqs.host_injections, irqs.synthesized ? "QEMU notifies" : "KVM injections",
            line.slope * 1e6, irqs.rejected, irqs.per_queue ? "queue by queue" : "one sequence", irqs.reads,
            irqs.disordered, irqs.most_irqs, irqs.most_host, cpu_seconds() - after_b);
+    after_c = cpu_seconds();
+    status = vq_solve_stream(argv[1], &bounds, &pairs, &irqs, &solved, &error);
+    if (status != VQ_OK) {
+        fprintf(stderr, "bench_stream_align: pass D: %s\n", error.message);
+        return 1;
+    }
+    printf("%s: D: %" PRIu64 " bounds solved: %s, offset %" PRId64 " ns (interval [%" PRId64 ", %" PRId64 "]), drift "
+           "%s, %zu CPUs with their own offset; %.1f s CPU (A-C read again)\n", argv[1], solved.bounds,
+           solved.all.usable ? "usable" : "not usable", solved.all.offset, solved.all.whole.lo, solved.all.whole.hi,
+           solved.all.drift_detected ? "detected" : "not detected", solved.cpu_offsets, cpu_seconds() - after_c);
     getrusage(RUSAGE_SELF, &usage);
     printf("%s: peak RSS %ld KB\n", argv[1], usage.ru_maxrss);
     vq_irq_pairs_free(&irqs);

@@ -135,6 +135,39 @@ static double half_center(const vq_constraint *constraints, size_t count, uint64
 
 static vq_drift_line align_line(const vq_constraint *constraints, size_t count, uint32_t cpu);
 
+double vq_mean_ns(unsigned __int128 sum, size_t n)
+{
+    return mean_ns(sum, n);
+}
+
+void vq_alignment_figures(vq_alignment *result, double first_center, double second_center)
+{
+    result->usable = complete(&result->whole);
+    if (result->usable) {
+        result->offset = result->whole.lo + (result->whole.hi - result->whole.lo) / 2;
+        if (result->whole.lo > result->whole.hi) {
+            result->contradiction = true;
+            result->contradiction_ns = result->whole.lo - result->whole.hi;
+        }
+    }
+    if (complete(&result->first) && complete(&result->second)) {
+        double dt = second_center - first_center;
+
+        if (dt > 0) {
+            double mid1 = (result->first.lo + (double)result->first.hi) / 2;
+            double mid2 = (result->second.lo + (double)result->second.hi) / 2;
+
+            result->drift_bounded = true;
+            result->drift_min_ppm = ((double)result->second.lo - (double)result->first.hi) / dt * 1e6;
+            result->drift_max_ppm = ((double)result->second.hi - (double)result->first.lo) / dt * 1e6;
+            if (result->second.lo > result->first.hi || result->second.hi < result->first.lo) {
+                result->drift_detected = true;
+                result->drift_ppm = (mid2 - mid1) / dt * 1e6;
+            }
+        }
+    }
+}
+
 /* vq_align_solve over CPU's bounds (VQ_ANY_CPU: every bound). */
 static vq_alignment solve(const vq_constraint *constraints, size_t count, uint32_t cpu)
 {
@@ -161,31 +194,11 @@ static vq_alignment solve(const vq_constraint *constraints, size_t count, uint32
     result.split_guest_ns = first_ns + (last_ns - first_ns) / 2;
     result.first = interval_of(constraints, count, 0, result.split_guest_ns, cpu);
     result.second = interval_of(constraints, count, result.split_guest_ns, UINT64_MAX, cpu);
-    result.usable = complete(&result.whole);
-    if (result.usable) {
-        result.offset = result.whole.lo + (result.whole.hi - result.whole.lo) / 2;
-        if (result.whole.lo > result.whole.hi) {
-            result.contradiction = true;
-            result.contradiction_ns = result.whole.lo - result.whole.hi;
-        }
-    }
     if (complete(&result.first) && complete(&result.second)) {
-        double t1 = half_center(constraints, count, 0, result.split_guest_ns, cpu);
-        double t2 = half_center(constraints, count, result.split_guest_ns, UINT64_MAX, cpu);
-        double dt = t2 - t1;
-
-        if (dt > 0) {
-            double mid1 = (result.first.lo + (double)result.first.hi) / 2;
-            double mid2 = (result.second.lo + (double)result.second.hi) / 2;
-
-            result.drift_bounded = true;
-            result.drift_min_ppm = ((double)result.second.lo - (double)result.first.hi) / dt * 1e6;
-            result.drift_max_ppm = ((double)result.second.hi - (double)result.first.lo) / dt * 1e6;
-            if (result.second.lo > result.first.hi || result.second.hi < result.first.lo) {
-                result.drift_detected = true;
-                result.drift_ppm = (mid2 - mid1) / dt * 1e6;
-            }
-        }
+        vq_alignment_figures(&result, half_center(constraints, count, 0, result.split_guest_ns, cpu),
+                             half_center(constraints, count, result.split_guest_ns, UINT64_MAX, cpu));
+    } else {
+        vq_alignment_figures(&result, 0, 0);
     }
     if (result.usable && result.drift_detected) {
         result.line = align_line(constraints, count, cpu);
@@ -508,14 +521,14 @@ static void band_at(const vq_constraint *constraints, size_t count, uint32_t cpu
     }
 }
 
+static vq_drift_line band_search(const vq_constraint *constraints, size_t count, uint32_t cpu, vq_drift_line line);
+
 static vq_drift_line align_line(const vq_constraint *constraints, size_t count, uint32_t cpu)
 {
     vq_drift_line line = { 0 };
-    double left = -2000e-6, right = 2000e-6, lo, hi, slope;
     bool has_lower = false, has_upper = false;
     vq_constraint *lower, *upper, *bounds = NULL;
     size_t lower_count, upper_count, i;
-    int round;
 
     line.from_guest_ns = UINT64_MAX;
     for (i = 0; i < count; i++) {
@@ -549,6 +562,17 @@ static vq_drift_line align_line(const vq_constraint *constraints, size_t count, 
         free(lower);
     }
     free(upper);
+    line = band_search(constraints, count, cpu, line);
+    free(bounds);
+    return line;
+}
+
+/* The widest band of CPU's bounds among POINTS (every bound, or the hulls of both sides) for LINE's span. */
+static vq_drift_line band_search(const vq_constraint *constraints, size_t count, uint32_t cpu, vq_drift_line line)
+{
+    double left = -2000e-6, right = 2000e-6, lo, hi, slope;
+    int round;
+
     /* hi(slope) - lo(slope) is concave (a minimum of lines minus a maximum of lines): ternary search */
     for (round = 0; round < 100; round++) {
         double a = left + (right - left) / 3, b = right - (right - left) / 3, lo_a, hi_a, lo_b, hi_b;
@@ -563,7 +587,6 @@ static vq_drift_line align_line(const vq_constraint *constraints, size_t count, 
     }
     slope = (left + right) / 2;
     band_at(constraints, count, cpu, line.from_guest_ns, slope, &lo, &hi);
-    free(bounds);
     line.usable = true;
     line.slope_ppm = slope * 1e6;
     line.lo = (int64_t)llround(lo);
@@ -575,6 +598,20 @@ static vq_drift_line align_line(const vq_constraint *constraints, size_t count, 
 vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count)
 {
     return align_line(constraints, count, VQ_ANY_CPU);
+}
+
+vq_drift_line vq_align_line_from_hulls(const vq_constraint *points, size_t count, uint64_t from_guest_ns,
+                                       uint64_t to_guest_ns)
+{
+    vq_drift_line line = { .from_guest_ns = from_guest_ns, .to_guest_ns = to_guest_ns };
+    bool has_lower = false, has_upper = false;
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        has_lower |= !points[i].upper;
+        has_upper |= points[i].upper;
+    }
+    return has_lower && has_upper ? band_search(points, count, VQ_ANY_CPU, line) : (vq_drift_line){ 0 };
 }
 
 bool vq_causal_offset(const vq_alignment *alignment, vq_clock_offset *offset, int64_t *contradiction)
@@ -609,20 +646,27 @@ size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clo
     *worst_cpu = 0;
     for (cpu = 0; cpu < cpu_count; cpu++) {
         vq_alignment alignment = solve(constraints, count, (uint32_t)cpu);   /* its bounds only */
-        int64_t own_contradiction;
 
-        offsets[cpu] = (vq_clock_offset){ 0 };
-        if (!alignment.usable) {
-            continue;   /* no bounds, or of one side only: its events keep the all-CPU offset */
-        }
-        vq_causal_offset(&alignment, &offsets[cpu], &own_contradiction);
-        if (own_contradiction > *contradiction) {
-            *contradiction = own_contradiction;
-            *worst_cpu = (uint32_t)cpu;
-        }
-        cpus++;
+        cpus += vq_cpu_offset(&alignment, (uint32_t)cpu, &offsets[cpu], contradiction, worst_cpu);
     }
     return cpus >= 2 ? cpus : 0;
+}
+
+bool vq_cpu_offset(const vq_alignment *alignment, uint32_t cpu, vq_clock_offset *offset, int64_t *contradiction,
+                   uint32_t *worst_cpu)
+{
+    int64_t own_contradiction;
+
+    *offset = (vq_clock_offset){ 0 };
+    if (!alignment->usable) {
+        return false;   /* no bounds, or of one side only: its events keep the all-CPU offset */
+    }
+    vq_causal_offset(alignment, offset, &own_contradiction);
+    if (own_contradiction > *contradiction) {
+        *contradiction = own_contradiction;
+        *worst_cpu = cpu;
+    }
+    return true;
 }
 
 vq_offset_check vq_offset_check_per_cpu(const vq_clock_offset *all, const vq_clock_offset *per_cpu, size_t cpu_count,

@@ -125,6 +125,14 @@ vq_offset_check vq_offset_check_bounds(const vq_clock_offset *offset, const vq_c
 vq_offset_interval vq_interval_from_constraints(const vq_constraint *constraints, size_t count,
                                                 uint64_t from_guest_ns, uint64_t to_guest_ns);
 vq_alignment vq_align_solve(const vq_constraint *constraints, size_t count);
+/*
+ * The solve's figures from its intervals (RESULT's whole, first and second) and its halves' mean guest
+ * times: usable, the offset and contradiction, the drift (the line is its caller's); shared by the
+ * batch solve and the streaming one (stream_align.h). vq_mean_ns: the mean of N guest times whose exact
+ * sum is SUM.
+ */
+void vq_alignment_figures(vq_alignment *result, double first_center, double second_center);
+double vq_mean_ns(unsigned __int128 sum, size_t n);
 
 /*
  * Order pairing of guest events that precede their host events (kicks -> notifies). Both arrays are
@@ -245,6 +253,10 @@ vq_bound_line vq_bound_line_from_hull(vq_running_hull *hull);
 int64_t vq_bound_line_at(const vq_bound_line *line, uint64_t at);
 
 vq_drift_line vq_align_line(const vq_constraint *constraints, size_t count);
+/* The same line from the hulls of both sides' bounds (POINTS: vq_running_hull_points of each, one after
+ * the other; the streaming solve) and the bounds' span. */
+vq_drift_line vq_align_line_from_hulls(const vq_constraint *points, size_t count, uint64_t from_guest_ns,
+                                       uint64_t to_guest_ns);
 
 /*
  * The causal offset of a solved alignment (usable): the middle of the drifting line's band when drift
@@ -262,6 +274,10 @@ bool vq_causal_offset(const vq_alignment *alignment, vq_clock_offset *offset, in
  */
 size_t vq_per_cpu_offsets(const vq_constraint *constraints, size_t count, vq_clock_offset *offsets, size_t cpu_count,
                           int64_t *contradiction, uint32_t *worst_cpu);
+/* One CPU's of them from its solved ALIGNMENT: false when it has none (not usable); raises
+ * *CONTRADICTION (with *WORST_CPU) to its own. */
+bool vq_cpu_offset(const vq_alignment *alignment, uint32_t cpu, vq_clock_offset *offset, int64_t *contradiction,
+                   uint32_t *worst_cpu);
 
 /* vq_offset_check_bounds with each bound held against its CPU's offset (PER_CPU[cpu] when usable and
  * cpu < CPU_COUNT, else ALL). */

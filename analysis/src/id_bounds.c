@@ -10,7 +10,7 @@
 
 #include <stdlib.h>
 
-static bool add_bound(vq_id_bounds *out, const vq_guest_request *request, const vq_qemu_request *device)
+static bool add_bound(vq_id_bounds *out, const vq_guest_request *request, size_t index, const vq_qemu_request *device)
 {
     vq_constraint bound = { .guest_ns = request->complete, .value = (int64_t)(device->end - request->complete),
                             .upper = false, .source = VQ_BOUND_END_COMPLETE, .cpu = request->complete_cpu };
@@ -19,6 +19,10 @@ static bool add_bound(vq_id_bounds *out, const vq_guest_request *request, const 
         out->largest = bound.value;
     }
     out->bounds++;
+    vq_bound_summary_add(&out->summary, &bound, VQ_BOUND_ORDER(0, index));
+    if (out->sink && !out->sink->add(out->sink, &bound, VQ_BOUND_ORDER(0, index))) {
+        return false;
+    }
     return vq_running_hull_add(&out->all, &bound) &&
            (bound.cpu >= VQ_GUEST_MAX_CPUS || vq_running_hull_add(&out->cpu[bound.cpu], &bound));
 }
@@ -45,7 +49,7 @@ static bool join_and_release(vq_loader *load, vq_id_bounds *out, uint64_t guest_
         }
         device = vq_qemu_request_at(load, vq_id_map_get(&load->qemu_ids, request->id));
         if (device && device->end) {
-            if (!add_bound(out, request, device)) {
+            if (!add_bound(out, request, load->request_base + i, device)) {
                 return false;
             }
             request->joined = true;
@@ -83,7 +87,7 @@ static bool join_and_release(vq_loader *load, vq_id_bounds *out, uint64_t guest_
                                   load->device_notify_base + load->device_notify_count);
 }
 
-vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *out, vq_error *error)
+vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *out, vq_bound_sink *sink, vq_error *error)
 {
     vq_pass *guest = NULL, *qemu = NULL;
     bool guest_ended = false, qemu_ended = false;
@@ -92,7 +96,7 @@ vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *out, vq_error *erro
     vq_status status;
     size_t c;
 
-    *out = (vq_id_bounds){ 0 };
+    *out = (vq_id_bounds){ .sink = sink };
     vq_running_hull_init(&out->all, true);
     for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
         vq_running_hull_init(&out->cpu[c], true);

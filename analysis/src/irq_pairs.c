@@ -20,6 +20,7 @@ typedef struct {
     vq_stream_estimates lines;
     bool pairing;               /* kick bounds to start from */
     bool per_queue, synthesized;
+    vq_bound_sink *sink;        /* NULL, or each bound again (a replay) */
 } irq_plan;
 
 /* The state of a read: the records taken from the loader's windows into FIFOs (vq_pair_stream: time,
@@ -201,6 +202,10 @@ static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
 
             out->bounds++;
             out->pair_sum += (uint64_t)(read->irq_next + 1) * injection.ts;
+            vq_bound_summary_add(&out->summary, &lower, VQ_BOUND_ORDER(2, read->irq_next));
+            if (plan->sink && !plan->sink->add(plan->sink, &lower, VQ_BOUND_ORDER(2, read->irq_next))) {
+                return false;
+            }
             if (!vq_running_hull_add(&out->all, &lower) ||
                 (lower.cpu < VQ_GUEST_MAX_CPUS && !vq_running_hull_add(&out->cpu[lower.cpu], &lower))) {
                 return false;
@@ -357,20 +362,29 @@ static void pairs_init(vq_irq_pairs *pairs)
     }
 }
 
+/* The plan the pairing and its replay start from, but the queues. */
+static irq_plan plan_of(const char *directory, const vq_id_bounds *ids, vq_kick_pairs *kicks)
+{
+    const vq_pairing_facts *facts = &ids->facts;
+    irq_plan plan = { .directory = directory, .facts = facts, .device = vq_pairing_facts_device(facts) };
+
+    /* Without KVM and its injections, QEMU raises the interrupt itself: its notify is the injection. */
+    plan.synthesized = !facts->has_kvm && facts->injections == 0;
+    plan.pairing = kicks->bounds > 0;
+    vq_stream_estimates_from(&plan.lines, &kicks->all, kicks->cpu, kicks->smallest);
+    return plan;
+}
+
 vq_status vq_irq_pairs_stream(const char *directory, const vq_id_bounds *ids, vq_kick_pairs *kicks,
                               vq_irq_pairs *out, vq_error *error)
 {
     const vq_pairing_facts *facts = &ids->facts;
-    irq_plan plan = { .directory = directory, .facts = facts, .device = vq_pairing_facts_device(facts) };
+    irq_plan plan = plan_of(directory, ids, kicks);
     uint64_t unnamed = 0;
     unsigned reads = 0;
     vq_status status;
 
     memset(out, 0, sizeof(*out));
-    /* Without KVM and its injections, QEMU raises the interrupt itself: its notify is the injection. */
-    plan.synthesized = !facts->has_kvm && facts->injections == 0;
-    plan.pairing = kicks->bounds > 0;
-    vq_stream_estimates_from(&plan.lines, &kicks->all, kicks->cpu, kicks->smallest);
     /* pair_by_queue: queue by queue when every irq and every device injection names its queue and the
      * irqs use two queues or more; whether an injection names none is known once they are made */
     plan.per_queue = !facts->unnamed_irq_queue && bits(facts->irq_queues) >= 2;
@@ -387,6 +401,25 @@ vq_status vq_irq_pairs_stream(const char *directory, const vq_id_bounds *ids, vq
     out->synthesized = plan.synthesized;
     out->paired = plan.pairing && out->host_injections > 0;
     out->per_queue = plan.per_queue;
+    return status;
+}
+
+vq_status vq_irq_pairs_replay(const char *directory, const vq_id_bounds *ids, vq_kick_pairs *kicks,
+                              const vq_irq_pairs *done, vq_bound_sink *sink, vq_error *error)
+{
+    irq_plan plan = plan_of(directory, ids, kicks);
+    vq_irq_pairs scratch = { 0 };
+    uint64_t unnamed;
+    vq_status status;
+
+    if (!done->paired) {
+        return VQ_OK;
+    }
+    plan.per_queue = done->per_queue;
+    plan.sink = sink;
+    pairs_init(&scratch);
+    status = run_read(&plan, &scratch, &unnamed, error);
+    vq_irq_pairs_free(&scratch);
     return status;
 }
 

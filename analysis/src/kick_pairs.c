@@ -26,6 +26,7 @@ typedef struct {
     bool tcg, per_queue, estimate_is_bound;
     const size_t *aside;        /* sorted absolute indexes of host events not paired */
     size_t aside_count;
+    vq_bound_sink *sink;        /* NULL, or each bound again (a replay) */
 } round_plan;
 
 /* What a round made. */
@@ -37,6 +38,7 @@ typedef struct {
     aside_event *below_events;
     size_t below_count, below_capacity;
     size_t most_kicks, most_host;
+    vq_bound_summary summary;
 } round_result;
 
 static void result_init(round_result *result)
@@ -176,6 +178,10 @@ static bool pair_ready(const round_plan *plan, round_read *read, round_result *o
             }
             out->bounds++;
             out->pair_sum += (uint64_t)(read->kick_next + 1) * host.ts;
+            vq_bound_summary_add(&out->summary, &bound, VQ_BOUND_ORDER(1, read->kick_next));
+            if (plan->sink && !plan->sink->add(plan->sink, &bound, VQ_BOUND_ORDER(1, read->kick_next))) {
+                return false;
+            }
             if (!vq_running_hull_add(&out->all, &bound) ||
                 (bound.cpu < VQ_GUEST_MAX_CPUS && !vq_running_hull_add(&out->cpu[bound.cpu], &bound))) {
                 return false;
@@ -320,14 +326,38 @@ static unsigned bits(uint32_t mask)
     return n;
 }
 
-vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *out, vq_error *error)
+/* The plan the pairing and its replay start from (ROUND's but the queues and the events set aside):
+ * false when there is nothing to start from (no pairing, add_kick_bounds). *HOST_EVENTS, *UNNAMED: the
+ * host events to pair with, and those of them that name no queue. */
+static bool plan_of(const char *directory, vq_id_bounds *ids, round_plan *plan, uint64_t *host_events,
+                    size_t *unnamed)
 {
-    vq_pairing_facts *facts = &ids->facts;
+    const vq_pairing_facts *facts = &ids->facts;
     const vq_stream_device *device = vq_pairing_facts_device(facts);
-    round_plan plan = { .directory = directory, .facts = facts };
-    size_t *aside = NULL, aside_count = 0, aside_unnamed = 0, unnamed, c;
     uint64_t first_host;
     int64_t fallback;
+
+    *plan = (round_plan){ .directory = directory, .facts = facts, .tcg = facts->doorbell_writes == 0 };
+    *host_events = plan->tcg ? (device ? device->handlers : 0) : facts->doorbell_writes;
+    *unnamed = plan->tcg ? (device ? device->unnamed_queue : 0) : facts->doorbell_unnamed_queue;
+    first_host = plan->tcg ? (device ? device->first_handler : 0) : facts->first_doorbell;
+    plan->estimate_is_bound = ids->bounds > 0;
+    if (ids->bounds) {
+        fallback = ids->largest;
+    } else if (facts->notified && *host_events) {
+        fallback = (int64_t)(first_host - facts->first_notified);   /* no ids: the first of each */
+    } else {
+        return false;
+    }
+    vq_stream_estimates_from(&plan->lines, &ids->all, ids->cpu, fallback);
+    return true;
+}
+
+vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *out, vq_error *error)
+{
+    const vq_pairing_facts *facts = &ids->facts;
+    round_plan plan;
+    size_t *aside = NULL, aside_count = 0, aside_unnamed = 0, unnamed, c;
     vq_status status;
     unsigned round;
 
@@ -336,24 +366,15 @@ vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick
     for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
         vq_running_hull_init(&out->cpu[c], false);
     }
-    status = vq_pairing_facts_doorbell(directory, facts, error);
+    status = vq_pairing_facts_doorbell(directory, &ids->facts, error);
     if (status != VQ_OK) {
         return status;
     }
-    plan.tcg = out->tcg = facts->doorbell_writes == 0;
-    out->host_events = plan.tcg ? (device ? device->handlers : 0) : facts->doorbell_writes;
-    unnamed = plan.tcg ? (device ? device->unnamed_queue : 0) : facts->doorbell_unnamed_queue;
-    first_host = plan.tcg ? (device ? device->first_handler : 0) : facts->first_doorbell;
-    plan.estimate_is_bound = ids->bounds > 0;
-    if (ids->bounds) {
-        fallback = ids->largest;
-    } else if (facts->notified && out->host_events) {
-        fallback = (int64_t)(first_host - facts->first_notified);   /* no ids: the first of each */
-    } else {
-        return VQ_OK;   /* nothing to start from: no pairing (add_kick_bounds) */
+    out->paired = plan_of(directory, ids, &plan, &out->host_events, &unnamed);
+    out->tcg = plan.tcg;
+    if (!out->paired) {
+        return VQ_OK;
     }
-    out->paired = true;
-    vq_stream_estimates_from(&plan.lines, &ids->all, ids->cpu, fallback);
     for (round = 0; round < KICK_ROUNDS; round++) {
         round_result result;
         bool last;
@@ -378,7 +399,8 @@ vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick
                 aside_unnamed += result.below_events[i].queue >= VQ_GUEST_MAX_QUEUES;
             }
             out->set_aside += result.below;
-            if (!add_aside(&aside, &aside_count, &result)) {
+            /* (after the last round, counted only: pair_kicks sets them aside and pairs no more) */
+            if (round + 1 < KICK_ROUNDS && !add_aside(&aside, &aside_count, &result)) {
                 vq_error_set(error, "%s: out of memory (kick pairing)", directory);
                 status = VQ_ERR_NOMEM;
                 last = true;
@@ -393,7 +415,11 @@ vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick
             out->smallest = result.smallest;
             out->bounds = result.bounds;
             out->pair_sum = result.pair_sum;
+            out->summary = result.summary;
             out->per_queue = plan.per_queue;
+            out->aside = aside;   /* what the last round set aside: its replay's */
+            out->aside_count = aside_count;
+            aside = NULL;
             result_free(&result);
             break;
         }
@@ -403,10 +429,34 @@ vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick
     return status;
 }
 
+vq_status vq_kick_pairs_replay(const char *directory, vq_id_bounds *ids, const vq_kick_pairs *done,
+                               vq_bound_sink *sink, vq_error *error)
+{
+    round_plan plan;
+    round_result result;
+    uint64_t host_events;
+    size_t unnamed;
+    vq_status status;
+
+    if (!done->paired || !plan_of(directory, ids, &plan, &host_events, &unnamed)) {
+        return VQ_OK;
+    }
+    plan.per_queue = done->per_queue;
+    plan.aside = done->aside;
+    plan.aside_count = done->aside_count;
+    plan.sink = sink;
+    status = run_round(&plan, &result, error);
+    result_free(&result);
+    return status;
+}
+
 void vq_kick_pairs_free(vq_kick_pairs *pairs)
 {
     size_t c;
 
+    free(pairs->aside);
+    pairs->aside = NULL;
+    pairs->aside_count = 0;
     vq_running_hull_free(&pairs->all);
     for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
         vq_running_hull_free(&pairs->cpu[c]);

@@ -95,6 +95,38 @@ int64_t vq_stream_estimate_bound(const vq_stream_estimates *lines, uint64_t at, 
  * the events that came later still (disordered). */
 #define VQ_STREAM_DISORDER_NS 100000000ULL
 
+/*
+ * What the solve (align.c's vq_align_solve, per guest CPU and for every CPU) reads of a set of bounds
+ * besides their hulls: each CPU's count, first and last guest time, and the interval of its bounds with
+ * the guest time of each side's binding bound, the first of equals in vq_align_clocks's array order
+ * (ORDER: VQ_BOUND_ORDER, ids by request, then kicks, then irqs). [VQ_GUEST_MAX_CPUS]: every CPU's.
+ */
+#define VQ_BOUND_ORDER(rank, index) (((uint64_t)(rank) << 56) | (uint64_t)(index))
+typedef struct {
+    vq_offset_interval interval;
+    uint64_t hi_order, lo_order;
+} vq_interval_acc;
+
+typedef struct {
+    size_t n;
+    uint64_t first_ns, last_ns;
+    vq_interval_acc whole;
+} vq_cpu_bounds;
+
+typedef struct {
+    vq_cpu_bounds cpu[VQ_GUEST_MAX_CPUS + 1];
+} vq_bound_summary;
+
+void vq_interval_acc_add(vq_interval_acc *acc, const vq_constraint *bound, uint64_t order);
+void vq_bound_summary_add(vq_bound_summary *summary, const vq_constraint *bound, uint64_t order);
+/* INTO takes FROM's bounds too. */
+void vq_bound_summary_merge(vq_bound_summary *into, const vq_bound_summary *from);
+
+/* Every bound a pass makes again, handed to a consumer as it is made (the solve's halves, D). */
+typedef struct vq_bound_sink {
+    bool (*add)(struct vq_bound_sink *sink, const vq_constraint *bound, uint64_t order);
+} vq_bound_sink;
+
 /* A loader of its own for one streaming read of DIRECTORY: a session of its own (meta.json read when
  * there, warnings apart from the load's), no application end. NULL: out of memory. */
 vq_loader *vq_stream_loader_new(const char *directory, const vq_pairing_facts *facts);
@@ -122,9 +154,12 @@ typedef struct {
     uint64_t steps;
     size_t most_requests, most_qemu_requests;   /* the largest windows */
     vq_pairing_facts facts;
+    vq_bound_summary summary;
+    vq_bound_sink *sink;        /* NULL, or each bound again */
 } vq_id_bounds;
 
-vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *bounds, vq_error *error);
+/* SINK: NULL, or where each bound goes too (a replay of the pass). */
+vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *bounds, vq_bound_sink *sink, vq_error *error);
 void vq_id_bounds_free(vq_id_bounds *bounds);
 
 /*
@@ -152,9 +187,15 @@ typedef struct {
     uint64_t disordered;        /* kicks that came after host events they could pair with were passed
                                  * (the guest's events far out of time order): the pairs may differ */
     size_t most_kicks, most_host;   /* the largest windows: kicks waiting, host events held */
+    vq_bound_summary summary;   /* of the last round's bounds */
+    size_t *aside;              /* the host events the last round set aside (absolute indexes, sorted) */
+    size_t aside_count;
 } vq_kick_pairs;
 
 vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *pairs, vq_error *error);
+/* The last round of DONE again, each bound to SINK. */
+vq_status vq_kick_pairs_replay(const char *directory, vq_id_bounds *ids, const vq_kick_pairs *done,
+                               vq_bound_sink *sink, vq_error *error);
 void vq_kick_pairs_free(vq_kick_pairs *pairs);
 
 /*
@@ -179,10 +220,32 @@ typedef struct {
     uint64_t pair_sum;          /* sum of (irq index + 1) * injection time over the bounds kept (tests) */
     uint64_t released_late, disordered;
     size_t most_irqs, most_host;    /* the largest windows: irqs waiting, injections and virqs held */
+    vq_bound_summary summary;
 } vq_irq_pairs;
 
 vq_status vq_irq_pairs_stream(const char *directory, const vq_id_bounds *ids, vq_kick_pairs *kicks,
                               vq_irq_pairs *pairs, vq_error *error);
+/* The last read of DONE again, each bound to SINK. */
+vq_status vq_irq_pairs_replay(const char *directory, const vq_id_bounds *ids, vq_kick_pairs *kicks,
+                              const vq_irq_pairs *done, vq_bound_sink *sink, vq_error *error);
 void vq_irq_pairs_free(vq_irq_pairs *pairs);
+
+/*
+ * D, the solve (solve_stream.c): vq_align_solve over every bound A-C made, for every CPU (ALL: what the
+ * session's alignment is) and for each CPU (CPU[], and their offsets as vq_per_cpu_offsets gives them),
+ * from the passes' summaries and hulls and from the halves, which A-C are read again for (the split
+ * known). ALL of A-C's outputs are read (their hulls sorted in place).
+ */
+typedef struct {
+    vq_alignment all, cpu[VQ_GUEST_MAX_CPUS];
+    vq_clock_offset cpu_offset[VQ_GUEST_MAX_CPUS];
+    size_t cpu_offsets;         /* vq_per_cpu_offsets's value: CPUs with their own offset (0: fewer than 2) */
+    int64_t cpu_contradiction;
+    uint32_t worst_cpu;
+    uint64_t bounds;
+} vq_solved;
+
+vq_status vq_solve_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
+                          vq_solved *solved, vq_error *error);
 
 #endif

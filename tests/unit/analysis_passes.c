@@ -578,7 +578,7 @@ static void test_id_bounds(const char *directory, vq_loader *batch)
     loader_init(&load, directory);
     vq_e2e_free(load.e2e);
     load.e2e = NULL;
-    status = vq_id_bounds_stream(&load, &stream, &error);
+    status = vq_id_bounds_stream(&load, &stream, NULL, &error);
     CHECK(status == VQ_OK);
     if (status != VQ_OK) {
         fprintf(stderr, "  id bounds: %s\n", error.message);

@@ -4,8 +4,10 @@
  * (alignment.c) of the same session: pass B, the kick pairing read in step, must give the batch's pairs
  * (every kick with the same host event), its set-aside host events, its count of host events and the
  * same upper lines along the kick bounds on every CPU (the irq pairing's estimates); pass C, the irq
- * pairing, the batch's device injections, pairs, rejections and lower lines. And the streaming merges
- * (pair_stream.c) against vq_pair_forward_selected and vq_pair_backward_selected on drawn inputs.
+ * pairing, the batch's device injections, pairs, rejections and lower lines; pass D, the solve, the
+ * session's alignment and each CPU's offset. And the streaming merges (pair_stream.c) against
+ * vq_pair_forward_selected and vq_pair_backward_selected, and the solve's interval taken shuffled and
+ * merged against the array's, on drawn inputs.
  *
  *   analysis_stream [SESSION...]   (none: the lab fixture session)
  */
@@ -152,8 +154,8 @@ static bool lines_match(const vq_constraint *bounds, size_t n, bool max, vq_runn
 
 /* Pass C after A and B (IDS, KICKS) against BATCH's irq pairing: its injections, pairs, rejections and
  * lower lines, and whether the pairings went queue by queue. */
-static void test_irq_pairs(const char *directory, const vq_loader *batch, const vq_id_bounds *ids,
-                           vq_kick_pairs *kicks)
+static bool test_irq_pairs(const char *directory, const vq_loader *batch, const vq_id_bounds *ids,
+                           vq_kick_pairs *kicks, vq_irq_pairs *out)
 {
     vq_constraint *lower = must(malloc((batch->constraint_count + 1) * sizeof(*lower)));
     vq_irq_pairs pairs;
@@ -176,7 +178,7 @@ static void test_irq_pairs(const char *directory, const vq_loader *batch, const 
         fprintf(stderr, "%s: irq pairing: %s\n", directory, error.message);
         CHECK(false);
         free(lower);
-        return;
+        return false;
     }
     CHECK(pairs.host_injections == batch->session->kick.host_injections);
     CHECK(pairs.bounds == n && n == batch->session->lower_from_irqs && n == batch->session->kick.irqs_paired);
@@ -190,8 +192,113 @@ static void test_irq_pairs(const char *directory, const vq_loader *batch, const 
            "records held\n", pairs.synthesized ? "QEMU's notifies" : "KVM's injections", pairs.bounds, n,
            pairs.host_injections, pairs.rejected, pairs.per_queue ? "queue by queue" : "one sequence", pairs.reads,
            pairs.reads == 1 ? "" : "s", same, cpus, pairs.most_irqs, pairs.most_host);
-    vq_irq_pairs_free(&pairs);
+    *out = pairs;
     free(lower);
+    return true;
+}
+
+static bool same_interval(const vq_offset_interval *a, const vq_offset_interval *b)
+{
+    return a->upper_count == b->upper_count && a->lower_count == b->lower_count && a->has_hi == b->has_hi &&
+           a->has_lo == b->has_lo && (!a->has_hi || (a->hi == b->hi && a->hi_guest_ns == b->hi_guest_ns)) &&
+           (!a->has_lo || (a->lo == b->lo && a->lo_guest_ns == b->lo_guest_ns));
+}
+
+static bool same_alignment(const vq_alignment *a, const vq_alignment *b)
+{
+    const vq_drift_line *x = &a->line, *y = &b->line;
+
+    return same_interval(&a->whole, &b->whole) && same_interval(&a->first, &b->first) &&
+           same_interval(&a->second, &b->second) && a->split_guest_ns == b->split_guest_ns &&
+           a->contradiction == b->contradiction && a->contradiction_ns == b->contradiction_ns &&
+           a->drift_detected == b->drift_detected && a->drift_ppm == b->drift_ppm &&
+           a->drift_bounded == b->drift_bounded && a->drift_min_ppm == b->drift_min_ppm &&
+           a->drift_max_ppm == b->drift_max_ppm && a->offset == b->offset && a->usable == b->usable &&
+           x->usable == y->usable && x->slope_ppm == y->slope_ppm && x->from_guest_ns == y->from_guest_ns &&
+           x->to_guest_ns == y->to_guest_ns && x->lo == y->lo && x->hi == y->hi && x->width == y->width;
+}
+
+static bool same_offset(const vq_clock_offset *a, const vq_clock_offset *b)
+{
+    return a->usable == b->usable && a->method == b->method && a->from_guest_ns == b->from_guest_ns &&
+           a->to_guest_ns == b->to_guest_ns && a->from_offset == b->from_offset && a->to_offset == b->to_offset &&
+           a->error_ns == b->error_ns;
+}
+
+/*
+ * The solve's interval taken in any order (a streaming pass joins its bounds out of array order, and the
+ * passes' summaries are merged): drawn bounds with few distinct values (ties), added shuffled into three
+ * summaries then merged, give vq_interval_from_constraints's interval over the array: the binding
+ * bounds' guest times those of the first of equals in the array.
+ */
+static void test_interval_ties(void)
+{
+    unsigned long long seed = 0x71e5ULL;
+    int trial;
+
+    for (trial = 0; trial < 200; trial++) {
+        size_t n = 1 + check_random(&seed) % 300, i, same = 0;
+        vq_constraint *bounds = must(calloc(n, sizeof(*bounds)));
+        size_t *shuffled = must(calloc(n, sizeof(*shuffled)));
+        vq_bound_summary parts[3] = { 0 };
+        vq_offset_interval batch;
+
+        for (i = 0; i < n; i++) {
+            bounds[i] = (vq_constraint){ .guest_ns = 1000 + check_random(&seed) % 100000,
+                                         .value = (int64_t)(check_random(&seed) % 4), .upper = check_random(&seed) % 2,
+                                         .cpu = (uint32_t)(check_random(&seed) % 3) };
+            shuffled[i] = i;
+        }
+        for (i = n; i-- > 1;) {
+            size_t j = check_random(&seed) % (i + 1), t = shuffled[i];
+
+            shuffled[i] = shuffled[j];
+            shuffled[j] = t;
+        }
+        for (i = 0; i < n; i++) {
+            vq_bound_summary_add(&parts[check_random(&seed) % 3], &bounds[shuffled[i]], VQ_BOUND_ORDER(0, shuffled[i]));
+        }
+        vq_bound_summary_merge(&parts[0], &parts[1]);
+        vq_bound_summary_merge(&parts[0], &parts[2]);
+        batch = vq_interval_from_constraints(bounds, n, 0, UINT64_MAX);
+        same += same_interval(&parts[0].cpu[VQ_GUEST_MAX_CPUS].whole.interval, &batch);
+        CHECK(same == 1 && parts[0].cpu[VQ_GUEST_MAX_CPUS].n == n);
+        free(bounds);
+        free(shuffled);
+    }
+}
+
+/* Pass D after A-C against BATCH's solve: the session's alignment, and each CPU's offset. */
+static void test_solve(const char *directory, const vq_loader *batch, vq_id_bounds *ids, vq_kick_pairs *kicks,
+                       vq_irq_pairs *irqs)
+{
+    vq_clock_offset offsets[VQ_GUEST_MAX_CPUS];
+    vq_solved solved;
+    vq_error error;
+    int64_t contradiction;
+    uint32_t worst, cpu;
+    size_t cpus, same = 0;
+
+    vq_error_clear(&error);
+    if (vq_solve_stream(directory, ids, kicks, irqs, &solved, &error) != VQ_OK) {
+        fprintf(stderr, "%s: solve: %s\n", directory, error.message);
+        CHECK(false);
+        return;
+    }
+    cpus = vq_per_cpu_offsets(batch->constraints, batch->constraint_count, offsets, VQ_GUEST_MAX_CPUS, &contradiction,
+                              &worst);
+    CHECK(solved.bounds == batch->constraint_count);
+    CHECK(same_alignment(&solved.all, &batch->session->alignment));
+    CHECK(solved.cpu_offsets == cpus && solved.cpu_contradiction == contradiction && solved.worst_cpu == worst);
+    for (cpu = 0; cpu < VQ_GUEST_MAX_CPUS; cpu++) {
+        same += same_offset(&solved.cpu_offset[cpu], &offsets[cpu]);
+    }
+    CHECK(same == VQ_GUEST_MAX_CPUS);
+    printf("  solve streamed: %" PRIu64 " bounds (batch %zu), %s; offset %" PRId64 " ns, drift %s%s; %zu CPUs with "
+           "their own offset (batch %zu), %zu of %d the same\n", solved.bounds, batch->constraint_count,
+           solved.all.usable ? "usable" : "not usable", solved.all.offset,
+           solved.all.drift_detected ? "detected" : "not detected", solved.all.line.usable ? ", a line" : "",
+           solved.cpu_offsets, cpus, same, VQ_GUEST_MAX_CPUS);
 }
 
 /* The batch load's steps up to the alignment, as vq_session_load runs them (its bounds kept). */
@@ -222,6 +329,7 @@ static void test_session(const char *directory, int set_aside)
     vq_constraint *upper;
     vq_id_bounds ids;
     vq_kick_pairs pairs;
+    vq_irq_pairs irqs;
     vq_error error;
     vq_status status;
     size_t n = 0, i, cpus = 0, same_lines = 0;
@@ -254,7 +362,7 @@ static void test_session(const char *directory, int set_aside)
 
     vq_error_clear(&error);
     load = must(vq_stream_loader_new(directory, NULL));
-    status = vq_id_bounds_stream(load, &ids, &error);
+    status = vq_id_bounds_stream(load, &ids, NULL, &error);
     vq_stream_loader_delete(load);
     CHECK(status == VQ_OK);
     if (status == VQ_OK) {
@@ -282,7 +390,10 @@ static void test_session(const char *directory, int set_aside)
            "events held\n", tcg ? "handler runs" : "doorbell writes", pairs.bounds, n, pairs.host_events,
            pairs.per_queue ? "queue by queue" : "one sequence", pairs.rounds, pairs.rounds == 1 ? "" : "s",
            pairs.set_aside, same_lines, cpus, pairs.most_kicks, pairs.most_host);
-    test_irq_pairs(directory, batch, &ids, &pairs);
+    if (test_irq_pairs(directory, batch, &ids, &pairs, &irqs)) {
+        test_solve(directory, batch, &ids, &pairs, &irqs);
+        vq_irq_pairs_free(&irqs);
+    }
     vq_kick_pairs_free(&pairs);
     vq_id_bounds_free(&ids);
     free(upper);
@@ -420,7 +531,7 @@ static void test_set_aside_round(void)
     CHECK(batch_alignment(batch, directory) && batch->notify_count == 0 && batch->session->upper_runs_skipped == 0);
     load = must(vq_stream_loader_new(directory, NULL));
     vq_error_clear(&error);
-    CHECK(vq_id_bounds_stream(load, &ids, &error) == VQ_OK);
+    CHECK(vq_id_bounds_stream(load, &ids, NULL, &error) == VQ_OK);
     vq_stream_loader_delete(load);
     for (k = 1; k < batch->kick_count; k++) {
         if (batch->kicks[k].notify != VQ_NO_INDEX && batch->kicks[k].ts > batch->kicks[k - 1].ts + 1000000) {
@@ -460,6 +571,7 @@ int main(int argc, char **argv)
 
     test_pair_stream(false);
     test_pair_stream(true);
+    test_interval_ties();
     test_set_aside_round();
     if (argc < 2) {
         test_session("tests/fixtures/analysis/session-lab", 0);
