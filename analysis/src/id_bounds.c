@@ -19,12 +19,7 @@ static bool add_bound(vq_id_bounds *out, const vq_guest_request *request, size_t
         out->largest = bound.value;
     }
     out->bounds++;
-    vq_bound_summary_add(&out->summary, &bound, VQ_BOUND_ORDER(0, index));
-    if (out->sink && !out->sink->add(out->sink, &bound, VQ_BOUND_ORDER(0, index))) {
-        return false;
-    }
-    return vq_running_hull_add(&out->all, &bound) &&
-           (bound.cpu >= VQ_GUEST_MAX_CPUS || vq_running_hull_add(&out->cpu[bound.cpu], &bound));
+    return vq_stream_add_bound(&out->all, out->cpu, &out->summary, out->sink, &bound, VQ_BOUND_ORDER(0, index));
 }
 
 /*
@@ -141,7 +136,7 @@ vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *out, vq_bound_sink 
         out->most_requests = load->request_count > out->most_requests ? load->request_count : out->most_requests;
         out->most_qemu_requests = load->qemu_request_count > out->most_qemu_requests ? load->qemu_request_count
                                                                                         : out->most_qemu_requests;
-        if (!join_and_release(load, out, guest_limit, qemu_ended ? UINT64_MAX : vq_pass_next(qemu), out->bounds > 0,
+        if (!join_and_release(load, out, guest_limit, vq_stream_next(qemu, qemu_ended), out->bounds > 0,
                               out->bounds ? out->largest : guess, guest_ended && qemu_ended)) {
             if (out->facts.too_many_devices) {
                 vq_error_set(error, "%s: more than %d virtio devices run handlers in the QEMU trace (id bounds)",

@@ -39,16 +39,11 @@ typedef struct {
     int64_t dropped_behind;     /* injections were passed for later irqs' latest times from it on */
 } irq_read;
 
-static uint64_t next_of(vq_pass *pass, bool ended)
-{
-    return ended ? UINT64_MAX : vq_pass_next(pass);
-}
-
 /* The new records of the loader's windows into the FIFOs, then the loader's released. */
 static bool take_records(const irq_plan *plan, irq_read *read)
 {
     vq_loader *load = read->load;
-    size_t i, gone = 0;
+    size_t i;
 
     for (i = read->notify_taken - load->device_notify_base; i < load->device_notify_count; i++) {
         const vq_qemu_mark *mark = &load->device_notifies[i];
@@ -83,17 +78,7 @@ static bool take_records(const irq_plan *plan, irq_read *read)
     if (read->probe) {
         vq_loader_release_probe_but_open(load);
     }
-    while (gone < load->qemu_request_count) {
-        const vq_qemu_request *device = &load->qemu_requests[gone];
-
-        if (!device->end && (read->qemu_ended || device->begin + VQ_ID_BOUNDS_TIMEOUT_NS >= vq_pass_next(read->qemu))) {
-            break;
-        }
-        gone++;
-    }
-    vq_loader_release_holds(load, load->notify_hold_count);
-    return vq_loader_release_qemu(load, load->qemu_request_base + gone, load->handler_base + load->handler_count,
-                                  load->device_notify_base + load->device_notify_count);
+    return vq_stream_release_qemu(load, vq_stream_next(read->qemu, read->qemu_ended), read->qemu_ended);
 }
 
 /*
@@ -104,8 +89,8 @@ static bool take_records(const irq_plan *plan, irq_read *read)
 static bool merge(const irq_plan *plan, irq_read *read, uint64_t *count)
 {
     bool injections_ended = plan->synthesized ? read->qemu_ended : read->probe_ended;
-    uint64_t injections_next = plan->synthesized ? next_of(read->qemu, read->qemu_ended)
-                                                 : next_of(read->probe, read->probe_ended);
+    uint64_t injections_next = plan->synthesized ? vq_stream_next(read->qemu, read->qemu_ended)
+                                                 : vq_stream_next(read->probe, read->probe_ended);
 
     while (vq_pair_stream_held(&read->notifies)) {
         const vq_pair_host *notify = &read->notifies.items[read->notifies.head];
@@ -146,7 +131,7 @@ static bool merge(const irq_plan *plan, irq_read *read, uint64_t *count)
 static uint64_t injections_floor(const irq_read *read)
 {
     return vq_pair_stream_held(&read->notifies) ? read->notifies.items[read->notifies.head].ts
-                                                : next_of(read->qemu, read->qemu_ended);
+                                                : vq_stream_next(read->qemu, read->qemu_ended);
 }
 
 /*
@@ -158,8 +143,8 @@ static uint64_t injections_floor(const irq_read *read)
 static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
 {
     vq_loader *load = read->load;
-    uint64_t floor = injections_floor(read), probe_next = next_of(read->probe, read->probe_ended), at, earliest;
-    size_t gone = 0, q, held;
+    uint64_t floor = injections_floor(read), probe_next = vq_stream_next(read->probe, read->probe_ended), at, earliest;
+    size_t q, held;
 
     for (; plan->pairing && read->irq_next < load->irq_base + load->irq_count; read->irq_next++) {
         const vq_guest_irq *irq = &load->irqs[read->irq_next - load->irq_base];
@@ -202,12 +187,8 @@ static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
 
             out->bounds++;
             out->pair_sum += (uint64_t)(read->irq_next + 1) * injection.ts;
-            vq_bound_summary_add(&out->summary, &lower, VQ_BOUND_ORDER(2, read->irq_next));
-            if (plan->sink && !plan->sink->add(plan->sink, &lower, VQ_BOUND_ORDER(2, read->irq_next))) {
-                return false;
-            }
-            if (!vq_running_hull_add(&out->all, &lower) ||
-                (lower.cpu < VQ_GUEST_MAX_CPUS && !vq_running_hull_add(&out->cpu[lower.cpu], &lower))) {
+            if (!vq_stream_add_bound(&out->all, out->cpu, &out->summary, plan->sink, &lower,
+                                     VQ_BOUND_ORDER(2, read->irq_next))) {
                 return false;
             }
         }
@@ -217,7 +198,7 @@ static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
     }
     /* What no later irq can take (the merge takes the last injection up to an irq's latest time), and
      * the virqs and injections before any later pair's time. */
-    at = next_of(read->guest, read->guest_ended);
+    at = vq_stream_next(read->guest, read->guest_ended);
     if (read->irq_next < load->irq_base + load->irq_count && load->irqs[read->irq_next - load->irq_base].ts < at) {
         at = load->irqs[read->irq_next - load->irq_base].ts;
     }
@@ -244,16 +225,8 @@ static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
     out->most_host = held > out->most_host ? held : out->most_host;
     out->most_irqs = load->irq_base + load->irq_count - read->irq_next > out->most_irqs
                          ? load->irq_base + load->irq_count - read->irq_next : out->most_irqs;
-    while (gone < load->request_count) {
-        const vq_guest_request *request = &load->requests[gone];
-
-        if (!request->complete && !read->guest_ended &&
-            request->submit + VQ_ID_BOUNDS_TIMEOUT_NS >= vq_pass_next(read->guest)) {
-            break;
-        }
-        gone++;
-    }
-    return vq_loader_release_guest(load, load->request_base + gone, load->kick_base + load->kick_count, read->irq_next);
+    return vq_stream_release_guest(load, load->kick_base + load->kick_count, read->irq_next,
+                                   vq_stream_next(read->guest, read->guest_ended), read->guest_ended);
 }
 
 static void read_free(irq_read *read)
@@ -307,7 +280,7 @@ static vq_status run_read(const irq_plan *plan, vq_irq_pairs *out, uint64_t *unn
             status = vq_pass_step(read.guest, guest_limit, &read.guest_ended, error);
         }
         if (read.guest_ended) {   /* then the host side goes on a step at a time */
-            uint64_t next = next_of(read.qemu, read.qemu_ended), probe = next_of(read.probe, read.probe_ended);
+            uint64_t next = vq_stream_next(read.qemu, read.qemu_ended), probe = vq_stream_next(read.probe, read.probe_ended);
 
             host_limit = (probe < next ? probe : next) + VQ_ID_BOUNDS_STEP_NS;
         } else {
@@ -338,16 +311,6 @@ static vq_status run_read(const irq_plan *plan, vq_irq_pairs *out, uint64_t *unn
     *unnamed = read.unnamed;
     read_free(&read);
     return status;
-}
-
-static unsigned bits(uint32_t mask)
-{
-    unsigned n = 0;
-
-    for (; mask; mask &= mask - 1) {
-        n++;
-    }
-    return n;
 }
 
 static void pairs_init(vq_irq_pairs *pairs)
@@ -387,7 +350,7 @@ vq_status vq_irq_pairs_stream(const char *directory, const vq_id_bounds *ids, vq
     memset(out, 0, sizeof(*out));
     /* pair_by_queue: queue by queue when every irq and every device injection names its queue and the
      * irqs use two queues or more; whether an injection names none is known once they are made */
-    plan.per_queue = !facts->unnamed_irq_queue && bits(facts->irq_queues) >= 2;
+    plan.per_queue = !facts->unnamed_irq_queue && vq_stream_queue_count(facts->irq_queues) >= 2;
     do {
         pairs_init(out);
         status = run_read(&plan, out, &unnamed, error);

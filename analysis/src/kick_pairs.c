@@ -99,7 +99,7 @@ static bool take_host(const round_plan *plan, round_read *read)
 {
     vq_loader *load = read->load;
     size_t first = plan->tcg ? load->handler_base : load->notify_base;
-    size_t count = plan->tcg ? load->handler_count : load->notify_count, i, gone = 0;
+    size_t count = plan->tcg ? load->handler_count : load->notify_count, i;
 
     for (i = read->host_taken - first; i < count; i++) {
         vq_pair_host host = { .index = first + i };
@@ -129,17 +129,7 @@ static bool take_host(const round_plan *plan, round_read *read)
         vq_loader_release_probe_but_open(load);
         return true;
     }
-    while (gone < load->qemu_request_count) {
-        const vq_qemu_request *device = &load->qemu_requests[gone];
-
-        if (!device->end && (read->host_ended || device->begin + VQ_ID_BOUNDS_TIMEOUT_NS >= vq_pass_next(read->host))) {
-            break;
-        }
-        gone++;
-    }
-    vq_loader_release_holds(load, load->notify_hold_count);
-    return vq_loader_release_qemu(load, load->qemu_request_base + gone, load->handler_base + load->handler_count,
-                                  load->device_notify_base + load->device_notify_count);
+    return vq_stream_release_qemu(load, vq_stream_next(read->host, read->host_ended), read->host_ended);
 }
 
 /* The kicks the host side has been read far enough for, in order, paired; then the guest's records
@@ -147,9 +137,9 @@ static bool take_host(const round_plan *plan, round_read *read)
 static bool pair_ready(const round_plan *plan, round_read *read, round_result *out)
 {
     vq_loader *load = read->load;
-    uint64_t next = read->host_ended ? UINT64_MAX : vq_pass_next(read->host);
+    uint64_t next = vq_stream_next(read->host, read->host_ended);
     uint64_t floor = plan->tcg ? next : vq_loader_notify_floor(load, next);
-    size_t gone = 0, q, held = 0;
+    size_t q, held = 0;
     uint64_t at;
 
     for (; read->kick_next < load->kick_base + load->kick_count; read->kick_next++) {
@@ -178,12 +168,8 @@ static bool pair_ready(const round_plan *plan, round_read *read, round_result *o
             }
             out->bounds++;
             out->pair_sum += (uint64_t)(read->kick_next + 1) * host.ts;
-            vq_bound_summary_add(&out->summary, &bound, VQ_BOUND_ORDER(1, read->kick_next));
-            if (plan->sink && !plan->sink->add(plan->sink, &bound, VQ_BOUND_ORDER(1, read->kick_next))) {
-                return false;
-            }
-            if (!vq_running_hull_add(&out->all, &bound) ||
-                (bound.cpu < VQ_GUEST_MAX_CPUS && !vq_running_hull_add(&out->cpu[bound.cpu], &bound))) {
+            if (!vq_stream_add_bound(&out->all, out->cpu, &out->summary, plan->sink, &bound,
+                                     VQ_BOUND_ORDER(1, read->kick_next))) {
                 return false;
             }
             if (bound.value < estimate) {
@@ -201,7 +187,7 @@ static bool pair_ready(const round_plan *plan, round_read *read, round_result *o
      * kick's time plus its estimate never decreases with its time), the kicks to come being at most
      * VQ_STREAM_DISORDER_NS before the next one or the guest's watermark (the guest's CPUs' events are
      * merged in nearly time order; a kick that comes earlier is counted). */
-    at = read->guest_ended ? UINT64_MAX : vq_pass_next(read->guest);
+    at = vq_stream_next(read->guest, read->guest_ended);
     if (read->kick_next < load->kick_base + load->kick_count && load->kicks[read->kick_next - load->kick_base].ts < at) {
         at = load->kicks[read->kick_next - load->kick_base].ts;
     }
@@ -220,16 +206,8 @@ static bool pair_ready(const round_plan *plan, round_read *read, round_result *o
     out->most_host = held > out->most_host ? held : out->most_host;
     out->most_kicks = load->kick_base + load->kick_count - read->kick_next > out->most_kicks
                           ? load->kick_base + load->kick_count - read->kick_next : out->most_kicks;
-    while (gone < load->request_count) {
-        const vq_guest_request *request = &load->requests[gone];
-
-        if (!request->complete && !read->guest_ended &&
-            request->submit + VQ_ID_BOUNDS_TIMEOUT_NS >= vq_pass_next(read->guest)) {
-            break;
-        }
-        gone++;
-    }
-    return vq_loader_release_guest(load, load->request_base + gone, read->kick_next, load->irq_base + load->irq_count);
+    return vq_stream_release_guest(load, read->kick_next, load->irq_base + load->irq_count,
+                                   vq_stream_next(read->guest, read->guest_ended), read->guest_ended);
 }
 
 /* One read of the session: the guest a step at a time, the host side ahead of it by the largest
@@ -316,16 +294,6 @@ static bool add_aside(size_t **aside, size_t *count, const round_result *round)
     return true;
 }
 
-static unsigned bits(uint32_t mask)
-{
-    unsigned n = 0;
-
-    for (; mask; mask &= mask - 1) {
-        n++;
-    }
-    return n;
-}
-
 /* The plan the pairing and its replay start from (ROUND's but the queues and the events set aside):
  * false when there is nothing to start from (no pairing, add_kick_bounds). *HOST_EVENTS, *UNNAMED: the
  * host events to pair with, and those of them that name no queue. */
@@ -381,7 +349,7 @@ vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick
 
         /* pair_by_queue: queue by queue when every notified kick and every host event not set aside
          * names its queue and the kicks use two queues or more */
-        plan.per_queue = !facts->unnamed_kick_queue && unnamed == aside_unnamed && bits(facts->kick_queues) >= 2;
+        plan.per_queue = !facts->unnamed_kick_queue && unnamed == aside_unnamed && vq_stream_queue_count(facts->kick_queues) >= 2;
         plan.aside = aside;
         plan.aside_count = aside_count;
         status = run_round(&plan, &result, error);

@@ -2,12 +2,9 @@
 /*
  * What the pairings decide over the whole session before they pair (stream_align.h), gathered from the
  * streaming reads: the notified kicks' and the irqs' queues, each device's handler runs and queues'
- * addresses, the doorbell's page, the probe's injections; the estimates they pair from; and the loaders
- * their reads use.
+ * addresses, the doorbell's page, the probe's injections.
  */
 #include "stream_align.h"
-
-#include "session_dir.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -205,72 +202,4 @@ void vq_pairing_facts_free(vq_pairing_facts *facts)
     free(facts->written);
     facts->written = NULL;
     facts->written_count = facts->written_capacity = 0;
-}
-
-void vq_stream_estimates_from(vq_stream_estimates *lines, vq_running_hull *all, vq_running_hull *cpu,
-                              int64_t fallback)
-{
-    size_t c;
-
-    lines->all = vq_bound_line_from_hull(all);
-    for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
-        lines->cpu[c] = vq_bound_line_from_hull(&cpu[c]);
-    }
-    lines->fallback = fallback;
-}
-
-int64_t vq_stream_estimate_at(const vq_stream_estimates *lines, uint32_t cpu, uint64_t at)
-{
-    if (cpu < VQ_GUEST_MAX_CPUS && lines->cpu[cpu].usable) {
-        return vq_bound_line_at(&lines->cpu[cpu], at);
-    }
-    return lines->all.usable ? vq_bound_line_at(&lines->all, at) : lines->fallback;
-}
-
-int64_t vq_stream_estimate_bound(const vq_stream_estimates *lines, uint64_t at, bool largest)
-{
-    /* an event whose CPU has no line of its own (or names none) gets every CPU's, else the fallback */
-    int64_t bound = lines->all.usable ? vq_bound_line_at(&lines->all, at) : lines->fallback;
-    size_t c;
-
-    for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
-        if (lines->cpu[c].usable) {
-            int64_t one = vq_bound_line_at(&lines->cpu[c], at);
-
-            bound = largest ? (one > bound ? one : bound) : (one < bound ? one : bound);
-        }
-    }
-    return bound;
-}
-
-vq_loader *vq_stream_loader_new(const char *directory, const vq_pairing_facts *facts)
-{
-    vq_loader *load = calloc(1, sizeof(*load));
-    vq_error error;
-
-    if (!load || !(load->session = calloc(1, sizeof(*load->session)))) {
-        free(load);
-        return NULL;
-    }
-    load->directory = directory;
-    vq_error_clear(&error);
-    /* without meta.json the load warns; a streaming read goes on as the load does */
-    vq_session_read_meta(load->session, directory, &error);
-    load->stock_device = strcmp(load->session->device, "xblk") != 0 && strcmp(load->session->device, "demo") != 0;
-    if (facts) {
-        memcpy(load->bars, facts->bars, sizeof(load->bars));
-        load->bar_count = facts->bar_count;
-    }
-    return load;
-}
-
-void vq_stream_loader_delete(vq_loader *load)
-{
-    if (load) {
-        vq_session *session = load->session;
-
-        vq_loader_free(load);
-        vq_session_free(session);
-        free(load);
-    }
 }

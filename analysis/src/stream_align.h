@@ -127,10 +127,30 @@ typedef struct vq_bound_sink {
     bool (*add)(struct vq_bound_sink *sink, const vq_constraint *bound, uint64_t order);
 } vq_bound_sink;
 
-/* A loader of its own for one streaming read of DIRECTORY: a session of its own (meta.json read when
- * there, warnings apart from the load's), no application end. NULL: out of memory. */
+/* A loader of its own for one streaming read of DIRECTORY (stream_read.c): a session of its own
+ * (meta.json read when there, warnings apart from the load's), no application end, FACTS' BARs (NULL:
+ * none). NULL: out of memory. */
 vq_loader *vq_stream_loader_new(const char *directory, const vq_pairing_facts *facts);
 void vq_stream_loader_delete(vq_loader *load);
+/*
+ * A pass's release of the records it does not read, each step (stream_read.c): QEMU's all but the
+ * requests in flight (their begin less than VQ_ID_BOUNDS_TIMEOUT_NS before NEXT, QEMU's watermark, and
+ * not ENDED); the guest's requests once complete or timed out (NEXT: the guest's watermark), its kicks
+ * before absolute index KICKS and irqs before IRQS. False: out of memory.
+ */
+bool vq_stream_release_qemu(vq_loader *load, uint64_t next, bool ended);
+bool vq_stream_release_guest(vq_loader *load, size_t kicks, size_t irqs, uint64_t next, bool ended);
+/* A bound a pass made: into its SUMMARY (with its ORDER), its hulls (ALL, and CPU[] of its CPU) and
+ * SINK (NULL: none). False: out of memory, or the sink failed. */
+bool vq_stream_add_bound(vq_running_hull *all, vq_running_hull *cpu, vq_bound_summary *summary, vq_bound_sink *sink,
+                         const vq_constraint *bound, uint64_t order);
+/* A pass's watermark (vq_pass_next), UINT64_MAX once ENDED. */
+static inline uint64_t vq_stream_next(const vq_pass *pass, bool ended)
+{
+    return ended ? UINT64_MAX : vq_pass_next(pass);
+}
+/* The queues of a mask of them. */
+unsigned vq_stream_queue_count(uint32_t mask);
 
 /*
  * A, id bounds (id_bounds.c): the guest's completions joined with QEMU's request ends by id into lower
