@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The streaming alignment's passes built so far on a session, alone (bench/long-session.sh): pass A's
- * id bounds, pass B's kick pairs, pass C's irq pairs and pass D's solve, the windows they held, their CPU time and this process's peak RSS,
- * to compare a long session with a short one (the passes are meant to take the same memory whatever the
- * session's length, STREAMING.md).
+ * The streaming alignment's passes built so far on a session, alone (bench/long-session.sh): pass A's id
+ * bounds, pass B's kick pairs, pass C's irq pairs and pass D's solve, the windows they held, their CPU time
+ * and this process's peak RSS, to compare a long session with a short one (the passes are meant to take the
+ * same memory whatever the session's length, STREAMING.md).
  *
  *   bench_stream_align SESSION
  */

@@ -24,10 +24,11 @@ static bool add_bound(vq_id_bounds *out, const vq_guest_request *request, size_t
 
 /*
  * Joins what the windows hold, then releases: guest requests joined (or given up) from the front, QEMU
- * requests the guest has passed by the margin, and every kick, irq, handler run, device notify and hold
- * (this pass reads none: the kicks and runs once the pairing facts are taken from them). OFFSET: the largest bound so far (HAVE_OFFSET), at most the true offset, so
- * the guest's time + OFFSET is never ahead of where it truly is on the host clock; QEMU_WATERMARK: the
- * host time QEMU's events are taken up to. ENDED: both passes are read, nothing more can join.
+ * requests the guest has passed by the margin, and every kick, irq, handler run, device notify and hold (this
+ * pass reads none: the kicks and runs once the pairing facts are taken from them). OFFSET: the largest bound
+ * so far (HAVE_OFFSET), at most the true offset, so the guest's time + OFFSET is never ahead of where it
+ * truly is on the host clock; QEMU_WATERMARK: the host time QEMU's events are taken up to. ENDED: both passes
+ * are read, nothing more can join.
  */
 static bool join_and_release(vq_loader *load, vq_id_bounds *out, uint64_t guest_limit, uint64_t qemu_watermark,
                              bool have_offset, int64_t offset, bool ended)

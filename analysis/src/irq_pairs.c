@@ -245,8 +245,9 @@ static void read_free(irq_read *read)
     vq_stream_loader_delete(read->load);
 }
 
-/* One read of the session (after pass B: the facts have the probe's): the guest a step at a time, QEMU and the probe stream ahead of it by the
- * largest estimate and the window. *UNNAMED: the device injections whose queue is not named. */
+/* One read of the session (after pass B: the facts have the probe's): the guest a step at a time, QEMU and
+ * the probe stream ahead of it by the largest estimate and the window. *UNNAMED: the device injections
+ * whose queue is not named. */
 static vq_status run_read(const irq_plan *plan, vq_irq_pairs *out, uint64_t *unnamed, vq_error *error)
 {
     irq_read read = { .load = vq_stream_loader_new(plan->directory, plan->facts), .probe_ended = plan->synthesized };
@@ -280,7 +281,8 @@ static vq_status run_read(const irq_plan *plan, vq_irq_pairs *out, uint64_t *unn
             status = vq_pass_step(read.guest, guest_limit, &read.guest_ended, error);
         }
         if (read.guest_ended) {   /* then the host side goes on a step at a time */
-            uint64_t next = vq_stream_next(read.qemu, read.qemu_ended), probe = vq_stream_next(read.probe, read.probe_ended);
+            uint64_t next = vq_stream_next(read.qemu, read.qemu_ended);
+            uint64_t probe = vq_stream_next(read.probe, read.probe_ended);
 
             host_limit = (probe < next ? probe : next) + VQ_ID_BOUNDS_STEP_NS;
         } else {

@@ -188,15 +188,18 @@ static bool pair_ready(const round_plan *plan, round_read *read, round_result *o
      * VQ_STREAM_DISORDER_NS before the next one or the guest's watermark (the guest's CPUs' events are
      * merged in nearly time order; a kick that comes earlier is counted). */
     at = vq_stream_next(read->guest, read->guest_ended);
-    if (read->kick_next < load->kick_base + load->kick_count && load->kicks[read->kick_next - load->kick_base].ts < at) {
-        at = load->kicks[read->kick_next - load->kick_base].ts;
+    if (read->kick_next < load->kick_base + load->kick_count) {
+        uint64_t waiting = load->kicks[read->kick_next - load->kick_base].ts;
+
+        at = waiting < at ? waiting : at;
     }
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
         if (at == UINT64_MAX) {
             vq_pair_stream_drop_before(&read->streams[q], INT64_MAX);
         } else if (at > VQ_STREAM_DISORDER_NS) {
-            int64_t floor_at = (int64_t)(at - VQ_STREAM_DISORDER_NS) +
-                               vq_stream_estimate_bound(&plan->lines, at - VQ_STREAM_DISORDER_NS, false) - VQ_PAIR_SLACK_NS - 1;
+            uint64_t from = at - VQ_STREAM_DISORDER_NS;
+            int64_t floor_at = (int64_t)from + vq_stream_estimate_bound(&plan->lines, from, false) -
+                               VQ_PAIR_SLACK_NS - 1;
 
             vq_pair_stream_drop_before(&read->streams[q], floor_at);
             out->dropped_below = floor_at > out->dropped_below ? floor_at : out->dropped_below;
@@ -349,7 +352,8 @@ vq_status vq_kick_pairs_stream(const char *directory, vq_id_bounds *ids, vq_kick
 
         /* pair_by_queue: queue by queue when every notified kick and every host event not set aside
          * names its queue and the kicks use two queues or more */
-        plan.per_queue = !facts->unnamed_kick_queue && unnamed == aside_unnamed && vq_stream_queue_count(facts->kick_queues) >= 2;
+        plan.per_queue = !facts->unnamed_kick_queue && unnamed == aside_unnamed &&
+                         vq_stream_queue_count(facts->kick_queues) >= 2;
         plan.aside = aside;
         plan.aside_count = aside_count;
         status = run_round(&plan, &result, error);

@@ -204,9 +204,10 @@ typedef struct {
     int64_t driver_completed[VQ_GUEST_MAX_QUEUES];   /* guest.trace's '# queue-completed:', -1 unknown */
     size_t driver_queue_count;
     /* The collectors' records (guest: requests, kicks, irqs; QEMU: requests, handler runs, notifies;
-     * probe: exits, doorbell writes, injections, virqs; not the scheduler log) are windows: *_base is the index of element 0, and every index a record or map holds is absolute
-     * (vq_request_at...). The batch steps read whole sessions: their bases stay 0. A streaming consumer
-     * releases what it is done with (vq_loader_release_guest / _qemu). */
+     * probe: exits, doorbell writes, injections, virqs; not the scheduler log) are windows: *_base is
+     * the index of element 0, and every index a record or map holds is absolute (vq_request_at...). The
+     * batch steps read whole sessions: their bases stay 0. A streaming consumer releases what it is
+     * done with (vq_loader_release_guest / _qemu / _probe). */
     vq_guest_request *requests;
     size_t request_count, request_capacity, request_base;
     vq_guest_kick *kicks;
@@ -341,10 +342,11 @@ bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handle
  * (released_late). */
 void vq_loader_release_probe(vq_loader *load, size_t exits, size_t notifies, size_t injections, size_t virqs);
 /*
- * For a read that keeps only the doorbell writes as they come (stream_align.h): releases every probe
- * record but the exits vCPU threads are still in (a write's time is its exit's) and the writes still
- * open (their signal is theirs, not a write of its own), and empties the scheduler log. vq_loader_notify_floor: the earliest time a doorbell write not yet read can have, the
- * pass's next event at NEXT: an open exit's time, when earlier.
+ * For a read that keeps only the doorbell writes as they come (stream_align.h): releases every probe record
+ * but the exits vCPU threads are still in (a write's time is its exit's) and the writes still open (their
+ * signal is theirs, not a write of its own), and empties the scheduler log. vq_loader_notify_floor: the
+ * earliest time a doorbell write not yet read can have, the pass's next event at NEXT: an open exit's time,
+ * when earlier.
  */
 void vq_loader_release_probe_but_open(vq_loader *load);
 uint64_t vq_loader_notify_floor(const vq_loader *load, uint64_t next);

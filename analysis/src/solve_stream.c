@@ -18,7 +18,8 @@ void vq_interval_acc_add(vq_interval_acc *acc, const vq_constraint *bound, uint6
     /* interval_of's, ties to the first in vq_align_clocks's order */
     if (bound->upper) {
         interval->upper_count++;
-        if (!interval->has_hi || bound->value < interval->hi || (bound->value == interval->hi && order < acc->hi_order)) {
+        if (!interval->has_hi || bound->value < interval->hi ||
+            (bound->value == interval->hi && order < acc->hi_order)) {
             interval->has_hi = true;
             interval->hi = bound->value;
             interval->hi_guest_ns = bound->guest_ns;
@@ -26,7 +27,8 @@ void vq_interval_acc_add(vq_interval_acc *acc, const vq_constraint *bound, uint6
         }
     } else {
         interval->lower_count++;
-        if (!interval->has_lo || bound->value > interval->lo || (bound->value == interval->lo && order < acc->lo_order)) {
+        if (!interval->has_lo || bound->value > interval->lo ||
+            (bound->value == interval->lo && order < acc->lo_order)) {
             interval->has_lo = true;
             interval->lo = bound->value;
             interval->lo_guest_ns = bound->guest_ns;

@@ -356,7 +356,9 @@ static void test_session(const char *directory, int set_aside)
         size_t notify = batch->kicks[i].notify;
 
         if (notify != VQ_NO_INDEX) {
-            pair_sum += (uint64_t)(i + 1) * (tcg ? batch->handlers[notify].ts : vq_notify_time(&batch->notifies[notify]));
+            uint64_t host = tcg ? batch->handlers[notify].ts : vq_notify_time(&batch->notifies[notify]);
+
+            pair_sum += (uint64_t)(i + 1) * host;
         }
     }
 
