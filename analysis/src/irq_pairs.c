@@ -143,7 +143,8 @@ static uint64_t injections_floor(const irq_read *read)
 static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
 {
     vq_loader *load = read->load;
-    uint64_t floor = injections_floor(read), probe_next = vq_stream_next(read->probe, read->probe_ended), at, earliest;
+    uint64_t floor = injections_floor(read), probe_next = vq_stream_next(read->probe, read->probe_ended);
+    uint64_t at, earliest;
     size_t q, held;
 
     for (; plan->pairing && read->irq_next < load->irq_base + load->irq_count; read->irq_next++) {
@@ -199,16 +200,19 @@ static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
     /* What no later irq can take (the merge takes the last injection up to an irq's latest time), and
      * the virqs and injections before any later pair's time. */
     at = vq_stream_next(read->guest, read->guest_ended);
-    if (read->irq_next < load->irq_base + load->irq_count && load->irqs[read->irq_next - load->irq_base].ts < at) {
-        at = load->irqs[read->irq_next - load->irq_base].ts;
+    if (read->irq_next < load->irq_base + load->irq_count) {
+        uint64_t waiting = load->irqs[read->irq_next - load->irq_base].ts;
+
+        at = waiting < at ? waiting : at;
     }
     earliest = floor;
     held = vq_pair_stream_held(&read->notifies) + vq_pair_stream_held(&read->injections);
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
-        if (at != UINT64_MAX && at > VQ_STREAM_DISORDER_NS) {
-            int64_t latest = (int64_t)(at - VQ_STREAM_DISORDER_NS) +
-                             vq_stream_estimate_bound(&plan->lines, at - VQ_STREAM_DISORDER_NS, false) +
-                             VQ_PAIR_SLACK_NS;
+        if (at == UINT64_MAX) {   /* no irq to come */
+            vq_pair_stream_drop_before(&read->streams[q], INT64_MAX);
+        } else if (at > VQ_STREAM_DISORDER_NS) {
+            uint64_t from = at - VQ_STREAM_DISORDER_NS;
+            int64_t latest = (int64_t)from + vq_stream_estimate_bound(&plan->lines, from, false) + VQ_PAIR_SLACK_NS;
 
             vq_pair_stream_drop_behind(&read->streams[q], latest);
             read->dropped_behind = latest > read->dropped_behind ? latest : read->dropped_behind;

@@ -62,7 +62,7 @@ typedef struct {
     bool has_kvm;                   /* it saw a KVM exit (without, and without injections: TCG) */
 } vq_pairing_facts;
 
-/* Takes what LOAD's windows hold of the kicks and handler runs (each once: called before they are
+/* Takes what LOAD's windows hold of the kicks, irqs and handler runs (each once: called before they are
  * released). False: more devices than VQ_STREAM_MAX_DEVICES (the facts are then incomplete). */
 bool vq_pairing_facts_take(vq_pairing_facts *facts, const vq_loader *load);
 /* After the passes: the traced device's facts (NULL when it ran no handler), and the queue of a device
