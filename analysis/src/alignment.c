@@ -441,11 +441,13 @@ end:
 
 /* ---- the offset the stages use: TSC when recorded, else the causal midpoint ---- */
 
-static void check_offset(vq_session *session, const vq_loader *load, const char *what)
+static bool check_offset(vq_session *session, vq_offset_checker *checker, const char *what, vq_error *error)
 {
     const vq_offset_check *check = &session->offset_check;
 
-    session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
+    if (!checker->check(checker, &session->offset, NULL, &session->offset_check, error)) {
+        return false;
+    }
     if (check->lower.has && check->lower.margin < 0) {
         vq_session_warn(session, "%s is below the causal LOWER bound (%s) by %" PRId64 " ns at guest %" PRIu64
                         " ns (%zu lower bounds violated): a wrong pairing, or a TSC the guest rewrote", what,
@@ -458,6 +460,7 @@ static void check_offset(vq_session *session, const vq_loader *load, const char 
                         vq_bound_source_name(check->upper.source), -check->upper.margin, check->upper.guest_ns,
                         check->upper.violations);
     }
+    return true;
 }
 
 /*
@@ -467,9 +470,10 @@ static void check_offset(vq_session *session, const vq_loader *load, const char 
  * older session) the stages use the causal midpoint. A malformed TSC file is reported (FILE:LINE) and
  * the session falls back to causality rather than failing: the TSC data are a refinement.
  */
-vq_status vq_choose_offset(vq_loader *load, vq_error *error)
+vq_status vq_choose_offset_with(vq_session *session, const char *directory, const vq_clock_pair *guest_pairs,
+                                size_t guest_pair_count, const vq_clock_pair *cpu_pairs, size_t cpu_pair_count,
+                                vq_offset_checker *checker, vq_error *error)
 {
-    vq_session *session = load->session;
     vq_tsc_check *t = &session->tsc;
     const vq_alignment *alignment = &session->alignment;
     vq_tsc_files files;
@@ -477,10 +481,10 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
     vq_status status;
 
     vq_error_clear(&tsc_error);
-    status = vq_tsc_read(load->directory, &files, &tsc_error);
+    status = vq_tsc_read(directory, &files, &tsc_error);
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s", tsc_error.message);
-        goto end;
+        return status;
     }
     if (status != VQ_OK) {
         vq_session_warn(session, "%s (TSC data not used)", tsc_error.message);
@@ -489,9 +493,8 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
         snprintf(t->why, sizeof(t->why), "%s", strcmp(session->mode, "tcg") == 0 ? "TCG session: no KVM tsc-offset"
                  : "no tsc-offset.txt: KVM's debugfs not readable while recording, or an older session");
     } else {
-        vq_tsc_predict(&files, load->guest_pairs, load->guest_pair_count, t);
+        vq_tsc_predict(&files, guest_pairs, guest_pair_count, t);
     }
-    status = VQ_OK;
     if (t->present) {
         session->offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_TSC,
                                              .from_guest_ns = t->predicted_guest_ns[0],
@@ -499,8 +502,10 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
                                              .from_offset = t->predicted[0],
                                              .to_offset = t->predicted[t->predictions - 1],
                                              .error_ns = t->error_ns };
-        check_offset(session, load, "the TSC offset (KVM tsc-offset)");
-        vq_tsc_check_vcpus(&files, load->guest_cpu_pairs, load->guest_cpu_pair_count, t);
+        if (!check_offset(session, checker, "the TSC offset (KVM tsc-offset)", error)) {
+            return VQ_ERR_NOMEM;
+        }
+        vq_tsc_check_vcpus(&files, cpu_pairs, cpu_pair_count, t);
         if (t->vcpu_offset_spread) {
             vq_session_warn(session, "the vCPUs' KVM tsc-offsets differ by up to %" PRId64 " cycles: the guest's CPUs "
                             "do not read one TSC (vCPU 0's offset and pairs are used)", t->vcpu_offset_spread);
@@ -528,9 +533,10 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
         uint32_t worst_cpu;
         bool line = vq_causal_offset(alignment, &session->offset, &contradiction);
 
-        session->offset_check = vq_offset_check_bounds(&session->offset, load->constraints, load->constraint_count);
-        if (vq_per_cpu_offsets(load->constraints, load->constraint_count, session->cpu_offset, VQ_GUEST_MAX_CPUS,
-                               &cpu_contradiction, &worst_cpu) &&
+        if (!checker->check(checker, &session->offset, NULL, &session->offset_check, error)) {
+            return VQ_ERR_NOMEM;
+        }
+        if (checker->per_cpu(checker, session->cpu_offset, &cpu_contradiction, &worst_cpu) &&
             (cpu_contradiction == 0 || cpu_contradiction < contradiction)) {
             /* Each guest CPU's own bounds give it its own offset: the guest's CPUs need not read one clock
              * (under TCG each vCPU's TSC starts at its own moment, microseconds apart), and one offset for
@@ -552,8 +558,9 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
                                 "line, or a pairing is wrong; cross-clock stages may come out negative", worst_cpu,
                                 cpu_contradiction, contradiction);
             }
-            session->offset_check = vq_offset_check_per_cpu(&session->offset, session->cpu_offset, VQ_GUEST_MAX_CPUS,
-                                                            load->constraints, load->constraint_count);
+            if (!checker->check(checker, &session->offset, session->cpu_offset, &session->offset_check, error)) {
+                return VQ_ERR_NOMEM;
+            }
         } else if (contradiction && line) {
             vq_session_warn(session, "clock constraints contradict even along a drifting line (%.1f ppm): lo exceeds "
                             "hi by %" PRId64 " ns (a wrong pairing); cross-clock stages may come out negative",
@@ -569,7 +576,42 @@ vq_status vq_choose_offset(vq_loader *load, vq_error *error)
                         "TSC data; cross-clock stages are left out", session->upper_from_kicks,
                         session->lower_from_ids + session->lower_from_irqs);
     }
-end:
+    return VQ_OK;
+}
+
+/* The batch's checker: the bounds vq_align_clocks kept. */
+typedef struct {
+    vq_offset_checker checker;
+    const vq_loader *load;
+} batch_checker;
+
+static bool batch_check(vq_offset_checker *checker, const vq_clock_offset *all, const vq_clock_offset *per_cpu,
+                        vq_offset_check *out, vq_error *error)
+{
+    const vq_loader *load = ((batch_checker *)checker)->load;
+
+    (void)error;
+    *out = per_cpu ? vq_offset_check_per_cpu(all, per_cpu, VQ_GUEST_MAX_CPUS, load->constraints, load->constraint_count)
+                   : vq_offset_check_bounds(all, load->constraints, load->constraint_count);
+    return true;
+}
+
+static size_t batch_per_cpu(vq_offset_checker *checker, vq_clock_offset *offsets, int64_t *contradiction,
+                            uint32_t *worst_cpu)
+{
+    const vq_loader *load = ((batch_checker *)checker)->load;
+
+    return vq_per_cpu_offsets(load->constraints, load->constraint_count, offsets, VQ_GUEST_MAX_CPUS, contradiction,
+                              worst_cpu);
+}
+
+vq_status vq_choose_offset(vq_loader *load, vq_error *error)
+{
+    batch_checker checker = { .checker = { .check = batch_check, .per_cpu = batch_per_cpu }, .load = load };
+    vq_status status = vq_choose_offset_with(load->session, load->directory, load->guest_pairs, load->guest_pair_count,
+                                             load->guest_cpu_pairs, load->guest_cpu_pair_count, &checker.checker,
+                                             error);
+
     /* The bounds' last reader: the offset is checked against them above. */
     free(load->constraints);
     load->constraints = NULL;

@@ -152,6 +152,10 @@ vq_status vq_id_bounds_stream(vq_loader *load, vq_id_bounds *out, vq_bound_sink 
     out->facts.xblk_vdev = load->xblk_vdev;
     memcpy(out->facts.bars, load->bars, sizeof(out->facts.bars));
     out->facts.bar_count = load->bar_count;
+    memcpy(out->facts.guest_pairs, load->guest_pairs, sizeof(out->facts.guest_pairs));
+    out->facts.guest_pair_count = load->guest_pair_count;
+    memcpy(out->facts.guest_cpu_pairs, load->guest_cpu_pairs, sizeof(out->facts.guest_cpu_pairs));
+    out->facts.guest_cpu_pair_count = load->guest_cpu_pair_count;
     out->released_late = load->released_late;
     vq_pass_close(guest);
     vq_pass_close(qemu);

@@ -189,8 +189,6 @@ vq_status vq_solve_stream(const char *directory, vq_id_bounds *ids, vq_kick_pair
 {
     vq_bound_summary summary = ids->summary;
     halves *h = calloc(1, sizeof(*h));
-    vq_loader *load = NULL;
-    vq_id_bounds again;
     vq_status status = VQ_ERR_NOMEM;
     size_t c;
 
@@ -202,18 +200,7 @@ vq_status vq_solve_stream(const char *directory, vq_id_bounds *ids, vq_kick_pair
     vq_bound_summary_merge(&summary, &irqs->summary);
     h->sink.add = halves_add;
     h->summary = &summary;
-    load = vq_stream_loader_new(directory, NULL);
-    if (!load) {
-        goto end;
-    }
-    status = vq_id_bounds_stream(load, &again, &h->sink, error);
-    vq_id_bounds_free(&again);
-    if (status == VQ_OK) {
-        status = vq_kick_pairs_replay(directory, ids, kicks, &h->sink, error);
-    }
-    if (status == VQ_OK) {
-        status = vq_irq_pairs_replay(directory, ids, kicks, irqs, &h->sink, error);
-    }
+    status = vq_stream_replay(directory, ids, kicks, irqs, &h->sink, error);
     if (status != VQ_OK) {
         goto end;
     }
@@ -235,7 +222,29 @@ end:
     if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory (solve)", directory);
     }
-    vq_stream_loader_delete(load);
     free(h);
+    return status;
+}
+
+vq_status vq_stream_replay(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
+                           vq_bound_sink *sink, vq_error *error)
+{
+    vq_loader *load = vq_stream_loader_new(directory, NULL);
+    vq_id_bounds again;
+    vq_status status;
+
+    if (!load) {
+        vq_error_set(error, "%s: out of memory (replay)", directory);
+        return VQ_ERR_NOMEM;
+    }
+    status = vq_id_bounds_stream(load, &again, sink, error);
+    vq_id_bounds_free(&again);
+    vq_stream_loader_delete(load);
+    if (status == VQ_OK) {
+        status = vq_kick_pairs_replay(directory, ids, kicks, sink, error);
+    }
+    if (status == VQ_OK) {
+        status = vq_irq_pairs_replay(directory, ids, kicks, irqs, sink, error);
+    }
     return status;
 }

@@ -51,6 +51,10 @@ typedef struct {
     bool too_many_devices;
     vq_guest_bar bars[VQ_GUEST_MAX_BARS];   /* the guest pass's, for a read of the probe stream */
     size_t bar_count;
+    vq_clock_pair guest_pairs[VQ_GUEST_MAX_CLOCK_PAIRS];    /* the guest pass's, for the TSC offset */
+    size_t guest_pair_count;
+    vq_clock_pair guest_cpu_pairs[VQ_GUEST_MAX_CPU_PAIRS];
+    size_t guest_cpu_pair_count;
     /* vq_pairing_facts_doorbell: every address written in the device's BARs, and the doorbell's page
      * (the most written address's: doorbell_writes 0 when none, a TCG session) */
     vq_stream_doorbell *written;
@@ -267,5 +271,17 @@ typedef struct {
 
 vq_status vq_solve_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
                           vq_solved *solved, vq_error *error);
+/* A, B's last round and C's last read again, each bound to SINK (what D and the offset's check read). */
+vq_status vq_stream_replay(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
+                           vq_bound_sink *sink, vq_error *error);
+
+/*
+ * The offset the stages use, chosen and checked as vq_choose_offset does (offset_stream.c), after A-D:
+ * SESSION (a fresh one, its meta read) gets the alignment, the bound counts, the offset, its check against
+ * every bound (A-C read again for each check: one under KVM's TSC, one or two for the causal offset) and
+ * the per-CPU offsets, and the same warnings. *REPLAYS: the reads of A-C that took.
+ */
+vq_status vq_offset_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
+                           const vq_solved *solved, vq_session *session, unsigned *replays, vq_error *error);
 
 #endif

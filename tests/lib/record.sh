@@ -21,8 +21,8 @@ record_and_check() {  # record_and_check EXPECT [vqscope record options...]
   # the collectors read in steps up to random times (the streaming core's sources) take exactly the
   # events up to each time and end with the records and warnings of one read to the end
   "$VQSCOPE_TOP/analysis/.build/analysis_passes" "$WORK/session" || fail "the passes read in steps differ from one read"
-  # the streaming alignment's passes (A-D: ids, kick and irq pairings, the solve) give the batch's
-  # pairs, bounds, alignment and per-CPU offsets
+  # the streaming alignment's passes (A-D: ids, kick and irq pairings, the solve) and the offset chosen
+  # after them give the batch's pairs, bounds, alignment, per-CPU offsets, offset and its check
   "$VQSCOPE_TOP/analysis/.build/analysis_stream" "$WORK/session" || fail "the streaming alignment differs from the batch's"
   python3 "$VQSCOPE_TOP/tests/lib/alignment_check.py" "$WORK/report.json" || fail "the clock alignment does not hold"
   # the stage table and CDF points (from the analyzer's histograms) within 0.4 % of the exact values of its rows

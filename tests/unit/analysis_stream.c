@@ -5,7 +5,8 @@
  * (every kick with the same host event), its set-aside host events, its count of host events and the
  * same upper lines along the kick bounds on every CPU (the irq pairing's estimates); pass C, the irq
  * pairing, the batch's device injections, pairs, rejections and lower lines; pass D, the solve, the
- * session's alignment and each CPU's offset. And the streaming merges (pair_stream.c) against
+ * session's alignment and each CPU's offset; then the offset chosen and checked (offset_stream.c), the
+ * batch's offset, check, TSC figures and warnings. And the streaming merges (pair_stream.c) against
  * vq_pair_forward_selected and vq_pair_backward_selected, and the solve's interval taken shuffled and
  * merged against the array's, on drawn inputs.
  *
@@ -268,9 +269,9 @@ static void test_interval_ties(void)
     }
 }
 
-/* Pass D after A-C against BATCH's solve: the session's alignment, and each CPU's offset. */
-static void test_solve(const char *directory, const vq_loader *batch, vq_id_bounds *ids, vq_kick_pairs *kicks,
-                       vq_irq_pairs *irqs)
+/* Pass D after A-C against BATCH's solve: the session's alignment, and each CPU's offset (*SOLVED). */
+static bool test_solve(const char *directory, const vq_loader *batch, vq_id_bounds *ids, vq_kick_pairs *kicks,
+                       vq_irq_pairs *irqs, vq_solved *out)
 {
     vq_clock_offset offsets[VQ_GUEST_MAX_CPUS];
     vq_solved solved;
@@ -283,7 +284,7 @@ static void test_solve(const char *directory, const vq_loader *batch, vq_id_boun
     if (vq_solve_stream(directory, ids, kicks, irqs, &solved, &error) != VQ_OK) {
         fprintf(stderr, "%s: solve: %s\n", directory, error.message);
         CHECK(false);
-        return;
+        return false;
     }
     cpus = vq_per_cpu_offsets(batch->constraints, batch->constraint_count, offsets, VQ_GUEST_MAX_CPUS, &contradiction,
                               &worst);
@@ -299,6 +300,63 @@ static void test_solve(const char *directory, const vq_loader *batch, vq_id_boun
            solved.all.usable ? "usable" : "not usable", solved.all.offset,
            solved.all.drift_detected ? "detected" : "not detected", solved.all.line.usable ? ", a line" : "",
            solved.cpu_offsets, cpus, same, VQ_GUEST_MAX_CPUS);
+    *out = solved;
+    return true;
+}
+
+static bool same_margin(const vq_bound_margin *a, const vq_bound_margin *b)
+{
+    return a->has == b->has && (!a->has || (a->margin == b->margin && a->guest_ns == b->guest_ns &&
+                                            a->source == b->source && a->violations == b->violations));
+}
+
+/*
+ * The offset chosen and checked after A-D (offset_stream.c) against BATCH's vq_choose_offset (run here:
+ * it frees the batch's bounds): the offset, its check, the per-CPU offsets, the TSC's figures and the
+ * warnings the choice adds.
+ */
+static void test_offset(const char *directory, vq_loader *batch, vq_id_bounds *ids, vq_kick_pairs *kicks,
+                        vq_irq_pairs *irqs, const vq_solved *solved)
+{
+    vq_session *session = must(calloc(1, sizeof(*session))), *whole = batch->session;
+    size_t before = whole->warning_count, warnings = 0, i, same = 0;
+    const vq_tsc_check *x = &whole->tsc, *y = &session->tsc;
+    unsigned replays = 0;
+    vq_error error;
+    vq_status status;
+
+    vq_error_clear(&error);
+    CHECK(vq_choose_offset(batch, &error) == VQ_OK);
+    vq_session_read_meta(session, directory, &error);
+    warnings = session->warning_count;
+    vq_error_clear(&error);
+    status = vq_offset_stream(directory, ids, kicks, irqs, solved, session, &replays, &error);
+    CHECK(status == VQ_OK);
+    if (status != VQ_OK) {
+        fprintf(stderr, "%s: offset: %s\n", directory, error.message);
+    }
+    CHECK(same_offset(&session->offset, &whole->offset));
+    CHECK(same_margin(&session->offset_check.lower, &whole->offset_check.lower) &&
+          same_margin(&session->offset_check.upper, &whole->offset_check.upper));
+    CHECK(session->per_cpu_offsets == whole->per_cpu_offsets &&
+          session->all_cpu_contradiction_ns == whole->all_cpu_contradiction_ns);
+    for (i = 0; i < VQ_GUEST_MAX_CPUS; i++) {
+        same += same_offset(&session->cpu_offset[i], &whole->cpu_offset[i]);
+    }
+    CHECK(same == VQ_GUEST_MAX_CPUS);
+    CHECK(x->present == y->present && x->predictions == y->predictions && x->error_ns == y->error_ns &&
+          x->distance_ns == y->distance_ns && strcmp(x->why, y->why) == 0);
+    CHECK(session->warning_count - warnings == whole->warning_count - before);
+    for (i = 0; i < session->warning_count - warnings && i < whole->warning_count - before; i++) {
+        CHECK(strcmp(session->warnings[warnings + i], whole->warnings[before + i]) == 0);
+    }
+    printf("  offset streamed: %s, %" PRId64 " -> %" PRId64 " ns (+- %" PRId64 " ns)%s, margins %" PRId64 " / %"
+           PRId64 " ns, %zu warning%s; %u read%s of A-C for its checks\n",
+           session->offset.method == VQ_OFFSET_TSC ? "TSC" : "causal", session->offset.from_offset,
+           session->offset.to_offset, session->offset.error_ns, session->per_cpu_offsets ? ", per CPU" : "",
+           session->offset_check.lower.margin, session->offset_check.upper.margin, session->warning_count - warnings,
+           session->warning_count - warnings == 1 ? "" : "s", replays, replays == 1 ? "" : "s");
+    vq_session_free(session);
 }
 
 /* The batch load's steps up to the alignment, as vq_session_load runs them (its bounds kept). */
@@ -393,7 +451,11 @@ static void test_session(const char *directory, int set_aside)
            pairs.per_queue ? "queue by queue" : "one sequence", pairs.rounds, pairs.rounds == 1 ? "" : "s",
            pairs.set_aside, same_lines, cpus, pairs.most_kicks, pairs.most_host);
     if (test_irq_pairs(directory, batch, &ids, &pairs, &irqs)) {
-        test_solve(directory, batch, &ids, &pairs, &irqs);
+        vq_solved solved;
+
+        if (test_solve(directory, batch, &ids, &pairs, &irqs, &solved)) {
+            test_offset(directory, batch, &ids, &pairs, &irqs, &solved);   /* last: it frees the batch's bounds */
+        }
         vq_irq_pairs_free(&irqs);
     }
     vq_kick_pairs_free(&pairs);
