@@ -10,7 +10,7 @@
 # side by side are the figures of issue 12 (a 30-minute session loses nothing) and issue 13 (the
 # analyzer's memory does not grow with the session's length: it does today, the collectors keep the
 # whole session's records; analysis/STREAMING.md). The streaming alignment's passes built so far
-# (A, the id bounds, B, the kick pairing, C, the irq pairing, and D, the solve:
+# (A, the id bounds, B, the kick pairing, C, the irq pairing, D, the solve, and the offset chosen:
 # analysis/.build/bench_stream_align) are measured alone beside it. --reuse: DIR's sessions, recorded by an earlier run,
 # are analysed again instead of recorded (what an analyzer change costs, on the same sessions). A
 # benchmark: it prints figures, asserts nothing. Needs the tree built.

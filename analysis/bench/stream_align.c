@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The streaming alignment's passes built so far on a session, alone (bench/long-session.sh): pass A's id
- * bounds, pass B's kick pairs, pass C's irq pairs and pass D's solve, the windows they held, their CPU time
- * and this process's peak RSS, to compare a long session with a short one (the passes are meant to take the
- * same memory whatever the session's length, STREAMING.md).
+ * bounds, pass B's kick pairs, pass C's irq pairs, pass D's solve and the offset chosen and checked after
+ * them, the windows they held, their CPU time and this process's peak RSS, to compare a long session with
+ * a short one (the passes are meant to take the same memory whatever the session's length, STREAMING.md).
  *
  *   bench_stream_align SESSION
  */
@@ -31,11 +31,13 @@ int main(int argc, char **argv)
     vq_kick_pairs pairs;
     vq_irq_pairs irqs;
     vq_solved solved;
+    vq_session *session;
+    unsigned replays = 0;
     vq_bound_line line;
     struct rusage usage;
     vq_error error;
     vq_status status;
-    double start, after_a, after_b, after_c;
+    double start, after_a, after_b, after_c, after_d;
 
     if (argc != 2) {
         fprintf(stderr, "usage: bench_stream_align SESSION\n");
@@ -95,6 +97,23 @@ int main(int argc, char **argv)
            "%s, %zu CPUs with their own offset; %.1f s CPU (A-C read again)\n", argv[1], solved.bounds,
            solved.all.usable ? "usable" : "not usable", solved.all.offset, solved.all.whole.lo, solved.all.whole.hi,
            solved.all.drift_detected ? "detected" : "not detected", solved.cpu_offsets, cpu_seconds() - after_c);
+    after_d = cpu_seconds();
+    session = calloc(1, sizeof(*session));
+    if (!session) {
+        fprintf(stderr, "bench_stream_align: out of memory\n");
+        return 1;
+    }
+    vq_session_read_meta(session, argv[1], &error);
+    status = vq_offset_stream(argv[1], &bounds, &pairs, &irqs, &solved, session, &replays, &error);
+    if (status != VQ_OK) {
+        fprintf(stderr, "bench_stream_align: the offset: %s\n", error.message);
+        return 1;
+    }
+    printf("%s: the offset: %s, %" PRId64 " -> %" PRId64 " ns (+- %" PRId64 " ns), margins %" PRId64 " / %" PRId64
+           " ns; %u read(s) of A-C, %.1f s CPU\n", argv[1], session->offset.method == VQ_OFFSET_TSC ? "TSC" : "causal",
+           session->offset.from_offset, session->offset.to_offset, session->offset.error_ns,
+           session->offset_check.lower.margin, session->offset_check.upper.margin, replays, cpu_seconds() - after_d);
+    vq_session_free(session);
     getrusage(RUSAGE_SELF, &usage);
     printf("%s: peak RSS %ld KB\n", argv[1], usage.ru_maxrss);
     vq_irq_pairs_free(&irqs);
