@@ -4,8 +4,9 @@
  * causal bounds (align.h) and solves them: lower bounds from the device's end of id X before the guest's
  * completion of X (no pairing), upper bounds from notified kicks paired in order with the host notifies
  * of the doorbell, lower bounds from the device's injections paired in order with guest irqs, each
- * pairing starting from the tightest line along the other side's bounds of its event's guest CPU. The pairings are kept
- * (kick.notify, irq.injection): stitching follows them. vq_choose_offset then picks the offset the
+ * pairing starting from the tightest line along the other side's bounds of its event's guest CPU (the
+ * irqs from KVM's TSC offset when recorded). The pairings are kept (kick.notify, irq.injection):
+ * stitching follows them. vq_choose_offset then picks the offset the
  * stages use, the TSC's when recorded, else the causal one (a midpoint, a drifting line, or one per guest
  * CPU when the CPUs' clocks differ), and checks it against every bound.
  */
@@ -34,7 +35,7 @@ typedef size_t (*pair_function)(const uint64_t *guest, size_t guest_count, const
  */
 static bool pair_by_queue(pair_function pair, const uint64_t *guest, const uint32_t *guest_queue, size_t guest_count,
                           const uint64_t *host, const uint32_t *host_queue, const bool *aside, size_t host_count,
-                          const int64_t *estimate, ssize_t *pairs)
+                          const int64_t *estimate, int64_t slack, ssize_t *pairs)
 {
     vq_pair_selection selection = { .host_aside = aside };
     bool used[VQ_GUEST_MAX_QUEUES] = { false };
@@ -60,12 +61,12 @@ static bool pair_by_queue(pair_function pair, const uint64_t *guest, const uint3
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
         if (used[q]) {
             selection.queue = (uint32_t)q;
-            pair(guest, guest_count, host, host_count, estimate, VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS, &selection, pairs);
+            pair(guest, guest_count, host, host_count, estimate, slack, VQ_PAIR_WINDOW_NS, &selection, pairs);
         }
     }
     return true;
 one_sequence:
-    pair(guest, guest_count, host, host_count, estimate, VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS, &selection, pairs);
+    pair(guest, guest_count, host, host_count, estimate, slack, VQ_PAIR_WINDOW_NS, &selection, pairs);
     return false;
 }
 
@@ -97,7 +98,7 @@ static int pair_kicks(const uint64_t *kick, const uint32_t *queues, size_t kick_
         size_t paired = 0, below = 0;
 
         per_queue = pair_by_queue(vq_pair_forward_selected, kick, queues, kick_count, host, host_queues, aside,
-                                  host_count, estimate, pairs);
+                                  host_count, estimate, VQ_PAIR_SLACK_NS, pairs);
         for (i = 0; i < kick_count; i++) {
             if (pairs[i] >= 0) {
                 paired++;
@@ -287,11 +288,11 @@ end:
 
 /*
  * Lower bounds: the device's injections -> guest irqs, paired in order, starting from the upper
- * estimate (the irq's host time is at most guest + hi). An injection counts when it follows a
+ * estimate (the irq's host time is at most guest + hi), or from KVM's TSC offset (TSC: its line). An injection counts when it follows a
  * virtio_notify[_irqfd] of the device: the first one after it (load->device_injections). Records the
  * pairs (irqs[].injection). False: out of memory.
  */
-static bool add_irq_bounds(vq_loader *load, bound_list *bounds, int64_t upper_estimate)
+static bool add_irq_bounds(vq_loader *load, bound_list *bounds, int64_t upper_estimate, const vq_clock_offset *tsc)
 {
     vq_session *session = load->session;
     uint64_t *injection_times = malloc((load->device_notify_count + 1) * sizeof(*injection_times));
@@ -330,14 +331,18 @@ static bool add_irq_bounds(vq_loader *load, bound_list *bounds, int64_t upper_es
         goto end;
     }
     /* The kick bounds: each irq's estimate is the tightest line below those of its CPU (a fit of the
-     * upper bounds reads only those; the irq bounds are added once every estimate is made). */
+     * upper bounds reads only those; the irq bounds are added once every estimate is made). With KVM's
+     * TSC offset it is the largest offset the TSC allows, and no slack: an injection after it came after
+     * the irq, whose interrupt an earlier injection had raised (a delayed delivery, the later injection
+     * right after: the kick bounds' tens of us and the slack would take it). */
     for (i = 0; i < load->irq_count; i++) {
-        local[i] = estimate_at(lines, bounds->items, bounds->count, false, load->irqs[i].cpu, irq_times[i],
-                               upper_estimate);
+        local[i] = tsc ? vq_clock_offset_at(tsc, irq_times[i]) + tsc->error_ns
+                       : estimate_at(lines, bounds->items, bounds->count, false, load->irqs[i].cpu, irq_times[i],
+                                     upper_estimate);
     }
     load->paired_per_queue = pair_by_queue(vq_pair_backward_selected, irq_times, irq_queues, load->irq_count,
                                            injection_times, injection_queues, NULL, load->device_injection_count,
-                                           local, pairs) && load->paired_per_queue;
+                                           local, tsc ? 0 : VQ_PAIR_SLACK_NS, pairs) && load->paired_per_queue;
     for (i = 0; i < load->irq_count; i++) {
         const vq_host_injection *injection;
         uint64_t bound;
@@ -390,9 +395,29 @@ end:
     return ok;
 }
 
+bool vq_tsc_offset_of(const char *directory, const vq_clock_pair *guest_pairs, size_t guest_pair_count,
+                      vq_clock_offset *offset)
+{
+    vq_tsc_files files;
+    vq_tsc_check check = { 0 };
+    vq_error error;
+
+    vq_error_clear(&error);
+    if (vq_tsc_read(directory, &files, &error) != VQ_OK || !files.has_offset ||
+        !vq_tsc_predict(&files, guest_pairs, guest_pair_count, &check) || !check.present) {
+        return false;
+    }
+    *offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_TSC, .from_guest_ns = check.predicted_guest_ns[0],
+                                 .to_guest_ns = check.predicted_guest_ns[check.predictions - 1],
+                                 .from_offset = check.predicted[0], .to_offset = check.predicted[check.predictions - 1],
+                                 .error_ns = check.error_ns };
+    return true;
+}
+
 vq_status vq_align_clocks(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
+    vq_clock_offset tsc;
     bound_list bounds = { 0 };
     bool have_estimate = false, tcg = load->notify_count == 0;
     int64_t estimate = 0, upper_estimate = 0;
@@ -414,7 +439,8 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
             *injection = (vq_host_injection){ .ts = load->device_notifies[i].ts, .vector = UINT32_MAX };
         }
     }
-    if (!add_irq_bounds(load, &bounds, upper_estimate)) {
+    if (!add_irq_bounds(load, &bounds, upper_estimate, vq_tsc_offset_of(load->directory, load->guest_pairs,
+                                                                     load->guest_pair_count, &tsc) ? &tsc : NULL)) {
         goto end;
     }
     VQ_FIT(bounds.items, bounds.count, bounds.capacity);   /* before the solver's own arrays */

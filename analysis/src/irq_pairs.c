@@ -20,6 +20,7 @@ typedef struct {
     vq_stream_estimates lines;
     bool pairing;               /* kick bounds to start from */
     bool per_queue, synthesized;
+    int64_t slack;              /* add_irq_bounds's: none from KVM's TSC offset */
     vq_bound_sink *sink;        /* NULL, or each bound again (a replay) */
 } irq_plan;
 
@@ -155,11 +156,11 @@ static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
         vq_pair_host injection;
         uint64_t bound;
 
-        out->disordered += (int64_t)irq->ts + estimate + VQ_PAIR_SLACK_NS < read->dropped_behind;
-        if (floor != UINT64_MAX && (int64_t)irq->ts + estimate + VQ_PAIR_SLACK_NS >= (int64_t)floor) {
+        out->disordered += (int64_t)irq->ts + estimate + plan->slack < read->dropped_behind;
+        if (floor != UINT64_MAX && (int64_t)irq->ts + estimate + plan->slack >= (int64_t)floor) {
             break;   /* an injection it can pair with may not be made yet */
         }
-        if (!vq_pair_stream_backward(stream, irq->ts, estimate, VQ_PAIR_SLACK_NS, VQ_PAIR_WINDOW_NS, &injection)) {
+        if (!vq_pair_stream_backward(stream, irq->ts, estimate, plan->slack, VQ_PAIR_WINDOW_NS, &injection)) {
             continue;
         }
         if (injection.tag != UINT32_MAX && read->probe && !read->probe_ended &&
@@ -212,7 +213,7 @@ static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
             vq_pair_stream_drop_before(&read->streams[q], INT64_MAX);
         } else if (at > VQ_STREAM_DISORDER_NS) {
             uint64_t from = at - VQ_STREAM_DISORDER_NS;
-            int64_t latest = (int64_t)from + vq_stream_estimate_bound(&plan->lines, from, false) + VQ_PAIR_SLACK_NS;
+            int64_t latest = (int64_t)from + vq_stream_estimate_bound(&plan->lines, from, false) + plan->slack;
 
             vq_pair_stream_drop_behind(&read->streams[q], latest);
             read->dropped_behind = latest > read->dropped_behind ? latest : read->dropped_behind;
@@ -341,6 +342,9 @@ static irq_plan plan_of(const char *directory, const vq_id_bounds *ids, vq_kick_
     plan.synthesized = !facts->has_kvm && facts->injections == 0;
     plan.pairing = kicks->bounds > 0;
     vq_stream_estimates_from(&plan.lines, &kicks->all, kicks->cpu, kicks->smallest);
+    /* with KVM's TSC offset, the largest offset it allows and no slack (add_irq_bounds) */
+    plan.lines.tsc = vq_tsc_offset_of(directory, facts->guest_pairs, facts->guest_pair_count, &plan.lines.tsc_offset);
+    plan.slack = plan.lines.tsc ? 0 : VQ_PAIR_SLACK_NS;
     return plan;
 }
 

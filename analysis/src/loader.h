@@ -425,6 +425,11 @@ void vq_keep_doorbell(vq_loader *load);
  */
 vq_status vq_align_clocks(vq_loader *load, vq_error *error);
 vq_status vq_choose_offset(vq_loader *load, vq_error *error);
+/* KVM's TSC offset of DIRECTORY's session with the guest's clock pairs, as vq_choose_offset takes it (its
+ * line and error): false when not recorded or not usable (vq_choose_offset says why). The irq pairing
+ * starts from it when there. */
+bool vq_tsc_offset_of(const char *directory, const vq_clock_pair *guest_pairs, size_t guest_pair_count,
+                      vq_clock_offset *offset);
 /*
  * vq_choose_offset on any bounds: SESSION's alignment and bound counts set, DIRECTORY's TSC files, the
  * guest's clock pairs (all, and per CPU), and a CHECKER of an offset against every bound: the batch's

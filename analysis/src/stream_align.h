@@ -87,6 +87,8 @@ void vq_pairing_facts_free(vq_pairing_facts *facts);
 typedef struct {
     vq_bound_line cpu[VQ_GUEST_MAX_CPUS], all;
     int64_t fallback;
+    bool tsc;                   /* instead: KVM's TSC offset plus its error, for every event (irq pairing) */
+    vq_clock_offset tsc_offset;
 } vq_stream_estimates;
 
 /* The lines of HULLS (per CPU, and ALL) with FALLBACK. */

@@ -24,6 +24,9 @@ void vq_stream_estimates_from(vq_stream_estimates *lines, vq_running_hull *all, 
 
 int64_t vq_stream_estimate_at(const vq_stream_estimates *lines, uint32_t cpu, uint64_t at)
 {
+    if (lines->tsc) {
+        return vq_clock_offset_at(&lines->tsc_offset, at) + lines->tsc_offset.error_ns;
+    }
     if (cpu < VQ_GUEST_MAX_CPUS && lines->cpu[cpu].usable) {
         return vq_bound_line_at(&lines->cpu[cpu], at);
     }
@@ -36,6 +39,9 @@ int64_t vq_stream_estimate_bound(const vq_stream_estimates *lines, uint64_t at, 
     int64_t bound = lines->all.usable ? vq_bound_line_at(&lines->all, at) : lines->fallback;
     size_t c;
 
+    if (lines->tsc) {
+        return vq_stream_estimate_at(lines, 0, at);
+    }
     for (c = 0; c < VQ_GUEST_MAX_CPUS; c++) {
         if (lines->cpu[c].usable) {
             int64_t one = vq_bound_line_at(&lines->cpu[c], at);
