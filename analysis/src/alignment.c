@@ -288,9 +288,9 @@ end:
 
 /*
  * Lower bounds: the device's injections -> guest irqs, paired in order, starting from the upper
- * estimate (the irq's host time is at most guest + hi), or from KVM's TSC offset (TSC: its line). An injection counts when it follows a
- * virtio_notify[_irqfd] of the device: the first one after it (load->device_injections). Records the
- * pairs (irqs[].injection). False: out of memory.
+ * estimate (the irq's host time is at most guest + hi), or from KVM's TSC offset (TSC: its line). An
+ * injection counts when it follows a virtio_notify[_irqfd] of the device: the first one after it
+ * (load->device_injections). Records the pairs (irqs[].injection). False: out of memory.
  */
 static bool add_irq_bounds(vq_loader *load, bound_list *bounds, int64_t upper_estimate, const vq_clock_offset *tsc)
 {
