@@ -21,8 +21,8 @@ typedef struct {
 static bool check_add(vq_bound_sink *sink, const vq_constraint *bound, uint64_t order)
 {
     check_sink *c = (check_sink *)sink;
-    const vq_clock_offset *offset =
-        c->per_cpu && bound->cpu < VQ_GUEST_MAX_CPUS && c->per_cpu[bound->cpu].usable ? &c->per_cpu[bound->cpu] : c->all;
+    bool own = c->per_cpu && bound->cpu < VQ_GUEST_MAX_CPUS && c->per_cpu[bound->cpu].usable;
+    const vq_clock_offset *offset = own ? &c->per_cpu[bound->cpu] : c->all;
     int64_t at = vq_clock_offset_at(offset, bound->guest_ns);
     int64_t margin = bound->upper ? bound->value - at : at - bound->value;
     vq_bound_margin *side = bound->upper ? &c->check.upper : &c->check.lower;
