@@ -128,6 +128,16 @@ static size_t before_in(size_t base, size_t count, size_t before)
     return before <= base ? 0 : before - base < count ? before - base : count;
 }
 
+/* A window (ARRAY of COUNT records of SIZE bytes from absolute index BASE) without its records before
+ * absolute index BEFORE. */
+static void slide(void *array, size_t *count, size_t *base, size_t size, size_t before)
+{
+    size_t gone = before_in(*base, *count, before);
+
+    drop_front(array, count, size, gone);
+    *base += gone;
+}
+
 /* The id below which MAP may forget, when the first GONE of COUNT records (SIZE bytes each, their u64 id
  * at ID_FIELD) leave: the smallest id kept, or when none is, past the largest released (the map's run
  * slides on); false when out of memory. */
@@ -158,14 +168,9 @@ bool vq_loader_release_guest(vq_loader *load, size_t requests, size_t kicks, siz
                                             sizeof(*load->requests), offsetof(vq_guest_request, id), gone)) {
         return false;
     }
-    drop_front(load->requests, &load->request_count, sizeof(*load->requests), gone);
-    load->request_base += gone;
-    gone = before_in(load->kick_base, load->kick_count, kicks);
-    drop_front(load->kicks, &load->kick_count, sizeof(*load->kicks), gone);
-    load->kick_base += gone;
-    gone = before_in(load->irq_base, load->irq_count, irqs);
-    drop_front(load->irqs, &load->irq_count, sizeof(*load->irqs), gone);
-    load->irq_base += gone;
+    slide(load->requests, &load->request_count, &load->request_base, sizeof(*load->requests), requests);
+    slide(load->kicks, &load->kick_count, &load->kick_base, sizeof(*load->kicks), kicks);
+    slide(load->irqs, &load->irq_count, &load->irq_base, sizeof(*load->irqs), irqs);
     return true;
 }
 
@@ -177,32 +182,20 @@ bool vq_loader_release_qemu(vq_loader *load, size_t qemu_requests, size_t handle
                                             sizeof(*load->qemu_requests), offsetof(vq_qemu_request, id), gone)) {
         return false;
     }
-    drop_front(load->qemu_requests, &load->qemu_request_count, sizeof(*load->qemu_requests), gone);
-    load->qemu_request_base += gone;
-    gone = before_in(load->handler_base, load->handler_count, handlers);
-    drop_front(load->handlers, &load->handler_count, sizeof(*load->handlers), gone);
-    load->handler_base += gone;
-    gone = before_in(load->device_notify_base, load->device_notify_count, device_notifies);
-    drop_front(load->device_notifies, &load->device_notify_count, sizeof(*load->device_notifies), gone);
-    load->device_notify_base += gone;
+    slide(load->qemu_requests, &load->qemu_request_count, &load->qemu_request_base, sizeof(*load->qemu_requests),
+          qemu_requests);
+    slide(load->handlers, &load->handler_count, &load->handler_base, sizeof(*load->handlers), handlers);
+    slide(load->device_notifies, &load->device_notify_count, &load->device_notify_base,
+          sizeof(*load->device_notifies), device_notifies);
     return true;
 }
 
 void vq_loader_release_probe(vq_loader *load, size_t exits, size_t notifies, size_t injections, size_t virqs)
 {
-    size_t gone = before_in(load->exit_base, load->exit_count, exits);
-
-    drop_front(load->exits, &load->exit_count, sizeof(*load->exits), gone);
-    load->exit_base += gone;
-    gone = before_in(load->notify_base, load->notify_count, notifies);
-    drop_front(load->notifies, &load->notify_count, sizeof(*load->notifies), gone);
-    load->notify_base += gone;
-    gone = before_in(load->injection_base, load->injection_count, injections);
-    drop_front(load->injections, &load->injection_count, sizeof(*load->injections), gone);
-    load->injection_base += gone;
-    gone = before_in(load->virq_base, load->virq_count, virqs);
-    drop_front(load->virqs, &load->virq_count, sizeof(*load->virqs), gone);
-    load->virq_base += gone;
+    slide(load->exits, &load->exit_count, &load->exit_base, sizeof(*load->exits), exits);
+    slide(load->notifies, &load->notify_count, &load->notify_base, sizeof(*load->notifies), notifies);
+    slide(load->injections, &load->injection_count, &load->injection_base, sizeof(*load->injections), injections);
+    slide(load->virqs, &load->virq_count, &load->virq_base, sizeof(*load->virqs), virqs);
 }
 
 void vq_loader_release_holds(vq_loader *load, size_t count)
