@@ -395,6 +395,15 @@ end:
     return ok;
 }
 
+/* The offset a TSC prediction (present) gives: the line between its first and last predictions, its error. */
+static vq_clock_offset tsc_line(const vq_tsc_check *check)
+{
+    return (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_TSC, .from_guest_ns = check->predicted_guest_ns[0],
+                              .to_guest_ns = check->predicted_guest_ns[check->predictions - 1],
+                              .from_offset = check->predicted[0], .to_offset = check->predicted[check->predictions - 1],
+                              .error_ns = check->error_ns };
+}
+
 bool vq_tsc_offset_of(const char *directory, const vq_clock_pair *guest_pairs, size_t guest_pair_count,
                       vq_clock_offset *offset)
 {
@@ -407,10 +416,7 @@ bool vq_tsc_offset_of(const char *directory, const vq_clock_pair *guest_pairs, s
         !vq_tsc_predict(&files, guest_pairs, guest_pair_count, &check) || !check.present) {
         return false;
     }
-    *offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_TSC, .from_guest_ns = check.predicted_guest_ns[0],
-                                 .to_guest_ns = check.predicted_guest_ns[check.predictions - 1],
-                                 .from_offset = check.predicted[0], .to_offset = check.predicted[check.predictions - 1],
-                                 .error_ns = check.error_ns };
+    *offset = tsc_line(&check);
     return true;
 }
 
@@ -467,12 +473,13 @@ end:
 
 /* ---- the offset the stages use: TSC when recorded, else the causal midpoint ---- */
 
-static bool check_offset(vq_session *session, vq_offset_checker *checker, const char *what, vq_error *error)
+static vq_status check_offset(vq_session *session, vq_offset_checker *checker, const char *what, vq_error *error)
 {
     const vq_offset_check *check = &session->offset_check;
+    vq_status status = checker->check(checker, &session->offset, NULL, &session->offset_check, error);
 
-    if (!checker->check(checker, &session->offset, NULL, &session->offset_check, error)) {
-        return false;
+    if (status != VQ_OK) {
+        return status;
     }
     if (check->lower.has && check->lower.margin < 0) {
         vq_session_warn(session, "%s is below the causal LOWER bound (%s) by %" PRId64 " ns at guest %" PRIu64
@@ -486,7 +493,7 @@ static bool check_offset(vq_session *session, vq_offset_checker *checker, const 
                         vq_bound_source_name(check->upper.source), -check->upper.margin, check->upper.guest_ns,
                         check->upper.violations);
     }
-    return true;
+    return VQ_OK;
 }
 
 /*
@@ -522,14 +529,10 @@ vq_status vq_choose_offset_with(vq_session *session, const char *directory, cons
         vq_tsc_predict(&files, guest_pairs, guest_pair_count, t);
     }
     if (t->present) {
-        session->offset = (vq_clock_offset){ .usable = true, .method = VQ_OFFSET_TSC,
-                                             .from_guest_ns = t->predicted_guest_ns[0],
-                                             .to_guest_ns = t->predicted_guest_ns[t->predictions - 1],
-                                             .from_offset = t->predicted[0],
-                                             .to_offset = t->predicted[t->predictions - 1],
-                                             .error_ns = t->error_ns };
-        if (!check_offset(session, checker, "the TSC offset (KVM tsc-offset)", error)) {
-            return VQ_ERR_NOMEM;
+        session->offset = tsc_line(t);
+        status = check_offset(session, checker, "the TSC offset (KVM tsc-offset)", error);
+        if (status != VQ_OK) {
+            return status;
         }
         vq_tsc_check_vcpus(&files, cpu_pairs, cpu_pair_count, t);
         if (t->vcpu_offset_spread) {
@@ -559,8 +562,9 @@ vq_status vq_choose_offset_with(vq_session *session, const char *directory, cons
         uint32_t worst_cpu;
         bool line = vq_causal_offset(alignment, &session->offset, &contradiction);
 
-        if (!checker->check(checker, &session->offset, NULL, &session->offset_check, error)) {
-            return VQ_ERR_NOMEM;
+        status = checker->check(checker, &session->offset, NULL, &session->offset_check, error);
+        if (status != VQ_OK) {
+            return status;
         }
         if (checker->per_cpu(checker, session->cpu_offset, &cpu_contradiction, &worst_cpu) &&
             (cpu_contradiction == 0 || cpu_contradiction < contradiction)) {
@@ -584,8 +588,9 @@ vq_status vq_choose_offset_with(vq_session *session, const char *directory, cons
                                 "line, or a pairing is wrong; cross-clock stages may come out negative", worst_cpu,
                                 cpu_contradiction, contradiction);
             }
-            if (!checker->check(checker, &session->offset, session->cpu_offset, &session->offset_check, error)) {
-                return VQ_ERR_NOMEM;
+            status = checker->check(checker, &session->offset, session->cpu_offset, &session->offset_check, error);
+            if (status != VQ_OK) {
+                return status;
             }
         } else if (contradiction && line) {
             vq_session_warn(session, "clock constraints contradict even along a drifting line (%.1f ppm): lo exceeds "
@@ -611,15 +616,15 @@ typedef struct {
     const vq_loader *load;
 } batch_checker;
 
-static bool batch_check(vq_offset_checker *checker, const vq_clock_offset *all, const vq_clock_offset *per_cpu,
-                        vq_offset_check *out, vq_error *error)
+static vq_status batch_check(vq_offset_checker *checker, const vq_clock_offset *all,
+                             const vq_clock_offset *per_cpu, vq_offset_check *out, vq_error *error)
 {
     const vq_loader *load = ((batch_checker *)checker)->load;
 
     (void)error;
     *out = per_cpu ? vq_offset_check_per_cpu(all, per_cpu, VQ_GUEST_MAX_CPUS, load->constraints, load->constraint_count)
                    : vq_offset_check_bounds(all, load->constraints, load->constraint_count);
-    return true;
+    return VQ_OK;
 }
 
 static size_t batch_per_cpu(vq_offset_checker *checker, vq_clock_offset *offsets, int64_t *contradiction,

@@ -434,12 +434,12 @@ bool vq_tsc_offset_of(const char *directory, const vq_clock_pair *guest_pairs, s
  * vq_choose_offset on any bounds: SESSION's alignment and bound counts set, DIRECTORY's TSC files, the
  * guest's clock pairs (all, and per CPU), and a CHECKER of an offset against every bound: the batch's
  * array (vq_choose_offset), or a replay of the streaming passes (stream_align.h). check: ALL's margins,
- * each bound against PER_CPU[its CPU] when PER_CPU is given and that one usable (false: failed, ERROR
- * set); per_cpu: vq_per_cpu_offsets's.
+ * each bound against PER_CPU[its CPU] when PER_CPU is given and that one usable (not VQ_OK: failed, ERROR
+ * set, and the choice stops with it); per_cpu: vq_per_cpu_offsets's.
  */
 typedef struct vq_offset_checker {
-    bool (*check)(struct vq_offset_checker *checker, const vq_clock_offset *all, const vq_clock_offset *per_cpu,
-                  vq_offset_check *out, vq_error *error);
+    vq_status (*check)(struct vq_offset_checker *checker, const vq_clock_offset *all,
+                       const vq_clock_offset *per_cpu, vq_offset_check *out, vq_error *error);
     size_t (*per_cpu)(struct vq_offset_checker *checker, vq_clock_offset *offsets, int64_t *contradiction,
                       uint32_t *worst_cpu);
 } vq_offset_checker;

@@ -49,18 +49,17 @@ typedef struct {
     unsigned replays;
 } stream_checker;
 
-static bool stream_check(vq_offset_checker *checker, const vq_clock_offset *all, const vq_clock_offset *per_cpu,
-                         vq_offset_check *out, vq_error *error)
+static vq_status stream_check(vq_offset_checker *checker, const vq_clock_offset *all,
+                              const vq_clock_offset *per_cpu, vq_offset_check *out, vq_error *error)
 {
     stream_checker *s = (stream_checker *)checker;
     check_sink sink = { .sink = { .add = check_add }, .all = all, .per_cpu = per_cpu };
+    vq_status status;
 
     s->replays++;
-    if (vq_stream_replay(s->directory, s->ids, s->kicks, s->irqs, &sink.sink, error) != VQ_OK) {
-        return false;
-    }
+    status = vq_stream_replay(s->directory, s->ids, s->kicks, s->irqs, &sink.sink, error);
     *out = sink.check;
-    return true;
+    return status;
 }
 
 static size_t stream_per_cpu(vq_offset_checker *checker, vq_clock_offset *offsets, int64_t *contradiction,
