@@ -276,6 +276,24 @@ static inline vq_qemu_request *vq_qemu_request_at(const vq_loader *load, size_t 
                ? &load->qemu_requests[index - load->qemu_request_base] : NULL;
 }
 
+static inline vq_guest_kick *vq_kick_at(const vq_loader *load, size_t index)
+{
+    return index != VQ_NO_INDEX && index >= load->kick_base && index - load->kick_base < load->kick_count
+               ? &load->kicks[index - load->kick_base] : NULL;
+}
+
+static inline vq_guest_irq *vq_irq_at(const vq_loader *load, size_t index)
+{
+    return index != VQ_NO_INDEX && index >= load->irq_base && index - load->irq_base < load->irq_count
+               ? &load->irqs[index - load->irq_base] : NULL;
+}
+
+static inline vq_qemu_mark *vq_handler_at(const vq_loader *load, size_t index)
+{
+    return index != VQ_NO_INDEX && index >= load->handler_base && index - load->handler_base < load->handler_count
+               ? &load->handlers[index - load->handler_base] : NULL;
+}
+
 static inline vq_host_exit *vq_exit_at(const vq_loader *load, size_t index)
 {
     return index != VQ_NO_INDEX && index >= load->exit_base && index - load->exit_base < load->exit_count
@@ -451,6 +469,25 @@ vq_status vq_choose_offset_with(vq_session *session, const char *directory, cons
 /* stitch.c: session->rows (requests with a completion, a kick, the device's begin and end, and an irq),
  * session->unmatched (the others, with the reason) and the negative stage counts, under session->offset. */
 vq_status vq_stitch(vq_loader *load, vq_error *error);
+/*
+ * The same one request at a time, on the batch's arrays or a streaming pass's windows (stitch_stream.c):
+ * the request's kick, irq, handler runs, doorbell write and its exit, and the notify holds are looked up
+ * in LOAD's windows by their absolute indexes (the handler runs: the traced device's, load->xblk_vdev);
+ * the caller finds the device's request (DEVICE: NULL none) and the injection paired with its irq
+ * (INJECTION: NULL none). The row is emitted into SESSION (its offset, rows when kept, unmatched, counts).
+ * vq_stitch_finish: the warnings about what was stitched.
+ */
+typedef struct {
+    vq_session *session;
+    const vq_loader *load;
+    bool tcg;                   /* the kicks were paired with handler runs (no doorbell writes) */
+    bool paired_per_queue;      /* and kicks and irqs queue by queue */
+    size_t row_capacity, unmatched_capacity;
+} vq_stitcher;
+
+vq_status vq_stitch_request(vq_stitcher *stitcher, const vq_guest_request *request, const vq_qemu_request *device,
+                            const vq_host_injection *injection);
+void vq_stitch_finish(vq_stitcher *stitcher);
 
 /* summaries.c: session->kick (per kick, per handler run, kick -> begin) and session->exits, from the
  * loader and the rows. */

@@ -35,34 +35,35 @@ static size_t count_before(const void *records, size_t count, size_t size, size_
     return low;
 }
 
-/* A handler run of QUEUE (either side unknown: any run). */
-static bool same_queue(const vq_qemu_mark *handler, uint32_t queue)
+/* A handler run of the traced device for QUEUE (either side unknown: any run of it). */
+static bool same_queue(const vq_loader *load, const vq_qemu_mark *handler, uint32_t queue)
 {
-    return queue == VQ_NO_QUEUE || handler->queue == VQ_NO_QUEUE || handler->queue == queue;
+    return handler->vdev == load->xblk_vdev &&
+           (queue == VQ_NO_QUEUE || handler->queue == VQ_NO_QUEUE || handler->queue == queue);
 }
 
-/* Index of the last handler run of the device's QUEUE at or before TS, VQ_NO_INDEX if none. */
+/* Absolute index of the last handler run of the device's QUEUE at or before TS, VQ_NO_INDEX if none. */
 static size_t last_handler_at(const vq_loader *load, uint64_t ts, uint32_t queue)
 {
     size_t before = count_before(load->handlers, load->handler_count, sizeof(*load->handlers),
                                  offsetof(vq_qemu_mark, ts), ts, true);
 
-    while (before > 0 && !same_queue(&load->handlers[before - 1], queue)) {
+    while (before > 0 && !same_queue(load, &load->handlers[before - 1], queue)) {
         before--;
     }
-    return before ? before - 1 : VQ_NO_INDEX;
+    return before ? load->handler_base + before - 1 : VQ_NO_INDEX;
 }
 
-/* Index of the first handler run of QUEUE at or after TS. */
+/* Absolute index of the first handler run of QUEUE at or after TS. */
 static size_t first_handler_from(const vq_loader *load, uint64_t ts, uint32_t queue)
 {
     size_t at = count_before(load->handlers, load->handler_count, sizeof(*load->handlers),
                              offsetof(vq_qemu_mark, ts), ts, false);
 
-    while (at < load->handler_count && !same_queue(&load->handlers[at], queue)) {
+    while (at < load->handler_count && !same_queue(load, &load->handlers[at], queue)) {
         at++;
     }
-    return at < load->handler_count ? at : VQ_NO_INDEX;
+    return at < load->handler_count ? load->handler_base + at : VQ_NO_INDEX;
 }
 
 static vq_status add_unmatched(vq_session *session, uint64_t id, const char *reason, size_t *capacity)
@@ -125,18 +126,19 @@ static void warn_negative_stages(vq_session *session)
  * queue (alignment.c); when some did not, in one sequence for the device, and with requests on several
  * queues a stage that crosses a pairing can take another queue's event. Say so rather than let the
  * figures pass for per-queue ones. */
-static void warn_several_queues(vq_session *session, const vq_loader *load)
+static void warn_several_queues(const vq_stitcher *stitcher)
 {
+    vq_session *session = stitcher->session;
     size_t used = 0, q;
 
     for (q = 0; q < VQ_GUEST_MAX_QUEUES; q++) {
         used += session->queue_submitted[q] > 0;
     }
-    if (used > 1 && !load->paired_per_queue) {
+    if (used > 1 && !stitcher->paired_per_queue) {
         vq_session_warn(session, "%s: requests on %zu queues, but kicks, %s and interrupts are paired in one "
                         "sequence for all queues (an event without its queue: an older trace, or no kvm_mmio), so "
                         "kick>exit .. handler>begin and end>inject .. inject>irq may take another queue's event",
-                        load->directory, used, session->has_kvm ? "doorbell writes" : "handler runs");
+                        stitcher->load->directory, used, session->has_kvm ? "doorbell writes" : "handler runs");
     }
 }
 
@@ -156,15 +158,243 @@ static uint32_t block_of(const vq_session *session, uint64_t submit)
     return 0;
 }
 
+/* Why REQUEST (complete or not) cannot be stitched, NULL when it can. */
+static const char *unmatched_reason(const vq_loader *load, const vq_guest_request *request,
+                                    const vq_qemu_request *device)
+{
+    if (!request->complete) {
+        return load->stock ? "no block_rq_complete of its sectors in the guest trace (in flight when recording "
+                             "stopped?)" : "no virtio_xblk_complete in the guest trace (in flight when recording "
+                             "stopped?)";
+    }
+    if (request->kick == VQ_NO_INDEX) {
+        return load->stock ? "no vqscope_blk_kick (virtqueue_notify) after its block_rq_issue"
+                           : "no virtio_xblk_kick after its submit";
+    }
+    if (!device || !device->end) {
+        return load->stock ? (request->sectors == 0 ? "no sectors (a flush): QEMU's "
+                                                      VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write cannot name it"
+                                                    : "no " VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write + "
+                                                      VQ_QEMU_EVENT_VIRTIO_BLK_REQ_COMPLETE
+                                                      " of its sectors in the QEMU trace")
+                           : "no " VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_BEGIN "/end with this id in the QEMU trace";
+    }
+    if (request->irq == VQ_NO_INDEX) {
+        return load->stock ? "no vqscope_blk_irq (vring_interrupt) before its completion"
+                           : "no virtio_xblk_irq before its completion";
+    }
+    return NULL;
+}
+
+/* The injected delay ROW's request really waited, if any (vq_request_row.hold_ns). */
+static void set_hold(const vq_loader *load, vq_request_row *row, const vq_guest_request *request,
+                     const vq_guest_kick *kick, const vq_qemu_request *device)
+{
+    if (request->kick_held) {
+        /* Held by the driver from its own hold's start until the last hold before its kick: a request
+         * that was not the last of its dispatch batch also waits out the holds of the requests after it
+         * (the driver kicks once, after the last). */
+        row->hold_ns = (int64_t)((kick->last_hold_end > request->kick_hold_end ? kick->last_hold_end
+                                                                                : request->kick_hold_end) -
+                                 request->kick_hold_start);
+        row->hold_at = vq_hold_point_names[VQ_HOLD_KICK];
+    } else if (device->serve_hold_ns >= 0) {
+        row->hold_ns = device->serve_hold_ns;
+        row->hold_at = vq_hold_point_names[VQ_HOLD_SERVE];
+    } else {
+        const vq_notify_hold *hold = notify_hold_of(load, device->vq, device->end);
+
+        if (hold) {
+            /* Pushed before the hold began (same handler run): it waited the whole hold; pushed during
+             * it: from its push on. The time from its push to the hold's start is the handler finishing
+             * its run, part of end>inject without any hold too. */
+            row->hold_ns = (int64_t)(hold->end - (device->end > hold->start ? device->end : hold->start));
+            row->hold_at = vq_hold_point_names[VQ_HOLD_NOTIFY];
+        }
+    }
+}
+
+/* The host time of a kick's paired host event (a handler run under TCG, else a doorbell write), 0 when
+ * it is not in LOAD's windows. */
+static uint64_t paired_host_time(const vq_stitcher *stitcher, const vq_guest_kick *kick)
+{
+    const vq_loader *load = stitcher->load;
+
+    if (stitcher->tcg) {
+        const vq_qemu_mark *run = vq_handler_at(load, kick->notify);
+
+        return run ? run->ts : 0;
+    } else {
+        const vq_host_notify *notify = vq_notify_at(load, kick->notify);
+
+        return notify ? vq_notify_time(notify) : 0;
+    }
+}
+
+/* The kick path: whether ROW's request was batched (picked up by a run another kick started), and its
+ * kick id, kick>exit, exit>signal and signal>handler, from its kick's paired host event. */
+static void set_kick_path(const vq_stitcher *stitcher, vq_request_row *row, const vq_guest_request *request,
+                          const vq_guest_kick *kick, size_t handler)
+{
+    vq_session *session = stitcher->session;
+    const vq_loader *load = stitcher->load;
+    const vq_clock_offset *kick_offset = vq_session_offset_of(session, kick->cpu);   /* the CPU that kicked */
+    const vq_host_notify *notify = stitcher->tcg ? NULL : vq_notify_at(load, kick->notify);
+    const vq_host_exit *exit;
+
+    row->batched = true;
+    if (kick->notified && kick->notify != VQ_NO_INDEX && handler != VQ_NO_INDEX) {
+        row->batched = stitcher->tcg ? kick->notify != handler
+                                     : !notify || first_handler_from(load, vq_notify_last(notify), request->vq) !=
+                                                      handler;
+    }
+    if (!row->batched) {
+        row->kick_id = kick->id_last;
+        if (stitcher->tcg) {
+            if (session->offset.usable) {
+                set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->handler_host -
+                          ((int64_t)kick->ts + vq_clock_offset_at(kick_offset, kick->ts)));
+            }
+            return;
+        }
+        exit = vq_exit_at(load, notify->exit);
+        row->exit_host = vq_notify_time(notify);
+        row->signal_host = notify->signal_ts;
+        row->vcpu_tid = notify->tid;
+        /* the exit of the doorbell write, if its kvm_entry was seen */
+        if (notify->exit_ts && exit && exit->ts == notify->exit_ts) {
+            row->notify_exit_ns = exit->duration;
+        }
+        if (session->offset.usable) {
+            set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->exit_host -
+                      ((int64_t)kick->ts + vq_clock_offset_at(kick_offset, kick->ts)));
+        }
+        if (notify->exit_ts && notify->signal_ts) {
+            set_stage(row, VQ_STAGE_EXIT_SIGNAL, (int64_t)(notify->signal_ts - notify->exit_ts));
+        }
+        set_stage(row, VQ_STAGE_SIGNAL_HANDLER, (int64_t)(row->handler_host - vq_notify_last(notify)));
+    } else if (handler != VQ_NO_INDEX) {
+        /* Shared: the kick paired with the latest notify at or before the run's start. */
+        size_t k = request->kick + 1;
+        const vq_guest_kick *other;
+
+        while (k-- > 0 && (other = vq_kick_at(load, k)) != NULL) {
+            uint64_t host;
+
+            if (other->notify != VQ_NO_INDEX && other->vq == kick->vq &&
+                (host = paired_host_time(stitcher, other)) != 0 && host <= row->handler_host) {
+                row->kick_id = other->id_last;
+                break;
+            }
+        }
+    }
+}
+
+/* The interrupt that delivered ROW's request: the injection paired with its guest irq. */
+static void set_interrupt(const vq_stitcher *stitcher, vq_request_row *row, const vq_qemu_request *device,
+                          const vq_host_injection *injection)
+{
+    const vq_session *session = stitcher->session;
+
+    if (injection) {
+        if (injection->ts >= device->end) {
+            row->inject_host = injection->ts;
+            row->vector = injection->vector;
+            set_stage(row, VQ_STAGE_END_INJECT, (int64_t)(injection->ts - device->end));
+            if (session->offset.usable) {
+                int64_t irq_host = (int64_t)row->irq_guest +
+                                   vq_clock_offset_at(vq_session_offset_of(session, row->irq_cpu), row->irq_guest);
+
+                set_stage(row, VQ_STAGE_INJECT_IRQ, irq_host - (int64_t)injection->ts);
+            }
+        } else {
+            row->harvested = true;
+        }
+    } else if (session->offset.usable &&
+               (int64_t)row->irq_guest + vq_clock_offset_at(vq_session_offset_of(session, row->irq_cpu),
+                                                            row->irq_guest) < (int64_t)device->end) {
+        /* Its irq's injection pairing was dropped (or never made), but on the aligned clock that irq came
+         * before the device ended the request: an interrupt handler already running took it from the used
+         * ring. Without this its flow would return to the guest before the host. */
+        row->harvested = true;
+    }
+}
+
+vq_status vq_stitch_request(vq_stitcher *stitcher, const vq_guest_request *request, const vq_qemu_request *device,
+                            const vq_host_injection *injection)
+{
+    vq_session *session = stitcher->session;
+    const vq_loader *load = stitcher->load;
+    const char *reason = unmatched_reason(load, request, device);
+    const vq_guest_kick *kick = vq_kick_at(load, request->kick);
+    const vq_guest_irq *irq = vq_irq_at(load, request->irq);
+    vq_request_row scratch, *row;   /* the row emitted when rows are not kept */
+    size_t handler, s;
+    bool negative = false;
+
+    session->guest_requests++;
+    if (request->vq < VQ_GUEST_MAX_QUEUES) {
+        session->queue_submitted[request->vq]++;
+        session->queue_completed[request->vq] += request->complete != 0;
+    }
+    if (request->cpu < VQ_GUEST_MAX_CPUS) {
+        session->cpu_submitted[request->cpu]++;
+    }
+    if (!reason && (!kick || !irq)) {
+        reason = "its kick or irq was released before it could be stitched (a streaming window too short)";
+    }
+    if (reason) {
+        return add_unmatched(session, request->id, reason, &stitcher->unmatched_capacity);
+    }
+    row = session->keep_rows ? VQ_PUSH(session->rows, session->row_count, stitcher->row_capacity) : &scratch;
+    if (!row) {
+        return VQ_ERR_NOMEM;
+    }
+    *row = (vq_request_row){ .id = request->id, .vq = request->vq, .submit_guest = request->submit,
+                             .kick_guest = kick->ts, .irq_guest = irq->ts,
+                             .complete_guest = request->complete, .begin_host = device->begin,
+                             .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq,
+                             .notify_exit_ns = -1, .submit_cpu = request->cpu, .vector = UINT32_MAX,
+                             .kick_cpu = kick->cpu, .irq_cpu = irq->cpu, .block = block_of(session, request->submit) };
+    set_hold(load, row, request, kick, device);
+    set_stage(row, VQ_STAGE_SUBMIT_KICK, (int64_t)(kick->ts - request->submit));
+    set_stage(row, VQ_STAGE_BEGIN_END, (int64_t)(device->end - device->begin));
+    set_stage(row, VQ_STAGE_IRQ_COMPLETE, (int64_t)(request->complete - row->irq_guest));
+    set_stage(row, VQ_STAGE_TOTAL, (int64_t)(request->complete - request->submit));
+    /* The handler run that popped it, and whose doorbell started that run. */
+    handler = last_handler_at(load, device->begin, request->vq);
+    if (handler != VQ_NO_INDEX) {
+        row->handler_host = vq_handler_at(load, handler)->ts;
+        set_stage(row, VQ_STAGE_HANDLER_BEGIN, (int64_t)(device->begin - row->handler_host));
+    }
+    set_kick_path(stitcher, row, request, kick, handler);
+    set_interrupt(stitcher, row, device, injection);
+    for (s = 0; s < VQ_STAGE_COUNT; s++) {
+        if (row->has[s] && row->stage[s] < 0) {
+            session->negative_stages[s]++;
+            negative = true;
+        }
+    }
+    session->negative_requests += negative;
+    return vq_session_emit(session, row);
+}
+
+void vq_stitch_finish(vq_stitcher *stitcher)
+{
+    vq_session *session = stitcher->session;
+
+    warn_negative_stages(session);
+    warn_several_queues(stitcher);
+    VQ_FIT(session->rows, session->row_count, stitcher->row_capacity);
+}
+
 vq_status vq_stitch(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
-    const vq_clock_offset *offset = &session->offset, *kick_offset;
-    size_t row_capacity = 0, unmatched_capacity = 0, i, s;
-    bool negative;
-    bool tcg = load->notify_count == 0;
+    vq_stitcher stitcher = { .session = session, .load = load, .tcg = load->notify_count == 0,
+                             .paired_per_queue = load->paired_per_queue };
     vq_status status = VQ_OK;
-    vq_request_row scratch;   /* the row emitted when rows are not kept */
+    size_t i;
 
     /* At most a row per guest request: sized once (doubling would leave up to half of it unused). */
     if (session->keep_rows && load->request_count) {
@@ -173,7 +403,7 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
             vq_error_set(error, "%s: out of memory", load->directory);
             return VQ_ERR_NOMEM;
         }
-        row_capacity = load->request_count;
+        stitcher.row_capacity = load->request_count;
     }
     /* The driver's holds end before its kick, but their events may follow it: collect them now. */
     for (i = 0; i < load->request_count; i++) {
@@ -184,198 +414,18 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
             load->kicks[request->kick].last_hold_end = request->kick_hold_end;
         }
     }
-    for (i = 0; i < load->request_count; i++) {
+    for (i = 0; i < load->request_count && status == VQ_OK; i++) {
         const vq_guest_request *request = &load->requests[i];
-        size_t q = vq_id_map_get(&load->qemu_ids, request->id);
-        const vq_qemu_request *device;
-        const vq_guest_kick *kick;
-        vq_request_row *row;
-        size_t handler;
+        const vq_qemu_request *device = vq_qemu_request_at(load, vq_id_map_get(&load->qemu_ids, request->id));
+        const vq_guest_irq *irq = vq_irq_at(load, request->irq);
 
-        session->guest_requests++;
-        if (request->vq < VQ_GUEST_MAX_QUEUES) {
-            session->queue_submitted[request->vq]++;
-            session->queue_completed[request->vq] += request->complete != 0;
-        }
-        if (request->cpu < VQ_GUEST_MAX_CPUS) {
-            session->cpu_submitted[request->cpu]++;
-        }
-        if (!request->complete) {
-            status = add_unmatched(session, request->id, load->stock ? "no block_rq_complete of its sectors in "
-                                   "the guest trace (in flight when recording stopped?)" : "no virtio_xblk_complete "
-                                   "in the guest trace (in flight when recording stopped?)", &unmatched_capacity);
-        } else if (request->kick == VQ_NO_INDEX) {
-            status = add_unmatched(session, request->id, load->stock ? "no vqscope_blk_kick (virtqueue_notify) "
-                                   "after its block_rq_issue" : "no virtio_xblk_kick after its submit",
-                                   &unmatched_capacity);
-        } else if (q == VQ_NO_INDEX || !load->qemu_requests[q].end) {
-            status = add_unmatched(session, request->id,
-                                   load->stock ? (request->sectors == 0 ? "no sectors (a flush): QEMU's "
-                                                  VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write cannot name it"
-                                                  : "no " VQ_QEMU_EVENT_VIRTIO_BLK_HANDLE_READ "/write + "
-                                                  VQ_QEMU_EVENT_VIRTIO_BLK_REQ_COMPLETE
-                                                  " of its sectors in the QEMU trace")
-                                               : "no " VQ_QEMU_EVENT_VIRTIO_XBLK_REQ_BEGIN
-                                                 "/end with this id in the QEMU trace",
-                                   &unmatched_capacity);
-        } else if (request->irq == VQ_NO_INDEX) {
-            status = add_unmatched(session, request->id, load->stock ? "no vqscope_blk_irq (vring_interrupt) "
-                                   "before its completion" : "no virtio_xblk_irq before its completion",
-                                   &unmatched_capacity);
-        } else {
-            goto stitchable;
-        }
-        if (status != VQ_OK) {
-            goto end;
-        }
-        continue;
-stitchable:
-        device = &load->qemu_requests[q];
-        kick = &load->kicks[request->kick];
-        row = session->keep_rows ? VQ_PUSH(session->rows, session->row_count, row_capacity) : &scratch;
-        if (!row) {
-            status = VQ_ERR_NOMEM;
-            goto end;
-        }
-        *row = (vq_request_row){ .id = request->id, .vq = request->vq, .submit_guest = request->submit,
-                                 .kick_guest = kick->ts, .irq_guest = load->irqs[request->irq].ts,
-                                 .complete_guest = request->complete, .begin_host = device->begin,
-                                 .end_host = device->end, .hold_ns = -1, .irq_seq = request->irq,
-                                 .notify_exit_ns = -1, .submit_cpu = request->cpu, .vector = UINT32_MAX,
-                                 .kick_cpu = kick->cpu,
-                                 .irq_cpu = load->irqs[request->irq].cpu,
-                                 .block = block_of(session, request->submit) };
-        if (request->kick_held) {
-            /* Held by the driver from its own hold's start until the last hold before its kick: a
-             * request that was not the last of its dispatch batch also waits out the holds of the
-             * requests after it (the driver kicks once, after the last). */
-            row->hold_ns = (int64_t)((kick->last_hold_end > request->kick_hold_end ? kick->last_hold_end
-                                                                                    : request->kick_hold_end) -
-                                     request->kick_hold_start);
-            row->hold_at = vq_hold_point_names[VQ_HOLD_KICK];
-        } else if (device->serve_hold_ns >= 0) {
-            row->hold_ns = device->serve_hold_ns;
-            row->hold_at = vq_hold_point_names[VQ_HOLD_SERVE];
-        } else {
-            const vq_notify_hold *hold = notify_hold_of(load, device->vq, device->end);
-
-            if (hold) {
-                /* Pushed before the hold began (same handler run): it waited the whole hold; pushed
-                 * during it: from its push on. The time from its push to the hold's start is the
-                 * handler finishing its run, part of end>inject without any hold too. */
-                row->hold_ns = (int64_t)(hold->end - (device->end > hold->start ? device->end : hold->start));
-                row->hold_at = vq_hold_point_names[VQ_HOLD_NOTIFY];
-            }
-        }
-        set_stage(row, VQ_STAGE_SUBMIT_KICK, (int64_t)(kick->ts - request->submit));
-        set_stage(row, VQ_STAGE_BEGIN_END, (int64_t)(device->end - device->begin));
-        set_stage(row, VQ_STAGE_IRQ_COMPLETE, (int64_t)(request->complete - row->irq_guest));
-        set_stage(row, VQ_STAGE_TOTAL, (int64_t)(request->complete - request->submit));
-
-        /* The handler run that popped it, and whose doorbell started that run. */
-        handler = last_handler_at(load, device->begin, request->vq);
-        if (handler != VQ_NO_INDEX) {
-            row->handler_host = load->handlers[handler].ts;
-            set_stage(row, VQ_STAGE_HANDLER_BEGIN, (int64_t)(device->begin - row->handler_host));
-        }
-        row->batched = true;
-        if (kick->notified && kick->notify != VQ_NO_INDEX && handler != VQ_NO_INDEX) {
-            if (tcg) {
-                row->batched = kick->notify != handler;
-            } else {
-                const vq_host_notify *notify = &load->notifies[kick->notify];
-
-                row->batched = first_handler_from(load, vq_notify_last(notify), request->vq) != handler;
-            }
-        }
-        kick_offset = vq_session_offset_of(session, kick->cpu);   /* the clock of the CPU that kicked */
-        if (!row->batched) {
-            row->kick_id = kick->id_last;
-            if (tcg) {
-                if (offset->usable) {
-                    set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->handler_host -
-                              ((int64_t)kick->ts + vq_clock_offset_at(kick_offset, kick->ts)));
-                }
-            } else {
-                const vq_host_notify *notify = &load->notifies[kick->notify];
-
-                row->exit_host = vq_notify_time(notify);
-                row->signal_host = notify->signal_ts;
-                row->vcpu_tid = notify->tid;
-                /* the exit of the doorbell write, if its kvm_entry was seen */
-                if (notify->exit_ts && notify->exit < load->exit_count &&
-                    load->exits[notify->exit].ts == notify->exit_ts) {
-                    row->notify_exit_ns = load->exits[notify->exit].duration;
-                }
-                if (offset->usable) {
-                    set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->exit_host -
-                              ((int64_t)kick->ts + vq_clock_offset_at(kick_offset, kick->ts)));
-                }
-                if (notify->exit_ts && notify->signal_ts) {
-                    set_stage(row, VQ_STAGE_EXIT_SIGNAL, (int64_t)(notify->signal_ts - notify->exit_ts));
-                }
-                set_stage(row, VQ_STAGE_SIGNAL_HANDLER, (int64_t)(row->handler_host - vq_notify_last(notify)));
-            }
-        } else if (handler != VQ_NO_INDEX) {
-            /* Shared: the kick paired with the latest notify at or before the run's start. */
-            size_t k = request->kick + 1;
-
-            while (k-- > 0) {
-                const vq_guest_kick *other = &load->kicks[k];
-
-                if (other->notify != VQ_NO_INDEX && other->vq == kick->vq &&
-                    (tcg ? load->handlers[other->notify].ts
-                         : vq_notify_time(&load->notifies[other->notify])) <= row->handler_host) {
-                    row->kick_id = other->id_last;
-                    break;
-                }
-            }
-        }
-
-        /* The interrupt that delivered it: the injection paired with its guest irq. */
-        if (load->irqs[request->irq].injection != VQ_NO_INDEX) {
-            const vq_host_injection *injection =
-                &load->injections[load->device_injections[load->irqs[request->irq].injection]];
-
-            if (injection->ts >= device->end) {
-                row->inject_host = injection->ts;
-                row->vector = injection->vector;
-                set_stage(row, VQ_STAGE_END_INJECT, (int64_t)(injection->ts - device->end));
-                if (offset->usable) {
-                    int64_t irq_host = (int64_t)row->irq_guest +
-                                       vq_clock_offset_at(vq_session_offset_of(session, row->irq_cpu), row->irq_guest);
-
-                    set_stage(row, VQ_STAGE_INJECT_IRQ, irq_host - (int64_t)injection->ts);
-                }
-            } else {
-                row->harvested = true;
-            }
-        } else if (offset->usable &&
-                   (int64_t)row->irq_guest + vq_clock_offset_at(vq_session_offset_of(session, row->irq_cpu),
-                                                                row->irq_guest) < (int64_t)device->end) {
-            /* Its irq's injection pairing was dropped (or never made), but on the aligned clock that irq
-             * came before the device ended the request: an interrupt handler already running took it
-             * from the used ring. Without this its flow would return to the guest before the host. */
-            row->harvested = true;
-        }
-        negative = false;
-        for (s = 0; s < VQ_STAGE_COUNT; s++) {
-            if (row->has[s] && row->stage[s] < 0) {
-                session->negative_stages[s]++;
-                negative = true;
-            }
-        }
-        session->negative_requests += negative;
-        status = vq_session_emit(session, row);
-        if (status != VQ_OK) {
-            goto end;
-        }
+        status = vq_stitch_request(&stitcher, request, device,
+                                   irq && irq->injection != VQ_NO_INDEX
+                                       ? &load->injections[load->device_injections[irq->injection]] : NULL);
     }
-    warn_negative_stages(session);
-    warn_several_queues(session, load);
-    VQ_FIT(session->rows, session->row_count, row_capacity);
-end:
-    if (status == VQ_ERR_NOMEM) {
+    if (status == VQ_OK) {
+        vq_stitch_finish(&stitcher);
+    } else if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory while stitching", load->directory);
     }
     return status;
