@@ -190,7 +190,9 @@ static bool pair_irqs(const irq_plan *plan, irq_read *read, vq_irq_pairs *out)
             out->bounds++;
             out->pair_sum += (uint64_t)(read->irq_next + 1) * injection.ts;
             if (!vq_stream_add_bound(&out->all, out->cpu, &out->summary, plan->sink, &lower,
-                                     VQ_BOUND_ORDER(2, read->irq_next))) {
+                                     VQ_BOUND_ORDER(2, read->irq_next)) ||
+                (plan->sink && plan->sink->pair &&
+                 !plan->sink->pair(plan->sink, VQ_BOUND_ORDER(2, read->irq_next), &injection))) {
                 return false;
             }
         }

@@ -169,7 +169,9 @@ static bool pair_ready(const round_plan *plan, round_read *read, round_result *o
             out->bounds++;
             out->pair_sum += (uint64_t)(read->kick_next + 1) * host.ts;
             if (!vq_stream_add_bound(&out->all, out->cpu, &out->summary, plan->sink, &bound,
-                                     VQ_BOUND_ORDER(1, read->kick_next))) {
+                                     VQ_BOUND_ORDER(1, read->kick_next)) ||
+                (plan->sink && plan->sink->pair &&
+                 !plan->sink->pair(plan->sink, VQ_BOUND_ORDER(1, read->kick_next), &host))) {
                 return false;
             }
             if (bound.value < estimate) {

@@ -230,12 +230,26 @@ static size_t first_open_notify(const vq_loader *load)
     return open;
 }
 
-void vq_loader_release_probe_but_open(vq_loader *load)
+void vq_loader_release_probe_before(vq_loader *load, uint64_t before)
 {
-    vq_loader_release_probe(load, first_open_exit(load), first_open_notify(load),
+    size_t exits = 0, notifies = 0, open_exit = first_open_exit(load), open_notify = first_open_notify(load);
+
+    while (exits < load->exit_count && load->exits[exits].ts < before && load->exit_base + exits < open_exit) {
+        exits++;
+    }
+    while (notifies < load->notify_count && vq_notify_time(&load->notifies[notifies]) < before &&
+           load->notify_base + notifies < open_notify) {
+        notifies++;
+    }
+    vq_loader_release_probe(load, load->exit_base + exits, load->notify_base + notifies,
                             load->injection_base + load->injection_count, load->virq_base + load->virq_count);
     load->sched.slice_count = 0;
     load->sched.wakeup_count = 0;
+}
+
+void vq_loader_release_probe_but_open(vq_loader *load)
+{
+    vq_loader_release_probe_before(load, UINT64_MAX);
 }
 
 uint64_t vq_loader_notify_floor(const vq_loader *load, uint64_t next)

@@ -367,6 +367,9 @@ void vq_loader_release_probe(vq_loader *load, size_t exits, size_t notifies, siz
  * when earlier.
  */
 void vq_loader_release_probe_but_open(vq_loader *load);
+/* The same, keeping the exits and doorbell writes at or after BEFORE (host ns) too: those a consumer may
+ * still look up. */
+void vq_loader_release_probe_before(vq_loader *load, uint64_t before);
 uint64_t vq_loader_notify_floor(const vq_loader *load, uint64_t next);
 /* The device's notify holds (in time order, read by stitching's search, no index kept): the first COUNT
  * go. */
@@ -478,15 +481,36 @@ vq_status vq_stitch(vq_loader *load, vq_error *error);
  * vq_stitch_finish: the warnings about what was stitched.
  */
 typedef struct {
+    uint32_t vq;
+    uint64_t id_last, host_ts;
+} vq_released_kick;
+
+typedef struct {
+    size_t index;
+    vq_qemu_mark run;
+} vq_released_run;
+
+typedef struct {
     vq_session *session;
     const vq_loader *load;
     bool tcg;                   /* the kicks were paired with handler runs (no doorbell writes) */
     bool paired_per_queue;      /* and kicks and irqs queue by queue */
     size_t row_capacity, unmatched_capacity;
+    /* Per queue, the last paired kick a streaming pass released (vq_stitch_forget_kick): where a batched
+     * request's look back for the kick of its handler run goes on past the window. */
+    vq_released_kick released[VQ_GUEST_MAX_QUEUES + 1];
+    size_t released_count;
+    /* The same for the handler runs: per queue named (and VQ_NO_QUEUE), the last one released. */
+    vq_released_run released_runs[VQ_GUEST_MAX_QUEUES + 2];
+    size_t released_run_count;
 } vq_stitcher;
 
 vq_status vq_stitch_request(vq_stitcher *stitcher, const vq_guest_request *request, const vq_qemu_request *device,
                             const vq_host_injection *injection);
+/* KICK leaves the window (its paired host event still in it): kept as its queue's last released one. */
+void vq_stitch_forget_kick(vq_stitcher *stitcher, const vq_guest_kick *kick);
+/* The handler run RUN at absolute INDEX leaves the window: kept as the last released one of its queue. */
+void vq_stitch_forget_run(vq_stitcher *stitcher, size_t index, const vq_qemu_mark *run);
 void vq_stitch_finish(vq_stitcher *stitcher);
 
 /* summaries.c: session->kick (per kick, per handler run, kick -> begin) and session->exits, from the

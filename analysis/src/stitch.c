@@ -42,16 +42,48 @@ static bool same_queue(const vq_loader *load, const vq_qemu_mark *handler, uint3
            (queue == VQ_NO_QUEUE || handler->queue == VQ_NO_QUEUE || handler->queue == queue);
 }
 
-/* Absolute index of the last handler run of the device's QUEUE at or before TS, VQ_NO_INDEX if none. */
-static size_t last_handler_at(const vq_loader *load, uint64_t ts, uint32_t queue)
+/* Absolute index of the last handler run of the device's QUEUE at or before TS (its time in *AT),
+ * VQ_NO_INDEX if none: in the window, else the last run a streaming pass released that fits. */
+static size_t last_handler_at(const vq_stitcher *stitcher, uint64_t ts, uint32_t queue, uint64_t *at)
 {
+    const vq_loader *load = stitcher->load;
     size_t before = count_before(load->handlers, load->handler_count, sizeof(*load->handlers),
-                                 offsetof(vq_qemu_mark, ts), ts, true);
+                                 offsetof(vq_qemu_mark, ts), ts, true), found = VQ_NO_INDEX, i;
 
     while (before > 0 && !same_queue(load, &load->handlers[before - 1], queue)) {
         before--;
     }
-    return before ? load->handler_base + before - 1 : VQ_NO_INDEX;
+    if (before) {
+        *at = load->handlers[before - 1].ts;
+        return load->handler_base + before - 1;
+    }
+    for (i = 0; i < stitcher->released_run_count; i++) {   /* on past a streaming pass's window */
+        const vq_released_run *run = &stitcher->released_runs[i];
+
+        if (same_queue(load, &run->run, queue) && run->run.ts <= ts && (found == VQ_NO_INDEX || run->index > found)) {
+            found = run->index;
+            *at = run->run.ts;
+        }
+    }
+    return found;
+}
+
+void vq_stitch_forget_run(vq_stitcher *stitcher, size_t index, const vq_qemu_mark *run)
+{
+    size_t i;
+
+    if (run->vdev != stitcher->load->xblk_vdev) {
+        return;
+    }
+    for (i = 0; i < stitcher->released_run_count && stitcher->released_runs[i].run.queue != run->queue; i++) {
+    }
+    if (i == stitcher->released_run_count) {
+        if (i == sizeof(stitcher->released_runs) / sizeof(stitcher->released_runs[0])) {
+            return;   /* more queues than a device has: the look back stops at the window */
+        }
+        stitcher->released_run_count++;
+    }
+    stitcher->released_runs[i] = (vq_released_run){ .index = index, .run = *run };
 }
 
 /* Absolute index of the first handler run of QUEUE at or after TS. */
@@ -284,10 +316,36 @@ static void set_kick_path(const vq_stitcher *stitcher, vq_request_row *row, cons
             if (other->notify != VQ_NO_INDEX && other->vq == kick->vq &&
                 (host = paired_host_time(stitcher, other)) != 0 && host <= row->handler_host) {
                 row->kick_id = other->id_last;
-                break;
+                return;
+            }
+        }
+        for (k = 0; k < stitcher->released_count; k++) {   /* on past a streaming pass's window */
+            const vq_released_kick *last = &stitcher->released[k];
+
+            if (last->vq == kick->vq && last->host_ts <= row->handler_host) {
+                row->kick_id = last->id_last;
             }
         }
     }
+}
+
+void vq_stitch_forget_kick(vq_stitcher *stitcher, const vq_guest_kick *kick)
+{
+    uint64_t host = kick->notify != VQ_NO_INDEX ? paired_host_time(stitcher, kick) : 0;
+    size_t i;
+
+    if (!host) {
+        return;
+    }
+    for (i = 0; i < stitcher->released_count && stitcher->released[i].vq != kick->vq; i++) {
+    }
+    if (i == stitcher->released_count) {
+        if (i == sizeof(stitcher->released) / sizeof(stitcher->released[0])) {
+            return;   /* more queues than a device has: the look back stops at the window */
+        }
+        stitcher->released_count++;
+    }
+    stitcher->released[i] = (vq_released_kick){ .vq = kick->vq, .id_last = kick->id_last, .host_ts = host };
 }
 
 /* The interrupt that delivered ROW's request: the injection paired with its guest irq. */
@@ -362,9 +420,8 @@ vq_status vq_stitch_request(vq_stitcher *stitcher, const vq_guest_request *reque
     set_stage(row, VQ_STAGE_IRQ_COMPLETE, (int64_t)(request->complete - row->irq_guest));
     set_stage(row, VQ_STAGE_TOTAL, (int64_t)(request->complete - request->submit));
     /* The handler run that popped it, and whose doorbell started that run. */
-    handler = last_handler_at(load, device->begin, request->vq);
+    handler = last_handler_at(stitcher, device->begin, request->vq, &row->handler_host);
     if (handler != VQ_NO_INDEX) {
-        row->handler_host = vq_handler_at(load, handler)->ts;
         set_stage(row, VQ_STAGE_HANDLER_BEGIN, (int64_t)(device->begin - row->handler_host));
     }
     set_kick_path(stitcher, row, request, kick, handler);

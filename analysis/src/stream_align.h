@@ -128,9 +128,13 @@ void vq_bound_summary_add(vq_bound_summary *summary, const vq_constraint *bound,
 /* INTO takes FROM's bounds too. */
 void vq_bound_summary_merge(vq_bound_summary *into, const vq_bound_summary *from);
 
-/* Every bound a pass makes again, handed to a consumer as it is made (the solve's halves, D). */
+/* Every bound a pass makes again, handed to a consumer as it is made (the solve's halves, D), and the pairs
+ * the pairings keep (stitching, E: PAIR NULL when not wanted): the kick's or irq's ORDER (VQ_BOUND_ORDER:
+ * its absolute index) with its host event (a doorbell write's or handler run's absolute index and time,
+ * or an injection's time and vector in tag, UINT32_MAX none), in the guest events' order. */
 typedef struct vq_bound_sink {
     bool (*add)(struct vq_bound_sink *sink, const vq_constraint *bound, uint64_t order);
+    bool (*pair)(struct vq_bound_sink *sink, uint64_t order, const vq_pair_host *host);
 } vq_bound_sink;
 
 /* A loader of its own for one streaming read of DIRECTORY (stream_read.c): a session of its own
@@ -285,5 +289,26 @@ vq_status vq_stream_replay(const char *directory, vq_id_bounds *ids, vq_kick_pai
  */
 vq_status vq_offset_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
                            const vq_solved *solved, vq_session *session, unsigned *replays, vq_error *error);
+
+/*
+ * E, stitching and emission (stitch_stream.c): vq_stitch over the session's windows, after A-D and the
+ * offset (vq_offset_stream set SESSION's): each request stitched by vq_stitch_request and emitted into
+ * SESSION (vq_session_emit: the accumulators; rows are not kept), in submit order, once complete and the
+ * host side is read VQ_ID_BOUNDS_MARGIN_NS past its completion on the offset; a request not complete
+ * VQ_ID_BOUNDS_TIMEOUT_NS after its submit is listed as unmatched then (given_up: the batch stitches it
+ * if it completes later). The pairs B's last round and C's last read keep are replayed into temporary
+ * files first (disk: 32 bytes a pair) and read back as the kicks and irqs come.
+ */
+typedef struct {
+    uint64_t requests;          /* guest requests stitched or listed unmatched */
+    uint64_t given_up;          /* of those, listed before their completion came (above) */
+    uint64_t kick_pairs, irq_pairs;   /* the pairs replayed */
+    uint64_t released_late, steps;
+    size_t most_requests;       /* the largest windows: guest requests, host records */
+    size_t most_host;
+} vq_stitch_streamed;
+
+vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
+                           vq_session *session, vq_stitch_streamed *out, vq_error *error);
 
 #endif
