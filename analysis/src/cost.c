@@ -179,9 +179,9 @@ static int64_t slice_share(const vq_cpu_slice *slice, uint64_t overlap, bool ins
     return (int64_t)((double)slice->cpu_ns * (double)overlap / (double)length + 0.5);
 }
 
-static bool recorded(const vq_loader *load, unsigned type)
+static bool recorded(const vq_sched_log *log, unsigned type)
 {
-    return (load->sched.attached_mask >> type) & 1;
+    return (log->attached_mask >> type) & 1;
 }
 
 static bool is_vcpu(const vq_loader *load, uint32_t tid)
@@ -196,24 +196,34 @@ static bool is_vcpu(const vq_loader *load, uint32_t tid)
     return false;
 }
 
-/* The class of each thread of the scheduler log, into CLASSES[thread_count]. */
-static void classify_threads(const vq_loader *load, vq_thread_class *classes)
+/* Adds TID to the threads that raised the device's interrupts (IOTHREADS, *COUNT of MAX_IOTHREADS), but the
+ * main loop and vCPU threads. */
+static void add_iothread(const vq_loader *load, uint32_t tid, uint32_t *iothreads, size_t *count)
+{
+    size_t j;
+
+    if (tid == load->sched.target_tgid || is_vcpu(load, tid)) {
+        return;
+    }
+    for (j = 0; j < *count && iothreads[j] != tid; j++) {
+    }
+    if (j == *count && *count < MAX_IOTHREADS) {
+        iothreads[(*count)++] = tid;
+    }
+}
+
+void vq_cost_classify(const vq_loader *load, const uint32_t *injectors, size_t injector_count,
+                      vq_thread_class *classes)
 {
     uint32_t iothreads[MAX_IOTHREADS];
     size_t iothread_count = 0, i, j;
 
     /* The threads that raised the device's interrupts (under KVM: its injections' threads). */
     for (i = 0; load->session->has_kvm && i < load->device_injection_count; i++) {
-        uint32_t tid = load->injections[load->device_injections[i]].tid;
-
-        if (tid == load->sched.target_tgid || is_vcpu(load, tid)) {
-            continue;
-        }
-        for (j = 0; j < iothread_count && iothreads[j] != tid; j++) {
-        }
-        if (j == iothread_count && iothread_count < MAX_IOTHREADS) {
-            iothreads[iothread_count++] = tid;
-        }
+        add_iothread(load, load->injections[load->device_injections[i]].tid, iothreads, &iothread_count);
+    }
+    for (i = 0; load->session->has_kvm && i < injector_count; i++) {
+        add_iothread(load, injectors[i], iothreads, &iothread_count);
     }
     for (i = 0; i < load->sched.thread_count; i++) {
         uint32_t tid = load->sched.threads[i].tid;
@@ -323,53 +333,78 @@ static vq_status collect_notify_exits(vq_session *session)
     return VQ_OK;
 }
 
+bool vq_cost_start(vq_session *session, const vq_sched_log *log)
+{
+    vq_cost *cost = &session->cost;
+    uint64_t start = session->window_host_start, end = session->window_host_end;
+
+    *cost = (vq_cost){ .requests = session->emitted.stitched };
+    /* No probe stream (no attached event) or no window on the host clock: nothing to measure. */
+    if (!log->attached_mask || end <= start || !session->emitted.stitched) {
+        return false;
+    }
+    cost->measured = true;
+    cost->window_ns = vq_session_window_overlap(session, start, end);
+    cost->has_exits = cost->classes_by_kvm = session->has_kvm;
+    cost->has_userspace = session->has_kvm && recorded(log, RECORD_KVM_USERSPACE_EXIT);
+    cost->has_switches = recorded(log, RECORD_SCHED_SWITCH);
+    cost->has_wakeups = recorded(log, RECORD_SCHED_WAKEUP);
+    return true;
+}
+
+vq_status vq_cost_start_notify_exits(vq_session *session)
+{
+    vq_status status = start_blocks(session);
+
+    return status == VQ_OK ? collect_notify_exits(session) : status;
+}
+
+void vq_cost_add_exit(const vq_session *session, vq_cost *cost, const vq_host_exit *exit_record)
+{
+    int64_t duration = exit_record->duration > 0 ? exit_record->duration : 0;
+    size_t index;
+
+    if (!vq_session_in_window(session, exit_record->ts)) {
+        return;
+    }
+    cost->exits++;
+    cost->exit_ns += duration;
+    cost->userspace_exits += exit_record->userspace;
+    cost->userspace_exit_ns += exit_record->userspace ? duration : 0;
+    index = window_index(session, exit_record->ts);
+    if (index != SIZE_MAX && index < cost->block_count) {
+        cost->blocks[index].exits++;
+        cost->blocks[index].exit_ns += duration;
+        cost->blocks[index].userspace_exits += exit_record->userspace;
+        cost->blocks[index].userspace_exit_ns += exit_record->userspace ? duration : 0;
+    }
+}
+
+int64_t vq_cost_slice_on(const vq_session *session, const vq_cpu_slice *slice)
+{
+    return slice_share(slice, vq_session_window_overlap(session, slice->start, slice->end),
+                       vq_session_in_window(session, slice->start));
+}
+
 vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
     vq_cost *cost = &session->cost;
     const vq_sched_log *log = &load->sched;
-    uint64_t start = session->window_host_start, end = session->window_host_end;
     vq_thread_class *classes = NULL;
     bool *active = NULL;
     vq_status status = VQ_OK;
     size_t i, b, index;
 
-    *cost = (vq_cost){ .requests = session->emitted.stitched };
-    /* No probe stream (no attached event) or no window on the host clock: nothing to measure. */
-    if (!log->attached_mask || end <= start || !session->emitted.stitched) {
+    if (!vq_cost_start(session, log)) {
         goto end;
     }
-    cost->measured = true;
-    cost->window_ns = vq_session_window_overlap(session, start, end);
-    cost->has_exits = cost->classes_by_kvm = session->has_kvm;
-    cost->has_userspace = session->has_kvm && recorded(load, RECORD_KVM_USERSPACE_EXIT);
-    cost->has_switches = recorded(load, RECORD_SCHED_SWITCH);
-    cost->has_wakeups = recorded(load, RECORD_SCHED_WAKEUP);
-    status = start_blocks(session);
-    if (status == VQ_OK) {
-        status = collect_notify_exits(session);
-    }
+    status = vq_cost_start_notify_exits(session);
     if (status != VQ_OK) {
         goto end;
     }
     for (i = 0; i < load->exit_count; i++) {
-        const vq_host_exit *exit_record = &load->exits[i];
-        int64_t duration = exit_record->duration > 0 ? exit_record->duration : 0;
-
-        if (!vq_session_in_window(session, exit_record->ts)) {
-            continue;
-        }
-        cost->exits++;
-        cost->exit_ns += duration;
-        cost->userspace_exits += exit_record->userspace;
-        cost->userspace_exit_ns += exit_record->userspace ? duration : 0;
-        index = window_index(session, exit_record->ts);
-        if (index != SIZE_MAX) {
-            cost->blocks[index].exits++;
-            cost->blocks[index].exit_ns += duration;
-            cost->blocks[index].userspace_exits += exit_record->userspace;
-            cost->blocks[index].userspace_exit_ns += exit_record->userspace ? duration : 0;
-        }
+        vq_cost_add_exit(session, cost, &load->exits[i]);
     }
     classes = malloc((log->thread_count + 1) * sizeof(*classes));
     active = calloc(log->thread_count + 1, sizeof(*active));
@@ -377,12 +412,11 @@ vq_status vq_summarize_cost(vq_loader *load, vq_error *error)
         status = VQ_ERR_NOMEM;
         goto end;
     }
-    classify_threads(load, classes);
+    vq_cost_classify(load, NULL, 0, classes);
     /* On-CPU time: each stretch's part inside the windows. */
     for (i = 0; i < log->slice_count; i++) {
         const vq_cpu_slice *slice = &log->slices[i];
-        int64_t on = slice_share(slice, vq_session_window_overlap(session, slice->start, slice->end),
-                                 vq_session_in_window(session, slice->start));
+        int64_t on = vq_cost_slice_on(session, slice);
 
         index = vq_id_map_get(&log->thread_index, slice->tid);
         if (on && index != VQ_NO_INDEX) {

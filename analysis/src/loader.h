@@ -516,6 +516,13 @@ void vq_stitch_finish(vq_stitcher *stitcher);
 /* summaries.c: session->kick (per kick, per handler run, kick -> begin) and session->exits, from the
  * loader and the rows. */
 vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error);
+/* Its pieces, for a streaming pass too (the order of the adds changes no figure): a kick, a device handler
+ * run that popped POPS requests, the workload's windows from the emitted requests (false: out of memory),
+ * an exit into the exit table (reasons in the order they first come; in the windows or not). */
+bool vq_kick_figures_add_kick(vq_kick_stats *kick, const vq_guest_kick *guest_kick);
+bool vq_kick_figures_add_run(vq_kick_stats *kick, size_t pops);
+bool vq_session_set_workload_window(vq_session *session, const vq_loader *load);
+bool vq_exit_table_add(vq_session *session, const vq_host_exit *exit_record);
 
 /*
  * cost.c. vq_sched_take: a sched_switch or sched_wakeup of the probe pass into load->sched (VQ_OK or
@@ -526,5 +533,19 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error);
 vq_status vq_sched_take(vq_loader *load, const vq_event *event);
 void vq_sched_finish(vq_loader *load);
 vq_status vq_summarize_cost(vq_loader *load, vq_error *error);
+/*
+ * Its pieces, for a streaming pass too. vq_cost_start: session->cost started over the workload window the
+ * emitted requests set (false: nothing to measure, the cost left at its requests); then
+ * vq_cost_start_notify_exits (an A/B part's blocks, the rows' notify exits). vq_cost_add_exit: an exit
+ * into COST (the session's, or a pass's running sums) when in the windows; vq_cost_slice_on: a slice's CPU
+ * time inside them. vq_cost_classify: each thread of LOAD's scheduler log's class into CLASSES, the
+ * IOThreads those that raised the device's injections (LOAD's, and INJECTORS' thread ids).
+ */
+bool vq_cost_start(vq_session *session, const vq_sched_log *log);
+vq_status vq_cost_start_notify_exits(vq_session *session);
+void vq_cost_add_exit(const vq_session *session, vq_cost *cost, const vq_host_exit *exit_record);
+int64_t vq_cost_slice_on(const vq_session *session, const vq_cpu_slice *slice);
+void vq_cost_classify(const vq_loader *load, const uint32_t *injectors, size_t injector_count,
+                      vq_thread_class *classes);
 
 #endif

@@ -75,20 +75,79 @@ uint64_t vq_session_window_overlap(const vq_session *session, uint64_t from, uin
     return covered;
 }
 
+bool vq_kick_figures_add_kick(vq_kick_stats *kick, const vq_guest_kick *guest_kick)
+{
+    kick->kicks++;
+    kick->notified += guest_kick->notified;
+    kick->suppressed += !guest_kick->notified;
+    return !guest_kick->requests || vq_hist_add_new(&kick->requests_per_kick, (int64_t)guest_kick->requests);
+}
+
+bool vq_kick_figures_add_run(vq_kick_stats *kick, size_t pops)
+{
+    kick->handler_runs++;
+    kick->empty_runs += pops == 0;
+    return vq_hist_add_new(&kick->pops_per_run, (int64_t)pops);
+}
+
+bool vq_session_set_workload_window(vq_session *session, const vq_loader *load)
+{
+    uint64_t first_guest = session->emitted.first_submit_guest, last_guest = session->emitted.last_complete_guest;
+
+    if (session->offset.usable && session->emitted.has_previous && first_guest <= last_guest) {
+        session->window_host_start = first_guest + (uint64_t)vq_clock_offset_at(&session->offset, first_guest);
+        session->window_host_end = last_guest + (uint64_t)vq_clock_offset_at(&session->offset, last_guest);
+        return set_windows(session, load);
+    }
+    return true;
+}
+
+bool vq_exit_table_add(vq_session *session, const vq_host_exit *exit_record)
+{
+    vq_exit_reason *reason = NULL;
+    size_t j;
+
+    if (!session->exits && !(session->exits = calloc(MAX_EXIT_REASONS, sizeof(*session->exits)))) {
+        return false;
+    }
+    for (j = 0; j < session->exit_reason_count; j++) {
+        if (session->exits[j].reason == exit_record->reason && session->exits[j].isa == exit_record->isa) {
+            reason = &session->exits[j];
+            break;
+        }
+    }
+    if (!reason) {
+        if (session->exit_reason_count == MAX_EXIT_REASONS) {
+            return true;
+        }
+        reason = &session->exits[session->exit_reason_count++];
+        reason->reason = exit_record->reason;
+        reason->isa = exit_record->isa;
+    }
+    reason->total++;
+    if (vq_session_in_window(session, exit_record->ts)) {
+        reason->in_window++;
+        reason->userspace_in_window += exit_record->userspace;
+    }
+    if (exit_record->duration >= 0) {
+        if (!vq_hist_add_new(&reason->duration, exit_record->duration)) {
+            return false;
+        }
+        reason->count++;
+    }
+    return true;
+}
+
 vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
 {
     vq_session *session = load->session;
     vq_kick_stats *kick = &session->kick;
-    size_t i, j, begin = 0;
-    uint64_t first_guest = session->emitted.first_submit_guest, last_guest = session->emitted.last_complete_guest;
+    size_t i, begin = 0;
     vq_status status = VQ_ERR_NOMEM;
 
-    kick->kicks = load->kick_count;
     kick->guest_irqs = load->irq_count;
     for (i = 0; i < load->kick_count; i++) {
-        kick->notified += load->kicks[i].notified;
-        kick->suppressed += !load->kicks[i].notified;
-        if (load->kicks[i].requests && !vq_hist_add_new(&kick->requests_per_kick, (int64_t)load->kicks[i].requests)) {
+        if (!vq_kick_figures_add_kick(kick, &load->kicks[i])) {
             goto end;
         }
     }
@@ -104,53 +163,18 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
             begin++;
             pops++;
         }
-        if (!vq_hist_add_new(&kick->pops_per_run, (int64_t)pops)) {
+        if (!vq_kick_figures_add_run(kick, pops)) {
             goto end;
         }
-        kick->handler_runs++;
-        kick->empty_runs += pops == 0;
     }
-
     /* VM exits: per reason, duration to the next entry; counts inside the workload window. */
-    if (session->offset.usable && session->emitted.has_previous && first_guest <= last_guest) {
-        session->window_host_start = first_guest + (uint64_t)vq_clock_offset_at(&session->offset, first_guest);
-        session->window_host_end = last_guest + (uint64_t)vq_clock_offset_at(&session->offset, last_guest);
-        if (!set_windows(session, load)) {
-            goto end;
-        }
-    }
-    session->exits = calloc(MAX_EXIT_REASONS, sizeof(*session->exits));
-    if (!session->exits) {
+    if (!vq_session_set_workload_window(session, load) ||
+        !(session->exits = calloc(MAX_EXIT_REASONS, sizeof(*session->exits)))) {
         goto end;
     }
     for (i = 0; i < load->exit_count; i++) {
-        const vq_host_exit *exit_record = &load->exits[i];
-        vq_exit_reason *reason = NULL;
-
-        for (j = 0; j < session->exit_reason_count; j++) {
-            if (session->exits[j].reason == exit_record->reason && session->exits[j].isa == exit_record->isa) {
-                reason = &session->exits[j];
-                break;
-            }
-        }
-        if (!reason) {
-            if (session->exit_reason_count == MAX_EXIT_REASONS) {
-                continue;
-            }
-            reason = &session->exits[session->exit_reason_count++];
-            reason->reason = exit_record->reason;
-            reason->isa = exit_record->isa;
-        }
-        reason->total++;
-        if (vq_session_in_window(session, exit_record->ts)) {
-            reason->in_window++;
-            reason->userspace_in_window += exit_record->userspace;
-        }
-        if (exit_record->duration >= 0) {
-            if (!vq_hist_add_new(&reason->duration, exit_record->duration)) {
-                goto end;
-            }
-            reason->count++;
+        if (!vq_exit_table_add(session, &load->exits[i])) {
+            goto end;
         }
     }
     status = VQ_OK;
