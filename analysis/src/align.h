@@ -191,6 +191,7 @@ typedef struct {
     size_t index;               /* the caller's name for it */
     uint32_t queue;             /* and its queue */
     uint32_t tag;               /* and what else it keeps of it (an injection's vector) */
+    uint32_t tid;               /* an injection's thread */
 } vq_pair_host;
 
 typedef struct {

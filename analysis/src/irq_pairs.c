@@ -61,7 +61,8 @@ static bool take_records(const irq_plan *plan, irq_read *read)
     }
     read->notify_taken = load->device_notify_base + load->device_notify_count;
     for (i = read->injection_taken - load->injection_base; !plan->synthesized && i < load->injection_count; i++) {
-        vq_pair_host injection = { .ts = load->injections[i].ts, .tag = load->injections[i].vector };
+        vq_pair_host injection = { .ts = load->injections[i].ts, .tag = load->injections[i].vector,
+                                   .tid = load->injections[i].tid };
 
         if (!vq_pair_stream_add(&read->injections, &injection)) {
             return false;
@@ -112,9 +113,12 @@ static bool merge(const irq_plan *plan, irq_read *read, uint64_t *count)
         if (take) {
             const vq_pair_host *injection = &read->injections.items[read->injections.head];
             vq_pair_host made = { .ts = injection->ts, .index = (size_t)*count, .queue = notify->queue,
-                                  .tag = injection->tag };
+                                  .tag = injection->tag, .tid = injection->tid };
 
             (*count)++;
+            if (plan->sink && plan->sink->injection && !plan->sink->injection(plan->sink, &made)) {
+                return false;
+            }
             read->unnamed += notify->queue >= VQ_GUEST_MAX_QUEUES;
             read->injections.head++;
             if (plan->pairing && (!plan->per_queue || made.queue < VQ_GUEST_MAX_QUEUES)) {

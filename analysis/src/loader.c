@@ -230,13 +230,20 @@ static size_t first_open_notify(const vq_loader *load)
     return open;
 }
 
-void vq_loader_release_probe_before(vq_loader *load, uint64_t before)
+size_t vq_loader_exits_before(const vq_loader *load, uint64_t before)
 {
-    size_t exits = 0, notifies = 0, open_exit = first_open_exit(load), open_notify = first_open_notify(load);
+    size_t exits = 0, open_exit = first_open_exit(load);
 
     while (exits < load->exit_count && load->exits[exits].ts < before && load->exit_base + exits < open_exit) {
         exits++;
     }
+    return exits;
+}
+
+void vq_loader_release_probe_before(vq_loader *load, uint64_t before)
+{
+    size_t exits = vq_loader_exits_before(load, before), notifies = 0, open_notify = first_open_notify(load);
+
     while (notifies < load->notify_count && vq_notify_time(&load->notifies[notifies]) < before &&
            load->notify_base + notifies < open_notify) {
         notifies++;

@@ -370,6 +370,8 @@ void vq_loader_release_probe_but_open(vq_loader *load);
 /* The same, keeping the exits and doorbell writes at or after BEFORE (host ns) too: those a consumer may
  * still look up. */
 void vq_loader_release_probe_before(vq_loader *load, uint64_t before);
+/* How many of the exits held it releases (the first ones). */
+size_t vq_loader_exits_before(const vq_loader *load, uint64_t before);
 uint64_t vq_loader_notify_floor(const vq_loader *load, uint64_t next);
 /* The device's notify holds (in time order, read by stitching's search, no index kept): the first COUNT
  * go. */
@@ -518,11 +520,13 @@ void vq_stitch_finish(vq_stitcher *stitcher);
 vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error);
 /* Its pieces, for a streaming pass too (the order of the adds changes no figure): a kick, a device handler
  * run that popped POPS requests, the workload's windows from the emitted requests (false: out of memory),
- * an exit into the exit table (reasons in the order they first come; in the windows or not). */
+ * an exit into the exit table (reasons in the order they first come; IN_WINDOW: in the workload's
+ * windows). */
+#define VQ_MAX_EXIT_REASONS 128     /* the exit table's reasons (the rest are not listed) */
 bool vq_kick_figures_add_kick(vq_kick_stats *kick, const vq_guest_kick *guest_kick);
 bool vq_kick_figures_add_run(vq_kick_stats *kick, size_t pops);
 bool vq_session_set_workload_window(vq_session *session, const vq_loader *load);
-bool vq_exit_table_add(vq_session *session, const vq_host_exit *exit_record);
+bool vq_exit_table_add(vq_session *session, const vq_host_exit *exit_record, bool in_window);
 
 /*
  * cost.c. vq_sched_take: a sched_switch or sched_wakeup of the probe pass into load->sched (VQ_OK or

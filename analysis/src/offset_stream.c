@@ -86,6 +86,12 @@ vq_status vq_offset_stream(const char *directory, vq_id_bounds *ids, vq_kick_pai
     session->lower_from_ids = ids->bounds;
     session->upper_from_kicks = kicks->bounds;
     session->lower_from_irqs = irqs->bounds;
+    session->lower_irqs_rejected = irqs->rejected;
+    session->upper_runs_skipped = kicks->set_aside;
+    session->kick.kicks_paired = kicks->bounds;
+    session->kick.host_notifies = kicks->host_events;
+    session->kick.irqs_paired = irqs->bounds;
+    session->kick.host_injections = irqs->host_injections;
     status = vq_choose_offset_with(session, directory, facts->guest_pairs, facts->guest_pair_count,
                                    facts->guest_cpu_pairs, facts->guest_cpu_pair_count, &checker.checker, error);
     *replays = checker.replays;

@@ -19,11 +19,13 @@ typedef struct {
     uint32_t tag;
 } spilled_pair;
 
-/* A sink that writes the pairs of a replay to a temporary file (the bounds themselves are not wanted). */
+/* A sink that writes the pairs of a replay to a temporary file (the bounds themselves are not wanted), and
+ * gives the device injections' threads to the figures. */
 typedef struct {
     vq_bound_sink sink;
     FILE *file;
     uint64_t count;
+    vq_stream_figures *figures;
 } spill_sink;
 
 static bool spill_bound(vq_bound_sink *sink, const vq_constraint *bound, uint64_t order)
@@ -42,6 +44,11 @@ static bool spill_pair(vq_bound_sink *sink, uint64_t order, const vq_pair_host *
 
     spill->count++;
     return fwrite(&pair, sizeof(pair), 1, spill->file) == 1;
+}
+
+static bool spill_injection(vq_bound_sink *sink, const vq_pair_host *made)
+{
+    return vq_stream_figures_injection(((spill_sink *)sink)->figures, made->tid);
 }
 
 /* A spilled file read back in order: NEXT is the pair to come (HAS false: none left). */
@@ -68,9 +75,11 @@ static const spilled_pair *reader_take(pair_reader *reader, size_t index)
 /* Replays the kick pairing's last round (KICK_PAIRS) or the irq pairing's last read into a temporary file,
  * rewound for reading. */
 static vq_status spill(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
-                       bool kick_pairs, pair_reader *reader, uint64_t *count, vq_error *error)
+                       bool kick_pairs, vq_stream_figures *figures, pair_reader *reader, uint64_t *count,
+                       vq_error *error)
 {
-    spill_sink sink = { .sink = { .add = spill_bound, .pair = spill_pair }, .file = tmpfile() };
+    spill_sink sink = { .sink = { .add = spill_bound, .pair = spill_pair, .injection = spill_injection },
+                        .file = tmpfile(), .figures = figures };
     vq_status status;
 
     if (!sink.file) {
@@ -116,6 +125,7 @@ typedef struct {
     size_t hold_from;                /* requests before it have their hold on their kick (or are stitched) */
     int64_t shift, shift_error;      /* host = guest + shift (+- shift_error): where the host side is read to */
     vq_stitcher stitcher;
+    vq_stream_figures figures;
 } stitch_read;
 
 /* The pairs of the kicks and irqs read since the last step. */
@@ -214,6 +224,42 @@ static vq_status stitch_ready(stitch_read *read, vq_stitch_streamed *out)
     return status;
 }
 
+/* The host time of guest time GUEST on the session's offset (as the workload window takes it), 0 below. */
+static uint64_t host_of(const vq_clock_offset *offset, uint64_t guest)
+{
+    int64_t host = (int64_t)guest + vq_clock_offset_at(offset, guest);
+
+    return host > 0 ? (uint64_t)host : 0;
+}
+
+/* The workload window as the requests emitted so far set it (ENDED: all are), and what it decides of the
+ * records the figures hold. */
+static bool decide(stitch_read *read, bool ended)
+{
+    const vq_emitted *emitted = &read->session->emitted;
+    const vq_clock_offset *offset = &read->session->offset;
+    const vq_guest_request *first = vq_request_at(read->load, read->next);
+    uint64_t future = first ? first->submit : vq_stream_next(read->guest, read->guest_ended), lower;
+    vq_stream_window window = { .ended = ended };
+
+    if (!ended && future != UINT64_MAX) {   /* no request to come was submitted before it */
+        uint64_t watermark = vq_stream_next(read->guest, read->guest_ended);
+
+        future = watermark < future ? watermark : future;
+        future = future > VQ_STREAM_DISORDER_NS ? future - VQ_STREAM_DISORDER_NS : 0;
+    }
+    window.usable = offset->usable && emitted->has_previous &&
+                    emitted->first_submit_guest <= emitted->last_complete_guest;
+    if (window.usable) {
+        window.start = host_of(offset, emitted->first_submit_guest);
+        window.end = host_of(offset, emitted->last_complete_guest);
+    }
+    window.start_final = ended || (emitted->has_previous && future >= emitted->first_submit_guest);
+    lower = emitted->has_previous && emitted->first_submit_guest < future ? emitted->first_submit_guest : future;
+    window.before = !offset->usable || lower == UINT64_MAX ? UINT64_MAX : host_of(offset, lower);
+    return vq_stream_figures_decide(&read->figures, read->load, &window);
+}
+
 /*
  * What no request left can look up goes: the requests stitched; the kicks and irqs a margin before the
  * first request left (a request's kick follows its submit, its irq nearly so; a batched request looks back
@@ -229,10 +275,10 @@ static bool release(stitch_read *read)
     uint64_t at = first ? first->submit : vq_stream_next(read->guest, read->guest_ended);
     uint64_t guest_floor = at > VQ_ID_BOUNDS_MARGIN_NS ? at - VQ_ID_BOUNDS_MARGIN_NS : 0;
     int64_t host_floor = (int64_t)guest_floor + read->shift - read->shift_error - (int64_t)VQ_ID_BOUNDS_MARGIN_NS;
-    size_t kicks = 0, irqs = 0, qemu = 0, handlers = 0, holds = 0, held = 0;
+    size_t kicks = 0, irqs = 0, qemu = 0, handlers = 0, holds = 0, held = 0, keep_from;
 
     if (at == UINT64_MAX) {
-        return true;   /* the guest is read and every request stitched: the end is near */
+        return decide(read, false);   /* the guest is read and every request stitched: the end is near */
     }
     while (kicks < load->kick_count && kicks + load->kick_base < read->kick_taken &&
            load->kicks[kicks].ts < guest_floor) {
@@ -242,7 +288,8 @@ static bool release(stitch_read *read)
     while (irqs < load->irq_count && irqs + load->irq_base < read->irq_taken && load->irqs[irqs].ts < guest_floor) {
         irqs++;
     }
-    if (!vq_loader_release_guest(load, read->next, load->kick_base + kicks, load->irq_base + irqs)) {
+    if (!vq_stream_figures_guest(&read->figures, load, kicks, irqs) ||
+        !vq_loader_release_guest(load, read->next, load->kick_base + kicks, load->irq_base + irqs)) {
         return false;
     }
     while (held < read->injection_count && read->injections[held].irq < load->irq_base) {
@@ -251,10 +298,13 @@ static bool release(stitch_read *read)
     memmove(read->injections, read->injections + held, (read->injection_count - held) * sizeof(*read->injections));
     read->injection_count -= held;
     read->injection_base += held;
-    if (host_floor <= 0) {
-        return true;
+    if (!vq_stream_figures_qemu(&read->figures, load, false, &keep_from)) {
+        return false;
     }
-    while (qemu < load->qemu_request_count) {
+    if (host_floor <= 0) {
+        return decide(read, false);
+    }
+    while (qemu < load->qemu_request_count && load->qemu_request_base + qemu < keep_from) {
         const vq_qemu_request *device = &load->qemu_requests[qemu];
 
         if ((int64_t)(device->end ? device->end : device->begin + VQ_ID_BOUNDS_TIMEOUT_NS) >= host_floor) {
@@ -270,11 +320,13 @@ static bool release(stitch_read *read)
         holds++;
     }
     vq_loader_release_holds(load, holds);
-    if (read->probe) {
-        vq_loader_release_probe_before(load, (uint64_t)host_floor);
+    if (!vq_stream_figures_probe(&read->figures, load, vq_loader_exits_before(load, (uint64_t)host_floor))) {
+        return false;
     }
+    vq_loader_release_probe_before(load, (uint64_t)host_floor);
     return vq_loader_release_qemu(load, load->qemu_request_base + qemu, load->handler_base + handlers,
-                                  load->device_notify_base + load->device_notify_count);
+                                  load->device_notify_base + load->device_notify_count) &&
+           decide(read, false);
 }
 
 /* host = guest + shift: the chosen offset at TS (with its error), else the largest id bound, else QEMU's
@@ -293,14 +345,14 @@ static void set_shift(stitch_read *read, const vq_id_bounds *ids, uint64_t ts)
     }
 }
 
-static vq_status open_read(stitch_read *read, const vq_id_bounds *ids, vq_error *error)
+static vq_status open_read(stitch_read *read, vq_error *error)
 {
     vq_status status = vq_pass_open(read->load, &vq_guest_pass, &read->guest, error);
 
     if (status == VQ_OK) {
         status = vq_pass_open(read->load, &vq_qemu_pass, &read->qemu, error);
     }
-    if (status == VQ_OK && ids->facts.doorbell_writes) {   /* KVM: the doorbell's writes and their exits */
+    if (status == VQ_OK) {   /* the doorbell's writes and exits (KVM), the scheduler's records */
         status = vq_pass_open(read->load, &vq_probe_pass, &read->probe, error);
     }
     if (status == VQ_OK) {
@@ -315,10 +367,25 @@ static vq_status open_read(stitch_read *read, const vq_id_bounds *ids, vq_error 
     return status;
 }
 
+/* Every request is stitched: the figures take what the windows still hold, and the window is final. */
+static vq_status finish_figures(stitch_read *read)
+{
+    vq_loader *load = read->load;
+    size_t keep_from;
+
+    if (!vq_stream_figures_guest(&read->figures, load, load->kick_count, load->irq_count) ||
+        !vq_stream_figures_qemu(&read->figures, load, true, &keep_from) ||
+        !vq_stream_figures_probe(&read->figures, load, load->exit_count) || !decide(read, true) ||
+        !vq_stream_figures_finish(&read->figures, load)) {
+        return VQ_ERR_NOMEM;
+    }
+    return VQ_OK;
+}
+
 /* The read itself: the guest a step at a time, the host side ahead of it by the offset and the margin. */
 static vq_status run_read(stitch_read *read, const vq_id_bounds *ids, vq_stitch_streamed *out, vq_error *error)
 {
-    vq_status status = open_read(read, ids, error);
+    vq_status status = open_read(read, error);
     uint64_t guest_limit = status == VQ_OK && !read->guest_ended ? vq_pass_next(read->guest) : 0;
 
     while (status == VQ_OK) {
@@ -364,6 +431,7 @@ static vq_status run_read(stitch_read *read, const vq_id_bounds *ids, vq_stitch_
             break;
         }
         if (read->guest_ended && read->qemu_ended && (!read->probe || read->probe_ended)) {
+            status = finish_figures(read);
             break;
         }
         if (!release(read)) {
@@ -383,9 +451,13 @@ vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pai
     vq_status status;
 
     memset(out, 0, sizeof(*out));
-    status = spill(directory, ids, kicks, irqs, true, &read.kick_pairs, &out->kick_pairs, error);
+    if (!vq_stream_figures_init(&read.figures, session)) {
+        vq_error_set(error, "%s: out of memory (stitching)", directory);
+        return VQ_ERR_NOMEM;
+    }
+    status = spill(directory, ids, kicks, irqs, true, &read.figures, &read.kick_pairs, &out->kick_pairs, error);
     if (status == VQ_OK) {
-        status = spill(directory, ids, kicks, irqs, false, &read.irq_pairs, &out->irq_pairs, error);
+        status = spill(directory, ids, kicks, irqs, false, &read.figures, &read.irq_pairs, &out->irq_pairs, error);
     }
     read.load = status == VQ_OK ? vq_stream_loader_new(directory, &ids->facts) : NULL;
     if (status == VQ_OK && !read.load) {
@@ -410,6 +482,7 @@ vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pai
     vq_pass_close(read.probe);
     vq_stream_loader_delete(read.load);
     free(read.injections);
+    vq_stream_figures_free(&read.figures);
     if (read.kick_pairs.file) {
         fclose(read.kick_pairs.file);
     }

@@ -135,6 +135,8 @@ void vq_bound_summary_merge(vq_bound_summary *into, const vq_bound_summary *from
 typedef struct vq_bound_sink {
     bool (*add)(struct vq_bound_sink *sink, const vq_constraint *bound, uint64_t order);
     bool (*pair)(struct vq_bound_sink *sink, uint64_t order, const vq_pair_host *host);
+    /* NULL, or each device injection the irq pairing makes (its thread: the cost's IOThreads) */
+    bool (*injection)(struct vq_bound_sink *sink, const vq_pair_host *made);
 } vq_bound_sink;
 
 /* A loader of its own for one streaming read of DIRECTORY (stream_read.c): a session of its own
@@ -283,12 +285,64 @@ vq_status vq_stream_replay(const char *directory, vq_id_bounds *ids, vq_kick_pai
 
 /*
  * The offset the stages use, chosen and checked as vq_choose_offset does (offset_stream.c), after A-D:
- * SESSION (a fresh one, its meta read) gets the alignment, the bound counts, the offset, its check against
+ * SESSION (a fresh one, its meta read) gets the alignment, the bound counts (and the pairings' counts in
+ * session->kick, the rejected and set-aside ones), the offset, its check against
  * every bound (A-C read again for each check: one under KVM's TSC, one or two for the causal offset) and
  * the per-CPU offsets, and the same warnings. *REPLAYS: the reads of A-C that took.
  */
 vq_status vq_offset_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
                            const vq_solved *solved, vq_session *session, unsigned *replays, vq_error *error);
+
+/*
+ * E's kick, run, exit and cost figures (figures_stream.c), from the records stitch_stream.c releases:
+ * vq_stream_figures_guest takes the window's first KICKS kicks and counts IRQS irqs; _qemu walks the device's
+ * handler runs read so far with QEMU's begins (ENDED: the last run takes the rest) and says the first
+ * QEMU request it still needs (*KEEP_FROM, absolute); _probe holds the window's first EXITS exits and the
+ * scheduler log's stretches and wakeups (the caller empties it then); _injection notes a device injection's
+ * thread (the irq pairing's replay); _decide adds what WINDOW decides of the held records into the exit
+ * table and the cost's running sums; _finish (after the last _decide, WINDOW ended) sets the session's
+ * workload window and cost.
+ */
+typedef struct {
+    bool usable;                /* a usable offset and a request emitted: START and END are the window so far */
+    bool start_final;           /* no request left can have been submitted before the first one emitted */
+    bool ended;                 /* every request emitted: the window is final */
+    uint64_t start, end;        /* host ns: the first submit, the last completion so far */
+    uint64_t before;            /* host ns: no request to come was submitted before it */
+} vq_stream_window;
+
+typedef struct {
+    int64_t cpu_ns;
+    uint64_t wakeups;
+    bool active;
+} vq_stream_thread;
+
+#define VQ_STREAM_MAX_INJECTORS 64
+typedef struct {
+    vq_session *session;
+    bool has_run;               /* a device handler run came: its pops are counted */
+    size_t pops, run_taken, qemu_taken;   /* absolute indexes of the next run and QEMU request to walk */
+    vq_host_exit *exits;        /* held until the window decides them */
+    size_t exit_count, exit_capacity;
+    vq_cpu_slice *slices;
+    size_t slice_count, slice_capacity;
+    vq_wakeup *wakeups;
+    size_t wakeup_count, wakeup_capacity;
+    vq_cost cost;               /* the exits' sums in the window */
+    vq_stream_thread *threads;  /* by the scheduler log's thread index */
+    size_t thread_count;
+    uint32_t injectors[VQ_STREAM_MAX_INJECTORS];
+    size_t injector_count;
+} vq_stream_figures;
+
+bool vq_stream_figures_init(vq_stream_figures *figures, vq_session *session);
+bool vq_stream_figures_guest(vq_stream_figures *figures, const vq_loader *load, size_t kicks, size_t irqs);
+bool vq_stream_figures_qemu(vq_stream_figures *figures, const vq_loader *load, bool ended, size_t *keep_from);
+bool vq_stream_figures_probe(vq_stream_figures *figures, const vq_loader *load, size_t exits);
+bool vq_stream_figures_injection(vq_stream_figures *figures, uint32_t tid);
+bool vq_stream_figures_decide(vq_stream_figures *figures, const vq_loader *load, const vq_stream_window *window);
+bool vq_stream_figures_finish(vq_stream_figures *figures, const vq_loader *load);
+void vq_stream_figures_free(vq_stream_figures *figures);
 
 /*
  * E, stitching and emission (stitch_stream.c): vq_stitch over the session's windows, after A-D and the

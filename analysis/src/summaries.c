@@ -9,8 +9,6 @@
 
 #include <stdlib.h>
 
-#define MAX_EXIT_REASONS 128
-
 /* The workload's windows on the host clock: [first submit, last completion], or one disk's blocks of an
  * A/B session (each block's markers mapped by the offset). */
 static bool set_windows(vq_session *session, const vq_loader *load)
@@ -102,12 +100,12 @@ bool vq_session_set_workload_window(vq_session *session, const vq_loader *load)
     return true;
 }
 
-bool vq_exit_table_add(vq_session *session, const vq_host_exit *exit_record)
+bool vq_exit_table_add(vq_session *session, const vq_host_exit *exit_record, bool in_window)
 {
     vq_exit_reason *reason = NULL;
     size_t j;
 
-    if (!session->exits && !(session->exits = calloc(MAX_EXIT_REASONS, sizeof(*session->exits)))) {
+    if (!session->exits && !(session->exits = calloc(VQ_MAX_EXIT_REASONS, sizeof(*session->exits)))) {
         return false;
     }
     for (j = 0; j < session->exit_reason_count; j++) {
@@ -117,7 +115,7 @@ bool vq_exit_table_add(vq_session *session, const vq_host_exit *exit_record)
         }
     }
     if (!reason) {
-        if (session->exit_reason_count == MAX_EXIT_REASONS) {
+        if (session->exit_reason_count == VQ_MAX_EXIT_REASONS) {
             return true;
         }
         reason = &session->exits[session->exit_reason_count++];
@@ -125,7 +123,7 @@ bool vq_exit_table_add(vq_session *session, const vq_host_exit *exit_record)
         reason->isa = exit_record->isa;
     }
     reason->total++;
-    if (vq_session_in_window(session, exit_record->ts)) {
+    if (in_window) {
         reason->in_window++;
         reason->userspace_in_window += exit_record->userspace;
     }
@@ -169,11 +167,11 @@ vq_status vq_summarize_kicks_and_exits(vq_loader *load, vq_error *error)
     }
     /* VM exits: per reason, duration to the next entry; counts inside the workload window. */
     if (!vq_session_set_workload_window(session, load) ||
-        !(session->exits = calloc(MAX_EXIT_REASONS, sizeof(*session->exits)))) {
+        !(session->exits = calloc(VQ_MAX_EXIT_REASONS, sizeof(*session->exits)))) {
         goto end;
     }
     for (i = 0; i < load->exit_count; i++) {
-        if (!vq_exit_table_add(session, &load->exits[i])) {
+        if (!vq_exit_table_add(session, &load->exits[i], vq_session_in_window(session, load->exits[i].ts))) {
             goto end;
         }
     }

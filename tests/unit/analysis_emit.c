@@ -132,6 +132,46 @@ static bool stream_session(const char *directory, vq_session *streamed, vq_stitc
     return ok;
 }
 
+/* The kick and handler-run figures, the exit table and the cost (pass E's figures_stream.c). */
+static void check_figures(const vq_session *a, const vq_session *b)
+{
+    const vq_kick_stats *x = &a->kick, *y = &b->kick;
+    const vq_cost *c = &a->cost, *d = &b->cost;
+    size_t i, same = 0;
+
+    CHECK(x->kicks == y->kicks && x->notified == y->notified && x->suppressed == y->suppressed);
+    CHECK(x->kicks_paired == y->kicks_paired && x->host_notifies == y->host_notifies);
+    CHECK(x->handler_runs == y->handler_runs && x->empty_runs == y->empty_runs);
+    CHECK(x->guest_irqs == y->guest_irqs && x->irqs_paired == y->irqs_paired &&
+          x->host_injections == y->host_injections);
+    CHECK(same_hist(x->requests_per_kick, y->requests_per_kick) && same_hist(x->pops_per_run, y->pops_per_run));
+    CHECK(a->window_host_start == b->window_host_start && a->window_host_end == b->window_host_end);
+    CHECK(a->exit_reason_count == b->exit_reason_count);
+    for (i = 0; i < a->exit_reason_count && i < b->exit_reason_count; i++) {
+        const vq_exit_reason *e = &a->exits[i], *f = &b->exits[i];
+
+        same += e->isa == f->isa && e->reason == f->reason && e->count == f->count && e->total == f->total &&
+                e->in_window == f->in_window && e->userspace_in_window == f->userspace_in_window &&
+                same_hist(e->duration, f->duration);
+    }
+    CHECK(same == b->exit_reason_count);
+    CHECK(c->measured == d->measured && c->has_exits == d->has_exits && c->has_userspace == d->has_userspace &&
+          c->has_switches == d->has_switches && c->has_wakeups == d->has_wakeups &&
+          c->classes_by_kvm == d->classes_by_kvm && c->window_ns == d->window_ns && c->requests == d->requests);
+    CHECK(c->notify_exit_count == d->notify_exit_count && c->notify_exit_total_ns == d->notify_exit_total_ns &&
+          (!c->notify_exit_count ||
+           memcmp(c->notify_exits, d->notify_exits, c->notify_exit_count * sizeof(*c->notify_exits)) == 0));
+    CHECK(c->exits == d->exits && c->userspace_exits == d->userspace_exits && c->exit_ns == d->exit_ns &&
+          c->userspace_exit_ns == d->userspace_exit_ns);
+    CHECK(memcmp(c->threads, d->threads, sizeof(c->threads)) == 0 &&
+          memcmp(c->cpu_ns, d->cpu_ns, sizeof(c->cpu_ns)) == 0 &&
+          memcmp(c->wakeups, d->wakeups, sizeof(c->wakeups)) == 0);
+    printf("  figures streamed: %" PRIu64 " kicks, %" PRIu64 " handler runs, %zu exit reasons, %" PRIu64
+           " exits in the window, cost %s (CPU ns by class %" PRId64 "/%" PRId64 "/%" PRId64 "/%" PRId64 ")\n",
+           x->kicks, x->handler_runs, a->exit_reason_count, c->exits, c->measured ? "measured" : "not measured",
+           c->cpu_ns[0], c->cpu_ns[1], c->cpu_ns[2], c->cpu_ns[3]);
+}
+
 static bool has_warning(const vq_session *session, const char *text)
 {
     size_t i;
@@ -186,6 +226,7 @@ static void test_session(const char *directory)
     CHECK(memcmp(streamed->queue_submitted, batch->queue_submitted, sizeof(batch->queue_submitted)) == 0 &&
           memcmp(streamed->queue_completed, batch->queue_completed, sizeof(batch->queue_completed)) == 0 &&
           memcmp(streamed->cpu_submitted, batch->cpu_submitted, sizeof(batch->cpu_submitted)) == 0);
+    check_figures(streamed, batch);
     for (i = 0; i < streamed->warning_count; i++) {
         CHECK(has_warning(batch, streamed->warnings[i]));
         if (!has_warning(batch, streamed->warnings[i])) {
