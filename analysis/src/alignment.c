@@ -451,15 +451,7 @@ vq_status vq_align_clocks(vq_loader *load, vq_error *error)
     }
     VQ_FIT(bounds.items, bounds.count, bounds.capacity);   /* before the solver's own arrays */
     session->alignment = vq_align_solve(bounds.items, bounds.count);
-    if (session->upper_runs_skipped) {
-        vq_session_warn(session, "%" PRIu64 " host %s set aside in the kick pairing: a kick paired with them came out "
-                        "below the pairing-free lower bound (a run no kick of its own caused)",
-                        session->upper_runs_skipped, tcg ? "handler runs" : "notifies");
-    }
-    if (session->lower_irqs_rejected) {
-        vq_session_warn(session, "%" PRIu64 " injection -> irq pairings dropped: their bound exceeded the "
-                        "kick bounds (wrong pairing)", session->lower_irqs_rejected);
-    }
+    vq_alignment_warnings(session, tcg, session->upper_runs_skipped, session->lower_irqs_rejected);
     status = VQ_OK;
 end:
     if (status == VQ_ERR_NOMEM) {
@@ -469,6 +461,19 @@ end:
     load->constraints = bounds.items;
     load->constraint_count = bounds.count;
     return status;
+}
+
+void vq_alignment_warnings(vq_session *session, bool tcg, uint64_t set_aside, uint64_t rejected)
+{
+    if (set_aside) {
+        vq_session_warn(session, "%" PRIu64 " host %s set aside in the kick pairing: a kick paired with them came out "
+                        "below the pairing-free lower bound (a run no kick of its own caused)",
+                        set_aside, tcg ? "handler runs" : "notifies");
+    }
+    if (rejected) {
+        vq_session_warn(session, "%" PRIu64 " injection -> irq pairings dropped: their bound exceeded the "
+                        "kick bounds (wrong pairing)", rejected);
+    }
 }
 
 /* ---- the offset the stages use: TSC when recorded, else the causal midpoint ---- */

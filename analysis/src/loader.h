@@ -447,6 +447,9 @@ void vq_keep_doorbell(vq_loader *load);
  * guest_pairs, else the causal midpoint), session->tsc and session->offset_check.
  */
 vq_status vq_align_clocks(vq_loader *load, vq_error *error);
+/* What vq_align_clocks warns of once solved: SET_ASIDE host events set aside (TCG: handler runs, else
+ * notifies), REJECTED irq pairings. */
+void vq_alignment_warnings(vq_session *session, bool tcg, uint64_t set_aside, uint64_t rejected);
 vq_status vq_choose_offset(vq_loader *load, vq_error *error);
 /* KVM's TSC offset of DIRECTORY's session with the guest's clock pairs, as vq_choose_offset takes it (its
  * line and error): false when not recorded or not usable (vq_choose_offset says why). The irq pairing
@@ -514,6 +517,11 @@ void vq_stitch_forget_kick(vq_stitcher *stitcher, const vq_guest_kick *kick);
 /* The handler run RUN at absolute INDEX leaves the window: kept as the last released one of its queue. */
 void vq_stitch_forget_run(vq_stitcher *stitcher, size_t index, const vq_qemu_mark *run);
 void vq_stitch_finish(vq_stitcher *stitcher);
+
+/* session.c: the application end of each emitted row (E2E's matching, session->emitted.drivers, freed then)
+ * and fio's own figures (DIRECTORY's workload.txt) into SESSION. */
+vq_status vq_session_extend_to_application(vq_session *session, vq_e2e *e2e, const char *directory,
+                                           vq_error *error);
 
 /* summaries.c: session->kick (per kick, per handler run, kick -> begin) and session->exits, from the
  * loader and the rows. */

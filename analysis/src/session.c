@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "qemu_events.h"
 #include "session_dir.h"
+#include "stream_align.h"
 
 #include <inttypes.h>
 #include <malloc.h>
@@ -56,14 +57,12 @@ void vq_session_warn(vq_session *session, const char *format, ...)
     session->warnings[session->warning_count++] = text;
 }
 
-/* ---- the application end of each row (e2e.h) and fio's own figures ---- */
-
-static vq_status extend_to_application(vq_loader *load, vq_error *error)
+vq_status vq_session_extend_to_application(vq_session *session, vq_e2e *e2e, const char *directory,
+                                           vq_error *error)
 {
-    vq_session *session = load->session;
     vq_driver_rows *drivers = &session->emitted.drivers;
     vq_app_row *app = calloc(drivers->count ? drivers->count : 1, sizeof(*app));
-    char *path = vq_session_path(load->directory, "workload.txt");
+    char *path = vq_session_path(directory, "workload.txt");
     vq_fio_figures fio = { .ios = -1, .mean_ns = -1, .iops = NAN };
     vq_error fio_error;
     vq_status status = VQ_ERR_NOMEM;
@@ -77,7 +76,7 @@ static vq_status extend_to_application(vq_loader *load, vq_error *error)
         vq_fio_output_read(path, session->part, &fio, &fio_error) != VQ_OK) {
         vq_session_warn(session, "%s", fio_error.message);
     }
-    if (!vq_e2e_finish(load->e2e, drivers->rows, drivers->count, app, fio.ios, fio.mean_ns, &session->coverage)) {
+    if (!vq_e2e_finish(e2e, drivers->rows, drivers->count, app, fio.ios, fio.mean_ns, &session->coverage)) {
         goto end;
     }
     session->coverage.fio_iops = fio.iops;
@@ -92,13 +91,20 @@ static vq_status extend_to_application(vq_loader *load, vq_error *error)
     status = VQ_OK;
 end:
     if (status == VQ_ERR_NOMEM) {
-        vq_error_set(error, "%s: out of memory", load->directory);
+        vq_error_set(error, "%s: out of memory", directory);
     }
     free(drivers->rows);
     *drivers = (vq_driver_rows){ 0 };
     free(app);
     free(path);
     return status;
+}
+
+/* ---- the application end of each row (e2e.h) and fio's own figures ---- */
+
+static vq_status extend_to_application(vq_loader *load, vq_error *error)
+{
+    return vq_session_extend_to_application(load->session, load->e2e, load->directory, error);
 }
 
 typedef vq_status (*load_step)(vq_loader *load, vq_error *error);
@@ -133,9 +139,31 @@ static vq_status release_stitched(vq_loader *load, vq_error *error)
     return VQ_OK;
 }
 
-/* vq_session_load's steps; PART (label 0: the whole session) says what to keep. */
+/* Whether a load of the whole SESSION without rows runs the streaming passes (session_stream.c): an xblk
+ * session read after its recording (the passes read the files more than once: a session still growing
+ * would differ between them), unless VQSCOPE_CORE=batch asks for the batch steps (comparisons,
+ * benchmarks). */
+static bool streams(const vq_session *session, const vq_part_filter *part, const vq_load_options *options)
+{
+    const char *core = getenv("VQSCOPE_CORE");
+
+    return !part->label && !options->rows && strcmp(session->device, "xblk") == 0 &&
+           strcmp(session->status, "recording") != 0 && !(core && strcmp(core, "batch") == 0);
+}
+
+/* VQSCOPE_CORE=streaming: a load the streaming passes cannot give is an error, not the batch steps (tests,
+ * benchmarks: the streaming core was what ran). */
+static bool streaming_only(void)
+{
+    const char *core = getenv("VQSCOPE_CORE");
+
+    return core && strcmp(core, "streaming") == 0;
+}
+
+/* vq_session_load's steps; PART (label 0: the whole session) says what to keep; STREAM: the streaming passes
+ * when they apply (streams). */
 static vq_status load_session(const char *directory, const vq_part_filter *part, const vq_load_options *options,
-                              vq_session **out, vq_error *error)
+                              bool stream, vq_session **out, vq_error *error)
 {
     vq_session *session = calloc(1, sizeof(*session));
     vq_loader load = { .session = session, .directory = directory, .part = *part };
@@ -163,6 +191,22 @@ static vq_status load_session(const char *directory, const vq_part_filter *part,
     vq_error_clear(&meta_error);
     if (vq_session_read_meta(session, directory, &meta_error) != VQ_OK) {
         vq_session_warn(session, "%s: session figures without metadata", meta_error.message);
+    }
+    if (stream && streams(session, part, options)) {
+        bool streamed;
+
+        status = vq_session_stream(session, directory, &streamed, error);
+        if (status == VQ_OK && !streamed && streaming_only()) {
+            status = VQ_ERR_USAGE;   /* VQSCOPE_CORE=streaming: ERROR says why */
+        }
+        if (status != VQ_OK || streamed) {
+            *out = status == VQ_OK ? session : NULL;
+            session = status == VQ_OK ? NULL : session;
+            goto end;
+        }
+        vq_error_clear(error);
+        vq_session_free(session);   /* the batch steps, from the start */
+        return load_session(directory, part, options, false, out, error);
     }
     load.stock_device = strcmp(session->device, "xblk") != 0 && strcmp(session->device, "demo") != 0;
     load.e2e = vq_e2e_new(load.stock_device);
@@ -285,10 +329,10 @@ vq_status vq_session_load_with(const char *directory, char part, const vq_load_o
     size_t i;
 
     if (!part) {
-        return load_session(directory, &(vq_part_filter){ .label = 0 }, options, out, error);
+        return load_session(directory, &(vq_part_filter){ .label = 0 }, options, true, out, error);
     }
     *out = NULL;
-    status = load_session(directory, &(vq_part_filter){ .label = 0 }, &no_rows, &whole, error);   /* blocks, offset */
+    status = load_session(directory, &(vq_part_filter){ .label = 0 }, &no_rows, true, &whole, error);   /* blocks, offset */
     if (status != VQ_OK) {
         return status;
     }
@@ -313,7 +357,7 @@ vq_status vq_session_load_with(const char *directory, char part, const vq_load_o
         vq_error_set(error, "%s: out of memory", directory);
         goto end;
     }
-    status = load_session(directory, &filter, options, out, error);
+    status = load_session(directory, &filter, options, true, out, error);
 end:
     vq_session_free(whole);
     free(guest);

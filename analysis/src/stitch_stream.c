@@ -345,24 +345,57 @@ static void set_shift(stitch_read *read, const vq_id_bounds *ids, uint64_t ts)
     }
 }
 
-static vq_status open_read(stitch_read *read, vq_error *error)
+/* The warnings the pass WHICH (VQ_STREAM_GUEST...) has just added to the loader's session, moved to its
+ * list: the load puts each pass's together, as the batch's passes read one after the other add them. */
+static vq_status take_warnings(stitch_read *read, vq_stitch_streamed *out, int which, vq_status status)
 {
-    vq_status status = vq_pass_open(read->load, &vq_guest_pass, &read->guest, error);
+    vq_session *scratch = read->load->session;
+    vq_warning_list *list = &out->pass_warnings[which];
+    char **bigger;
+
+    if (!scratch->warning_count) {
+        return status;
+    }
+    bigger = realloc(list->items, (list->count + scratch->warning_count) * sizeof(*bigger));
+    if (!bigger) {
+        return VQ_ERR_NOMEM;
+    }
+    memcpy(bigger + list->count, scratch->warnings, scratch->warning_count * sizeof(*bigger));
+    list->items = bigger;
+    list->count += scratch->warning_count;
+    scratch->warning_count = 0;
+    return status;
+}
+
+static vq_status step_pass(stitch_read *read, vq_stitch_streamed *out, int which, uint64_t limit, vq_error *error)
+{
+    vq_pass *pass = which == VQ_STREAM_GUEST ? read->guest : which == VQ_STREAM_QEMU ? read->qemu : read->probe;
+    bool *ended = which == VQ_STREAM_GUEST ? &read->guest_ended
+                  : which == VQ_STREAM_QEMU ? &read->qemu_ended : &read->probe_ended;
+
+    return take_warnings(read, out, which, vq_pass_step(pass, limit, ended, error));
+}
+
+static vq_status open_read(stitch_read *read, vq_stitch_streamed *out, vq_error *error)
+{
+    vq_status status = take_warnings(read, out, VQ_STREAM_GUEST,
+                                     vq_pass_open(read->load, &vq_guest_pass, &read->guest, error));
 
     if (status == VQ_OK) {
-        status = vq_pass_open(read->load, &vq_qemu_pass, &read->qemu, error);
+        status = take_warnings(read, out, VQ_STREAM_QEMU, vq_pass_open(read->load, &vq_qemu_pass, &read->qemu, error));
     }
     if (status == VQ_OK) {   /* the doorbell's writes and exits (KVM), the scheduler's records */
-        status = vq_pass_open(read->load, &vq_probe_pass, &read->probe, error);
+        status = take_warnings(read, out, VQ_STREAM_PROBE,
+                               vq_pass_open(read->load, &vq_probe_pass, &read->probe, error));
     }
     if (status == VQ_OK) {
-        status = vq_pass_step(read->guest, 0, &read->guest_ended, error);
+        status = step_pass(read, out, VQ_STREAM_GUEST, 0, error);
     }
     if (status == VQ_OK) {
-        status = vq_pass_step(read->qemu, 0, &read->qemu_ended, error);
+        status = step_pass(read, out, VQ_STREAM_QEMU, 0, error);
     }
-    if (status == VQ_OK && read->probe) {
-        status = vq_pass_step(read->probe, 0, &read->probe_ended, error);
+    if (status == VQ_OK) {
+        status = step_pass(read, out, VQ_STREAM_PROBE, 0, error);
     }
     return status;
 }
@@ -385,7 +418,7 @@ static vq_status finish_figures(stitch_read *read)
 /* The read itself: the guest a step at a time, the host side ahead of it by the offset and the margin. */
 static vq_status run_read(stitch_read *read, const vq_id_bounds *ids, vq_stitch_streamed *out, vq_error *error)
 {
-    vq_status status = open_read(read, error);
+    vq_status status = open_read(read, out, error);
     uint64_t guest_limit = status == VQ_OK && !read->guest_ended ? vq_pass_next(read->guest) : 0;
 
     while (status == VQ_OK) {
@@ -394,7 +427,7 @@ static vq_status run_read(stitch_read *read, const vq_id_bounds *ids, vq_stitch_
         set_shift(read, ids, guest_limit);
         if (!read->guest_ended) {
             guest_limit += VQ_ID_BOUNDS_STEP_NS;
-            status = vq_pass_step(read->guest, guest_limit, &read->guest_ended, error);
+            status = step_pass(read, out, VQ_STREAM_GUEST, guest_limit, error);
         }
         host_limit = (int64_t)guest_limit + read->shift + read->shift_error + 2 * (int64_t)VQ_ID_BOUNDS_MARGIN_NS;
         if (read->guest_ended) {   /* then the host side goes on a step at a time */
@@ -404,11 +437,10 @@ static vq_status run_read(stitch_read *read, const vq_id_bounds *ids, vq_stitch_
             host_limit = (int64_t)((qemu < probe ? qemu : probe) + VQ_ID_BOUNDS_STEP_NS);
         }
         if (status == VQ_OK && !read->qemu_ended) {
-            status = vq_pass_step(read->qemu, host_limit > 0 ? (uint64_t)host_limit : 0, &read->qemu_ended, error);
+            status = step_pass(read, out, VQ_STREAM_QEMU, host_limit > 0 ? (uint64_t)host_limit : 0, error);
         }
         if (status == VQ_OK && read->probe && !read->probe_ended) {
-            status = vq_pass_step(read->probe, host_limit > 0 ? (uint64_t)host_limit : 0, &read->probe_ended,
-                                  error);
+            status = step_pass(read, out, VQ_STREAM_PROBE, host_limit > 0 ? (uint64_t)host_limit : 0, error);
         }
         if (status != VQ_OK) {
             break;
@@ -445,7 +477,7 @@ static vq_status run_read(stitch_read *read, const vq_id_bounds *ids, vq_stitch_
 }
 
 vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
-                           vq_session *session, vq_stitch_streamed *out, vq_error *error)
+                           vq_session *session, vq_e2e *e2e, vq_stitch_streamed *out, vq_error *error)
 {
     stitch_read read = { .directory = directory, .session = session };
     vq_status status;
@@ -465,7 +497,14 @@ vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pai
         status = VQ_ERR_NOMEM;
     }
     if (status == VQ_OK) {
+        size_t i;
+
+        for (i = 0; i < read.load->session->warning_count; i++) {   /* meta.json's: SESSION has its own */
+            free(read.load->session->warnings[i]);
+        }
+        read.load->session->warning_count = 0;
         read.load->xblk_vdev = ids->facts.xblk_vdev;   /* the traced device's runs, from the first */
+        read.load->e2e = e2e;
         session->has_kvm = ids->facts.has_kvm;
         read.stitcher = (vq_stitcher){ .session = session, .load = read.load,
                                        .tcg = ids->facts.doorbell_writes == 0,
@@ -480,7 +519,14 @@ vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pai
     vq_pass_close(read.guest);
     vq_pass_close(read.qemu);
     vq_pass_close(read.probe);
-    vq_stream_loader_delete(read.load);
+    if (status == VQ_OK && e2e) {
+        out->load = read.load;   /* the caller's: what the passes leave (e2e's matching, header figures) */
+    } else {
+        if (read.load && read.load->e2e == e2e) {
+            read.load->e2e = NULL;   /* the caller's */
+        }
+        vq_stream_loader_delete(read.load);
+    }
     free(read.injections);
     vq_stream_figures_free(&read.figures);
     if (read.kick_pairs.file) {
@@ -490,4 +536,18 @@ vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pai
         fclose(read.irq_pairs.file);
     }
     return status;
+}
+
+void vq_stitch_streamed_free(vq_stitch_streamed *out)
+{
+    size_t p, i;
+
+    for (p = 0; p < VQ_STREAM_PASSES; p++) {
+        for (i = 0; i < out->pass_warnings[p].count; i++) {
+            free(out->pass_warnings[p].items[i]);
+        }
+        free(out->pass_warnings[p].items);
+    }
+    vq_stream_loader_delete(out->load);
+    memset(out, 0, sizeof(*out));
 }

@@ -353,6 +353,12 @@ void vq_stream_figures_free(vq_stream_figures *figures);
  * if it completes later). The pairs B's last round and C's last read keep are replayed into temporary
  * files first (disk: 32 bytes a pair) and read back as the kicks and irqs come.
  */
+enum { VQ_STREAM_GUEST, VQ_STREAM_QEMU, VQ_STREAM_PROBE, VQ_STREAM_PASSES };
+typedef struct {
+    char **items;
+    size_t count;
+} vq_warning_list;
+
 typedef struct {
     uint64_t requests;          /* guest requests stitched or listed unmatched */
     uint64_t given_up;          /* of those, listed before their completion came (above) */
@@ -360,9 +366,22 @@ typedef struct {
     uint64_t released_late, steps;
     size_t most_requests;       /* the largest windows: guest requests, host records */
     size_t most_host;
+    vq_warning_list pass_warnings[VQ_STREAM_PASSES];   /* each pass's, in the order it added them */
+    vq_loader *load;            /* with E2E: the read's loader, E2E in it, what the passes leave */
 } vq_stitch_streamed;
 
+/* E2E: NULL, or the application end's collector, fed by the guest pass (then out->load holds it). */
 vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pairs *kicks, vq_irq_pairs *irqs,
-                           vq_session *session, vq_stitch_streamed *out, vq_error *error);
+                           vq_session *session, vq_e2e *e2e, vq_stitch_streamed *out, vq_error *error);
+void vq_stitch_streamed_free(vq_stitch_streamed *out);
+
+/*
+ * The streaming load (session_stream.c): SESSION (its meta read, no rows, the whole session) gets what
+ * vq_session_load's batch steps would give it, from A-E. *STREAMED false (VQ_OK, SESSION left to be
+ * discarded): the passes cannot give it exactly (a request given up, an event for a released record,
+ * guest events out of order past VQ_STREAM_DISORDER_NS, no xblk device, or an error the batch steps are
+ * to report: ERROR says which), and the caller runs the batch steps.
+ */
+vq_status vq_session_stream(vq_session *session, const char *directory, bool *streamed, vq_error *error);
 
 #endif

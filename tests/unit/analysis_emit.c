@@ -122,7 +122,7 @@ static bool stream_session(const char *directory, vq_session *streamed, vq_stitc
     ok = ok && vq_irq_pairs_stream(directory, &ids, &kicks, &irqs, &error) == VQ_OK;
     ok = ok && vq_solve_stream(directory, &ids, &kicks, &irqs, &solved, &error) == VQ_OK;
     ok = ok && vq_offset_stream(directory, &ids, &kicks, &irqs, &solved, streamed, &replays, &error) == VQ_OK;
-    ok = ok && vq_stitch_stream(directory, &ids, &kicks, &irqs, streamed, out, &error) == VQ_OK;
+    ok = ok && vq_stitch_stream(directory, &ids, &kicks, &irqs, streamed, NULL, out, &error) == VQ_OK;
     if (!ok) {
         printf("  %s: %s\n", directory, error.message);
     }
@@ -187,7 +187,7 @@ static bool has_warning(const vq_session *session, const char *text)
 static void test_session(const char *directory)
 {
     vq_session *batch = NULL, *streamed = must(calloc(1, sizeof(*streamed)));
-    vq_stitch_streamed out;
+    vq_stitch_streamed out = { 0 };
     vq_error error;
     size_t i, hists = 0, same_unmatched = 0;
 
@@ -238,6 +238,7 @@ static void test_session(const char *directory)
            "and %zu host records held, %" PRIu64 " steps\n", streamed->emitted.stitched, out.requests,
            batch->emitted.stitched, streamed->unmatched_count, hists, out.kick_pairs, out.irq_pairs,
            out.most_requests, out.most_host, out.steps);
+    vq_stitch_streamed_free(&out);
     vq_session_free(streamed);
     vq_session_free(batch);
 }
