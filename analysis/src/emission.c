@@ -170,17 +170,40 @@ static bool add_recent(vq_emitted *emitted, const vq_request_row *row)
     return true;
 }
 
-/* The few bytes per request counted by key later: its kick, its notify exit, its block, and what the
- * application end's matching reads of it. */
+bool vq_session_add_served(vq_session *session, uint64_t rows)
+{
+    vq_emitted *emitted = &session->emitted;
+    size_t i;
+
+    if (!rows) {
+        return true;
+    }
+    for (i = 0; i < emitted->served_count && emitted->served[i].requests < rows; i++) {
+    }
+    if (i == emitted->served_count || emitted->served[i].requests != rows) {
+        vq_served_bin *added = VQ_PUSH(emitted->served, emitted->served_count, emitted->served_capacity);
+
+        if (!added) {
+            return false;
+        }
+        memmove(emitted->served + i + 1, emitted->served + i, (emitted->served_count - 1 - i) * sizeof(*emitted->served));
+        emitted->served[i] = (vq_served_bin){ .requests = rows };
+    }
+    emitted->served[i].kicks++;
+    return true;
+}
+
+/* The few bytes per request kept for later: its notify exit, its block, and what the application end's
+ * matching reads of it (its kick is counted on the kick: stitch.c). */
 static bool add_keyed(vq_emitted *emitted, const vq_request_row *row)
 {
-    uint64_t *kick_id = VQ_PUSH(emitted->kick_ids, emitted->kick_id_count, emitted->kick_id_capacity);
     vq_e2e_driver_row *driver = VQ_PUSH(emitted->drivers.rows, emitted->drivers.count, emitted->drivers.capacity);
 
-    if (!kick_id || !driver) {
+    if (!driver) {
         return false;
     }
-    *kick_id = row->kick_id;
+    emitted->rows_with_kick += row->kick_id != 0;
+    emitted->rows_without_kick += row->kick_id == 0;
     *driver = (vq_e2e_driver_row){
         .id = row->id, .submit = row->submit_guest, .complete = row->complete_guest,
         .host_start = row->exit_host ? row->exit_host : row->signal_host ? row->signal_host :
@@ -288,7 +311,7 @@ void vq_emitted_free(vq_emitted *emitted)
         free(emitted->cpu[i].total);
     }
     free(emitted->recent);
-    free(emitted->kick_ids);
+    free(emitted->served);
     free(emitted->notify_exits);
     free(emitted->blocks);
     free(emitted->drivers.rows);

@@ -53,6 +53,7 @@ typedef struct {                /* 48 bytes, one per kick */
     bool notified;
     uint64_t last_hold_end;     /* the latest end of a driver hold among them (kick_hold_ns), 0 none */
     size_t notify;              /* paired host notify, VQ_NO_INDEX = none */
+    uint64_t served;            /* stitched rows that named it (its id_last their kick_id; stitch.c) */
 } vq_guest_kick;
 
 typedef struct {
@@ -488,6 +489,7 @@ vq_status vq_stitch(vq_loader *load, vq_error *error);
 typedef struct {
     uint32_t vq;
     uint64_t id_last, host_ts;
+    uint64_t served;            /* its rows so far (vq_guest_kick.served) */
 } vq_released_kick;
 
 typedef struct {
@@ -497,7 +499,7 @@ typedef struct {
 
 typedef struct {
     vq_session *session;
-    const vq_loader *load;
+    vq_loader *load;
     bool tcg;                   /* the kicks were paired with handler runs (no doorbell writes) */
     bool paired_per_queue;      /* and kicks and irqs queue by queue */
     size_t row_capacity, unmatched_capacity;
@@ -512,11 +514,14 @@ typedef struct {
 
 vq_status vq_stitch_request(vq_stitcher *stitcher, const vq_guest_request *request, const vq_qemu_request *device,
                             const vq_host_injection *injection);
-/* KICK leaves the window (its paired host event still in it): kept as its queue's last released one. */
-void vq_stitch_forget_kick(vq_stitcher *stitcher, const vq_guest_kick *kick);
+/* KICK leaves the window (its paired host event still in it): kept as its queue's last released one (the
+ * one it replaces can be named no more: its rows counted, vq_session_add_served). False: out of memory. */
+bool vq_stitch_forget_kick(vq_stitcher *stitcher, const vq_guest_kick *kick);
 /* The handler run RUN at absolute INDEX leaves the window: kept as the last released one of its queue. */
 void vq_stitch_forget_run(vq_stitcher *stitcher, size_t index, const vq_qemu_mark *run);
-void vq_stitch_finish(vq_stitcher *stitcher);
+/* The warnings, and the rows of every kick left (the window's, those released last) counted. False: out
+ * of memory. */
+bool vq_stitch_finish(vq_stitcher *stitcher);
 
 /* session.c: the application end of each emitted row (E2E's matching, session->emitted.drivers, freed then)
  * and fio's own figures (DIRECTORY's workload.txt) into SESSION. */

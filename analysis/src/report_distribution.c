@@ -29,55 +29,23 @@ void vq_report_cdf_json(FILE *out, const vq_session *session)
     fputs("}}", out);
 }
 
-static int compare_u64(const void *left, const void *right)
-{
-    uint64_t a = *(const uint64_t *)left, b = *(const uint64_t *)right;
-
-    return (a > b) - (a < b);
-}
-
 void vq_report_served_per_kick_json(FILE *out, const vq_session *session)
 {
     const vq_emitted *emitted = &session->emitted;
-    uint64_t *kick_ids = malloc((emitted->kick_id_count + 1) * sizeof(*kick_ids));
-    int64_t *served = malloc((emitted->kick_id_count + 1) * sizeof(*served));
-    size_t kicks = 0, without = 0, with = 0, i, first;
+    uint64_t kicks = 0;
+    size_t i;
 
-    if (!kick_ids || !served) {
-        fputs("\"served_per_kick\": null", out);
-        goto end;
+    for (i = 0; i < emitted->served_count; i++) {
+        kicks += emitted->served[i].kicks;
     }
-    for (i = 0; i < emitted->kick_id_count; i++) {
-        if (emitted->kick_ids[i]) {
-            kick_ids[with++] = emitted->kick_ids[i];
-        } else {
-            without++;
-        }
-    }
-    /* Requests per kick id, then kicks per number of requests: both by runs of equal sorted values. */
-    qsort(kick_ids, with, sizeof(*kick_ids), compare_u64);
-    for (first = 0; first < with; first = i) {
-        i = first + 1;
-        while (i < with && kick_ids[i] == kick_ids[first]) {
-            i++;
-        }
-        served[kicks++] = (int64_t)(i - first);
-    }
-    vq_sort_int64(served, kicks);
-    fprintf(out, "\"served_per_kick\": {\"kicks\": %zu, \"requests\": %zu, \"requests_without_kick\": %zu, "
-            "\"by_requests\": [", kicks, with, without);
-    for (first = 0; first < kicks; first = i) {
-        i = first + 1;
-        while (i < kicks && served[i] == served[first]) {
-            i++;
-        }
-        fprintf(out, "%s{\"requests\": %" PRId64 ", \"kicks\": %zu, \"fraction\": %.4f}", first ? ", " : "",
-                served[first], i - first, (double)(i - first) / (double)kicks);
+    fprintf(out, "\"served_per_kick\": {\"kicks\": %" PRIu64 ", \"requests\": %" PRIu64 ", \"requests_without_kick\": %"
+            PRIu64 ", \"by_requests\": [", kicks, emitted->rows_with_kick, emitted->rows_without_kick);
+    for (i = 0; i < emitted->served_count; i++) {
+        fprintf(out, "%s{\"requests\": %" PRIu64 ", \"kicks\": %" PRIu64 ", \"fraction\": %.4f}", i ? ", " : "",
+                emitted->served[i].requests, emitted->served[i].kicks,
+                (double)emitted->served[i].kicks / (double)kicks);
     }
     fputs("]}", out);
-end:
-    free(kick_ids);
-    free(served);
 }
 
 void vq_report_kick_histogram_json(FILE *out, const vq_session *session)

@@ -169,6 +169,11 @@ typedef struct {
     uint32_t block;
 } vq_row_notify_exit;
 
+/* KICKS kicks served REQUESTS requests each. */
+typedef struct {
+    uint64_t requests, kicks;
+} vq_served_bin;
+
 /* Stitched requests per block of an A/B session (seq), in block order. */
 typedef struct {
     uint32_t seq;
@@ -200,10 +205,13 @@ typedef struct {
     uint64_t previous_kick_id;             /* the kick_id of the last one */
     vq_recent_request *recent;             /* see VQ_RECENT_WINDOW_NS */
     size_t recent_count, recent_capacity;
-    /* Per request, 8-40 bytes instead of a row: what is counted over a session's requests by key (served
-     * per kick, the notify exits shared by a kick's rows) and the application end's matching. */
-    uint64_t *kick_ids;                    /* each request's kick_id, 0 none */
-    size_t kick_id_count, kick_id_capacity;
+    /* The requests each kick served (the rows naming its kick_id): counted on the kick as rows name it,
+     * then, once no row can name it any more (vq_session_add_served), how many kicks served each number. */
+    uint64_t rows_with_kick, rows_without_kick;
+    vq_served_bin *served;                 /* by requests, ascending */
+    size_t served_count, served_capacity;
+    /* Per request, 24-40 bytes instead of a row: the notify exits shared by a kick's rows, and the
+     * application end's matching. */
     vq_row_notify_exit *notify_exits;      /* each row's own (by exit time once the cost is summed) */
     size_t notify_exit_count, notify_exit_capacity;
     vq_block_requests *blocks;             /* A/B sessions */
@@ -323,6 +331,8 @@ vq_status vq_session_emit(vq_session *session, const vq_request_row *row);
 /* The application end of an emitted row, once it has it (the matching reads every row: e2e.h). */
 vq_status vq_session_emit_app(vq_session *session, const vq_app_row *app);
 void vq_emitted_free(vq_emitted *emitted);
+/* A kick no row can name any more served ROWS requests (0: not one of the kicks served). */
+bool vq_session_add_served(vq_session *session, uint64_t rows);
 /* The summary of one stage over the emitted requests, from its histogram (vq_hist_summary). */
 vq_summary vq_session_stage_summary(const vq_session *session, vq_stage stage);
 

@@ -265,8 +265,8 @@ static uint64_t paired_host_time(const vq_stitcher *stitcher, const vq_guest_kic
 
 /* The kick path: whether ROW's request was batched (picked up by a run another kick started), and its
  * kick id, kick>exit, exit>signal and signal>handler, from its kick's paired host event. */
-static void set_kick_path(const vq_stitcher *stitcher, vq_request_row *row, const vq_guest_request *request,
-                          const vq_guest_kick *kick, size_t handler)
+static void set_kick_path(vq_stitcher *stitcher, vq_request_row *row, const vq_guest_request *request,
+                          vq_guest_kick *kick, size_t handler)
 {
     vq_session *session = stitcher->session;
     const vq_loader *load = stitcher->load;
@@ -282,6 +282,7 @@ static void set_kick_path(const vq_stitcher *stitcher, vq_request_row *row, cons
     }
     if (!row->batched) {
         row->kick_id = kick->id_last;
+        kick->served += kick->id_last != 0;
         if (stitcher->tcg) {
             if (session->offset.usable) {
                 set_stage(row, VQ_STAGE_KICK_EXIT, (int64_t)row->handler_host -
@@ -308,7 +309,7 @@ static void set_kick_path(const vq_stitcher *stitcher, vq_request_row *row, cons
     } else if (handler != VQ_NO_INDEX) {
         /* Shared: the kick paired with the latest notify at or before the run's start. */
         size_t k = request->kick + 1;
-        const vq_guest_kick *other;
+        vq_guest_kick *other;
 
         while (k-- > 0 && (other = vq_kick_at(load, k)) != NULL) {
             uint64_t host;
@@ -316,36 +317,43 @@ static void set_kick_path(const vq_stitcher *stitcher, vq_request_row *row, cons
             if (other->notify != VQ_NO_INDEX && other->vq == kick->vq &&
                 (host = paired_host_time(stitcher, other)) != 0 && host <= row->handler_host) {
                 row->kick_id = other->id_last;
+                other->served += other->id_last != 0;
                 return;
             }
         }
         for (k = 0; k < stitcher->released_count; k++) {   /* on past a streaming pass's window */
-            const vq_released_kick *last = &stitcher->released[k];
+            vq_released_kick *last = &stitcher->released[k];
 
             if (last->vq == kick->vq && last->host_ts <= row->handler_host) {
                 row->kick_id = last->id_last;
+                last->served += last->id_last != 0;
             }
         }
     }
 }
 
-void vq_stitch_forget_kick(vq_stitcher *stitcher, const vq_guest_kick *kick)
+bool vq_stitch_forget_kick(vq_stitcher *stitcher, const vq_guest_kick *kick)
 {
     uint64_t host = kick->notify != VQ_NO_INDEX ? paired_host_time(stitcher, kick) : 0;
     size_t i;
 
     if (!host) {
-        return;
+        return vq_session_add_served(stitcher->session, kick->served);   /* no row can name it */
     }
     for (i = 0; i < stitcher->released_count && stitcher->released[i].vq != kick->vq; i++) {
     }
     if (i == stitcher->released_count) {
         if (i == sizeof(stitcher->released) / sizeof(stitcher->released[0])) {
-            return;   /* more queues than a device has: the look back stops at the window */
+            /* more queues than a device has: the look back stops at the window */
+            return vq_session_add_served(stitcher->session, kick->served);
         }
         stitcher->released_count++;
+    } else if (!vq_session_add_served(stitcher->session, stitcher->released[i].served)) {
+        return false;
     }
-    stitcher->released[i] = (vq_released_kick){ .vq = kick->vq, .id_last = kick->id_last, .host_ts = host };
+    stitcher->released[i] = (vq_released_kick){ .vq = kick->vq, .id_last = kick->id_last, .host_ts = host,
+                                                .served = kick->served };
+    return true;
 }
 
 /* The interrupt that delivered ROW's request: the injection paired with its guest irq. */
@@ -384,7 +392,7 @@ vq_status vq_stitch_request(vq_stitcher *stitcher, const vq_guest_request *reque
     vq_session *session = stitcher->session;
     const vq_loader *load = stitcher->load;
     const char *reason = unmatched_reason(load, request, device);
-    const vq_guest_kick *kick = vq_kick_at(load, request->kick);
+    vq_guest_kick *kick = vq_kick_at(load, request->kick);
     const vq_guest_irq *irq = vq_irq_at(load, request->irq);
     vq_request_row scratch, *row;   /* the row emitted when rows are not kept */
     size_t handler, s;
@@ -436,13 +444,48 @@ vq_status vq_stitch_request(vq_stitcher *stitcher, const vq_guest_request *reque
     return vq_session_emit(session, row);
 }
 
-void vq_stitch_finish(vq_stitcher *stitcher)
+static int compare_served(const void *left, const void *right)
+{
+    const vq_released_kick *a = left, *b = right;
+
+    return (a->id_last > b->id_last) - (a->id_last < b->id_last);
+}
+
+bool vq_stitch_finish(vq_stitcher *stitcher)
 {
     vq_session *session = stitcher->session;
+    const vq_loader *load = stitcher->load;
+    vq_released_kick *named = malloc((load->kick_count + stitcher->released_count + 1) * sizeof(*named));
+    size_t count = 0, i, first;
+    bool ok = named != NULL;
 
     warn_negative_stages(session);
     warn_several_queues(stitcher);
     VQ_FIT(session->rows, session->row_count, stitcher->row_capacity);
+    /* the rows of the kicks left, by kick id (kicks that share one, stock virtio-blk's, served it together) */
+    for (i = 0; ok && i < load->kick_count; i++) {
+        if (load->kicks[i].served) {
+            named[count++] = (vq_released_kick){ .id_last = load->kicks[i].id_last, .served = load->kicks[i].served };
+        }
+    }
+    for (i = 0; ok && i < stitcher->released_count; i++) {
+        if (stitcher->released[i].served) {
+            named[count++] = stitcher->released[i];
+        }
+    }
+    if (ok && count) {
+        qsort(named, count, sizeof(*named), compare_served);
+    }
+    for (first = 0; ok && first < count; first = i) {
+        uint64_t rows = 0;
+
+        for (i = first; i < count && named[i].id_last == named[first].id_last; i++) {
+            rows += named[i].served;
+        }
+        ok = vq_session_add_served(session, rows);
+    }
+    free(named);
+    return ok;
 }
 
 vq_status vq_stitch(vq_loader *load, vq_error *error)
@@ -480,9 +523,10 @@ vq_status vq_stitch(vq_loader *load, vq_error *error)
                                    irq && irq->injection != VQ_NO_INDEX
                                        ? &load->injections[load->device_injections[irq->injection]] : NULL);
     }
-    if (status == VQ_OK) {
-        vq_stitch_finish(&stitcher);
-    } else if (status == VQ_ERR_NOMEM) {
+    if (status == VQ_OK && !vq_stitch_finish(&stitcher)) {
+        status = VQ_ERR_NOMEM;
+    }
+    if (status == VQ_ERR_NOMEM) {
         vq_error_set(error, "%s: out of memory while stitching", load->directory);
     }
     return status;

@@ -282,7 +282,9 @@ static bool release(stitch_read *read)
     }
     while (kicks < load->kick_count && kicks + load->kick_base < read->kick_taken &&
            load->kicks[kicks].ts < guest_floor) {
-        vq_stitch_forget_kick(&read->stitcher, &load->kicks[kicks]);
+        if (!vq_stitch_forget_kick(&read->stitcher, &load->kicks[kicks])) {
+            return false;
+        }
         kicks++;
     }
     while (irqs < load->irq_count && irqs + load->irq_base < read->irq_taken && load->irqs[irqs].ts < guest_floor) {
@@ -512,8 +514,11 @@ vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pai
                                                            (!irqs->paired || irqs->per_queue) };
         status = run_read(&read, ids, out, error);
     }
+    if (status == VQ_OK && !vq_stitch_finish(&read.stitcher)) {
+        vq_error_set(error, "%s: out of memory (stitching)", directory);
+        status = VQ_ERR_NOMEM;
+    }
     if (status == VQ_OK) {
-        vq_stitch_finish(&read.stitcher);
         out->released_late = read.load->released_late;
     }
     vq_pass_close(read.guest);

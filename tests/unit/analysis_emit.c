@@ -4,7 +4,7 @@
  * streaming alignment (A-D and the offset), against the batch load of the same session
  * (vq_session_load_figures): every request emitted with the same stages, so the same accumulators
  * (each stage's, hold's, queue's and CPU's histogram bucket for bucket, the tallies, kick -> begin, the
- * batched and harvested counts, the workload's span, the per-request kick ids in order and the notify
+ * batched and harvested counts, the workload's span, the requests each kick served and the notify
  * exits), the same unmatched requests with their reasons in order, the same negative-stage counts and
  * per-queue and per-CPU submit counts, and the stitching's warnings among the batch's. Nothing given up
  * (a request that completes more than the timeout after its submit would be), nothing released early.
@@ -89,8 +89,9 @@ static void check_emitted(vq_emitted *a, vq_emitted *b, size_t *hists)
               same_hist(x->total, y->total));
         *hists += (x->kick_exit != NULL) + (x->total != NULL);
     }
-    CHECK(a->kick_id_count == b->kick_id_count &&
-          memcmp(a->kick_ids, b->kick_ids, a->kick_id_count * sizeof(*a->kick_ids)) == 0);
+    CHECK(a->rows_with_kick == b->rows_with_kick && a->rows_without_kick == b->rows_without_kick);
+    CHECK(a->served_count == b->served_count &&
+          memcmp(a->served, b->served, a->served_count * sizeof(*a->served)) == 0);
     CHECK(a->notify_exit_count == b->notify_exit_count);
     if (a->notify_exit_count == b->notify_exit_count && a->notify_exit_count) {
         qsort(a->notify_exits, a->notify_exit_count, sizeof(*a->notify_exits), compare_exit);
