@@ -29,6 +29,12 @@ enum {
     NR_IO_GETEVENTS = 208, NR_IO_SUBMIT = 209, NR_IO_PGETEVENTS = 333, NR_IO_URING_ENTER = 426,
 };
 
+app_request *vq_e2e_request_at(vq_e2e *e2e, size_t index)
+{
+    return index != VQ_NO_INDEX && index >= e2e->request_base && index - e2e->request_base < e2e->request_count
+               ? &e2e->requests[index - e2e->request_base] : NULL;
+}
+
 vq_e2e *vq_e2e_new(bool stock)
 {
     vq_e2e *e2e = calloc(1, sizeof(*e2e));
@@ -54,16 +60,23 @@ static void free_matching(vq_e2e *e2e)
     }
     free(e2e->tasks);
     free(e2e->active);
-    free(e2e->syscalls);
     vq_id_map_free(&e2e->by_driver_id);
     e2e->tasks = NULL;
     e2e->active = NULL;
-    e2e->syscalls = NULL;
     e2e->task_count = e2e->task_capacity = e2e->active_count = e2e->active_capacity = 0;
-    e2e->syscall_count = e2e->syscall_capacity = 0;
 }
 
 _Static_assert(sizeof(app_settled) <= sizeof(app_request), "settled in place: smaller than a request");
+
+app_settled vq_e2e_settled_of(const app_request *request)
+{
+    return (app_settled){ .driver_id = request->driver_id, .app_issue = request->app_issue,
+                          .bio_queue = request->bio_queue, .rq_issue = request->rq_issue,
+                          .rq_complete = request->rq_complete,
+                          .app_complete = request->reaped ? request->app_complete : 0, .pid = request->pid,
+                          .api = (uint8_t)request->api, .done = request->done, .reaped = request->reaped,
+                          .cqe = request->cqe != 0 };
+}
 
 void vq_e2e_settle(vq_e2e *e2e)
 {
@@ -81,16 +94,10 @@ void vq_e2e_settle(vq_e2e *e2e)
         const app_request *request = &e2e->requests[i];
 
         if (request->submitted && !request->given_up) {
-            one = (app_settled){ .driver_id = request->driver_id, .app_issue = request->app_issue,
-                                 .bio_queue = request->bio_queue, .rq_issue = request->rq_issue,
-                                 .rq_complete = request->rq_complete,
-                                 .app_complete = request->reaped ? request->app_complete : 0, .pid = request->pid,
-                                 .api = (uint8_t)request->api, .done = request->done, .reaped = request->reaped,
-                                 .cqe = request->cqe != 0 };
+            one = vq_e2e_settled_of(request);
             settled[count++] = one;
         }
     }
-    e2e->bios = e2e->request_count;
     e2e->settled_requests = settled;
     e2e->settled_count = count;
     e2e->requests = NULL;
@@ -110,6 +117,7 @@ void vq_e2e_free(vq_e2e *e2e)
     free_matching(e2e);
     free(e2e->requests);
     free(e2e->settled_requests);
+    free(e2e->held);
     free(e2e->clock_differences);
     free(e2e);
 }
@@ -160,7 +168,7 @@ static size_t find_active(const vq_e2e *e2e, bool (*match)(const app_request *, 
     size_t i, best = VQ_NO_INDEX;
 
     for (i = 0; i < e2e->active_count; i++) {
-        if (match(&e2e->requests[e2e->active[i]], event) &&
+        if (match(vq_e2e_request_at((vq_e2e *)e2e, e2e->active[i]), event) &&
             (best == VQ_NO_INDEX || e2e->active[i] < e2e->active[best])) {
             best = i;
         }
@@ -195,7 +203,7 @@ static bool queue_bio(vq_e2e *e2e, const vq_guest_event *event)
     if (!task) {
         return false;
     }
-    if (task->open == VQ_NO_INDEX || api_of(e2e->syscalls[task->open].nr) == API_NONE) {
+    if (task->open == VQ_NO_INDEX || api_of(task->call.nr) == API_NONE) {
         vq_e2e_count_reason(e2e, "bio queued outside a traced I/O syscall of the workload (another task, or an "
                           "io_uring worker)");
         return true;
@@ -205,9 +213,10 @@ static bool queue_bio(vq_e2e *e2e, const vq_guest_event *event)
     if (!request || !slot) {
         return false;
     }
-    *slot = e2e->request_count - 1;
-    *request = (app_request){ .pid = event->pid, .api = api_of(e2e->syscalls[task->open].nr),
-                              .app_issue = e2e->syscalls[task->open].enter, .bio_queue = event->ts_ns,
+    *slot = e2e->request_base + e2e->request_count - 1;
+    e2e->bios++;
+    *request = (app_request){ .pid = event->pid, .api = api_of(task->call.nr),
+                              .app_issue = task->call.enter, .bio_queue = event->ts_ns,
                               .sector = event->sector, .sectors = event->sectors, .syscall = task->open,
                               .wait_syscall = VQ_NO_INDEX };
     if (request->api == API_URING && task->pending_sqe) {
@@ -231,7 +240,7 @@ static bool issue(vq_e2e *e2e, const vq_guest_event *event, bool with_id)
                           "before the trace)");
         return true;
     }
-    request = &e2e->requests[e2e->active[position]];
+    request = vq_e2e_request_at(e2e, e2e->active[position]);
     if (!request->issued) {
         request->rq_issue = event->ts_ns;   /* a requeued request keeps its first issue */
     }
@@ -260,7 +269,10 @@ static bool driver_submit(vq_e2e *e2e, const vq_guest_event *event)
         return true;
     }
     e2e->issue_on_cpu[event->cpu] = VQ_NO_INDEX;
-    request = &e2e->requests[index];
+    request = vq_e2e_request_at(e2e, index);
+    if (!request) {
+        return true;   /* released: given up after the timeout (e2e_stream.c) */
+    }
     if (event->nblocks == 0 || request->sectors % event->nblocks != 0 ||
         request->sector != event->block * (request->sectors / event->nblocks)) {
         vq_e2e_count_reason(e2e, "driver submit names other blocks than the block_rq_issue before it on its CPU");
@@ -273,10 +285,10 @@ static bool driver_submit(vq_e2e *e2e, const vq_guest_event *event)
 
 static void driver_complete(vq_e2e *e2e, const vq_guest_event *event)
 {
-    size_t index = vq_id_map_get(&e2e->by_driver_id, event->id);
+    app_request *request = vq_e2e_request_at(e2e, vq_id_map_get(&e2e->by_driver_id, event->id));
 
-    if (index != VQ_NO_INDEX && e2e->requests[index].driver_id == event->id) {
-        e2e->requests[index].driver_done = true;
+    if (request && request->driver_id == event->id) {
+        request->driver_done = true;
     }
 }
 
@@ -307,10 +319,14 @@ static bool done(vq_e2e *e2e, app_request *request, size_t index, uint64_t ts)
 
 static void reaped(vq_e2e *e2e, size_t index, uint64_t ts)
 {
+    app_request *request = vq_e2e_request_at(e2e, index);
     size_t i;
 
-    e2e->requests[index].reaped = true;
-    e2e->requests[index].app_complete = ts;
+    if (!request) {
+        return;
+    }
+    request->reaped = true;
+    request->app_complete = ts;
     for (i = 0; i < e2e->active_count; i++) {
         if (e2e->active[i] == index) {
             retire(e2e, i);
@@ -330,17 +346,17 @@ static bool sys_exit(vq_e2e *e2e, const vq_guest_event *event)
     }
     syscall = task->open;
     task->open = VQ_NO_INDEX;
-    if (syscall == VQ_NO_INDEX || e2e->syscalls[syscall].nr != event->sys_nr) {
+    if (syscall == VQ_NO_INDEX || task->call.nr != event->sys_nr) {
         return true;   /* entered before the trace started */
     }
     if (api_of(event->sys_nr) == API_PSYNC || event->sys_nr == NR_IO_URING_ENTER) {
         for (i = e2e->active_count; i-- > 0;) {
-            app_request *request = &e2e->requests[e2e->active[i]];
+            app_request *request = vq_e2e_request_at(e2e, e2e->active[i]);
 
             if (request->api == API_PSYNC && request->syscall == syscall) {
                 if (!request->done) {
                     vq_e2e_count_reason(e2e, "psync syscall returned before its request completed");
-                    e2e->requests[e2e->active[i]].given_up = true;
+                    request->given_up = true;
                     retire(e2e, i);
                 } else {
                     reaped(e2e, e2e->active[i], event->ts_ns);
@@ -374,11 +390,10 @@ static void uring_complete(vq_e2e *e2e, const vq_guest_event *event)
     if (position == VQ_NO_INDEX) {
         return;
     }
-    request = &e2e->requests[e2e->active[position]];
+    request = vq_e2e_request_at(e2e, e2e->active[position]);
     request->cqe = event->ts_ns;
     task = task_of(e2e, event->pid);
-    if (task && task->open != VQ_NO_INDEX && e2e->syscalls[task->open].nr == NR_IO_URING_ENTER &&
-        e2e->syscalls[task->open].waits) {
+    if (task && task->open != VQ_NO_INDEX && task->call.nr == NR_IO_URING_ENTER && task->call.waits) {
         request->wait_syscall = task->open;   /* it was waiting for completions: handed back at that exit */
     }
 }
@@ -388,7 +403,7 @@ static void uring_enter(vq_e2e *e2e, const vq_guest_event *event)
     size_t i;
 
     for (i = e2e->active_count; i-- > 0;) {
-        const app_request *request = &e2e->requests[e2e->active[i]];
+        const app_request *request = vq_e2e_request_at(e2e, e2e->active[i]);
 
         if (request->api == API_URING && request->pid == event->pid && request->cqe && !request->reaped &&
             request->wait_syscall == VQ_NO_INDEX) {
@@ -399,7 +414,6 @@ static void uring_enter(vq_e2e *e2e, const vq_guest_event *event)
 
 bool vq_e2e_take(vq_e2e *e2e, const vq_guest_event *event)
 {
-    app_syscall *syscall;
     app_task *task;
     size_t position;
 
@@ -415,14 +429,14 @@ bool vq_e2e_take(vq_e2e *e2e, const vq_guest_event *event)
     case VQ_GUEST_SYS_ENTER:
         e2e->seen_app = true;
         task = task_of(e2e, event->pid);
-        syscall = VQ_PUSH(e2e->syscalls, e2e->syscall_count, e2e->syscall_capacity);
-        if (!task || !syscall) {
+        if (!task) {
             return false;
         }
-        *syscall = (app_syscall){ .pid = event->pid, .nr = event->sys_nr, .enter = event->ts_ns,
-                                  .waits = event->sys_nr == NR_IO_URING_ENTER && event->sys_args[2] > 0 &&
-                                           (event->sys_args[3] & 1) };
-        task->open = e2e->syscall_count - 1;
+        /* only the task's open syscall is read: what its requests keep of it is its number */
+        task->call = (app_syscall){ .pid = event->pid, .nr = event->sys_nr, .enter = event->ts_ns,
+                                    .waits = event->sys_nr == NR_IO_URING_ENTER && event->sys_args[2] > 0 &&
+                                             (event->sys_args[3] & 1) };
+        task->open = e2e->syscall_count++;
         if (event->sys_nr == NR_IO_URING_ENTER) {
             uring_enter(e2e, event);
         }
@@ -442,10 +456,11 @@ bool vq_e2e_take(vq_e2e *e2e, const vq_guest_event *event)
     case VQ_GUEST_COMPLETE:
         if (event->stock) {
             size_t index = vq_id_map_get(&e2e->by_driver_id, event->id);
+            app_request *request = vq_e2e_request_at(e2e, index);
 
-            if (index != VQ_NO_INDEX && e2e->requests[index].driver_id == event->id && !e2e->requests[index].done) {
-                e2e->requests[index].driver_done = true;
-                return done(e2e, &e2e->requests[index], index, event->ts_ns);
+            if (request && request->driver_id == event->id && !request->done) {
+                request->driver_done = true;
+                return done(e2e, request, index, event->ts_ns);
             }
             return true;
         }
@@ -456,7 +471,7 @@ bool vq_e2e_take(vq_e2e *e2e, const vq_guest_event *event)
         if (position == VQ_NO_INDEX) {
             return true;   /* a request not traced from its bio: counted at its issue */
         }
-        return done(e2e, &e2e->requests[e2e->active[position]], e2e->active[position], event->ts_ns);
+        return done(e2e, vq_e2e_request_at(e2e, e2e->active[position]), e2e->active[position], event->ts_ns);
     case VQ_GUEST_URING_SUBMIT:
         task = task_of(e2e, event->pid);
         if (!task) {
