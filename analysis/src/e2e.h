@@ -111,6 +111,20 @@ typedef struct {
 
 bool vq_e2e_finish(vq_e2e *e2e, const vq_e2e_driver_row *rows, size_t row_count, vq_app_row *app,
                    int64_t fio_ios, int64_t fio_mean_ns, vq_app_coverage *coverage);
+/*
+ * Read as a stream instead (e2e_stream.c), for a read whose rows come in the guest's submit order and are
+ * not all kept: vq_e2e_stream_row says, for each guest request (ID, in submit order), its row (NULL: none
+ * among the stitched rows); each request is settled once final and its row known, its application end
+ * handed to EMIT (only rows with a request of the application's: a row without one has none);
+ * vq_e2e_stream_release settles what became final since and lets the settled requests go; then
+ * vq_e2e_stream_finish settles the rest and fills COVERAGE as vq_e2e_finish does. False: out of memory,
+ * or EMIT failed.
+ */
+typedef bool (*vq_e2e_emit)(void *context, const vq_app_row *app);
+bool vq_e2e_stream_row(vq_e2e *e2e, uint64_t id, const vq_e2e_driver_row *row, vq_e2e_emit emit, void *context);
+bool vq_e2e_stream_release(vq_e2e *e2e, vq_e2e_emit emit, void *context);
+bool vq_e2e_stream_finish(vq_e2e *e2e, int64_t fio_ios, int64_t fio_mean_ns, vq_app_coverage *coverage,
+                          vq_e2e_emit emit, void *context);
 /* Once every event is taken: keeps of each request only what vq_e2e_finish reads, in place, and frees
  * the matching's state (its syscalls, tasks and id index). vq_e2e_finish settles when it was not. */
 void vq_e2e_settle(vq_e2e *e2e);

@@ -197,11 +197,13 @@ bool vq_session_add_served(vq_session *session, uint64_t rows)
  * matching reads of it (its kick is counted on the kick: stitch.c). */
 static bool add_keyed(vq_emitted *emitted, const vq_request_row *row)
 {
-    vq_e2e_driver_row *driver = VQ_PUSH(emitted->drivers.rows, emitted->drivers.count, emitted->drivers.capacity);
+    vq_e2e_driver_row *driver = emitted->drivers_streamed ? &emitted->last_driver
+                                : VQ_PUSH(emitted->drivers.rows, emitted->drivers.count, emitted->drivers.capacity);
 
     if (!driver) {
         return false;
     }
+    emitted->has_last_driver = emitted->drivers_streamed;
     emitted->rows_with_kick += row->kick_id != 0;
     emitted->rows_without_kick += row->kick_id == 0;
     *driver = (vq_e2e_driver_row){
@@ -283,6 +285,11 @@ vq_status vq_session_emit_app(vq_session *session, const vq_app_row *app)
     emitted->layer_rows++;
     emitted->layer_total_sum += (double)whole;
     return VQ_OK;
+}
+
+bool vq_session_emit_app_to(void *context, const vq_app_row *app)
+{
+    return vq_session_emit_app(context, app) == VQ_OK;
 }
 
 void vq_emitted_free(vq_emitted *emitted)

@@ -61,20 +61,27 @@ vq_status vq_session_extend_to_application(vq_session *session, vq_e2e *e2e, con
                                            vq_error *error)
 {
     vq_driver_rows *drivers = &session->emitted.drivers;
-    vq_app_row *app = calloc(drivers->count ? drivers->count : 1, sizeof(*app));
+    vq_app_row *app = session->emitted.drivers_streamed ? NULL : calloc(drivers->count ? drivers->count : 1,
+                                                                         sizeof(*app));
     char *path = vq_session_path(directory, "workload.txt");
     vq_fio_figures fio = { .ios = -1, .mean_ns = -1, .iops = NAN };
     vq_error fio_error;
     vq_status status = VQ_ERR_NOMEM;
     size_t i;
 
-    if (!app || !path) {
+    if ((!app && !session->emitted.drivers_streamed) || !path) {
         goto end;
     }
     vq_error_clear(&fio_error);
     if (strcmp(session->device, "demo") != 0 && vq_path_exists(path, false) &&
         vq_fio_output_read(path, session->part, &fio, &fio_error) != VQ_OK) {
         vq_session_warn(session, "%s", fio_error.message);
+    }
+    if (session->emitted.drivers_streamed) {   /* each row matched as it was emitted: the rest now */
+        status = vq_e2e_stream_finish(e2e, fio.ios, fio.mean_ns, &session->coverage, vq_session_emit_app_to, session)
+                     ? VQ_OK : VQ_ERR_NOMEM;
+        session->coverage.fio_iops = fio.iops;
+        goto end;
     }
     if (!vq_e2e_finish(e2e, drivers->rows, drivers->count, app, fio.ios, fio.mean_ns, &session->coverage)) {
         goto end;

@@ -217,6 +217,10 @@ typedef struct {
     vq_block_requests *blocks;             /* A/B sessions */
     size_t block_count, block_capacity;
     vq_driver_rows drivers;                /* freed once the application end is matched */
+    /* A streaming read matches each row as it goes (e2e.h, vq_e2e_stream_row): the last row's only. */
+    bool drivers_streamed;
+    bool has_last_driver;
+    vq_e2e_driver_row last_driver;
 } vq_emitted;
 
 
@@ -330,6 +334,8 @@ void vq_session_free(vq_session *session);
 vq_status vq_session_emit(vq_session *session, const vq_request_row *row);
 /* The application end of an emitted row, once it has it (the matching reads every row: e2e.h). */
 vq_status vq_session_emit_app(vq_session *session, const vq_app_row *app);
+/* The same as a vq_e2e_emit (CONTEXT: the session). */
+bool vq_session_emit_app_to(void *context, const vq_app_row *app);
 void vq_emitted_free(vq_emitted *emitted);
 /* A kick no row can name any more served ROWS requests (0: not one of the kicks served). */
 bool vq_session_add_served(vq_session *session, uint64_t rows);

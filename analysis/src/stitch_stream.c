@@ -220,6 +220,15 @@ static vq_status stitch_ready(stitch_read *read, vq_stitch_streamed *out)
                                    irq && irq->injection != VQ_NO_INDEX
                                        ? &read->injections[irq->injection - read->injection_base].injection : NULL);
         out->requests++;
+        if (status == VQ_OK && load->e2e) {   /* its application end, with its row (none: not stitched) */
+            vq_emitted *emitted = &read->session->emitted;
+
+            if (!vq_e2e_stream_row(load->e2e, request->id, emitted->has_last_driver ? &emitted->last_driver : NULL,
+                                   vq_session_emit_app_to, read->session)) {
+                status = VQ_ERR_NOMEM;
+            }
+            emitted->has_last_driver = false;
+        }
     }
     return status;
 }
@@ -291,7 +300,8 @@ static bool release(stitch_read *read)
         irqs++;
     }
     if (!vq_stream_figures_guest(&read->figures, load, kicks, irqs) ||
-        !vq_loader_release_guest(load, read->next, load->kick_base + kicks, load->irq_base + irqs)) {
+        !vq_loader_release_guest(load, read->next, load->kick_base + kicks, load->irq_base + irqs) ||
+        (load->e2e && !vq_e2e_stream_release(load->e2e, vq_session_emit_app_to, read->session))) {
         return false;
     }
     while (held < read->injection_count && read->injections[held].irq < load->irq_base) {
@@ -507,6 +517,7 @@ vq_status vq_stitch_stream(const char *directory, vq_id_bounds *ids, vq_kick_pai
         read.load->session->warning_count = 0;
         read.load->xblk_vdev = ids->facts.xblk_vdev;   /* the traced device's runs, from the first */
         read.load->e2e = e2e;
+        session->emitted.drivers_streamed = e2e != NULL;   /* each row to the application end as it goes */
         session->has_kvm = ids->facts.has_kvm;
         read.stitcher = (vq_stitcher){ .session = session, .load = read.load,
                                        .tcg = ids->facts.doorbell_writes == 0,
