@@ -8,10 +8,10 @@
 # ended cleanly, the host probes' dropped records, the files' sizes, and the analyzer's peak RSS and
 # wall and CPU time on it (GNU time), then the long one's RSS and time over the short one's. The two rows
 # side by side are the figures of issue 12 (a 30-minute session loses nothing) and issue 13 (the
-# analyzer's memory does not grow with the session's length: it does today, the collectors keep the
-# whole session's records; analysis/STREAMING.md). The streaming alignment's passes built so far
-# (A, the id bounds, B, the kick pairing, C, the irq pairing, D, the solve, and the offset chosen:
-# analysis/.build/bench_stream_align) are measured alone beside it. --reuse: DIR's sessions, recorded by an earlier run,
+# analyzer's memory does not grow with the session's length: its streaming core, passes A-E of
+# analysis/STREAMING.md, the default for a report without rows). The batch steps (VQSCOPE_CORE=batch,
+# whose memory grows with the session) and the streaming alignment's passes alone (A-D and the offset:
+# analysis/.build/bench_stream_align) are measured beside it. --reuse: DIR's sessions, recorded by an earlier run,
 # are analysed again instead of recorded (what an analyzer change costs, on the same sessions). A
 # benchmark: it prints figures, asserts nothing. Needs the tree built.
 set -euo pipefail
@@ -37,7 +37,7 @@ done
 out=${out:-$top/results/bench/long-session-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 rows=()
-declare -A rss cpu pass_rss
+declare -A rss cpu pass_rss batch_rss batch_cpu
 for m in "$short" "$minutes"; do
   s=$out/session-${m}min
   if [ $reuse = 1 ]; then
@@ -53,6 +53,13 @@ for m in "$short" "$minutes"; do
     > "$out/report-${m}min.json" 2> "$out/analyze-${m}min.log" || echo "[long-session] the analyzer failed: $out/analyze-${m}min.log" >&2
   read -r rss_kb seconds user < "$out/time-${m}min.txt"
   rss[$m]=$rss_kb cpu[$m]=$user
+  echo "[long-session $(date +%T)] the batch steps on ${m} min" >&2
+  VQSCOPE_CORE="batch" /usr/bin/time -f '%M %e %U' -o "$out/time-batch-${m}min.txt" "$top/analysis/vqscope-analyze" "$s" \
+    --format json > "$out/report-batch-${m}min.json" 2> /dev/null || echo "[long-session] the batch steps failed" >&2
+  read -r batch_kb _ batch_user < "$out/time-batch-${m}min.txt"
+  batch_rss[$m]=$batch_kb batch_cpu[$m]=$batch_user
+  cmp -s "$out/report-${m}min.json" "$out/report-batch-${m}min.json" \
+    || echo "[long-session] the streaming core's report differs from the batch steps' on ${m} min" >&2
   echo "[long-session $(date +%T)] the streaming alignment's passes alone on ${m} min" >&2
   /usr/bin/time -f '%M' -o "$out/time-stream-${m}min.txt" "$top/analysis/.build/bench_stream_align" "$s" \
     > "$out/stream-${m}min.txt" 2>&1 || echo "[long-session] bench_stream_align failed: $out/stream-${m}min.txt" >&2
@@ -74,5 +81,7 @@ printf '%9s  %15s  %7s  %-40s  %6s  %-22s  %11s  %9s  %9s\n' session stitched/gu
 printf '%s\n' "${rows[@]}"
 awk -v a="${rss[$minutes]}" -v b="${rss[$short]}" -v c="${cpu[$minutes]}" -v d="${cpu[$short]}" -v m="$minutes" -v s="$short" \
   'BEGIN { printf "%s min / %s min: analyze RSS %.2fx (issue 13 asks <= 1.10x), CPU %.2fx\n", m, s, a / b, (d > 0 ? c / d : 0) }'
+awk -v a="${batch_rss[$minutes]}" -v b="${batch_rss[$short]}" -v c="${batch_cpu[$minutes]}" -v d="${batch_cpu[$short]}" \
+  -v m="$minutes" -v s="$short" 'BEGIN { printf "the batch steps (VQSCOPE_CORE=batch): %.1f MB (%s min), %.1f MB (%s min): %.2fx; CPU %.1f s, %.1f s\n", b / 1024, s, a / 1024, m, a / b, d, c }'
 awk -v a="${pass_rss[$minutes]}" -v b="${pass_rss[$short]}" -v m="$minutes" -v s="$short" \
   'BEGIN { printf "the streaming passes A-D alone: %.1f MB (%s min), %.1f MB (%s min): %.2fx\n", b / 1024, s, a / 1024, m, a / b }'

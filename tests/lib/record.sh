@@ -26,6 +26,8 @@ record_and_check() {  # record_and_check EXPECT [vqscope record options...]
   "$VQSCOPE_TOP/analysis/.build/analysis_stream" "$WORK/session" || fail "the streaming alignment differs from the batch's"
   # and stitching on windows after them (pass E) emits every request with the batch's stages
   "$VQSCOPE_TOP/analysis/.build/analysis_emit" "$WORK/session" || fail "the streaming stitching differs from the batch's"
+  # and the whole report by the streaming core (A-E, the analyzer's default) is the batch steps' own
+  "$VQSCOPE_TOP/tests/lib/check_cores.sh" "$WORK/session" || fail "the streaming core's report differs from the batch's"
   python3 "$VQSCOPE_TOP/tests/lib/alignment_check.py" "$WORK/report.json" || fail "the clock alignment does not hold"
   # the stage table and CDF points (from the analyzer's histograms) within 0.4 % of the exact values of its rows
   python3 "$VQSCOPE_TOP/tests/lib/check_stage_summaries.py" "$WORK/report.json" || fail "the stage table disagrees with the rows"
