@@ -6,6 +6,8 @@
  * guest (collect_guest.c), QEMU (collect_qemu.c) and probe (collect_probe.c); the clock alignment and
  * the offset (alignment.c); stitching (stitch.c); kick and exit figures (summaries.c); the cost figures
  * (cost.c); the application end of each row (e2e.c). Warnings are kept in the order the steps add them.
+ * A whole xblk session read without rows runs the streaming core instead (session_stream.c: passes A-E
+ * over windows, analysis/STREAMING.md), the same session in memory bounded by what is in flight.
  */
 #include "session.h"
 
@@ -57,6 +59,8 @@ void vq_session_warn(vq_session *session, const char *format, ...)
     session->warnings[session->warning_count++] = text;
 }
 
+/* ---- the application end of each row (e2e.h) and fio's own figures ---- */
+
 vq_status vq_session_extend_to_application(vq_session *session, vq_e2e *e2e, const char *directory,
                                            vq_error *error)
 {
@@ -107,8 +111,6 @@ end:
     return status;
 }
 
-/* ---- the application end of each row (e2e.h) and fio's own figures ---- */
-
 static vq_status extend_to_application(vq_loader *load, vq_error *error)
 {
     return vq_session_extend_to_application(load->session, load->e2e, load->directory, error);
@@ -146,25 +148,27 @@ static vq_status release_stitched(vq_loader *load, vq_error *error)
     return VQ_OK;
 }
 
-/* Whether a load of the whole SESSION without rows runs the streaming passes (session_stream.c): an xblk
- * session read after its recording (the passes read the files more than once: a session still growing
- * would differ between them), unless VQSCOPE_CORE=batch asks for the batch steps (comparisons,
- * benchmarks). */
-static bool streams(const vq_session *session, const vq_part_filter *part, const vq_load_options *options)
+/* VQSCOPE_CORE: auto (unset: the streaming passes where they apply, else the batch steps), batch (the batch
+ * steps: comparisons, benchmarks) or streaming (a load the streaming passes cannot give is an error that
+ * says why, not the batch steps: tests, benchmarks). */
+typedef enum { CORE_AUTO, CORE_BATCH, CORE_STREAMING, CORE_WRONG } load_core;
+
+static load_core core_asked(void)
 {
     const char *core = getenv("VQSCOPE_CORE");
 
-    return !part->label && !options->rows && strcmp(session->device, "xblk") == 0 &&
-           strcmp(session->status, "recording") != 0 && !(core && strcmp(core, "batch") == 0);
+    return !core || !*core || strcmp(core, "auto") == 0 ? CORE_AUTO
+           : strcmp(core, "batch") == 0                 ? CORE_BATCH
+           : strcmp(core, "streaming") == 0             ? CORE_STREAMING : CORE_WRONG;
 }
 
-/* VQSCOPE_CORE=streaming: a load the streaming passes cannot give is an error, not the batch steps (tests,
- * benchmarks: the streaming core was what ran). */
-static bool streaming_only(void)
+/* Whether a load of the whole SESSION without rows runs the streaming passes (session_stream.c): an xblk
+ * session read after its recording (the passes read the files more than once: a session still growing
+ * would differ between them), unless the batch steps are asked for. */
+static bool streams(const vq_session *session, const vq_part_filter *part, const vq_load_options *options)
 {
-    const char *core = getenv("VQSCOPE_CORE");
-
-    return core && strcmp(core, "streaming") == 0;
+    return !part->label && !options->rows && strcmp(session->device, "xblk") == 0 &&
+           strcmp(session->status, "recording") != 0 && core_asked() != CORE_BATCH;
 }
 
 /* vq_session_load's steps; PART (label 0: the whole session) says what to keep; STREAM: the streaming passes
@@ -195,6 +199,11 @@ static vq_status load_session(const char *directory, const vq_part_filter *part,
         status = VQ_ERR_IO;
         goto end;
     }
+    if (core_asked() == CORE_WRONG) {
+        vq_error_set(error, "VQSCOPE_CORE must be auto, batch or streaming, not '%s'", getenv("VQSCOPE_CORE"));
+        status = VQ_ERR_USAGE;
+        goto end;
+    }
     vq_error_clear(&meta_error);
     if (vq_session_read_meta(session, directory, &meta_error) != VQ_OK) {
         vq_session_warn(session, "%s: session figures without metadata", meta_error.message);
@@ -203,7 +212,7 @@ static vq_status load_session(const char *directory, const vq_part_filter *part,
         bool streamed;
 
         status = vq_session_stream(session, directory, &streamed, error);
-        if (status == VQ_OK && !streamed && streaming_only()) {
+        if (status == VQ_OK && !streamed && core_asked() == CORE_STREAMING) {
             status = VQ_ERR_USAGE;   /* VQSCOPE_CORE=streaming: ERROR says why */
         }
         if (status != VQ_OK || streamed) {
