@@ -271,7 +271,7 @@ static bool driver_submit(vq_e2e *e2e, const vq_guest_event *event)
     e2e->issue_on_cpu[event->cpu] = VQ_NO_INDEX;
     request = vq_e2e_request_at(e2e, index);
     if (!request) {
-        return true;   /* released: given up after the timeout (e2e_stream.c) */
+        return true;   /* released by a streaming read (e2e_stream.c: settled requests go) */
     }
     if (event->nblocks == 0 || request->sectors % event->nblocks != 0 ||
         request->sector != event->block * (request->sectors / event->nblocks)) {

@@ -186,7 +186,8 @@ bool vq_session_add_served(vq_session *session, uint64_t rows)
         if (!added) {
             return false;
         }
-        memmove(emitted->served + i + 1, emitted->served + i, (emitted->served_count - 1 - i) * sizeof(*emitted->served));
+        memmove(emitted->served + i + 1, emitted->served + i,
+                (emitted->served_count - 1 - i) * sizeof(*emitted->served));
         emitted->served[i] = (vq_served_bin){ .requests = rows };
     }
     emitted->served[i].kicks++;

@@ -149,7 +149,7 @@ static vq_stream_thread *thread_at(vq_stream_figures *figures, size_t index)
 }
 
 /* Whether a record at host time TS (a slice: its end) is decided: *IN tells in or out of the window. */
-static bool decided(const vq_stream_figures *figures, uint64_t ts, const vq_stream_window *window, bool *in)
+static bool decided(uint64_t ts, const vq_stream_window *window, bool *in)
 {
     if (window->ended || (window->start_final && ts <= window->end)) {
         *in = window->usable && ts >= window->start && ts <= window->end;
@@ -159,7 +159,6 @@ static bool decided(const vq_stream_figures *figures, uint64_t ts, const vq_stre
         *in = false;
         return true;
     }
-    (void)figures;
     return false;
 }
 
@@ -179,7 +178,7 @@ bool vq_stream_figures_decide(vq_stream_figures *figures, const vq_loader *load,
 
     session->window_host_start = window->usable ? window->start : 0;   /* what vq_session_in_window reads */
     session->window_host_end = window->usable ? window->end : 0;
-    for (done = 0; done < figures->exit_count && decided(figures, figures->exits[done].ts, window, &in); done++) {
+    for (done = 0; done < figures->exit_count && decided(figures->exits[done].ts, window, &in); done++) {
         if (!vq_exit_table_add(session, &figures->exits[done], in)) {
             return false;
         }
@@ -188,7 +187,7 @@ bool vq_stream_figures_decide(vq_stream_figures *figures, const vq_loader *load,
         }
     }
     drop_front(figures->exits, &figures->exit_count, sizeof(*figures->exits), done);
-    for (done = 0; done < figures->slice_count && decided(figures, figures->slices[done].end, window, &in); done++) {
+    for (done = 0; done < figures->slice_count && decided(figures->slices[done].end, window, &in); done++) {
         const vq_cpu_slice *slice = &figures->slices[done];
         int64_t on = window->usable ? vq_cost_slice_on(session, slice) : 0;
         vq_stream_thread *thread;
@@ -203,7 +202,7 @@ bool vq_stream_figures_decide(vq_stream_figures *figures, const vq_loader *load,
         }
     }
     drop_front(figures->slices, &figures->slice_count, sizeof(*figures->slices), done);
-    for (done = 0; done < figures->wakeup_count && decided(figures, figures->wakeups[done].ts, window, &in); done++) {
+    for (done = 0; done < figures->wakeup_count && decided(figures->wakeups[done].ts, window, &in); done++) {
         vq_stream_thread *thread;
 
         index = vq_id_map_get(&log->thread_index, figures->wakeups[done].tid);
