@@ -5,6 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+void vq_drop_front(void *array, size_t *count, size_t size, size_t gone)
+{
+    if (gone) {
+        memmove(array, (char *)array + gone * size, (*count - gone) * size);
+        *count -= gone;
+    }
+}
+
+bool vq_append(void **array, size_t size, size_t *count, size_t *capacity, const void *items, size_t n)
+{
+    size_t wanted = *capacity ? *capacity : 64;
+    void *bigger;
+
+    while (wanted < *count + n) {
+        wanted *= 2;
+    }
+    if (wanted != *capacity) {
+        if (!(bigger = realloc(*array, wanted * size))) {
+            return false;
+        }
+        *array = bigger;
+        *capacity = wanted;
+    }
+    if (n) {
+        memcpy((char *)*array + *count * size, items, n * size);
+        *count += n;
+    }
+    return true;
+}
+
 bool vq_grow(void **array, size_t element, size_t count, size_t *capacity)
 {
     void *bigger;

@@ -17,6 +17,14 @@
 bool vq_grow(void **array, size_t element, size_t count, size_t *capacity);
 void vq_fit(void **array, size_t element, size_t count, size_t *capacity);
 
+/* Drops the first GONE of the *COUNT elements of SIZE bytes at ARRAY (a window moving on). */
+void vq_drop_front(void *array, size_t *count, size_t size, size_t gone);
+/* Appends N elements of SIZE bytes from ITEMS to *ARRAY (*COUNT, *CAPACITY, grown by doubling); false
+ * when out of memory (the array unchanged). */
+bool vq_append(void **array, size_t size, size_t *count, size_t *capacity, const void *items, size_t n);
+#define VQ_APPEND(array, count, capacity, items, n) \
+    vq_append((void **)&(array), sizeof(*(array)), &(count), &(capacity), (items), (n))
+
 /* A pointer to a new last element of ARRAY (COUNT incremented), or NULL when out of memory. */
 #define VQ_PUSH(array, count, capacity) \
     (vq_grow((void **)&(array), sizeof(*(array)), (count), &(capacity)) ? &(array)[(count)++] : NULL)

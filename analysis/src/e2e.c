@@ -307,8 +307,7 @@ static bool done(vq_e2e *e2e, app_request *request, size_t index, uint64_t ts)
         return false;
     }
     if (task->reap_head > 0 && task->reap_head >= task->reap_count / 2) {   /* the reaped ones go */
-        memmove(task->reap, task->reap + task->reap_head, (task->reap_count - task->reap_head) * sizeof(*task->reap));
-        task->reap_count -= task->reap_head;
+        vq_drop_front(task->reap, &task->reap_count, sizeof(*task->reap), task->reap_head);
         task->reap_head = 0;
     }
     slot = VQ_PUSH(task->reap, task->reap_count, task->reap_capacity);

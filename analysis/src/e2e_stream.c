@@ -102,8 +102,7 @@ bool vq_e2e_stream_release(vq_e2e *e2e, vq_e2e_emit emit, void *context)
     if (!gone) {
         return true;
     }
-    memmove(e2e->requests, e2e->requests + gone, (e2e->request_count - gone) * sizeof(*e2e->requests));
-    e2e->request_count -= gone;
+    vq_drop_front(e2e->requests, &e2e->request_count, sizeof(*e2e->requests), gone);
     e2e->request_base += gone;
     /* the driver ids still looked up: those of the requests left, and the ones to come (the driver
      * numbers its requests in submit order: past every one released) */

@@ -59,7 +59,7 @@ bool vq_stream_figures_guest(vq_stream_figures *figures, const vq_loader *load, 
 
 /* Each device handler run read since the last call gets the begins before the next one (summaries.c's
  * walk, over the window): QEMU's requests are taken in begin order up to the latest run. */
-static bool walk_runs(vq_stream_figures *figures, const vq_loader *load, bool ended)
+bool vq_stream_figures_qemu(vq_stream_figures *figures, const vq_loader *load, bool ended, size_t *keep_from)
 {
     size_t end = load->qemu_request_base + load->qemu_request_count;
 
@@ -88,14 +88,6 @@ static bool walk_runs(vq_stream_figures *figures, const vq_loader *load, bool en
         }
         figures->has_run = false;
     }
-    return true;
-}
-
-bool vq_stream_figures_qemu(vq_stream_figures *figures, const vq_loader *load, bool ended, size_t *keep_from)
-{
-    if (!walk_runs(figures, load, ended)) {
-        return false;
-    }
     *keep_from = figures->qemu_taken;
     return true;
 }
@@ -103,33 +95,11 @@ bool vq_stream_figures_qemu(vq_stream_figures *figures, const vq_loader *load, b
 bool vq_stream_figures_probe(vq_stream_figures *figures, const vq_loader *load, size_t exits)
 {
     const vq_sched_log *log = &load->sched;
-    size_t i;
 
-    for (i = 0; i < exits; i++) {
-        vq_host_exit *exit = VQ_PUSH(figures->exits, figures->exit_count, figures->exit_capacity);
-
-        if (!exit) {
-            return false;
-        }
-        *exit = load->exits[i];
-    }
-    for (i = 0; i < log->slice_count; i++) {
-        vq_cpu_slice *slice = VQ_PUSH(figures->slices, figures->slice_count, figures->slice_capacity);
-
-        if (!slice) {
-            return false;
-        }
-        *slice = log->slices[i];
-    }
-    for (i = 0; i < log->wakeup_count; i++) {
-        vq_wakeup *wakeup = VQ_PUSH(figures->wakeups, figures->wakeup_count, figures->wakeup_capacity);
-
-        if (!wakeup) {
-            return false;
-        }
-        *wakeup = log->wakeups[i];
-    }
-    return true;
+    return VQ_APPEND(figures->exits, figures->exit_count, figures->exit_capacity, load->exits, exits) &&
+           VQ_APPEND(figures->slices, figures->slice_count, figures->slice_capacity, log->slices, log->slice_count) &&
+           VQ_APPEND(figures->wakeups, figures->wakeup_count, figures->wakeup_capacity, log->wakeups,
+                     log->wakeup_count);
 }
 
 /* The running sums of thread INDEX (of the scheduler log), grown to it. */
@@ -162,13 +132,6 @@ static bool decided(uint64_t ts, const vq_stream_window *window, bool *in)
     return false;
 }
 
-/* Drops the first COUNT of an array of N held records of SIZE. */
-static void drop_front(void *array, size_t *n, size_t size, size_t count)
-{
-    memmove(array, (char *)array + count * size, (*n - count) * size);
-    *n -= count;
-}
-
 bool vq_stream_figures_decide(vq_stream_figures *figures, const vq_loader *load, const vq_stream_window *window)
 {
     vq_session *session = figures->session;
@@ -186,7 +149,7 @@ bool vq_stream_figures_decide(vq_stream_figures *figures, const vq_loader *load,
             vq_cost_add_exit(session, &figures->cost, &figures->exits[done]);
         }
     }
-    drop_front(figures->exits, &figures->exit_count, sizeof(*figures->exits), done);
+    vq_drop_front(figures->exits, &figures->exit_count, sizeof(*figures->exits), done);
     for (done = 0; done < figures->slice_count && decided(figures->slices[done].end, window, &in); done++) {
         const vq_cpu_slice *slice = &figures->slices[done];
         int64_t on = window->usable ? vq_cost_slice_on(session, slice) : 0;
@@ -201,7 +164,7 @@ bool vq_stream_figures_decide(vq_stream_figures *figures, const vq_loader *load,
             thread->active = true;
         }
     }
-    drop_front(figures->slices, &figures->slice_count, sizeof(*figures->slices), done);
+    vq_drop_front(figures->slices, &figures->slice_count, sizeof(*figures->slices), done);
     for (done = 0; done < figures->wakeup_count && decided(figures->wakeups[done].ts, window, &in); done++) {
         vq_stream_thread *thread;
 
@@ -214,7 +177,7 @@ bool vq_stream_figures_decide(vq_stream_figures *figures, const vq_loader *load,
             thread->active = true;
         }
     }
-    drop_front(figures->wakeups, &figures->wakeup_count, sizeof(*figures->wakeups), done);
+    vq_drop_front(figures->wakeups, &figures->wakeup_count, sizeof(*figures->wakeups), done);
     return true;
 }
 

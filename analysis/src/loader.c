@@ -113,15 +113,6 @@ bool vq_in_windows(const vq_window *windows, size_t count, uint64_t ts)
     return low < count && windows[low].start <= ts;
 }
 
-/* Drops the first GONE of COUNT elements (SIZE bytes each) of ARRAY, moving the rest down. */
-static void drop_front(void *array, size_t *count, size_t size, size_t gone)
-{
-    if (gone) {
-        memmove(array, (char *)array + gone * size, (*count - gone) * size);
-        *count -= gone;
-    }
-}
-
 /* How many of a window [BASE, BASE + COUNT) lie before absolute index BEFORE. */
 static size_t before_in(size_t base, size_t count, size_t before)
 {
@@ -134,7 +125,7 @@ static void slide(void *array, size_t *count, size_t *base, size_t size, size_t 
 {
     size_t gone = before_in(*base, *count, before);
 
-    drop_front(array, count, size, gone);
+    vq_drop_front(array, count, size, gone);
     *base += gone;
 }
 
@@ -200,8 +191,8 @@ void vq_loader_release_probe(vq_loader *load, size_t exits, size_t notifies, siz
 
 void vq_loader_release_holds(vq_loader *load, size_t count)
 {
-    drop_front(load->notify_holds, &load->notify_hold_count, sizeof(*load->notify_holds),
-               count < load->notify_hold_count ? count : load->notify_hold_count);
+    vq_drop_front(load->notify_holds, &load->notify_hold_count, sizeof(*load->notify_holds),
+                  count < load->notify_hold_count ? count : load->notify_hold_count);
 }
 
 /* The smallest absolute index of an exit a vCPU thread is still in (past the exits held: none). */

@@ -307,8 +307,7 @@ static bool release(stitch_read *read)
     while (held < read->injection_count && read->injections[held].irq < load->irq_base) {
         held++;
     }
-    memmove(read->injections, read->injections + held, (read->injection_count - held) * sizeof(*read->injections));
-    read->injection_count -= held;
+    vq_drop_front(read->injections, &read->injection_count, sizeof(*read->injections), held);
     read->injection_base += held;
     if (!vq_stream_figures_qemu(&read->figures, load, false, &keep_from)) {
         return false;
