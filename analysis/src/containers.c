@@ -15,18 +15,10 @@ void vq_drop_front(void *array, size_t *count, size_t size, size_t gone)
 
 bool vq_append(void **array, size_t size, size_t *count, size_t *capacity, const void *items, size_t n)
 {
-    size_t wanted = *capacity ? *capacity : 64;
-    void *bigger;
-
-    while (wanted < *count + n) {
-        wanted *= 2;
-    }
-    if (wanted != *capacity) {
-        if (!(bigger = realloc(*array, wanted * size))) {
+    while (*count + n > *capacity) {   /* vq_grow's doubling, as many times as N needs */
+        if (!vq_grow(array, size, *capacity, capacity)) {
             return false;
         }
-        *array = bigger;
-        *capacity = wanted;
     }
     if (n) {
         memcpy((char *)*array + *count * size, items, n * size);
